@@ -1,0 +1,42 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** The one database type the rest of the code sees, whichever engine is behind it. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  engine: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+const migrationsFolder = path.resolve(__dirname, "../../drizzle");
+
+export type DatabaseOptions =
+  /** Embedded PGlite; `dataDir` undefined means in memory (tests). */
+  | { engine: "pglite"; dataDir?: string }
+  | { engine: "postgres"; url: string; max?: number };
+
+/** Opens the database and brings its schema up to date (migrations are idempotent and run in-process). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.engine === "pglite") {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const client = await PGlite.create(options.dataDir);
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder });
+    return { db: db as unknown as Db, engine: "pglite", close: () => client.close() };
+  }
+  const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema });
+  await migratePostgres(db, { migrationsFolder });
+  return { db: db as unknown as Db, engine: "postgres", close: () => client.end({ timeout: 5 }) };
+}

@@ -1,0 +1,159 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { bytea } from "./bytea";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+export const accounts = pgTable("accounts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  role: text("role", { enum: ["admin", "seller"] }).notNull(),
+  createdAt: createdAt(),
+});
+
+/** API keys are stored as SHA-256 of the key: a leaked table grants nothing. */
+export const apiKeys = pgTable("api_keys", {
+  id: serial("id").primaryKey(),
+  accountId: text("account_id")
+    .notNull()
+    .references(() => accounts.id),
+  keyHash: text("key_hash").notNull().unique(),
+  createdAt: createdAt(),
+  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+});
+
+/**
+ * Every stored picture (an original or a listing) with its fingerprints. `seq` only grows, so other processes
+ * can pick up new images by polling `seq > lastSeen`. The 64-bit pHash is a signed bigint (bits kept as-is) and
+ * is also split into four 16-bit chunks for multi-index Hamming search.
+ */
+export const images = pgTable(
+  "images",
+  {
+    id: text("id").primaryKey(),
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    kind: text("kind", { enum: ["original", "listing"] }).notNull(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    sha256: text("sha256").notNull(),
+    pdq: bytea("pdq").notNull(),
+    pdqQuality: smallint("pdq_quality").notNull(),
+    phash: bigint("phash", { mode: "bigint" }).notNull(),
+    phash0: integer("phash_0").notNull(),
+    phash1: integer("phash_1").notNull(),
+    phash2: integer("phash_2").notNull(),
+    phash3: integer("phash_3").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    format: text("format").notNull(),
+    byteSize: integer("byte_size").notNull(),
+    thumbnail: bytea("thumbnail").notNull(),
+    /** Local features for geometric verification (serialised by src/matching). */
+    features: bytea("features"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("images_sha256_idx").on(t.sha256),
+    index("images_phash_0_idx").on(t.phash0),
+    index("images_phash_1_idx").on(t.phash1),
+    index("images_phash_2_idx").on(t.phash2),
+    index("images_phash_3_idx").on(t.phash3),
+  ],
+);
+
+/** Merkle batches. A batch is sealed (root fixed, leaves assigned) before anything is sent to the chain. */
+export const batches = pgTable(
+  "batches",
+  {
+    id: serial("id").primaryKey(),
+    status: text("status", { enum: ["sealed", "anchored"] }).notNull(),
+    root: text("root").notNull().unique(),
+    leafCount: integer("leaf_count").notNull(),
+    sealedAt: timestamp("sealed_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    chainId: bigint("chain_id", { mode: "number" }),
+    contract: text("contract"),
+    txHash: text("tx_hash"),
+    blockNumber: bigint("block_number", { mode: "number" }),
+    blockTimestamp: bigint("block_timestamp", { mode: "number" }),
+    gasUsed: bigint("gas_used", { mode: "number" }),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    anchoredAt: timestamp("anchored_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("batches_status_idx").on(t.status)],
+);
+
+/** A registration: the seller's claim on an image at a server time, and its place in a batch once sealed. */
+export const originals = pgTable(
+  "originals",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    imageId: text("image_id")
+      .notNull()
+      .references(() => images.id),
+    sha256: text("sha256").notNull(),
+    productId: text("product_id").notNull(),
+    category: text("category").notNull(),
+    storeCountry: text("store_country").notNull(),
+    title: text("title"),
+    sourceUrl: text("source_url"),
+    /** Milliseconds since the epoch, exactly as committed to in the leaf. */
+    registeredAtMs: bigint("registered_at_ms", { mode: "number" }).notNull(),
+    leaf: text("leaf").notNull(),
+    batchId: integer("batch_id").references(() => batches.id),
+    leafIndex: integer("leaf_index"),
+    proof: jsonb("proof").$type<string[]>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("originals_account_sha256_idx").on(t.accountId, t.sha256),
+    index("originals_account_registered_idx").on(t.accountId, t.registeredAtMs),
+    index("originals_pending_idx").on(t.registeredAtMs).where(sql`${t.batchId} is null`),
+    index("originals_batch_idx").on(t.batchId),
+  ],
+);
+
+/** A product image listed in a store (not necessarily an original): searchable, never anchored. */
+export const listings = pgTable(
+  "listings",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    imageId: text("image_id")
+      .notNull()
+      .references(() => images.id),
+    productId: text("product_id").notNull(),
+    storeId: text("store_id").notNull(),
+    storeCountry: text("store_country").notNull(),
+    category: text("category").notNull(),
+    sourceUrl: text("source_url"),
+    listedAt: timestamp("listed_at", { withTimezone: true, mode: "date" }).notNull(),
+    delistedAt: timestamp("delisted_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
+);
+
+/** Small key-value facts the service keeps about itself (e.g. that the admin key was generated). */
+export const meta = pgTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
