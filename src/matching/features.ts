@@ -1,0 +1,146 @@
+/**
+ * Local features of one image: ORB keypoints + 256-bit binary descriptors on a normalised grey
+ * image scaled to WORK_SIZE px on its longest side (small images are enlarged, so flat product
+ * photos of ~320 px still yield keypoints).
+ *
+ * Pipeline: sharp decode (EXIF orientation applied) → greyscale → normalise → resize → ORB with an
+ * adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found).
+ */
+import sharp from "sharp";
+import { ImprintError } from "../core/errors";
+import { loadOpenCv, type Cv } from "./opencv";
+
+export const WORK_SIZE = 512;
+export const DESCRIPTOR_BYTES = 32;
+const MAX_KEYPOINTS = 500;
+const MIN_KEYPOINTS = 250;
+const FAST_THRESHOLDS = [20, 8, 3] as const;
+
+export interface ImageFeatures {
+  /** Size of the working image the keypoints live in (longest side = WORK_SIZE). */
+  width: number;
+  height: number;
+  /** (x, y) per keypoint, in working-image pixels. */
+  keypoints: Float32Array;
+  /** n × 32 bytes, row i belongs to keypoint i; rows sorted by descending detector response. */
+  descriptors: Uint8Array;
+  /** Features of the horizontally mirrored image (queries only; never stored). */
+  mirrored?: ImageFeatures;
+}
+
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export function keypointCount(f: ImageFeatures): number {
+  return f.keypoints.length / 2;
+}
+
+/** Decode, orient, grey, normalise and resize to the working size. */
+export async function decodeGrey(bytes: Buffer): Promise<GreyImage> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: "error" })
+      .rotate()
+      .greyscale()
+      .normalise()
+      .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    invariantChannels(info.channels);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    if (err instanceof ImprintError) throw err;
+    throw new ImprintError(422, "image_undecodable", "The image could not be decoded.", String(err));
+  }
+}
+
+function invariantChannels(channels: number): void {
+  if (channels !== 1) throw new Error(`invariant violated: expected 1 grey channel, got ${channels}`);
+}
+
+/** Mirror a grey image left↔right. */
+export function flipGrey(img: GreyImage): GreyImage {
+  const { width, height, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) out[row + x] = data[row + width - 1 - x];
+  }
+  return { width, height, data: out };
+}
+
+/** ORB on a grey image. Every OpenCV object is deleted before returning. */
+export function orbFeatures(cv: Cv, img: GreyImage, maxKeypoints = MAX_KEYPOINTS): ImageFeatures {
+  const mat = cv.matFromArray(img.height, img.width, cv.CV_8UC1, img.data);
+  const none = new cv.Mat();
+  try {
+    let best: ImageFeatures | undefined;
+    for (const fast of FAST_THRESHOLDS) {
+      const found = detect(cv, mat, none, maxKeypoints, fast);
+      if (!best || keypointCount(found) > keypointCount(best)) best = found;
+      if (keypointCount(found) >= MIN_KEYPOINTS) break;
+    }
+    return { width: img.width, height: img.height, keypoints: best!.keypoints, descriptors: best!.descriptors };
+  } finally {
+    mat.delete();
+    none.delete();
+  }
+}
+
+function detect(cv: Cv, mat: InstanceType<Cv["Mat"]>, mask: InstanceType<Cv["Mat"]>, n: number, fast: number) {
+  const orb = new cv.ORB(n, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, fast);
+  const kps = new cv.KeyPointVector();
+  const desc = new cv.Mat();
+  try {
+    orb.detectAndCompute(mat, mask, kps, desc);
+    const count = kps.size();
+    const order: { i: number; r: number }[] = [];
+    for (let i = 0; i < count; i++) order.push({ i, r: kps.get(i).response });
+    order.sort((a, b) => b.r - a.r);
+    const keypoints = new Float32Array(count * 2);
+    const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
+    const raw = desc.data as Uint8Array;
+    order.forEach(({ i }, j) => {
+      const kp = kps.get(i);
+      keypoints[j * 2] = kp.pt.x;
+      keypoints[j * 2 + 1] = kp.pt.y;
+      descriptors.set(raw.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
+    });
+    return { width: mat.cols, height: mat.rows, keypoints, descriptors };
+  } finally {
+    orb.delete();
+    kps.delete();
+    desc.delete();
+  }
+}
+
+export interface ExtractOptions {
+  /** Also extract features of the mirrored image (for queries). */
+  mirrored?: boolean;
+}
+
+/** Features of an encoded image (JPEG/PNG/WebP/…); with `mirrored`, also those of its mirror image. */
+export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {}): Promise<ImageFeatures> {
+  const grey = await decodeGrey(bytes);
+  const { cv } = await loadOpenCv();
+  return featuresFromGrey(cv, grey, options);
+}
+
+export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {
+  const f = orbFeatures(cv, grey);
+  if (options.mirrored) f.mirrored = orbFeatures(cv, flipGrey(grey));
+  return f;
+}
+
+/** Keep the `n` strongest keypoints (rows are sorted by response). */
+export function topFeatures(f: ImageFeatures, n: number): ImageFeatures {
+  const k = Math.min(n, keypointCount(f));
+  return {
+    width: f.width,
+    height: f.height,
+    keypoints: f.keypoints.slice(0, k * 2),
+    descriptors: f.descriptors.slice(0, k * DESCRIPTOR_BYTES),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The matcher: candidate voting (normal + mirrored query) → geometric verification of the best
+ * candidates → calibrated similarity → ranked hits. No I/O besides decoding query bytes.
+ */
+import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
+import { extractFeatures, topFeatures, type ImageFeatures } from "./features";
+import type { Similarity } from "./ransac";
+import { scoreVerification } from "./score";
+import { verifyPair, type PairVerification } from "./verify-pair";
+
+/** Keypoints kept per registered image for verification (strongest first). */
+export const STORED_KEYPOINTS = 300;
+/** Candidates verified geometrically per query. */
+export const VERIFY_TOP = 10;
+
+export interface MatchHit {
+  id: string;
+  /** Calibrated 0–100 (one decimal). 85 ⇒ ≤ 0.1 % false positives, 92 ⇒ ≤ 0.01 % (docs/calibration.md). */
+  similarity: number;
+  inliers: number;
+  inlierRatio: number;
+  overlap: number;
+  /** Query → original working-image coordinates (after mirroring the query when `mirrored`). */
+  transform: Similarity | null;
+  mirrored: boolean;
+  votes: number;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  /** Minimum similarity to report (default 85). */
+  threshold?: number;
+}
+
+export interface Matcher {
+  add(id: string, features: ImageFeatures): void;
+  remove(id: string): boolean;
+  has(id: string): boolean;
+  readonly size: number;
+  search(query: Buffer | ImageFeatures, options?: SearchOptions): Promise<MatchHit[]>;
+}
+
+export interface MatcherOptions {
+  index?: CandidateIndexOptions;
+  verifyTop?: number;
+}
+
+export function createMatcher(options: MatcherOptions = {}): Matcher {
+  const index = new CandidateIndex(options.index);
+  const stored = new Map<string, ImageFeatures>();
+  const verifyTop = options.verifyTop ?? VERIFY_TOP;
+
+  return {
+    add(id, features) {
+      const kept = topFeatures(features, STORED_KEYPOINTS);
+      stored.set(id, kept);
+      index.add(id, kept);
+    },
+    remove(id) {
+      stored.delete(id);
+      return index.remove(id);
+    },
+    has: (id) => stored.has(id),
+    get size() {
+      return stored.size;
+    },
+    async search(query, { limit = 10, threshold = 85 } = {}) {
+      const q = Buffer.isBuffer(query) ? await extractFeatures(query, { mirrored: true }) : query;
+      return rankCandidates(index, stored, q, verifyTop).filter((h) => h.similarity >= threshold).slice(0, limit);
+    },
+  };
+}
+
+/** Every verified candidate, best first (no threshold). Exposed for the benchmark and calibration. */
+export function rankCandidates(
+  index: CandidateIndex,
+  stored: Map<string, ImageFeatures>,
+  q: ImageFeatures,
+  verifyTop: number,
+): MatchHit[] {
+  const votes = new Map<string, { normal: number; mirrored: number }>();
+  for (const c of index.query(q, verifyTop)) votes.set(c.id, { normal: c.votes, mirrored: 0 });
+  if (q.mirrored) {
+    for (const c of index.query(q.mirrored, verifyTop)) {
+      const v = votes.get(c.id);
+      if (v) v.mirrored = c.votes;
+      else votes.set(c.id, { normal: 0, mirrored: c.votes });
+    }
+  }
+  const ranked = [...votes.entries()]
+    .sort((a, b) => Math.max(b[1].normal, b[1].mirrored) - Math.max(a[1].normal, a[1].mirrored) || (a[0] < b[0] ? -1 : 1))
+    .slice(0, verifyTop);
+  const hits: MatchHit[] = [];
+  for (const [id, v] of ranked) {
+    const original = stored.get(id);
+    if (!original) continue;
+    let best: PairVerification | undefined;
+    if (v.normal > 0) best = verifyPair(q, original, false);
+    if (v.mirrored > 0 && q.mirrored) {
+      const m = verifyPair(q.mirrored, original, true);
+      if (!best || m.inliers > best.inliers) best = m;
+    }
+    if (!best) continue;
+    hits.push({
+      id,
+      similarity: scoreVerification(best),
+      inliers: best.inliers,
+      inlierRatio: best.inlierRatio,
+      overlap: best.overlap,
+      transform: best.transform,
+      mirrored: best.mirrored,
+      votes: Math.max(v.normal, v.mirrored),
+    });
+  }
+  hits.sort((a, b) => b.similarity - a.similarity || b.inliers - a.inliers || (a.id < b.id ? -1 : 1));
+  return hits;
+}

@@ -1,0 +1,35 @@
+/**
+ * Loads opencv-js (WASM) once per process.
+ *
+ * Trap: the Emscripten module object is a thenable. `await cv` — or returning it from an async
+ * function — hangs forever. We wait for `onRuntimeInitialized` and resolve a wrapper object instead.
+ */
+import type * as CvNamespace from "@techstark/opencv-js";
+
+export type Cv = typeof CvNamespace;
+
+let loading: Promise<{ cv: Cv }> | undefined;
+
+/** Resolves to `{ cv }` (wrapped, never the thenable module itself) once the runtime is ready. */
+export function loadOpenCv(): Promise<{ cv: Cv }> {
+  loading ??= new Promise<{ cv: Cv }>((resolve, reject) => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require("@techstark/opencv-js") as Cv & { onRuntimeInitialized?: () => void };
+      if (typeof (mod as { Mat?: unknown }).Mat === "function") {
+        resolve({ cv: mod });
+        return;
+      }
+      mod.onRuntimeInitialized = () => resolve({ cv: mod });
+    } catch (err) {
+      reject(err);
+    }
+  });
+  return loading;
+}
+
+/** Bytes currently allocated to the WASM heap (for leak checks). */
+export function wasmHeapBytes(cv: Cv): number {
+  const heap = (cv as unknown as { HEAPU8?: Uint8Array }).HEAPU8;
+  return heap ? heap.length : 0;
+}
