@@ -25,8 +25,9 @@ contract ProvenanceAnchor {
         uint64 leafCount;
     }
 
-    /// @dev The account allowed to anchor roots.
-    address private _anchorer;
+    /// @dev The account allowed to anchor roots. Immutable: reading it costs no SLOAD (2.1 k gas per anchor);
+    /// rotating the key means deploying a new contract, and roots anchored in the old one stay verifiable there.
+    address private immutable _anchorer;
 
     /// @dev The anchor of every root ever anchored.
     mapping(bytes32 root => Anchor anchor) private _anchors;
@@ -35,11 +36,6 @@ contract ProvenanceAnchor {
      * @dev `root` was anchored with `leafCount` leaves in a block with timestamp `timestamp`.
      */
     event Anchored(bytes32 indexed root, uint64 leafCount, uint64 timestamp);
-
-    /**
-     * @dev The anchorer role moved from `previousAnchorer` to `newAnchorer`.
-     */
-    event AnchorerTransferred(address indexed previousAnchorer, address indexed newAnchorer);
 
     /**
      * @dev `account` is not the anchorer.
@@ -72,7 +68,6 @@ contract ProvenanceAnchor {
     constructor(address anchorer_) {
         if (anchorer_ == address(0)) revert ProvenanceAnchorInvalidAnchorer(address(0));
         _anchorer = anchorer_;
-        emit AnchorerTransferred(address(0), anchorer_);
     }
 
     /**
@@ -92,18 +87,6 @@ contract ProvenanceAnchor {
         uint64 timestamp = uint64(block.timestamp);
         _anchors[root] = Anchor({timestamp: timestamp, leafCount: leafCount});
         emit Anchored(root, leafCount, timestamp);
-    }
-
-    /**
-     * @dev Moves the anchorer role to `newAnchorer`. Only the current anchorer may call it.
-     *
-     * Emits an {AnchorerTransferred} event.
-     */
-    function transferAnchorer(address newAnchorer) external {
-        if (msg.sender != _anchorer) revert ProvenanceAnchorUnauthorizedAnchorer(msg.sender);
-        if (newAnchorer == address(0)) revert ProvenanceAnchorInvalidAnchorer(address(0));
-        emit AnchorerTransferred(_anchorer, newAnchorer);
-        _anchorer = newAnchorer;
     }
 
     /**

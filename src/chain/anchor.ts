@@ -2,9 +2,9 @@
  * Anchors a Merkle root, idempotently: if the root is already on chain (a crash after sending, a retry,
  * a concurrent batcher) the existing anchor is returned instead of an error.
  */
-import { Contract, dataLength, isHexString, ZeroHash, type Provider, type Signer } from "ethers";
+import { Contract, isHexString, ZeroHash, type Provider, type Signer } from "ethers";
 import { ImprintError, validate } from "../core/errors";
-import { ANCHORED_TOPIC, PROVENANCE_ANCHOR_ABI, provenanceAnchorInterface } from "./abi";
+import { ANCHORED_TOPIC, PROVENANCE_ANCHOR_ABI, decodeAnchorError, provenanceAnchorInterface } from "./abi";
 import { providerOf } from "./provider";
 import { blockTimestamp, waitForReceipt } from "./receipt";
 
@@ -139,19 +139,9 @@ async function existingAnchor(
   return { ...found, gasUsed: Number(receipt.gasUsed), alreadyAnchored: true };
 }
 
-/** The custom error name of a contract revert, if ethers could decode one. */
+/** The custom error name of a contract revert, if ethers' error carries one. */
 export function revertName(err: unknown): string | undefined {
-  const e = err as { revert?: { name?: string }; data?: string; info?: { error?: { data?: string } } };
-  if (e?.revert?.name) return e.revert.name;
-  const data = typeof e?.data === "string" ? e.data : e?.info?.error?.data;
-  if (typeof data === "string" && dataLength(data) >= 4) {
-    try {
-      return provenanceAnchorInterface.parseError(data)?.name;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  return decodeAnchorError(err)?.name;
 }
 
 function chainError(err: unknown, what: string): ImprintError {
