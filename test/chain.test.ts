@@ -80,11 +80,13 @@ describe("anchorRoot / findAnchor / readAnchorEvidence", () => {
       code: "invalid_leaf_count",
     });
     const other = new SequencedSigner(new Wallet(OTHER_DEV_KEY, chain.provider));
+    const otherNonce = await chain.provider.getTransactionCount(other.address, "pending");
     const err = await anchorRoot(other, { contract, root: root32(), leafCount: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImprintError);
     expect(err).toMatchObject({ code: "chain_anchor_rejected" });
     expect((err as Error).message).toContain("ProvenanceAnchorUnauthorizedAnchorer");
-    // The refused send burnt no nonce of `other`, and the anchorer goes on as before.
+    // The refused send burnt no nonce of `other` (estimation failed before signing); the anchorer goes on as before.
+    expect(await chain.provider.getTransactionCount(other.address, "pending")).toBe(otherNonce);
     await anchorRoot(chain.wallet, { contract, root: root32(), leafCount: 1, timeoutMs: 5_000 });
   });
 
