@@ -1,0 +1,49 @@
+/**
+ * Everything Imprint derives from an uploaded image, from a single decode: SHA-256 of the exact bytes, PDQ (+
+ * quality), the 64-bit pHash, the oriented size and a small WebP thumbnail.
+ */
+import { createHash } from "node:crypto";
+import sharp from "sharp";
+import { bytesToHex0x } from "../core/hamming";
+import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
+import { grey32FromLuma, phashFromGrey32 } from "../core/phash";
+import { decodeImage, type DecodeOptions, type ImageFormat } from "./decode";
+
+export const THUMBNAIL_SIDE = 256;
+
+export interface Fingerprint {
+  sha256: string; // 0x + 64 hex of the uploaded bytes
+  pdq: string; // 0x + 64 hex, reference bit order
+  pdqQuality: number; // 0–100
+  phash: bigint; // unsigned 64-bit
+  width: number; // after EXIF orientation
+  height: number;
+  format: ImageFormat;
+  thumbnail: Buffer; // WebP, longest side ≤ 256
+}
+
+export type FingerprintOptions = Pick<DecodeOptions, "maxBytes" | "maxPixels">;
+
+export async function fingerprintImage(bytes: Buffer, opts: FingerprintOptions = {}): Promise<Fingerprint> {
+  const image = await decodeImage(bytes, opts);
+  const { rgb, rgbWidth: w, rgbHeight: h } = image;
+  // The thumbnail encodes on a libuv thread while the hashes run here.
+  const thumbnail = sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: "inside", withoutEnlargement: true })
+    .webp({ quality: 75 })
+    .toBuffer();
+  const sha256 = "0x" + createHash("sha256").update(bytes).digest("hex");
+  const luma = lumaFromRgb(rgb, w, h, 3);
+  const pdq = pdqFromLuma(luma, w, h);
+  const phash = phashFromGrey32(grey32FromLuma(luma, w, h));
+  return {
+    sha256,
+    pdq: bytesToHex0x(pdq.hash),
+    pdqQuality: pdq.quality,
+    phash,
+    width: image.width,
+    height: image.height,
+    format: image.format,
+    thumbnail: await thumbnail,
+  };
+}
