@@ -1,0 +1,23 @@
+import type { Provider } from "ethers";
+import type { EvidenceBundle } from "../core/bundle";
+import type { ChainFacts } from "../core/verify";
+import { readAnchorEvidence } from "./receipt-check";
+
+/** Reads a bundle's anchor from whatever RPC `provider` talks to, in the verifier's terms. */
+export function chainFactsReader(provider: Provider) {
+  return async function readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts> {
+    const evidence = await readAnchorEvidence(provider, {
+      contract: bundle.anchor.contract,
+      txHash: bundle.anchor.txHash,
+      root: bundle.merkle.root,
+    });
+    return {
+      chainId: evidence.chainId,
+      receiptFound: evidence.receiptFound && evidence.receiptStatus === 1,
+      eventFound: evidence.eventFound,
+      blockNumber: evidence.blockNumber,
+      blockTimestamp: evidence.blockTimestamp,
+      anchoredAt: evidence.anchoredAt ?? 0,
+    };
+  };
+}

@@ -1,0 +1,26 @@
+import type { Config } from "../config";
+import type { EvidenceBundle } from "../core/bundle";
+import type { ChainFacts } from "../core/verify";
+import type { Db } from "../db/client";
+import type { Batcher } from "../ledger/batcher";
+
+export interface ChainInfo {
+  chainId: number;
+  contract: string;
+  /** Shown by GET /v1/chain only when it is a local or declared-public endpoint. */
+  publicRpcUrl: string | null;
+  confirmations: number;
+}
+
+/** Everything the HTTP edge needs, built by main.ts (or a test) and injected: no module-level singletons. */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  chain: ChainInfo;
+  batcher: Batcher;
+  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
+  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** Serialised local features for geometric matching, when the matcher is available. */
+  extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
+  log(line: string): void;
+}

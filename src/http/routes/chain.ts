@@ -1,0 +1,51 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { bearerAuth, type AuthEnv } from "../auth";
+import type { AppDeps } from "../deps";
+import { errorResponses } from "../errors";
+import { batchSchema } from "../schemas";
+
+export function chainRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AuthEnv>();
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/chain",
+      summary: "Where roots are anchored",
+      responses: {
+        200: {
+          description: "The chain and contract",
+          content: {
+            "application/json": {
+              schema: z.object({ chainId: z.number().int(), contract: z.string(), rpcUrl: z.string().optional(), confirmations: z.number().int() }),
+            },
+          },
+        },
+      },
+    }),
+    (c) => {
+      const { chainId, contract, publicRpcUrl, confirmations } = deps.chain;
+      return c.json({ chainId, contract, ...(publicRpcUrl ? { rpcUrl: publicRpcUrl } : {}), confirmations }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/anchor",
+      summary: "Seal what is pending now and anchor it; answers once confirmed (admin)",
+      middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
+      responses: {
+        200: {
+          description: "The batches anchored by this run (empty when nothing was pending)",
+          content: { "application/json": { schema: z.object({ batches: z.array(batchSchema), errors: z.array(z.string()) }) } },
+        },
+        ...errorResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const result = await deps.batcher.runNow();
+      return c.json({ batches: result.anchored, errors: result.errors }, 200);
+    },
+  );
+  return app;
+}

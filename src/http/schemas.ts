@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+
+/** ISO 3166-1 alpha-2, checked against ICU's list of regions (so "XX" and "ZZ" are refused), upper-cased. */
+export const countryCode = z
+  .string()
+  .trim()
+  .transform((s) => s.toUpperCase())
+  .refine((s) => /^[A-Z]{2}$/.test(s) && regionNames.of(s) !== s, "must be an ISO 3166-1 alpha-2 country code")
+  .openapi({ example: "DE" });
+
+export const label = (max: number) => z.string().trim().min(1).max(max);
+
+/** A file part or a URL to fetch; which one is present is checked by the handler (exactly one). */
+export const imageFields = {
+  image: z.any().optional().openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),
+  url: z.string().optional().openapi({ description: "http(s) URL of the image, instead of a file" }),
+};
+
+export const originalSchema = z
+  .object({
+    id: z.string().openapi({ example: "reg_4f1c2a9e0b7d3c5a6e8f9012" }),
+    accountId: z.string(),
+    sha256: z.string(),
+    pdq: z.string(),
+    phash: z.string(),
+    quality: z.number().int().openapi({ description: "PDQ quality 0–100; below 50 the hash is less reliable" }),
+    width: z.number().int(),
+    height: z.number().int(),
+    productId: z.string(),
+    category: z.string(),
+    storeCountry: z.string(),
+    title: z.string().nullable(),
+    registeredAt: z.string().openapi({ example: "2026-11-27T12:00:00.123Z" }),
+    status: z.enum(["pending", "sealed", "anchored"]),
+    thumbnailUrl: z.string(),
+    evidenceUrl: z.string(),
+    warnings: z.array(z.string()).optional(),
+  })
+  .openapi("Original");
+
+export const anchorSchema = z
+  .object({
+    chainId: z.number().int(),
+    contract: z.string(),
+    txHash: z.string(),
+    blockNumber: z.number().int(),
+    blockTimestamp: z.number().int(),
+  })
+  .openapi("Anchor");
+
+export const bundleSchemaDoc = z
+  .object({
+    format: z.literal("imprint.evidence.v1"),
+    registration: z.object({
+      id: z.string(),
+      accountId: z.string(),
+      sha256: z.string(),
+      pdq: z.string(),
+      phash: z.string(),
+      registeredAt: z.string(),
+    }),
+    leaf: z.string(),
+    merkle: z.object({ root: z.string(), proof: z.array(z.string()) }),
+    anchor: anchorSchema,
+  })
+  .openapi("EvidenceBundle");
+
+export const batchSchema = z
+  .object({
+    id: z.number().int(),
+    root: z.string(),
+    leafCount: z.number().int(),
+    chainId: z.number().int(),
+    contract: z.string(),
+    txHash: z.string(),
+    blockNumber: z.number().int(),
+    blockTimestamp: z.number().int(),
+    gasUsed: z.number().int(),
+  })
+  .openapi("Batch");
+
+export const verdictSchema = z
+  .object({
+    ok: z.boolean(),
+    statement: z.string().optional(),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  })
+  .openapi("Verdict");

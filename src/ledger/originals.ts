@@ -1,0 +1,170 @@
+import { and, desc, eq, lt, or, TransactionRollbackError } from "drizzle-orm";
+import { uint64ToHex, bufferToHex } from "../core/hex";
+import { leafHash, registrationIdOf } from "../core/leaf";
+import type { Db } from "../db/client";
+import { batches, images, originals } from "../db/schema";
+import type { Fingerprint } from "../imaging/fingerprint";
+import { insertImage } from "../library/images";
+
+export type OriginalStatus = "pending" | "sealed" | "anchored";
+
+/** A registration as the API shows it. */
+export interface OriginalView {
+  id: string;
+  accountId: string;
+  sha256: string;
+  pdq: string;
+  phash: string;
+  quality: number;
+  width: number;
+  height: number;
+  productId: string;
+  category: string;
+  storeCountry: string;
+  title: string | null;
+  registeredAt: string;
+  status: OriginalStatus;
+  imageId: string;
+}
+
+export interface RegisterInput {
+  accountId: string;
+  fingerprint: Fingerprint;
+  byteSize: number;
+  features?: Buffer | null;
+  productId: string;
+  category: string;
+  storeCountry: string;
+  title?: string | null;
+  sourceUrl?: string | null;
+}
+
+/**
+ * Registers an original: the server's clock fixes `registeredAt`, the leaf is computed at once (all its values
+ * are known now) and the registration id is derived from it. The same bytes from the same account return the
+ * existing registration instead of a second one (`created: false`).
+ */
+export async function registerOriginal(db: Db, input: RegisterInput, now: () => number = Date.now): Promise<{ original: OriginalView; created: boolean }> {
+  const existing = await findOwnBySha(db, input.accountId, input.fingerprint.sha256);
+  if (existing) return { original: existing, created: false };
+
+  const fp = input.fingerprint;
+  const registeredAtMs = now();
+  const leaf = leafHash({ sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: input.accountId });
+  const id = registrationIdOf(leaf);
+  const imageId = "img_" + id.slice(4);
+  const inserted = await db
+    .transaction(async (tx) => {
+      await insertImage(tx, { id: imageId, kind: "original", accountId: input.accountId, fingerprint: fp, byteSize: input.byteSize, features: input.features });
+      const rows = await tx
+        .insert(originals)
+        .values({
+          id,
+          accountId: input.accountId,
+          imageId,
+          sha256: fp.sha256,
+          productId: input.productId,
+          category: input.category,
+          storeCountry: input.storeCountry,
+          title: input.title ?? null,
+          sourceUrl: input.sourceUrl ?? null,
+          registeredAtMs,
+          leaf,
+        })
+        .onConflictDoNothing({ target: [originals.accountId, originals.sha256] })
+        .returning({ id: originals.id });
+      // Lost a race with the same bytes: roll the image back too.
+      if (rows.length === 0) tx.rollback();
+      return true;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof TransactionRollbackError) return false;
+      throw error;
+    });
+  // A concurrent request with the same bytes won the race: answer with its registration.
+  const original = inserted ? await getOriginal(db, id) : await findOwnBySha(db, input.accountId, fp.sha256);
+  if (!original) throw new Error(`registration ${id} vanished after insert`);
+  return { original, created: inserted };
+}
+
+const viewColumns = {
+  id: originals.id,
+  accountId: originals.accountId,
+  sha256: originals.sha256,
+  pdq: images.pdq,
+  phash: images.phash,
+  quality: images.pdqQuality,
+  width: images.width,
+  height: images.height,
+  productId: originals.productId,
+  category: originals.category,
+  storeCountry: originals.storeCountry,
+  title: originals.title,
+  registeredAtMs: originals.registeredAtMs,
+  batchId: originals.batchId,
+  batchStatus: batches.status,
+  imageId: originals.imageId,
+};
+
+type ViewRow = Awaited<ReturnType<typeof selectViews>>[number];
+
+function toView(row: ViewRow): OriginalView {
+  const { pdq, phash, registeredAtMs, batchId, batchStatus, ...rest } = row;
+  return {
+    ...rest,
+    pdq: bufferToHex(pdq),
+    phash: uint64ToHex(phash),
+    registeredAt: new Date(registeredAtMs).toISOString(),
+    status: batchId === null ? "pending" : batchStatus === "anchored" ? "anchored" : "sealed",
+  };
+}
+
+function selectViews(db: Db) {
+  return db
+    .select(viewColumns)
+    .from(originals)
+    .innerJoin(images, eq(images.id, originals.imageId))
+    .leftJoin(batches, eq(batches.id, originals.batchId));
+}
+
+export async function getOriginal(db: Db, id: string): Promise<OriginalView | null> {
+  const [row] = await selectViews(db).where(eq(originals.id, id)).limit(1);
+  return row ? toView(row) : null;
+}
+
+async function findOwnBySha(db: Db, accountId: string, sha256: string): Promise<OriginalView | null> {
+  const [row] = await selectViews(db)
+    .where(and(eq(originals.accountId, accountId), eq(originals.sha256, sha256)))
+    .limit(1);
+  return row ? toView(row) : null;
+}
+
+/** A cursor is the last item's (registeredAtMs, id): stable under concurrent inserts, unlike offsets. */
+export interface PageCursor {
+  registeredAtMs: number;
+  id: string;
+}
+
+export function encodeCursor(c: PageCursor): string {
+  return Buffer.from(`${c.registeredAtMs}:${c.id}`).toString("base64url");
+}
+
+export function decodeCursor(s: string): PageCursor | null {
+  const m = /^(\d{1,16}):(reg_[0-9a-f]{24})$/.exec(Buffer.from(s, "base64url").toString("utf8"));
+  return m ? { registeredAtMs: Number(m[1]), id: m[2] } : null;
+}
+
+/** The account's registrations, newest first. */
+export async function listOriginals(db: Db, accountId: string, limit: number, cursor: PageCursor | null): Promise<{ items: OriginalView[]; nextCursor: string | null }> {
+  const before = cursor
+    ? or(lt(originals.registeredAtMs, cursor.registeredAtMs), and(eq(originals.registeredAtMs, cursor.registeredAtMs), lt(originals.id, cursor.id)))
+    : undefined;
+  const rows = await selectViews(db)
+    .where(and(eq(originals.accountId, accountId), before))
+    .orderBy(desc(originals.registeredAtMs), desc(originals.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit).map(toView);
+  const last = items.at(-1);
+  const nextCursor = rows.length > limit && last ? encodeCursor({ registeredAtMs: Date.parse(last.registeredAt), id: last.id }) : null;
+  return { items, nextCursor };
+}

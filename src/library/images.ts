@@ -1,0 +1,54 @@
+import { eq } from "drizzle-orm";
+import { hexToBuffer } from "../core/hex";
+import type { Db } from "../db/client";
+import { images } from "../db/schema";
+import type { Fingerprint } from "../imaging/fingerprint";
+
+/** Anything that can run queries: the database or a transaction on it. */
+export type Queryable = Pick<Db, "select" | "insert" | "update" | "delete" | "execute">;
+
+export interface NewImage {
+  id: string;
+  kind: "original" | "listing";
+  accountId: string;
+  fingerprint: Fingerprint;
+  byteSize: number;
+  /** Serialised local features for geometric verification, when extracted. */
+  features?: Buffer | null;
+}
+
+/** The four 16-bit chunks of a 64-bit hash, high chunk first, for multi-index Hamming search. */
+export function phashChunks(phash: bigint): [number, number, number, number] {
+  const u = BigInt.asUintN(64, phash);
+  return [Number((u >> 48n) & 0xffffn), Number((u >> 32n) & 0xffffn), Number((u >> 16n) & 0xffffn), Number(u & 0xffffn)];
+}
+
+export async function insertImage(q: Queryable, image: NewImage): Promise<void> {
+  const fp = image.fingerprint;
+  const [c0, c1, c2, c3] = phashChunks(fp.phash);
+  await q.insert(images).values({
+    id: image.id,
+    kind: image.kind,
+    accountId: image.accountId,
+    sha256: fp.sha256,
+    pdq: hexToBuffer(fp.pdq),
+    pdqQuality: fp.pdqQuality,
+    // Signed bigint keeps all 64 bits; read back with BigInt.asUintN(64, …).
+    phash: BigInt.asIntN(64, fp.phash),
+    phash0: c0,
+    phash1: c1,
+    phash2: c2,
+    phash3: c3,
+    width: fp.width,
+    height: fp.height,
+    format: fp.format,
+    byteSize: image.byteSize,
+    thumbnail: fp.thumbnail,
+    features: image.features ?? null,
+  });
+}
+
+export async function thumbnailOf(db: Db, imageId: string): Promise<Buffer | null> {
+  const [row] = await db.select({ thumbnail: images.thumbnail }).from(images).where(eq(images.id, imageId)).limit(1);
+  return row?.thumbnail ?? null;
+}

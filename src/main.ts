@@ -1,0 +1,39 @@
+import { serve } from "@hono/node-server";
+import { loadConfig } from "./config";
+import { startServices } from "./services";
+
+/** `npm start`: the service on the embedded defaults (PGlite + anvil under DATA_DIR) unless configured otherwise. */
+async function main() {
+  const config = loadConfig();
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const services = await startServices(config, { log });
+  if (services.generatedAdminKey) {
+    console.log(`\n  Admin API key (shown once; set IMPRINT_ADMIN_KEY to choose your own):\n    ${services.generatedAdminKey}\n`);
+  }
+  const { chain } = services.deps;
+  const server = serve({ fetch: services.app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+    log(`imprint listening on http://${config.HOST}:${info.port} (${services.database.engine}, chain ${chain.chainId}, contract ${chain.contract})`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    server.close();
+    services.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`imprint failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

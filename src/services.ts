@@ -1,0 +1,119 @@
+import path from "node:path";
+import { ensureAdmin } from "./accounts/accounts";
+import { contractAnchorTarget } from "./chain/anchor-target";
+import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
+import { chainFactsReader } from "./chain/chain-facts";
+import { ensureDeployment } from "./chain/embedded";
+import { createChainClient } from "./chain/provider";
+import type { Config } from "./config";
+import { ImprintError } from "./core/errors";
+import { openDatabase, type Database } from "./db/client";
+import { createApp, type App } from "./http/app";
+import type { AppDeps, ChainInfo } from "./http/deps";
+import { Batcher } from "./ledger/batcher";
+
+export interface Services {
+  app: App;
+  deps: AppDeps;
+  database: Database;
+  /** Printed once on the first start when no IMPRINT_ADMIN_KEY is configured. */
+  generatedAdminKey?: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  log?: (line: string) => void;
+  /** An already open database (tests); otherwise PGlite under DATA_DIR or DATABASE_URL. */
+  database?: Database;
+  /** Port of the embedded anvil (0 = any free port). */
+  embeddedChainPort?: number;
+  /** Start the periodic batcher (tests drive it by hand). */
+  startBatcher?: boolean;
+}
+
+/** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
+export async function startServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log(`shutdown: ${String(e)}`));
+  };
+  try {
+    const database =
+      options.database ??
+      (config.DATABASE_URL
+        ? await openDatabase({ engine: "postgres", url: config.DATABASE_URL })
+        : await openDatabase({ engine: "pglite", dataDir: path.join(config.DATA_DIR, "pglite") }));
+    if (!options.database) cleanups.push(() => database.close());
+    const { generatedKey } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
+
+    const chain = await connectChain(config, options, log);
+    cleanups.push(chain.close);
+
+    const target = contractAnchorTarget(chain.wallet, {
+      chainId: chain.info.chainId,
+      contract: chain.info.contract,
+      confirmations: config.CHAIN_CONFIRMATIONS,
+      timeoutMs: config.CHAIN_TX_TIMEOUT_MS,
+      fromBlock: chain.fromBlock,
+    });
+    const batcher = new Batcher(database.db, target, { intervalMs: config.ANCHOR_INTERVAL_MS, maxBatch: config.ANCHOR_MAX_BATCH, log });
+    if (options.startBatcher ?? true) batcher.start();
+    cleanups.push(() => batcher.stop());
+
+    const deps: AppDeps = { db: database.db, config, chain: chain.info, batcher, readChainFacts: chainFactsReader(chain.provider), log };
+    return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function connectChain(config: Config, options: ServiceOptions, log: (line: string) => void) {
+  if (config.CHAIN_RPC_URL) {
+    if (!config.CHAIN_PRIVATE_KEY || !config.CHAIN_CONTRACT) {
+      throw new ImprintError(500, "chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
+    }
+    const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY });
+    const chainId = Number((await client.provider.getNetwork()).chainId);
+    const local = /^https?:\/\/(127\.|localhost|\[::1\])/.test(config.CHAIN_RPC_URL);
+    const info: ChainInfo = {
+      chainId,
+      contract: config.CHAIN_CONTRACT.toLowerCase(),
+      publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
+      confirmations: config.CHAIN_CONFIRMATIONS,
+    };
+    return { ...client, info, fromBlock: 0, close: async () => client.provider.destroy() };
+  }
+
+  // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
+  const chainDir = path.join(config.DATA_DIR, "chain");
+  const anvil: AnvilInstance = await startAnvil({
+    stateFile: path.join(chainDir, "anvil-state.json"),
+    stateIntervalSec: 1,
+    port: options.embeddedChainPort ?? 8545,
+  });
+  const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
+  try {
+    const deployment = await ensureDeployment({ wallet: client.wallet, dataDir: config.DATA_DIR, log });
+    const info: ChainInfo = {
+      chainId: deployment.chainId,
+      contract: deployment.address.toLowerCase(),
+      publicRpcUrl: anvil.rpcUrl,
+      confirmations: config.CHAIN_CONFIRMATIONS,
+    };
+    return {
+      ...client,
+      info,
+      fromBlock: deployment.blockNumber,
+      close: async () => {
+        client.provider.destroy();
+        await anvil.stop();
+      },
+    };
+  } catch (error) {
+    client.provider.destroy();
+    await anvil.stop();
+    throw error;
+  }
+}

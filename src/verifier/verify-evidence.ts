@@ -1,0 +1,38 @@
+import type { EvidenceBundle } from "../core/bundle";
+import { hammingBytes } from "../core/hamming";
+import { hexToBuffer } from "../core/hex";
+import { checkChainFacts, checkImage, verdictOf, verifyBundleOffline, type ChainFacts, type Check, type Verdict } from "../core/verify";
+import { fingerprintImage } from "../imaging/fingerprint";
+
+export interface VerifyOptions {
+  /** Reads the chain's view of the bundle's anchor from an RPC of the caller's choosing. */
+  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** An image to compare with the registered one (exact bytes, or an edited copy by PDQ distance). */
+  image?: Buffer;
+}
+
+/**
+ * The whole verification: format, leaf, id, Merkle proof (offline), then the chain, then the image. Needs no
+ * database and no Imprint server; the same function backs POST /v1/verify and `imprint verify`.
+ */
+export async function verifyEvidence(input: unknown, options: VerifyOptions): Promise<Verdict> {
+  const offline = verifyBundleOffline(input);
+  if (!offline.bundle) return offline;
+  let chainChecks: Check[];
+  try {
+    chainChecks = checkChainFacts(offline.bundle, await options.readChainFacts(offline.bundle));
+  } catch (error) {
+    chainChecks = [{ name: "chain", ok: false, detail: `the chain could not be read: ${error instanceof Error ? error.message : String(error)}` }];
+  }
+  let imageCheck: Check | undefined;
+  if (options.image) {
+    try {
+      const fp = await fingerprintImage(options.image);
+      const pdqDistance = hammingBytes(hexToBuffer(fp.pdq), hexToBuffer(offline.bundle.registration.pdq));
+      imageCheck = checkImage(offline.bundle, { sha256: fp.sha256, pdqDistance });
+    } catch (error) {
+      imageCheck = { name: "image", ok: false, detail: `the image could not be read: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return verdictOf(offline, chainChecks, imageCheck);
+}
