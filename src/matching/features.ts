@@ -13,6 +13,9 @@ import { loadOpenCv, type Cv } from "./opencv";
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;
 const MAX_KEYPOINTS = 500;
+/** ORB is asked for this many, then MAX_KEYPOINTS are picked spread over a GRID×GRID grid. */
+const DETECT_KEYPOINTS = 1000;
+const GRID = 4;
 const MIN_KEYPOINTS = 250;
 const FAST_THRESHOLDS = [20, 8, 3] as const;
 
@@ -22,7 +25,11 @@ export interface ImageFeatures {
   height: number;
   /** (x, y) per keypoint, in working-image pixels. */
   keypoints: Float32Array;
-  /** n × 32 bytes, row i belongs to keypoint i; rows sorted by descending detector response. */
+  /**
+   * n × 32 bytes, row i belongs to keypoint i. Rows are in round-robin order over a 4×4 grid (the
+   * strongest of every cell, then the second strongest, …), so any prefix is spread over the image
+   * and a text watermark's high-contrast corners cannot crowd out the photo's own keypoints.
+   */
   descriptors: Uint8Array;
   /** Features of the horizontally mirrored image (queries only; never stored). */
   mirrored?: ImageFeatures;
@@ -78,7 +85,7 @@ export function orbFeatures(cv: Cv, img: GreyImage, maxKeypoints = MAX_KEYPOINTS
   try {
     let best: ImageFeatures | undefined;
     for (const fast of FAST_THRESHOLDS) {
-      const found = detect(cv, mat, none, maxKeypoints, fast);
+      const found = spread(detect(cv, mat, none, DETECT_KEYPOINTS, fast), maxKeypoints);
       if (!best || keypointCount(found) > keypointCount(best)) best = found;
       if (keypointCount(found) >= MIN_KEYPOINTS) break;
     }
@@ -116,6 +123,30 @@ function detect(cv: Cv, mat: InstanceType<Cv["Mat"]>, mask: InstanceType<Cv["Mat
   }
 }
 
+/** Pick `n` keypoints round-robin over a GRID×GRID grid, strongest first within each cell. */
+function spread(f: ImageFeatures, n: number): ImageFeatures {
+  const total = keypointCount(f);
+  const cells: number[][] = Array.from({ length: GRID * GRID }, () => []);
+  for (let i = 0; i < total; i++) {
+    // Input rows are sorted by response, so each cell list is too.
+    const cx = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i] / f.width) * GRID));
+    const cy = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i + 1] / f.height) * GRID));
+    cells[cy * GRID + cx].push(i);
+  }
+  const order: number[] = [];
+  for (let rank = 0; order.length < Math.min(n, total); rank++) {
+    for (const cell of cells) if (rank < cell.length && order.length < n) order.push(cell[rank]);
+  }
+  const keypoints = new Float32Array(order.length * 2);
+  const descriptors = new Uint8Array(order.length * DESCRIPTOR_BYTES);
+  order.forEach((i, j) => {
+    keypoints[2 * j] = f.keypoints[2 * i];
+    keypoints[2 * j + 1] = f.keypoints[2 * i + 1];
+    descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
+  });
+  return { width: f.width, height: f.height, keypoints, descriptors };
+}
+
 export interface ExtractOptions {
   /** Also extract features of the mirrored image (for queries). */
   mirrored?: boolean;
@@ -134,7 +165,7 @@ export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOption
   return f;
 }
 
-/** Keep the `n` strongest keypoints (rows are sorted by response). */
+/** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */
 export function topFeatures(f: ImageFeatures, n: number): ImageFeatures {
   const k = Math.min(n, keypointCount(f));
   return {

@@ -11,7 +11,7 @@ import { verifyPair, type PairVerification } from "./verify-pair";
 /** Keypoints kept per registered image for verification (strongest first). */
 export const STORED_KEYPOINTS = 300;
 /** Candidates verified geometrically per query. */
-export const VERIFY_TOP = 10;
+export const VERIFY_TOP = 6;
 
 export interface MatchHit {
   id: string;

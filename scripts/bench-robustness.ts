@@ -1,0 +1,168 @@
+/**
+ * Robustness benchmark: register ~2/3 of a photo folder, query seeded edits of EVERY photo, and
+ * report per edit family recall@85 / recall@92 for our matcher, the false-positive rate over the
+ * edits of unregistered photos, and plain pHash-64 / PDQ-256 nearest-neighbour baselines at the
+ * false-positive rate our matcher has at 85.
+ *
+ *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--dump FILE]
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { hamming64, hammingBytes, hexToBytes } from "../src/core/hamming";
+import { fingerprintImage } from "../src/imaging";
+import { decodeGrey, featuresFromGrey, type ImageFeatures } from "../src/matching/features";
+import { createMatcher, type MatchHit } from "../src/matching/matcher";
+import { loadOpenCv } from "../src/matching/opencv";
+import { mulberry32 } from "../src/matching/ransac";
+import { applyEdit, decodeRgb, planEdits, type Edit } from "./lib/edits";
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const root = resolve(__dirname, "..");
+const dir = resolve(root, arg("images", "../shared/datasets/photos-dev"));
+const seed = Number(arg("seed", "1"));
+const limit = Number(arg("limit", "0"));
+const dumpPath = arg("dump", "");
+
+interface QueryRecord {
+  file: string;
+  registered: boolean;
+  family: string;
+  label: string;
+  hits: Pick<MatchHit, "id" | "similarity" | "inliers" | "inlierRatio" | "overlap" | "votes">[];
+  phashNN: { id: string; d: number };
+  pdqNN: { id: string; d: number };
+  decodeMs: number;
+  orbMs: number;
+  searchMs: number;
+}
+
+function shuffle<T>(xs: T[], r: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+async function main() {
+  const t0 = performance.now();
+  const { cv } = await loadOpenCv();
+  let files = readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
+  files = shuffle(files, mulberry32(seed));
+  if (limit > 0) files = files.slice(0, limit);
+  const nReg = Math.round((files.length * 2) / 3);
+  const registered = new Set(files.slice(0, nReg));
+  console.log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
+
+  const matcher = createMatcher();
+  const phashes: { id: string; h: bigint }[] = [];
+  const pdqs: { id: string; h: Uint8Array }[] = [];
+  const sources = new Map<string, Buffer>();
+  for (const f of files) sources.set(f, readFileSync(join(dir, f)));
+  for (const f of files.slice(0, nReg)) {
+    const bytes = sources.get(f)!;
+    const grey = await decodeGrey(bytes);
+    matcher.add(f, featuresFromGrey(cv, grey));
+    const fp = await fingerprintImage(bytes);
+    phashes.push({ id: f, h: fp.phash });
+    pdqs.push({ id: f, h: hexToBytes(fp.pdq) });
+  }
+  console.log(`registered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const records: QueryRecord[] = [];
+  // Edits are generated on sharp's thread pool one image ahead while this thread queries.
+  const editsOf = async (f: string, i: number) => {
+    const src = await decodeRgb(sources.get(f)!);
+    const plan = planEdits(seed * 100_003 + i);
+    return Promise.all(plan.map(async (e: Edit) => ({ e, bytes: await applyEdit(src, e) })));
+  };
+  let next = editsOf(files[0], 0);
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    const edits = await next;
+    if (i + 1 < files.length) next = editsOf(files[i + 1], i + 1);
+    for (const { e, bytes } of edits) {
+      const a = performance.now();
+      const grey = await decodeGrey(bytes);
+      const b = performance.now();
+      const q: ImageFeatures = featuresFromGrey(cv, grey, { mirrored: true });
+      const c = performance.now();
+      const hits = await matcher.search(q, { limit: 5, threshold: -1 });
+      const d = performance.now();
+      const fp = await fingerprintImage(bytes);
+      const qp = hexToBytes(fp.pdq);
+      let ph = { id: "", d: 99 }, pd = { id: "", d: 999 };
+      for (const o of phashes) { const dd = hamming64(fp.phash, o.h); if (dd < ph.d) ph = { id: o.id, d: dd }; }
+      for (const o of pdqs) { const dd = hammingBytes(qp, o.h); if (dd < pd.d) pd = { id: o.id, d: dd }; }
+      records.push({
+        file: f, registered: registered.has(f), family: e.family, label: e.label,
+        hits: hits.map(({ id, similarity, inliers, inlierRatio, overlap, votes }) => ({
+          id, similarity, inliers, inlierRatio: Math.round(inlierRatio * 1000) / 1000, overlap: Math.round(overlap * 1000) / 1000, votes,
+        })),
+        phashNN: ph, pdqNN: pd, decodeMs: b - a, orbMs: c - b, searchMs: d - c,
+      });
+    }
+    if ((i + 1) % 20 === 0) console.log(`  queried edits of ${i + 1}/${files.length} images (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  if (dumpPath) writeFileSync(dumpPath, JSON.stringify(records));
+  report(records, performance.now() - t0);
+}
+
+function report(records: QueryRecord[], totalMs: number) {
+  const pos = records.filter((r) => r.registered), neg = records.filter((r) => !r.registered);
+  const topScore = (r: QueryRecord) => (r.hits[0]?.similarity ?? 0);
+  const ourFound = (r: QueryRecord, th: number) => r.hits[0]?.id === r.file && r.hits[0].similarity >= th;
+  const ourFp = (r: QueryRecord, th: number) => topScore(r) >= th;
+  const fpRate85 = neg.filter((r) => ourFp(r, 85)).length / Math.max(1, neg.length);
+  // Baseline thresholds: the largest distance whose FP rate on the negatives is ≤ ours at 85.
+  const baseTh = (dist: (r: QueryRecord) => number, maxD: number) => {
+    let best = -1;
+    for (let t = 0; t <= maxD; t++) {
+      const fp = neg.filter((r) => dist(r) <= t).length / Math.max(1, neg.length);
+      if (fp <= fpRate85) best = t;
+    }
+    return best;
+  };
+  const phTh = baseTh((r) => r.phashNN.d, 64), pdqTh = baseTh((r) => r.pdqNN.d, 256);
+  const families = [...new Set(records.map((r) => r.family))];
+  const row = (name: string, p: QueryRecord[], n: QueryRecord[]) => {
+    const rate = (xs: QueryRecord[], ok: (r: QueryRecord) => boolean) => xs.length ? (100 * xs.filter(ok).length) / xs.length : NaN;
+    return [
+      name.padEnd(15), String(p.length).padStart(5),
+      rate(p, (r) => ourFound(r, 85)).toFixed(1).padStart(8), rate(p, (r) => ourFound(r, 92)).toFixed(1).padStart(8),
+      String(n.length).padStart(6), rate(n, (r) => ourFp(r, 85)).toFixed(2).padStart(7), rate(n, (r) => ourFp(r, 92)).toFixed(2).padStart(7),
+      rate(p, (r) => r.phashNN.id === r.file && r.phashNN.d <= phTh).toFixed(1).padStart(8),
+      rate(p, (r) => r.pdqNN.id === r.file && r.pdqNN.d <= pdqTh).toFixed(1).padStart(8),
+    ].join(" ");
+  };
+  console.log(`\nbaseline thresholds at our FP rate@85 (${(100 * fpRate85).toFixed(2)} %): pHash-64 ≤ ${phTh}, PDQ-256 ≤ ${pdqTh}`);
+  console.log(["family".padEnd(15), "n".padStart(5), "rec@85".padStart(8), "rec@92".padStart(8), "neg n".padStart(6), "FP@85".padStart(7), "FP@92".padStart(7), "pHash".padStart(8), "PDQ".padStart(8)].join(" "));
+  for (const fam of families) row(fam, pos.filter((r) => r.family === fam), neg.filter((r) => r.family === fam)) && console.log(row(fam, pos.filter((r) => r.family === fam), neg.filter((r) => r.family === fam)));
+  console.log(row("ALL", pos, neg));
+  const misses = pos.filter((r) => !ourFound(r, 85));
+  if (misses.length) {
+    console.log(`\nmisses at 85 (${misses.length}):`);
+    for (const r of misses.slice(0, 40)) console.log(`  ${r.file} ${r.label} → ${JSON.stringify(r.hits[0] ?? null)}`);
+  }
+  const worstNeg = [...neg].sort((a, b) => topScore(b) - topScore(a)).slice(0, 5);
+  console.log(`\nhighest negative scores: ${worstNeg.map((r) => `${topScore(r)} (${r.hits[0]?.inliers} inl, ${r.label})`).join("; ")}`);
+  const q = records.map((r) => r.orbMs + r.searchMs), s = records.map((r) => r.searchMs), dd = records.map((r) => r.decodeMs);
+  console.log(`\nqueries: ${records.length}; query time excl. decode (ORB normal+mirror + search): median ${pct(q, 50).toFixed(1)} ms, p99 ${pct(q, 99).toFixed(1)} ms; search only: median ${pct(s, 50).toFixed(1)} ms, p99 ${pct(s, 99).toFixed(1)} ms; decode median ${pct(dd, 50).toFixed(1)} ms`);
+  console.log(`total run time ${(totalMs / 1000).toFixed(1)} s`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
