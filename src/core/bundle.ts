@@ -26,7 +26,9 @@ export const evidenceBundleSchema = z
         registeredAt: z
           .string()
           .regex(ISO_MS, "must be ISO 8601 UTC with milliseconds")
-          .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s, "not a real instant"),
+          .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s, "not a real instant")
+          // The leaf holds it as uint64 milliseconds: nothing before 1970 can have been registered.
+          .refine((s) => Date.parse(s) >= 0, "before 1970"),
       })
       .strict(),
     leaf: hex32,

@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { chainFactsReader } from "../chain/chain-facts";
+import { createProvider } from "../chain/provider";
+import type { Verdict } from "../core/verify";
+import { verifyEvidence } from "../verifier/verify-evidence";
+
+export interface VerifyCommandOptions {
+  bundlePath: string;
+  imagePath?: string;
+  rpcUrl: string;
+  json: boolean;
+}
+
+/** `imprint verify`: everything from the bundle file and the RPC; returns the process exit code. */
+export async function verifyCommand(options: VerifyCommandOptions, out: (line: string) => void): Promise<number> {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(readFileSync(options.bundlePath, "utf8"));
+  } catch (error) {
+    out(`cannot read ${options.bundlePath}: ${error instanceof SyntaxError ? "not valid JSON" : (error as Error).message}`);
+    return 2;
+  }
+  const image = options.imagePath ? readFileSync(options.imagePath) : undefined;
+  const provider = createProvider(options.rpcUrl);
+  try {
+    const verdict = await verifyEvidence(bundle, { readChainFacts: chainFactsReader(provider), image });
+    if (options.json) out(JSON.stringify({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, null, 2));
+    else printVerdict(verdict, options.rpcUrl, out);
+    return verdict.ok ? 0 : 1;
+  } finally {
+    provider.destroy();
+  }
+}
+
+function printVerdict(verdict: Verdict, rpcUrl: string, out: (line: string) => void) {
+  out(`Checking against ${rpcUrl} (trusting only this RPC and the bundle).`);
+  for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(12)} ${check.detail}`);
+  out(verdict.ok ? `VERIFIED: ${verdict.statement}` : "NOT VERIFIED: see the failed checks above.");
+}
