@@ -4,8 +4,12 @@
  * edits of unregistered photos, and plain pHash-64 / PDQ-256 nearest-neighbour baselines at the
  * false-positive rate our matcher has at 85.
  *
- *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--dump FILE]
+ *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--workers N] [--dump FILE]
+ *
+ * Queries are split over `--workers` child processes (default 2: the machine has 2 cores and one
+ * process keeps only ~1 busy); each registers the same originals and queries every N-th photo.
  */
+import { fork } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -27,6 +31,8 @@ const dir = resolve(root, arg("images", "../shared/datasets/photos-dev"));
 const seed = Number(arg("seed", "1"));
 const limit = Number(arg("limit", "0"));
 const dumpPath = arg("dump", "");
+const workers = Number(arg("workers", "2"));
+const shard = arg("shard", ""); // "i/n" in a child process
 
 interface QueryRecord {
   file: string;
@@ -57,13 +63,32 @@ const pct = (xs: number[], p: number) => {
 
 async function main() {
   const t0 = performance.now();
+  if (!shard && workers > 1) {
+    const parts = await Promise.all(
+      Array.from({ length: workers }, (_, i) =>
+        new Promise<QueryRecord[]>((resolveShard, reject) => {
+          const child = fork(__filename, [...args, "--shard", `${i}/${workers}`]);
+          let got: QueryRecord[] | undefined;
+          child.on("message", (m) => (got = m as QueryRecord[]));
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 && got ? resolveShard(got) : reject(new Error(`worker ${i} exited ${code}`))));
+        }),
+      ),
+    );
+    const records = parts.flat();
+    if (dumpPath) writeFileSync(dumpPath, JSON.stringify(records));
+    report(records, performance.now() - t0);
+    return;
+  }
+  const [shardIndex, shardCount] = shard ? shard.split("/").map(Number) : [0, 1];
+  const log = (line: string) => (shardIndex === 0 ? console.log(line) : undefined);
   const { cv } = await loadOpenCv();
   let files = readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
   files = shuffle(files, mulberry32(seed));
   if (limit > 0) files = files.slice(0, limit);
   const nReg = Math.round((files.length * 2) / 3);
   const registered = new Set(files.slice(0, nReg));
-  console.log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
+  log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
 
   const matcher = createMatcher();
   const phashes: { id: string; h: bigint }[] = [];
@@ -78,20 +103,22 @@ async function main() {
     phashes.push({ id: f, h: fp.phash });
     pdqs.push({ id: f, h: hexToBytes(fp.pdq) });
   }
-  console.log(`registered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(`registered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const records: QueryRecord[] = [];
+  const mine = files.filter((_, i) => i % shardCount === shardIndex);
   // Edits are generated on sharp's thread pool one image ahead while this thread queries.
   const editsOf = async (f: string, i: number) => {
     const src = await decodeRgb(sources.get(f)!);
     const plan = planEdits(seed * 100_003 + i);
     return Promise.all(plan.map(async (e: Edit) => ({ e, bytes: await applyEdit(src, e) })));
   };
-  let next = editsOf(files[0], 0);
-  for (let i = 0; i < files.length; i++) {
-    const f = files[i];
+  const indexOf = (f: string) => files.indexOf(f);
+  let next = editsOf(mine[0], indexOf(mine[0]));
+  for (let i = 0; i < mine.length; i++) {
+    const f = mine[i];
     const edits = await next;
-    if (i + 1 < files.length) next = editsOf(files[i + 1], i + 1);
+    if (i + 1 < mine.length) next = editsOf(mine[i + 1], indexOf(mine[i + 1]));
     for (const { e, bytes } of edits) {
       const a = performance.now();
       const grey = await decodeGrey(bytes);
@@ -113,7 +140,11 @@ async function main() {
         phashNN: ph, pdqNN: pd, decodeMs: b - a, orbMs: c - b, searchMs: d - c,
       });
     }
-    if ((i + 1) % 20 === 0) console.log(`  queried edits of ${i + 1}/${files.length} images (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    if ((i + 1) % 10 === 0) log(`  worker ${shardIndex}: queried edits of ${i + 1}/${mine.length} images (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  if (process.send) {
+    process.send(records);
+    return;
   }
   if (dumpPath) writeFileSync(dumpPath, JSON.stringify(records));
   report(records, performance.now() - t0);

@@ -46,7 +46,7 @@ type Rand = () => number;
 const between = (r: Rand, a: number, b: number) => a + (b - a) * r();
 const sign = (r: Rand) => (r() < 0.5 ? -1 : 1);
 
-async function toRaw(s: sharp.Sharp): Promise<Raw> {
+async function toRaw(s: ReturnType<typeof sharp>): Promise<Raw> {
   const { data, info } = await s.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }

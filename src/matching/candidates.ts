@@ -37,7 +37,7 @@ export class CandidateIndex {
   readonly tables: number;
   readonly maxDistance: number;
 
-  private words = new Uint32Array(8 * 1024);
+  private words = new Int32Array(8 * 1024);
   private owner = new Int32Array(1024);
   private count = 0; // descriptors stored (main + delta)
   private mainCount = 0; // descriptors covered by the CSR arrays
@@ -224,7 +224,7 @@ export class CandidateIndex {
   private ensureDescriptors(n: number): void {
     if (n <= this.owner.length) return;
     const cap = Math.max(n, this.owner.length * 2);
-    const w = new Uint32Array(cap * 8);
+    const w = new Int32Array(cap * 8);
     w.set(this.words.subarray(0, this.count * 8));
     this.words = w;
     const o = new Int32Array(cap);
@@ -245,7 +245,7 @@ export class CandidateIndex {
 }
 
 /** 16-bit chunk t (0–15) of descriptor d in a word array. */
-function chunk(words: Uint32Array, d: number, t: number): number {
+function chunk(words: Int32Array, d: number, t: number): number {
   const w = words[d * 8 + (t >>> 1)];
   return t & 1 ? w >>> 16 : w & 0xffff;
 }

@@ -1,12 +1,12 @@
-/** Popcount Hamming distance between 256-bit ORB descriptors stored as 8 × uint32 words. */
+/** Popcount Hamming distance between 256-bit ORB descriptors stored as 8 × int32 words (Int32Array keeps V8 on small-integer paths; Uint32 values ≥ 2³¹ become doubles). */
 
-/** Reinterpret (copying if unaligned) an n × 32-byte descriptor array as n × 8 uint32 words. */
-export function descriptorWords(descriptors: Uint8Array): Uint32Array {
+/** Reinterpret (copying if unaligned) an n × 32-byte descriptor array as n × 8 int32 words (Int32Array keeps V8 on small-integer paths; Uint32 values ≥ 2³¹ become doubles). */
+export function descriptorWords(descriptors: Uint8Array): Int32Array {
   if (descriptors.byteOffset % 4 === 0) {
-    return new Uint32Array(descriptors.buffer, descriptors.byteOffset, descriptors.length >>> 2);
+    return new Int32Array(descriptors.buffer, descriptors.byteOffset, descriptors.length >>> 2);
   }
   const copy = new Uint8Array(descriptors);
-  return new Uint32Array(copy.buffer, 0, copy.length >>> 2);
+  return new Int32Array(copy.buffer, 0, copy.length >>> 2);
 }
 
 export function popcount32(v: number): number {
@@ -16,7 +16,7 @@ export function popcount32(v: number): number {
 }
 
 /** Hamming distance between descriptor i of `a` and descriptor j of `b` (word arrays). */
-export function hamming256(a: Uint32Array, i: number, b: Uint32Array, j: number): number {
+export function hamming256(a: Int32Array, i: number, b: Int32Array, j: number): number {
   const p = i * 8, q = j * 8;
   return (
     popcount32(a[p] ^ b[q]) + popcount32(a[p + 1] ^ b[q + 1]) + popcount32(a[p + 2] ^ b[q + 2]) +
