@@ -6,6 +6,7 @@ import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
 import { chainRoutes } from "./routes/chain";
 import { imagesRoutes } from "./routes/images";
+import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
 import { verifyRoutes } from "./routes/verify";
 
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", accountsRoutes(deps));
   app.route("/", originalsRoutes(deps));
+  app.route("/", listingsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));

@@ -22,5 +22,7 @@ export interface AppDeps {
   readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
   /** Serialised local features for geometric matching, when the matcher is available. */
   extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
+  /** Called after an image is stored, so the local search index picks it up at once. */
+  onImageAdded?(): void;
   log(line: string): void;
 }

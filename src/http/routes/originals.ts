@@ -84,7 +84,10 @@ export function originalsRoutes(deps: AppDeps) {
         title: form.title ?? null,
         sourceUrl: input.sourceUrl,
       });
-      if (created) deps.batcher.notifyRegistered();
+      if (created) {
+        deps.batcher.notifyRegistered();
+        deps.onImageAdded?.();
+      }
       return c.json(view(c, original, quality.warnings), created ? 201 : 200);
     },
   );
