@@ -102,7 +102,7 @@ function pdqDct16(luma: Float32Array, width: number, height: number): number {
     const windowAlongCols = jaroszWindowSize(height, 64);
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < height; i++) box1D(a, b, i * width, width, 1, windowAlongRows);
-      for (let j = 0; j < width; j++) box1D(b, a, j, height, width, windowAlongCols);
+      boxAlongColumns(b, a, width, height, windowAlongCols);
     }
     decimate(a, width, height, buf64);
   }
@@ -153,6 +153,41 @@ function box1D(inv: Float32Array, outv: Float32Array, start: number, length: num
     outv[oi] = sum / count;
     li += stride;
     oi += stride;
+  }
+}
+
+/**
+ * box1D down every column at once, sweeping rows so memory is read in order (same sums in the same order per column
+ * as the reference's strided boxAlongColsFloat, so the same values). `sums` holds one running sum per column.
+ */
+let columnSums = new Float64Array(0);
+function boxAlongColumns(inv: Float32Array, outv: Float32Array, width: number, height: number, window: number) {
+  if (columnSums.length < width) columnSums = new Float64Array(width);
+  const sums = columnSums;
+  sums.fill(0, 0, width);
+  const half = (window + 2) >> 1;
+  const phase1 = half - 1;
+  const phase2 = window - half + 1;
+  const phase3 = height - window;
+  const phase4 = half - 1;
+  let li = 0;
+  let ri = 0;
+  let oi = 0;
+  let count = 0;
+  for (let i = 0; i < phase1; i++, ri += width) {
+    for (let j = 0; j < width; j++) sums[j] += inv[ri + j];
+    count++;
+  }
+  for (let i = 0; i < phase2; i++, ri += width, oi += width) {
+    count++;
+    for (let j = 0; j < width; j++) outv[oi + j] = (sums[j] += inv[ri + j]) / count;
+  }
+  for (let i = 0; i < phase3; i++, ri += width, li += width, oi += width) {
+    for (let j = 0; j < width; j++) outv[oi + j] = (sums[j] += inv[ri + j] - inv[li + j]) / count;
+  }
+  for (let i = 0; i < phase4; i++, li += width, oi += width) {
+    count--;
+    for (let j = 0; j < width; j++) outv[oi + j] = (sums[j] -= inv[li + j]) / count;
   }
 }
 
