@@ -5,10 +5,12 @@
  * `tables` tables. A query descriptor looks up its own chunk values; every stored descriptor sharing
  * a chunk and lying within `maxDistance` bits votes (once per query descriptor) for its image.
  *
- * Memory layout (no per-descriptor JS objects): descriptors in one Uint32Array (8 words each), the
+ * Memory layout (no per-descriptor JS objects): descriptors in one Int32Array (8 words each), the
  * owning image slot in an Int32Array, and per table a CSR bucket array (offsets Uint32Array(65537) +
- * descriptor ids Uint32Array). New additions go to a small delta (Map per table) merged into the CSR
- * arrays when it grows past `max(4096, 1/8 of the main part)` — amortised O(1) per add.
+ * descriptor ids Uint32Array). New additions go to a small delta merged into the CSR
+ * arrays when it grows past `max(4096, 1/8 of the main part)` — amortised O(1) per add. The delta is
+ * itself typed: per table a chain head per bucket (Int32Array(65536)) and a next-pointer per delta
+ * descriptor, so bulk loading creates no garbage.
  * Removal tombstones the slot; tombstoned descriptors are dropped at the next merge.
  * Per descriptor: 32 B words + 4 B owner + 4 B × tables. With 200 descriptors/image and 16 tables
  * that is ~20 KB per image (see the bench output for measured figures).
@@ -43,7 +45,8 @@ export class CandidateIndex {
   private mainCount = 0; // descriptors covered by the CSR arrays
   private offsets: Uint32Array[] = [];
   private ids: Uint32Array[] = [];
-  private delta: Map<number, number[]>[] = [];
+  private deltaHead: Int32Array[] = [];
+  private deltaNext: Int32Array[] = [];
 
   private slotOf = new Map<string, number>();
   private idOfSlot: (string | undefined)[] = [];
@@ -60,7 +63,8 @@ export class CandidateIndex {
     for (let t = 0; t < this.tables; t++) {
       this.offsets.push(new Uint32Array(BUCKETS + 1));
       this.ids.push(new Uint32Array(0));
-      this.delta.push(new Map());
+      this.deltaHead.push(new Int32Array(BUCKETS).fill(-1));
+      this.deltaNext.push(new Int32Array(4096));
     }
   }
 
@@ -85,12 +89,7 @@ export class CandidateIndex {
       const d = this.count++;
       this.words.set(w.subarray(i * 8, i * 8 + 8), d * 8);
       this.owner[d] = slot;
-      for (let t = 0; t < this.tables; t++) {
-        const key = chunk(this.words, d, t);
-        const list = this.delta[t].get(key);
-        if (list) list.push(d);
-        else this.delta[t].set(key, [d]);
-      }
+      this.link(d);
     }
     if (this.count - this.mainCount > Math.max(4096, this.mainCount / 8)) this.merge();
   }
@@ -128,16 +127,15 @@ export class CandidateIndex {
             lastVoter[slot] = i;
           }
         }
-        const extra = this.delta[t].get(key);
-        if (extra) {
-          for (const d of extra) {
-            const slot = owner[d];
-            if (lastVoter[slot] === i) continue;
-            if (hamming256(q, i, words, d) <= maxDistance) {
-              if (votes[slot] === 0) touched.push(slot);
-              votes[slot]++;
-              lastVoter[slot] = i;
-            }
+        const next = this.deltaNext[t];
+        const base = this.mainCount;
+        for (let d = this.deltaHead[t][key]; d >= 0; d = next[d - base]) {
+          const slot = owner[d];
+          if (lastVoter[slot] === i) continue;
+          if (hamming256(q, i, words, d) <= maxDistance) {
+            if (votes[slot] === 0) touched.push(slot);
+            votes[slot]++;
+            lastVoter[slot] = i;
           }
         }
       }
@@ -156,7 +154,9 @@ export class CandidateIndex {
   /** Bytes held by typed arrays (capacity, not just the used part), excluding id strings. */
   memoryBytes(): number {
     let b = this.words.byteLength + this.owner.byteLength + this.votes.byteLength + this.lastVoter.byteLength;
-    for (let t = 0; t < this.tables; t++) b += this.offsets[t].byteLength + this.ids[t].byteLength;
+    for (let t = 0; t < this.tables; t++) {
+      b += this.offsets[t].byteLength + this.ids[t].byteLength + this.deltaHead[t].byteLength + this.deltaNext[t].byteLength;
+    }
     return b;
   }
 
@@ -164,22 +164,23 @@ export class CandidateIndex {
   merge(): void {
     for (let t = 0; t < this.tables; t++) {
       const off = this.offsets[t];
-      const counts = new Uint32Array(BUCKETS + 1);
-      for (let k = 0; k < BUCKETS; k++) counts[k] = off[k + 1] - off[k];
-      for (const [key, list] of this.delta[t]) counts[key] += list.length;
-      const next = new Uint32Array(BUCKETS + 1);
-      for (let k = 0; k < BUCKETS; k++) next[k + 1] = next[k] + counts[k];
-      const ids = new Uint32Array(next[BUCKETS]);
       const old = this.ids[t];
+      const head = this.deltaHead[t], base = this.mainCount;
+      const next = new Uint32Array(BUCKETS + 1);
+      for (let k = 0; k < BUCKETS; k++) next[k + 1] = off[k + 1] - off[k];
+      for (let d = base; d < this.count; d++) next[chunk(this.words, d, t) + 1]++;
+      for (let k = 0; k < BUCKETS; k++) next[k + 1] += next[k];
+      const ids = new Uint32Array(next[BUCKETS]);
+      const cursor = next.slice(0, BUCKETS);
       for (let k = 0; k < BUCKETS; k++) {
-        let p = next[k];
-        for (let s = off[k]; s < off[k + 1]; s++) ids[p++] = old[s];
-        const list = this.delta[t].get(k);
-        if (list) for (const d of list) ids[p++] = d;
+        let p = cursor[k];
+        for (let s = off[k], end = off[k + 1]; s < end; s++) ids[p++] = old[s];
+        cursor[k] = p;
       }
+      for (let d = base; d < this.count; d++) ids[cursor[chunk(this.words, d, t)]++] = d;
       this.offsets[t] = next;
       this.ids[t] = ids;
-      this.delta[t] = new Map();
+      head.fill(-1);
     }
     this.mainCount = this.count;
   }
@@ -209,16 +210,23 @@ export class CandidateIndex {
     for (let t = 0; t < this.tables; t++) {
       this.offsets[t] = new Uint32Array(BUCKETS + 1);
       this.ids[t] = new Uint32Array(0);
-      const m = new Map<number, number[]>();
-      for (let d = 0; d < n; d++) {
-        const key = chunk(this.words, d, t);
-        const list = m.get(key);
-        if (list) list.push(d);
-        else m.set(key, [d]);
-      }
-      this.delta[t] = m;
     }
-    this.merge();
+    this.merge(); // every surviving descriptor is "delta" now (mainCount = 0)
+  }
+
+  /** File descriptor d (≥ mainCount) in every table's delta chain. */
+  private link(d: number): void {
+    const r = d - this.mainCount;
+    for (let t = 0; t < this.tables; t++) {
+      if (r >= this.deltaNext[t].length) {
+        const grown = new Int32Array(Math.max(r + 1, this.deltaNext[t].length * 2));
+        grown.set(this.deltaNext[t]);
+        this.deltaNext[t] = grown;
+      }
+      const key = chunk(this.words, d, t);
+      this.deltaNext[t][r] = this.deltaHead[t][key];
+      this.deltaHead[t][key] = d;
+    }
   }
 
   private ensureDescriptors(n: number): void {

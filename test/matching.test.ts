@@ -1,0 +1,182 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CandidateIndex } from "../src/matching/candidates";
+import { extractFeatures, keypointCount, type ImageFeatures } from "../src/matching/features";
+import { createMatcher, type Matcher } from "../src/matching/matcher";
+import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
+import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
+import { similarityScore } from "../src/matching/score";
+import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
+import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
+
+const photos = join(__dirname, "fixtures/images/photos");
+const read = (f: string) => readFileSync(join(photos, f));
+
+/** A flat "product photo": one object on a white background, 360 px — few keypoints. */
+async function productPhoto(hue: number, label: string): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="300">
+    <rect width="360" height="300" fill="white"/>
+    <rect x="110" y="60" rx="18" width="140" height="190" fill="hsl(${hue},60%,45%)"/>
+    <circle cx="180" cy="120" r="34" fill="hsl(${(hue + 180) % 360},70%,60%)"/>
+    <text x="180" y="215" text-anchor="middle" font-family="DejaVu Sans" font-size="26" fill="white">${label}</text></svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 92 }).toBuffer();
+}
+
+describe("matching edited copies", () => {
+  let matcher: Matcher;
+  let building: Buffer;
+  let product: Buffer;
+
+  beforeAll(async () => {
+    matcher = createMatcher();
+    building = read("building.jpg");
+    product = await productPhoto(210, "AQUA");
+    matcher.add("building", await extractFeatures(building));
+    matcher.add("aloe", await extractFeatures(read("aloe.webp")));
+    matcher.add("smarties", await extractFeatures(read("smarties.png")));
+    matcher.add("product", await extractFeatures(product));
+    matcher.add("product-2", await extractFeatures(await productPhoto(20, "SOLE")));
+  });
+
+  it("finds a copy rotated by 10° and cropped off-centre, with the right transform", async () => {
+    const rotated = await sharp(building).rotate(10, { background: "white" }).toBuffer({ resolveWithObject: true });
+    const { width, height } = rotated.info;
+    const copy = await sharp(rotated.data)
+      .extract({ left: Math.round(width * 0.18), top: Math.round(height * 0.12), width: Math.round(width * 0.7), height: Math.round(height * 0.75) })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const [hit] = await matcher.search(copy, { limit: 3, threshold: 0 });
+    expect(hit.id).toBe("building");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+    expect(hit.mirrored).toBe(false);
+    // Query → original undoes the +10° rotation.
+    expect(Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI)).toBeCloseTo(-10, 0);
+  });
+
+  it("finds a copy under a semi-transparent logo covering 20 % of the image", async () => {
+    const step = makeStep("logo", mulberry32(3), 1);
+    const copy = await applyEdit(await decodeRgb(read("aloe.webp")), { family: "logo", label: "logo", steps: [step] });
+    const [hit] = await matcher.search(copy);
+    expect(hit.id).toBe("aloe");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+  });
+
+  it("finds a mirrored copy and says it is mirrored", async () => {
+    const copy = await sharp(read("smarties.png")).flop().jpeg({ quality: 85 }).toBuffer();
+    const [hit] = await matcher.search(copy);
+    expect(hit.id).toBe("smarties");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+    expect(hit.mirrored).toBe(true);
+  });
+
+  it("finds a small flat product photo after resizing to 0.5× and recompressing", async () => {
+    const copy = await sharp(product).resize(180).jpeg({ quality: 60 }).toBuffer();
+    const [hit] = await matcher.search(copy);
+    expect(hit.id).toBe("product");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+  });
+
+  it("scores an unrelated photo below 85", async () => {
+    const hits = await matcher.search(read("home-small.jpg"), { threshold: 0 });
+    for (const h of hits) expect(h.similarity).toBeLessThan(85);
+    expect(await matcher.search(read("home-small.jpg"))).toEqual([]);
+  });
+
+  it("forgets removed images", async () => {
+    const m = createMatcher();
+    const f = await extractFeatures(read("smarties.png"));
+    m.add("a", f);
+    expect((await m.search(f)).map((h) => h.id)).toEqual(["a"]);
+    expect(m.remove("a")).toBe(true);
+    expect(await m.search(f)).toEqual([]);
+  });
+});
+
+describe("features", () => {
+  it("round-trips through the compact serialised form", async () => {
+    const f = await extractFeatures(read("building.jpg"));
+    const buf = serializeFeatures(f);
+    expect(buf.length).toBe(12 + keypointCount(f) * 36);
+    const g = deserializeFeatures(buf);
+    expect([g.width, g.height]).toEqual([f.width, f.height]);
+    expect(g.descriptors).toEqual(f.descriptors);
+    for (let i = 0; i < f.keypoints.length; i++) expect(Math.abs(g.keypoints[i] - f.keypoints[i])).toBeLessThanOrEqual(1 / 32);
+    expect(() => deserializeFeatures(buf.subarray(0, buf.length - 1))).toThrow(/unreadable/);
+    const wrongVersion = Buffer.from(buf);
+    wrongVersion[3] = 9;
+    expect(() => deserializeFeatures(wrongVersion)).toThrow(/version/);
+  });
+
+  it("does not grow the OpenCV heap over repeated extractions", async () => {
+    const { cv } = await loadOpenCv();
+    const bytes = read("building.jpg");
+    for (let i = 0; i < 3; i++) await extractFeatures(bytes, { mirrored: true });
+    const before = wasmHeapBytes(cv);
+    for (let i = 0; i < 40; i++) await extractFeatures(bytes, { mirrored: true });
+    expect(wasmHeapBytes(cv)).toBe(before);
+  });
+
+  it("rejects bytes that are not an image", async () => {
+    await expect(extractFeatures(Buffer.from("not an image"))).rejects.toMatchObject({ code: "image_undecodable" });
+  });
+});
+
+describe("geometry and scoring", () => {
+  it("recovers a known similarity under 60 % outliers, deterministically", () => {
+    const r = mulberry32(42);
+    const n = 100;
+    const src = new Float32Array(2 * n), dst = new Float32Array(2 * n);
+    const a = 0.8 * Math.cos(0.2), b = 0.8 * Math.sin(0.2);
+    for (let i = 0; i < n; i++) {
+      const x = r() * 500, y = r() * 400;
+      src[2 * i] = x;
+      src[2 * i + 1] = y;
+      const inlier = i < 40;
+      dst[2 * i] = inlier ? a * x - b * y + 30 + (r() - 0.5) : r() * 500;
+      dst[2 * i + 1] = inlier ? b * x + a * y - 12 + (r() - 0.5) : r() * 400;
+    }
+    const res = ransacSimilarity(src, dst)!;
+    expect(res.inliers.length).toBeGreaterThanOrEqual(40);
+    expect(res.scale).toBeCloseTo(0.8, 2);
+    expect(res.rotationDeg).toBeCloseTo((0.2 * 180) / Math.PI, 1);
+    expect(ransacSimilarity(src, dst)).toEqual(res);
+  });
+
+  it("computes the covered fraction of the original", () => {
+    expect(overlapFraction({ a: 1, b: 0, tx: 0, ty: 0 }, 100, 100, 100, 100)).toBeCloseTo(1);
+    expect(overlapFraction({ a: 0.5, b: 0, tx: 0, ty: 0 }, 100, 100, 100, 100)).toBeCloseTo(0.25);
+    expect(overlapFraction({ a: 1, b: 0, tx: 50, ty: 0 }, 100, 100, 100, 100)).toBeCloseTo(0.5);
+  });
+
+  it("maps evidence monotonically onto 0–100", () => {
+    const s = (inliers: number) => similarityScore({ inliers, inlierRatio: 0.5, overlap: 0.9 });
+    expect(s(0)).toBe(0);
+    for (let k = 1; k < 200; k++) expect(s(k)).toBeGreaterThanOrEqual(s(k - 1));
+    expect(s(200)).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("candidate index", () => {
+  const random = (seed: number, n: number): ImageFeatures => {
+    const r = mulberry32(seed);
+    const descriptors = new Uint8Array(n * 32).map(() => Math.floor(r() * 256));
+    return { width: 512, height: 512, keypoints: new Float32Array(2 * n), descriptors };
+  };
+
+  it("ranks the image whose descriptors are near the query first, across merges and removals", () => {
+    const index = new CandidateIndex();
+    for (let i = 0; i < 200; i++) index.add(`img${i}`, random(i, 200));
+    const q = random(77, 200);
+    // Flip ~20 of 256 bits in every descriptor.
+    const r = mulberry32(1);
+    for (let k = 0; k < 20 * 200; k++) q.descriptors[Math.floor(r() * 200) * 32 + Math.floor(r() * 32)] ^= 1 << Math.floor(r() * 8);
+    expect(index.query(q, 3)[0].id).toBe("img77");
+    for (let i = 100; i < 200; i++) index.remove(`img${i}`);
+    expect(index.query(q, 3)[0].id).toBe("img77");
+    index.remove("img77");
+    expect(index.query(q, 3).find((c) => c.id === "img77")).toBeUndefined();
+    expect(index.size).toBe(99);
+  });
+});
