@@ -1,6 +1,7 @@
-import { concat, getBytes, keccak256 } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { MerkleTree } from "merkletreejs";
 import { invariant } from "./errors";
+import { bufferToHex, hexToBuffer } from "./hex";
 
 /**
  * Batches of leaves become a merkletreejs tree with keccak256 and sorted pairs, which is exactly the node
@@ -12,27 +13,33 @@ export interface SealedTree {
   proofs: string[][];
 }
 
-const keccakBuffer = (data: Buffer) => Buffer.from(getBytes(keccak256(data)));
+const keccak = (data: Uint8Array) => Buffer.from(keccak_256(data));
 
 export function buildTree(leaves: readonly string[]): SealedTree {
   invariant(leaves.length > 0, "a batch has at least one leaf");
-  const tree = new MerkleTree(leaves.map((leaf) => Buffer.from(getBytes(leaf))), keccakBuffer, { sortPairs: true });
+  const leafBytes = leaves.map(hexToBuffer);
+  const tree = new MerkleTree(leafBytes, keccak, { sortPairs: true });
   const root = tree.getHexRoot();
-  const proofs = leaves.map((leaf, i) => {
-    const proof = tree.getHexProof(Buffer.from(getBytes(leaf)), i);
+  const rootBytes = hexToBuffer(root);
+  const proofs = leafBytes.map((leaf, i) => {
+    const proof = tree.getProof(leaf, i).map((step) => step.data);
     // Like OpenZeppelin's getProof: never hand out a proof we have not checked ourselves.
-    invariant(processProof(leaf, proof) === root, `proof of leaf ${i} folds to the root`);
-    return proof;
+    invariant(foldProof(leaf, proof).equals(rootBytes), `proof of leaf ${i} folds to the root`);
+    return proof.map(bufferToHex);
   });
   return { root, proofs };
 }
 
-/** `Hashes.commutativeKeccak256`: hash the pair in ascending order. */
-export function nodeHash(a: string, b: string): string {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
+/** `Hashes.commutativeKeccak256`: hash the pair in ascending (unsigned big-endian) order. */
+function nodeHash(a: Buffer, b: Buffer): Buffer {
+  return Buffer.compare(a, b) <= 0 ? keccak(Buffer.concat([a, b])) : keccak(Buffer.concat([b, a]));
 }
 
-/** Folds a proof from a leaf up to the root it implies (`MerkleProof.processProof`). */
+function foldProof(leaf: Buffer, proof: readonly Buffer[]): Buffer {
+  return proof.reduce((node, sibling) => nodeHash(node, sibling), leaf);
+}
+
+/** Folds a proof from a leaf up to the root it implies (`MerkleProof.processProof`); 0x-hex in and out. */
 export function processProof(leaf: string, proof: readonly string[]): string {
-  return proof.reduce((node, sibling) => nodeHash(node, sibling), leaf.toLowerCase());
+  return bufferToHex(foldProof(hexToBuffer(leaf), proof.map(hexToBuffer)));
 }
