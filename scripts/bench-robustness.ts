@@ -5,6 +5,8 @@
  * false-positive rate our matcher has at 85.
  *
  *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--workers N] [--dump FILE]
+ *   npm run bench:robustness -- --report FILE      re-score a dump with the current score.ts and print the tables
+ *   npm run bench:robustness -- --index-scale 10000,100000   candidate-index memory / latency on synthetic images
  *
  * Queries are split over `--workers` child processes (default 2: the machine has 2 cores and one
  * process keeps only ~1 busy); each registers the same originals and queries every N-th photo.
@@ -19,7 +21,9 @@ import { lumaFromRgb, pdqFromLuma } from "../src/core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../src/core/phash";
 import { decodeImage } from "../src/imaging";
 import { decodeGrey, featuresFromGrey, type ImageFeatures } from "../src/matching/features";
+import { CandidateIndex } from "../src/matching/candidates";
 import { createMatcher, type MatchHit } from "../src/matching/matcher";
+import { similarityScore } from "../src/matching/score";
 import { loadOpenCv } from "../src/matching/opencv";
 import { mulberry32 } from "../src/matching/ransac";
 import { applyEdit, decodeRgb, planEdits, type Edit } from "./lib/edits";
@@ -78,6 +82,17 @@ const pct = (xs: number[], p: number) => {
 
 async function main() {
   const t0 = performance.now();
+  if (arg("report", "")) {
+    const records = JSON.parse(readFileSync(arg("report", ""), "utf8")) as QueryRecord[];
+    for (const r of records) {
+      for (const h of r.hits) h.similarity = similarityScore(h);
+      r.hits.sort((a, b) => b.similarity - a.similarity || b.inliers - a.inliers);
+    }
+    report(records, NaN);
+    nullTail(records);
+    return;
+  }
+  if (arg("index-scale", "")) return indexScale(arg("index-scale", "").split(",").map(Number));
   if (!shard && workers > 1) {
     const parts = await Promise.all(
       Array.from({ length: workers }, (_, i) =>
@@ -93,6 +108,7 @@ async function main() {
     const records = parts.flat();
     if (dumpPath) writeFileSync(dumpPath, JSON.stringify(records));
     report(records, performance.now() - t0);
+    nullTail(records);
     return;
   }
   const [shardIndex, shardCount] = shard ? shard.split("/").map(Number) : [0, 1];
@@ -164,6 +180,70 @@ async function main() {
   }
   if (dumpPath) writeFileSync(dumpPath, JSON.stringify(records));
   report(records, performance.now() - t0);
+  nullTail(records);
+}
+
+/** Survival of the best false hit's inliers per query (negatives, and positives' best wrong image). */
+function nullTail(records: QueryRecord[]) {
+  const best = records.map((r) => Math.max(0, ...r.hits.filter((h) => h.id !== r.file).map((h) => h.inliers)));
+  const n = best.length;
+  const line = [];
+  for (let k = 2; k <= 12; k++) line.push(`≥${k}: ${best.filter((b) => b >= k).length}`);
+  console.log(`\nnull draws (best wrong image per query, all ${n} queries): ${line.join(", ")}`);
+  const scores = records.map((r) => Math.max(0, ...r.hits.filter((h) => h.id !== r.file).map((h) => h.similarity)));
+  console.log(`wrong-image similarity: max ${Math.max(...scores)}, ≥85: ${scores.filter((x) => x >= 85).length}, ≥92: ${scores.filter((x) => x >= 92).length} of ${n}`);
+}
+
+/** Candidate-index memory and query latency with synthetic images of random descriptors. */
+async function indexScale(sizes: number[]) {
+  const perImage = 200;
+  const rand = mulberry32(seed);
+  const randomFeatures = (n: number): ImageFeatures => {
+    const descriptors = new Uint8Array(n * 32);
+    const w = new Uint32Array(descriptors.buffer);
+    for (let i = 0; i < w.length; i++) w[i] = Math.floor(rand() * 4294967296);
+    return { width: 512, height: 512, keypoints: new Float32Array(2 * n), descriptors };
+  };
+  // Real queries: edits of dataset photos whose originals are among the synthetic images.
+  const { cv } = await loadOpenCv();
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().slice(0, 20);
+  const originals: ImageFeatures[] = [], queries: ImageFeatures[] = [];
+  for (const [i, f] of files.entries()) {
+    const bytes = readFileSync(join(dir, f));
+    originals.push(featuresFromGrey(cv, await decodeGrey(bytes)));
+    const edit = planEdits(seed + i).find((e) => e.family === "combo")!;
+    queries.push(featuresFromGrey(cv, await decodeGrey(await applyEdit(await decodeRgb(bytes), edit)), { mirrored: true }));
+  }
+  for (const size of sizes) {
+    global.gc?.();
+    const heap0 = process.memoryUsage();
+    const index = new CandidateIndex({ descriptorsPerImage: perImage });
+    const a = performance.now();
+    originals.forEach((f, i) => index.add(`real${i}`, f));
+    for (let i = originals.length; i < size; i++) index.add(`img${i}`, randomFeatures(perImage));
+    index.merge();
+    const buildS = (performance.now() - a) / 1000;
+    global.gc?.();
+    const heap1 = process.memoryUsage();
+    const times: number[] = [];
+    let top1 = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      queries.forEach((q, i) => {
+        const b = performance.now();
+        const c = index.query(q, 6);
+        index.query(q.mirrored!, 6);
+        times.push(performance.now() - b);
+        if (rep === 0 && c[0]?.id === `real${i}`) top1++;
+      });
+    }
+    const mb = (x: number) => (x / 1048576).toFixed(0);
+    console.log(
+      `index ${size} images × ${perImage} descriptors: typed arrays ${mb(index.memoryBytes())} MB ` +
+        `(${(index.memoryBytes() / size / 1024).toFixed(1)} KB/image), RSS +${mb(heap1.rss - heap0.rss)} MB, ` +
+        `build ${buildS.toFixed(1)} s; query (normal + mirrored) median ${pct(times, 50).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms; ` +
+        `right original first for ${top1}/${queries.length} real edited queries`,
+    );
+  }
 }
 
 function report(records: QueryRecord[], totalMs: number) {

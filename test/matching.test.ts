@@ -151,7 +151,7 @@ describe("geometry and scoring", () => {
   });
 
   it("maps evidence monotonically onto 0–100", () => {
-    const s = (inliers: number) => similarityScore({ inliers, inlierRatio: 0.5, overlap: 0.9 });
+    const s = (inliers: number) => similarityScore({ inliers, overlap: 0.9 });
     expect(s(0)).toBe(0);
     for (let k = 1; k < 200; k++) expect(s(k)).toBeGreaterThanOrEqual(s(k - 1));
     expect(s(200)).toBeLessThanOrEqual(100);

@@ -5,7 +5,7 @@
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { extractFeatures, topFeatures, type ImageFeatures } from "./features";
 import type { Similarity } from "./ransac";
-import { scoreVerification } from "./score";
+import { similarityScore } from "./score";
 import { verifyPair, type PairVerification } from "./verify-pair";
 
 /** Keypoints kept per registered image for verification (strongest first). */
@@ -103,7 +103,7 @@ export function rankCandidates(
     if (!best) continue;
     hits.push({
       id,
-      similarity: scoreVerification(best),
+      similarity: similarityScore(best),
       inliers: best.inliers,
       inlierRatio: best.inlierRatio,
       overlap: best.overlap,
