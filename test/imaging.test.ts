@@ -5,7 +5,8 @@ import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { ImprintError } from "../src/core/errors";
-import { hamming64, hammingBytes, hexToBytes } from "../src/core/hamming";
+import { hamming64, hammingBytes } from "../src/core/hamming";
+import { fromHex } from "../src/core/hex";
 import { checkOriginalQuality, fingerprintImage, hashingSize, inspectImage } from "../src/imaging";
 
 const PHOTOS = join(__dirname, "fixtures/images/photos");
@@ -73,11 +74,11 @@ describe("fingerprintImage", () => {
       const half = await fingerprintImage(await sharp(photo(f)).resize({ width: 200 }).png().toBuffer());
       expect(hamming64(q40.phash, fps[i].phash), `${f} q40`).toBeLessThanOrEqual(4);
       expect(hamming64(half.phash, fps[i].phash), `${f} 200px`).toBeLessThanOrEqual(6);
-      expect(hammingBytes(hexToBytes(q40.pdq), hexToBytes(fps[i].pdq)), `${f} q40 pdq`).toBeLessThanOrEqual(16);
-      expect(hammingBytes(hexToBytes(half.pdq), hexToBytes(fps[i].pdq)), `${f} 200px pdq`).toBeLessThanOrEqual(31);
+      expect(hammingBytes(fromHex(q40.pdq), fromHex(fps[i].pdq)), `${f} q40 pdq`).toBeLessThanOrEqual(16);
+      expect(hammingBytes(fromHex(half.pdq), fromHex(fps[i].pdq)), `${f} 200px pdq`).toBeLessThanOrEqual(31);
       for (let j = i + 1; j < files.length; j++) {
         expect(hamming64(fps[i].phash, fps[j].phash), `${f} vs ${files[j]}`).toBeGreaterThanOrEqual(20);
-        expect(hammingBytes(hexToBytes(fps[i].pdq), hexToBytes(fps[j].pdq))).toBeGreaterThan(90);
+        expect(hammingBytes(fromHex(fps[i].pdq), fromHex(fps[j].pdq))).toBeGreaterThan(90);
       }
     }
   });

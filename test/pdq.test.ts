@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { bytesToHex0x, hamming64, hammingBytes, hexToBytes, u64ToHex0x } from "../src/core/hamming";
+import { hamming64, hammingBytes } from "../src/core/hamming";
+import { toHex, fromHex, uint64ToHex } from "../src/core/hex";
 import { jaroszWindowSize, lumaFromRgb, PDQ_DIHEDRAL_NAMES, pdqDihedral, pdqFromLuma, type PdqDihedralName } from "../src/core/pdq";
 import { phashFromGrey32 } from "../src/core/phash";
 import { decodeImage, fingerprintImage } from "../src/imaging";
@@ -41,10 +42,10 @@ describe("PDQ against Meta's reference hashes", () => {
     const fp = await fingerprintImage(read(fixture));
     const rows = expected.filter((r) => r.fixture === fixture);
     const canonical = CANONICAL_ORDER.map((impl) => rows.find((r) => r.implementation === impl)).find(Boolean)!;
-    expect(hammingBytes(hexToBytes(fp.pdq), hexToBytes(canonical.hex)), canonical.implementation).toBeLessThanOrEqual(10);
+    expect(hammingBytes(fromHex(fp.pdq), fromHex(canonical.hex)), canonical.implementation).toBeLessThanOrEqual(10);
     for (const row of rows) {
       // 14 bits at most today: the Python port on dih/bridge-3 and dih/bridge-8, which is itself 10 bits from C++.
-      expect(hammingBytes(hexToBytes(fp.pdq), hexToBytes(row.hex)), row.implementation).toBeLessThanOrEqual(16);
+      expect(hammingBytes(fromHex(fp.pdq), fromHex(row.hex)), row.implementation).toBeLessThanOrEqual(16);
       if (row.quality !== undefined) expect(fp.pdqQuality).toBe(row.quality);
     }
   });
@@ -101,9 +102,9 @@ describe("PDQ dihedral variants", () => {
     expect(hashes.original).toEqual(pdqFromLuma(luma, w, h).hash);
     for (const name of PDQ_DIHEDRAL_NAMES) {
       const fp = await fingerprintImage(read(files[name]));
-      expect(hammingBytes(hashes[name], hexToBytes(fp.pdq)), name).toBeLessThanOrEqual(2);
+      expect(hammingBytes(hashes[name], fromHex(fp.pdq)), name).toBeLessThanOrEqual(2);
       for (const row of expected.filter((r) => r.fixture === files[name] && r.implementation === "cpp-pdq-photo-hasher")) {
-        expect(hammingBytes(hashes[name], hexToBytes(row.hex)), `${name} vs ${row.implementation}`).toBeLessThanOrEqual(10);
+        expect(hammingBytes(hashes[name], fromHex(row.hex)), `${name} vs ${row.implementation}`).toBeLessThanOrEqual(10);
       }
       // …and the variants really differ from each other.
       if (name !== "original") expect(hammingBytes(hashes[name], hashes.original)).toBeGreaterThan(64);
@@ -125,7 +126,7 @@ describe("PDQ dihedral variants", () => {
     // The stored pixels, not oriented (sharp does not auto-orient unless asked).
     const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const { hashes } = pdqDihedral(lumaFromRgb(data, info.width, info.height, 3), info.width, info.height);
-    const upright = hexToBytes(fp.pdq);
+    const upright = fromHex(fp.pdq);
     for (const name of PDQ_DIHEDRAL_NAMES) {
       const d = hammingBytes(hashes[name], upright);
       // These fixtures are small (480 px) so they hash at their own size, where PDQ's even Jarosz window (4) is not
@@ -141,7 +142,7 @@ describe("PDQ across pixel modes", () => {
     // The mode fixtures are 320-px conversions of dih/bridge-1-original.jpg; compare with the same resize in RGB.
     const rgb = await sharp(read("dih/bridge-1-original.jpg")).resize(320).png().toBuffer();
     const [a, b] = await Promise.all([fingerprintImage(rgb), fingerprintImage(read(f))]);
-    expect(hammingBytes(hexToBytes(a.pdq), hexToBytes(b.pdq))).toBeLessThanOrEqual(10);
+    expect(hammingBytes(fromHex(a.pdq), fromHex(b.pdq))).toBeLessThanOrEqual(10);
     expect(b.pdqQuality).toBe(100);
   });
 });
@@ -185,11 +186,11 @@ describe("Hamming and hex helpers", () => {
   });
   it("round-trip lowercase 0x hex", () => {
     const bytes = new Uint8Array([0, 1, 0xab, 0xff]);
-    expect(bytesToHex0x(bytes)).toBe("0x0001abff");
-    expect(hexToBytes("0x0001ABFF")).toEqual(bytes);
-    expect(u64ToHex0x(0xabn)).toBe("0x00000000000000ab");
-    expect(() => hexToBytes("0x123")).toThrow();
-    expect(() => hexToBytes("0x1234", 3)).toThrow();
+    expect(toHex(bytes)).toBe("0x0001abff");
+    expect(fromHex("0x0001ABFF")).toEqual(bytes);
+    expect(uint64ToHex(0xabn)).toBe("0x00000000000000ab");
+    expect(() => fromHex("0x123")).toThrow();
+    expect(() => fromHex("0x1234", 3)).toThrow();
     expect(() => hammingBytes(new Uint8Array(2), new Uint8Array(3))).toThrow();
   });
 });

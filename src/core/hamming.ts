@@ -1,4 +1,4 @@
-/** Hamming distances and the lowercase 0x-hex encoding used for hashes everywhere in Imprint. */
+/** Hamming distances between hashes. */
 import { validate } from "./errors";
 
 const POPCOUNT8 = new Uint8Array(256);
@@ -22,24 +22,4 @@ export function hammingBytes(a: Uint8Array, b: Uint8Array): number {
 export function hamming64(a: bigint, b: bigint): number {
   const x = BigInt.asUintN(64, a ^ b);
   return popcount32(Number(x & 0xffffffffn)) + popcount32(Number(x >> 32n));
-}
-
-/** Bytes → "0x" + lowercase hex. */
-export function bytesToHex0x(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
-
-/** "0x…" or bare hex (either case) → bytes; optionally checks the byte length. */
-export function hexToBytes(hex: string, expectedLength?: number): Uint8Array {
-  const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  validate(body.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(body), 400, "invalid_hex", "expected an even number of hex digits");
-  if (expectedLength !== undefined) {
-    validate(body.length === expectedLength * 2, 400, "invalid_hex", `expected ${expectedLength} bytes of hex`);
-  }
-  return new Uint8Array(Buffer.from(body, "hex"));
-}
-
-/** Unsigned 64-bit bigint → "0x" + 16 lowercase hex digits. */
-export function u64ToHex0x(v: bigint): string {
-  return "0x" + BigInt.asUintN(64, v).toString(16).padStart(16, "0");
 }

@@ -1,7 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { MerkleTree } from "merkletreejs";
 import { invariant } from "./errors";
-import { bufferToHex, hexToBuffer } from "./hex";
+import { toHex, fromHex } from "./hex";
 
 /**
  * Batches of leaves become a merkletreejs tree with keccak256 and sorted pairs, which is exactly the node
@@ -17,15 +17,15 @@ const keccak = (data: Uint8Array) => Buffer.from(keccak_256(data));
 
 export function buildTree(leaves: readonly string[]): SealedTree {
   invariant(leaves.length > 0, "a batch has at least one leaf");
-  const leafBytes = leaves.map(hexToBuffer);
+  const leafBytes = leaves.map(fromHex);
   const tree = new MerkleTree(leafBytes, keccak, { sortPairs: true });
   const root = tree.getHexRoot();
-  const rootBytes = hexToBuffer(root);
+  const rootBytes = fromHex(root);
   const proofs = leafBytes.map((leaf, i) => {
     const proof = tree.getProof(leaf, i).map((step) => step.data);
     // Like OpenZeppelin's getProof: never hand out a proof we have not checked ourselves.
     invariant(foldProof(leaf, proof).equals(rootBytes), `proof of leaf ${i} folds to the root`);
-    return proof.map(bufferToHex);
+    return proof.map(toHex);
   });
   return { root, proofs };
 }
@@ -41,5 +41,5 @@ function foldProof(leaf: Buffer, proof: readonly Buffer[]): Buffer {
 
 /** Folds a proof from a leaf up to the root it implies (`MerkleProof.processProof`); 0x-hex in and out. */
 export function processProof(leaf: string, proof: readonly string[]): string {
-  return bufferToHex(foldProof(hexToBuffer(leaf), proof.map(hexToBuffer)));
+  return toHex(foldProof(fromHex(leaf), proof.map(fromHex)));
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import sharp from "sharp";
-import { bytesToHex0x } from "../core/hamming";
+import { toHex } from "../core/hex";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../core/phash";
 import { decodeImage, type DecodeOptions, type ImageFormat } from "./decode";
@@ -39,7 +39,7 @@ export async function fingerprintImage(bytes: Buffer, opts: FingerprintOptions =
   const phash = phashFromGrey32(grey32FromLuma(luma, w, h));
   return {
     sha256,
-    pdq: bytesToHex0x(pdq.hash),
+    pdq: toHex(pdq.hash),
     pdqQuality: pdq.quality,
     phash,
     width: image.width,

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { BUNDLE_FORMAT, type EvidenceBundle } from "../core/bundle";
-import { bufferToHex, uint64ToHex } from "../core/hex";
+import { toHex, uint64ToHex } from "../core/hex";
 import type { Db } from "../db/client";
 import { batches, images, originals } from "../db/schema";
 
@@ -31,7 +31,7 @@ export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
         id: o.id,
         accountId: o.accountId,
         sha256: o.sha256,
-        pdq: bufferToHex(row.pdq),
+        pdq: toHex(row.pdq),
         phash: uint64ToHex(row.phash),
         registeredAt,
       },

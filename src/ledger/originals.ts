@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, TransactionRollbackError } from "drizzle-orm";
-import { uint64ToHex, bufferToHex } from "../core/hex";
+import { uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf } from "../core/leaf";
 import type { Db } from "../db/client";
 import { batches, images, originals } from "../db/schema";
@@ -112,7 +112,7 @@ function toView(row: ViewRow): OriginalView {
   const { pdq, phash, registeredAtMs, batchId, batchStatus, ...rest } = row;
   return {
     ...rest,
-    pdq: bufferToHex(pdq),
+    pdq: toHex(pdq),
     phash: uint64ToHex(phash),
     registeredAt: new Date(registeredAtMs).toISOString(),
     status: batchId === null ? "pending" : batchStatus === "anchored" ? "anchored" : "sealed",

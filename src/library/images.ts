@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { hexToBuffer } from "../core/hex";
+import { fromHex } from "../core/hex";
 import type { Db } from "../db/client";
 import { images } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
@@ -31,7 +31,7 @@ export async function insertImage(q: Queryable, image: NewImage): Promise<void> 
     kind: image.kind,
     accountId: image.accountId,
     sha256: fp.sha256,
-    pdq: hexToBuffer(fp.pdq),
+    pdq: fromHex(fp.pdq),
     pdqQuality: fp.pdqQuality,
     // Signed bigint keeps all 64 bits; read back with BigInt.asUintN(64, …).
     phash: BigInt.asIntN(64, fp.phash),

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { newId } from "../accounts/keys";
-import { bufferToHex, uint64ToHex } from "../core/hex";
+import { toHex, uint64ToHex } from "../core/hex";
 import type { Db } from "../db/client";
 import { images, listings } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
@@ -75,7 +75,7 @@ export async function getListing(db: Db, id: string): Promise<ListingView | null
     listedAt: l.listedAt.toISOString(),
     delistedAt: l.delistedAt?.toISOString() ?? null,
     sha256: row.sha256,
-    pdq: bufferToHex(row.pdq),
+    pdq: toHex(row.pdq),
     phash: uint64ToHex(row.phash),
   };
 }

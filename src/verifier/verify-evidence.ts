@@ -1,6 +1,6 @@
 import type { EvidenceBundle } from "../core/bundle";
 import { hammingBytes } from "../core/hamming";
-import { hexToBuffer } from "../core/hex";
+import { fromHex } from "../core/hex";
 import { checkChainFacts, checkImage, verdictOf, verifyBundleOffline, type ChainFacts, type Check, type Verdict } from "../core/verify";
 import { fingerprintImage } from "../imaging/fingerprint";
 
@@ -28,7 +28,7 @@ export async function verifyEvidence(input: unknown, options: VerifyOptions): Pr
   if (options.image) {
     try {
       const fp = await fingerprintImage(options.image);
-      const pdqDistance = hammingBytes(hexToBuffer(fp.pdq), hexToBuffer(offline.bundle.registration.pdq));
+      const pdqDistance = hammingBytes(fromHex(fp.pdq), fromHex(offline.bundle.registration.pdq));
       imageCheck = checkImage(offline.bundle, { sha256: fp.sha256, pdqDistance });
     } catch (error) {
       imageCheck = { name: "image", ok: false, detail: `the image could not be read: ${error instanceof Error ? error.message : String(error)}` };
