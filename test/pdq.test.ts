@@ -187,7 +187,7 @@ describe("Hamming and hex helpers", () => {
   it("round-trip lowercase 0x hex", () => {
     const bytes = new Uint8Array([0, 1, 0xab, 0xff]);
     expect(toHex(bytes)).toBe("0x0001abff");
-    expect(fromHex("0x0001ABFF")).toEqual(bytes);
+    expect(fromHex("0x0001ABFF")).toEqual(Buffer.from(bytes));
     expect(uint64ToHex(0xabn)).toBe("0x00000000000000ab");
     expect(() => fromHex("0x123")).toThrow();
     expect(() => fromHex("0x1234", 3)).toThrow();

@@ -17,7 +17,7 @@ const keccak = (data: Uint8Array) => Buffer.from(keccak_256(data));
 
 export function buildTree(leaves: readonly string[]): SealedTree {
   invariant(leaves.length > 0, "a batch has at least one leaf");
-  const leafBytes = leaves.map(fromHex);
+  const leafBytes = leaves.map((hex) => fromHex(hex));
   const tree = new MerkleTree(leafBytes, keccak, { sortPairs: true });
   const root = tree.getHexRoot();
   const rootBytes = fromHex(root);
@@ -41,5 +41,5 @@ function foldProof(leaf: Buffer, proof: readonly Buffer[]): Buffer {
 
 /** Folds a proof from a leaf up to the root it implies (`MerkleProof.processProof`); 0x-hex in and out. */
 export function processProof(leaf: string, proof: readonly string[]): string {
-  return toHex(foldProof(fromHex(leaf), proof.map(fromHex)));
+  return toHex(foldProof(fromHex(leaf), proof.map((hex) => fromHex(hex))));
 }
