@@ -23,7 +23,7 @@ import { decodeImage } from "../src/imaging";
 import { decodeGrey, featuresFromGrey, type ImageFeatures } from "../src/matching/features";
 import { CandidateIndex } from "../src/matching/candidates";
 import { createMatcher, type MatchHit } from "../src/matching/matcher";
-import { similarityScore } from "../src/matching/score";
+import { pdqSimilarity, similarityScore } from "../src/matching/score";
 import { loadOpenCv } from "../src/matching/opencv";
 import { mulberry32 } from "../src/matching/ransac";
 import { applyEdit, decodeRgb, planEdits, type Edit } from "./lib/edits";
@@ -44,11 +44,13 @@ const shard = arg("shard", ""); // "i/n" in a child process
 const EDIT_SOURCE_SIDE = 1024;
 
 /** The baselines' hashes, exactly as fingerprintImage computes them (without the thumbnail). */
-async function globalHashes(bytes: Buffer): Promise<{ pdq: Uint8Array; phash: bigint }> {
+async function globalHashes(bytes: Buffer): Promise<{ pdq: Uint8Array; pdqQuality: number; phash: bigint }> {
   const img = await decodeImage(bytes);
   const luma = lumaFromRgb(img.rgb, img.rgbWidth, img.rgbHeight, 3);
+  const pdq = pdqFromLuma(luma, img.rgbWidth, img.rgbHeight);
   return {
-    pdq: pdqFromLuma(luma, img.rgbWidth, img.rgbHeight).hash,
+    pdq: pdq.hash,
+    pdqQuality: pdq.quality,
     phash: phashFromGrey32(grey32FromLuma(luma, img.rgbWidth, img.rgbHeight)),
   };
 }
@@ -58,7 +60,7 @@ interface QueryRecord {
   registered: boolean;
   family: string;
   label: string;
-  hits: Pick<MatchHit, "id" | "similarity" | "inliers" | "inlierRatio" | "overlap" | "votes">[];
+  hits: Pick<MatchHit, "id" | "similarity" | "inliers" | "inlierRatio" | "overlap" | "votes" | "pdqDistance">[];
   phashNN: { id: string; d: number };
   pdqNN: { id: string; d: number };
   decodeMs: number;
@@ -85,7 +87,7 @@ async function main() {
   if (arg("report", "")) {
     const records = JSON.parse(readFileSync(arg("report", ""), "utf8")) as QueryRecord[];
     for (const r of records) {
-      for (const h of r.hits) h.similarity = similarityScore(h);
+      for (const h of r.hits) h.similarity = Math.max(similarityScore(h), h.pdqDistance === undefined ? 0 : pdqSimilarity(h.pdqDistance, 100, 100));
       r.hits.sort((a, b) => b.similarity - a.similarity || b.inliers - a.inliers);
     }
     report(records, NaN);
@@ -129,8 +131,8 @@ async function main() {
   for (const f of files.slice(0, nReg)) {
     const bytes = sources.get(f)!;
     const grey = await decodeGrey(bytes);
-    matcher.add(f, featuresFromGrey(cv, grey));
     const g = await globalHashes(bytes);
+    matcher.add(f, { ...featuresFromGrey(cv, grey), pdq: { hash: g.pdq, quality: g.pdqQuality } });
     phashes.push({ id: f, h: g.phash });
     pdqs.push({ id: f, h: g.pdq });
   }
@@ -153,21 +155,21 @@ async function main() {
     const edits = await next;
     if (i + 1 < mine.length) next = editsOf(mine[i + 1], indexOf(mine[i + 1]));
     for (const { e, bytes } of edits) {
+      const g = await globalHashes(bytes);
       const a = performance.now();
       const grey = await decodeGrey(bytes);
       const b = performance.now();
-      const q: ImageFeatures = featuresFromGrey(cv, grey, { mirrored: true });
+      const q: ImageFeatures = { ...featuresFromGrey(cv, grey, { mirrored: true }), pdq: { hash: g.pdq, quality: g.pdqQuality } };
       const c = performance.now();
       const hits = await matcher.search(q, { limit: 5, threshold: -1 });
       const d = performance.now();
-      const g = await globalHashes(bytes);
       let ph = { id: "", d: 99 }, pd = { id: "", d: 999 };
       for (const o of phashes) { const dd = hamming64(g.phash, o.h); if (dd < ph.d) ph = { id: o.id, d: dd }; }
       for (const o of pdqs) { const dd = hammingBytes(g.pdq, o.h); if (dd < pd.d) pd = { id: o.id, d: dd }; }
       records.push({
         file: f, registered: registered.has(f), family: e.family, label: e.label,
-        hits: hits.map(({ id, similarity, inliers, inlierRatio, overlap, votes }) => ({
-          id, similarity, inliers, inlierRatio: Math.round(inlierRatio * 1000) / 1000, overlap: Math.round(overlap * 1000) / 1000, votes,
+        hits: hits.map(({ id, similarity, inliers, inlierRatio, overlap, votes, pdqDistance }) => ({
+          id, similarity, inliers, pdqDistance, inlierRatio: Math.round(inlierRatio * 1000) / 1000, overlap: Math.round(overlap * 1000) / 1000, votes,
         })),
         phashNN: ph, pdqNN: pd, decodeMs: b - a, orbMs: c - b, searchMs: d - c,
       });

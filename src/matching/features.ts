@@ -8,6 +8,8 @@
  */
 import sharp from "sharp";
 import { ImprintError } from "../core/errors";
+import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
+import { decodeImage } from "../imaging/decode";
 import { loadOpenCv, type Cv } from "./opencv";
 
 export const WORK_SIZE = 512;
@@ -33,6 +35,13 @@ export interface ImageFeatures {
   descriptors: Uint8Array;
   /** Features of the horizontally mirrored image (queries only; never stored). */
   mirrored?: ImageFeatures;
+  /** Global PDQ hash of the image (optional second path for near-exact copies). */
+  pdq?: GlobalHash;
+}
+
+export interface GlobalHash {
+  hash: Uint8Array; // 32 bytes, as core/pdq
+  quality: number;
 }
 
 export interface GreyImage {
@@ -150,13 +159,24 @@ function spread(f: ImageFeatures, n: number): ImageFeatures {
 export interface ExtractOptions {
   /** Also extract features of the mirrored image (for queries). */
   mirrored?: boolean;
+  /** Also compute the global PDQ hash (one more decode; default true). */
+  pdq?: boolean;
 }
 
 /** Features of an encoded image (JPEG/PNG/WebP/…); with `mirrored`, also those of its mirror image. */
 export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {}): Promise<ImageFeatures> {
-  const grey = await decodeGrey(bytes);
+  const [grey, pdq] = await Promise.all([decodeGrey(bytes), options.pdq === false ? undefined : globalHash(bytes)]);
   const { cv } = await loadOpenCv();
-  return featuresFromGrey(cv, grey, options);
+  const f = featuresFromGrey(cv, grey, options);
+  if (pdq) f.pdq = pdq;
+  return f;
+}
+
+/** PDQ exactly as the fingerprint computes it (src/imaging decode → luma → core/pdq). */
+export async function globalHash(bytes: Buffer): Promise<GlobalHash> {
+  const img = await decodeImage(bytes);
+  const { hash, quality } = pdqFromLuma(lumaFromRgb(img.rgb, img.rgbWidth, img.rgbHeight, 3), img.rgbWidth, img.rgbHeight);
+  return { hash, quality };
 }
 
 export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {
@@ -173,5 +193,6 @@ export function topFeatures(f: ImageFeatures, n: number): ImageFeatures {
     height: f.height,
     keypoints: f.keypoints.slice(0, k * 2),
     descriptors: f.descriptors.slice(0, k * DESCRIPTOR_BYTES),
+    ...(f.pdq ? { pdq: f.pdq } : {}),
   };
 }

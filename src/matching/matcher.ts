@@ -5,7 +5,8 @@
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { extractFeatures, topFeatures, type ImageFeatures } from "./features";
 import type { Similarity } from "./ransac";
-import { similarityScore } from "./score";
+import { hammingBytes } from "../core/hamming";
+import { pdqSimilarity, similarityScore } from "./score";
 import { verifyPair, type PairVerification } from "./verify-pair";
 
 /** Keypoints kept per registered image for verification (strongest first). */
@@ -24,6 +25,8 @@ export interface MatchHit {
   transform: Similarity | null;
   mirrored: boolean;
   votes: number;
+  /** PDQ Hamming distance when the global-hash path found this image. */
+  pdqDistance?: number;
 }
 
 export interface SearchOptions {
@@ -111,6 +114,24 @@ export function rankCandidates(
       mirrored: best.mirrored,
       votes: Math.max(v.normal, v.mirrored),
     });
+  }
+  // Global path: the nearest stored PDQ (brute force here; the database uses its hash index).
+  if (q.pdq) {
+    let bestId: string | undefined, bestSim = 0, bestD = 257;
+    for (const [id, f] of stored) {
+      if (!f.pdq) continue;
+      const d = hammingBytes(q.pdq.hash, f.pdq.hash);
+      if (d < bestD) {
+        const sim = pdqSimilarity(d, q.pdq.quality, f.pdq.quality);
+        if (sim > 0) [bestId, bestSim, bestD] = [id, sim, d];
+      }
+    }
+    if (bestId !== undefined) {
+      const hit = hits.find((h) => h.id === bestId);
+      if (hit) hit.similarity = Math.max(hit.similarity, bestSim);
+      else hits.push({ id: bestId, similarity: bestSim, inliers: 0, inlierRatio: 0, overlap: 0, transform: null, mirrored: false, votes: 0, pdqDistance: bestD });
+      if (hit) hit.pdqDistance = bestD;
+    }
   }
   hits.sort((a, b) => b.similarity - a.similarity || b.inliers - a.inliers || (a.id < b.id ? -1 : 1));
   return hits;
