@@ -107,7 +107,8 @@ export class CandidateIndex {
   }
 
   /** Images ranked by votes (descending), at most `k`. */
-  query(features: ImageFeatures, k = 10): Candidate[] {
+  /** The k images with most votes; `accept` (e.g. a search scope) is applied before the top k are cut. */
+  query(features: ImageFeatures, k = 10, accept?: (id: string) => boolean): Candidate[] {
     const q = descriptorWords(features.descriptors);
     const nq = keypointCount(features);
     const touched: number[] = [];
@@ -143,7 +144,7 @@ export class CandidateIndex {
     const out: Candidate[] = [];
     for (const slot of touched) {
       const id = this.idOfSlot[slot];
-      if (id !== undefined) out.push({ id, votes: votes[slot] });
+      if (id !== undefined && (!accept || accept(id))) out.push({ id, votes: votes[slot] });
       votes[slot] = 0;
       lastVoter[slot] = -1;
     }

@@ -33,6 +33,8 @@ export interface SearchOptions {
   limit?: number;
   /** Minimum similarity to report (default 85). */
   threshold?: number;
+  /** Only images it accepts are candidates (scope, category, recency): applied before verification. */
+  filter?: (id: string) => boolean;
 }
 
 export interface Matcher {
@@ -67,9 +69,9 @@ export function createMatcher(options: MatcherOptions = {}): Matcher {
     get size() {
       return stored.size;
     },
-    async search(query, { limit = 10, threshold = 85 } = {}) {
+    async search(query, { limit = 10, threshold = 85, filter } = {}) {
       const q = Buffer.isBuffer(query) ? await extractFeatures(query, { mirrored: true }) : query;
-      return rankCandidates(index, stored, q, verifyTop).filter((h) => h.similarity >= threshold).slice(0, limit);
+      return rankCandidates(index, stored, q, verifyTop, filter).filter((h) => h.similarity >= threshold).slice(0, limit);
     },
   };
 }
@@ -80,11 +82,12 @@ export function rankCandidates(
   stored: Map<string, ImageFeatures>,
   q: ImageFeatures,
   verifyTop: number,
+  filter?: (id: string) => boolean,
 ): MatchHit[] {
   const votes = new Map<string, { normal: number; mirrored: number }>();
-  for (const c of index.query(q, verifyTop)) votes.set(c.id, { normal: c.votes, mirrored: 0 });
+  for (const c of index.query(q, verifyTop, filter)) votes.set(c.id, { normal: c.votes, mirrored: 0 });
   if (q.mirrored) {
-    for (const c of index.query(q.mirrored, verifyTop)) {
+    for (const c of index.query(q.mirrored, verifyTop, filter)) {
       const v = votes.get(c.id);
       if (v) v.mirrored = c.votes;
       else votes.set(c.id, { normal: 0, mirrored: c.votes });
@@ -119,7 +122,7 @@ export function rankCandidates(
   if (q.pdq) {
     let bestId: string | undefined, bestSim = 0, bestD = 257;
     for (const [id, f] of stored) {
-      if (!f.pdq) continue;
+      if (!f.pdq || (filter && !filter(id))) continue;
       const d = hammingBytes(q.pdq.hash, f.pdq.hash);
       if (d < bestD) {
         const sim = pdqSimilarity(d, q.pdq.quality, f.pdq.quality);
