@@ -60,13 +60,14 @@ CREATE TABLE "listings" (
 	"account_id" text NOT NULL,
 	"image_id" text NOT NULL,
 	"product_id" text NOT NULL,
-	"store_id" text NOT NULL,
-	"store_country" text NOT NULL,
 	"category" text NOT NULL,
+	"store_country" text NOT NULL,
 	"source_url" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"store_id" text NOT NULL,
 	"listed_at" timestamp with time zone NOT NULL,
 	"delisted_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	CONSTRAINT "listings_image_id_unique" UNIQUE("image_id")
 );
 --> statement-breakpoint
 CREATE TABLE "meta" (
@@ -78,18 +79,19 @@ CREATE TABLE "originals" (
 	"id" text PRIMARY KEY NOT NULL,
 	"account_id" text NOT NULL,
 	"image_id" text NOT NULL,
-	"sha256" text NOT NULL,
 	"product_id" text NOT NULL,
 	"category" text NOT NULL,
 	"store_country" text NOT NULL,
-	"title" text,
 	"source_url" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sha256" text NOT NULL,
+	"title" text,
 	"registered_at_ms" bigint NOT NULL,
 	"leaf" text NOT NULL,
 	"batch_id" integer,
 	"leaf_index" integer,
 	"proof" jsonb,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	CONSTRAINT "originals_image_id_unique" UNIQUE("image_id")
 );
 --> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -42,6 +42,7 @@ export const configSchema = z.object({
 
   RECENT_DAYS: int(90),
   RETENTION_DELISTED_DAYS: int(548),
+  PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,8 @@ import { startServices } from "./services";
 async function main() {
   const config = loadConfig();
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  // A stray rejection is a bug to log, not a reason to drop every request in flight.
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
   const services = await startServices(config, { log });
   if (services.generatedAdminKey) {
     console.log(`\n  Admin API key (shown once; set IMPRINT_ADMIN_KEY to choose your own):\n    ${services.generatedAdminKey}\n`);

@@ -11,6 +11,11 @@ import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { purgeDelisted } from "./library/listings";
+import { extractFeatures, topFeatures } from "./matching/features";
+import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
+import { serializeFeatures } from "./matching/serialize";
+import { LibraryIndex } from "./search/library-index";
 
 export interface Services {
   app: App;
@@ -29,6 +34,8 @@ export interface ServiceOptions {
   embeddedChainPort?: number;
   /** Start the periodic batcher (tests drive it by hand). */
   startBatcher?: boolean;
+  /** How often the search index polls the database for images added by other processes. */
+  indexPollMs?: number;
 }
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
@@ -61,7 +68,33 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     if (options.startBatcher ?? true) batcher.start();
     cleanups.push(() => batcher.stop());
 
-    const deps: AppDeps = { db: database.db, config, chain: chain.info, batcher, readChainFacts: chainFactsReader(chain.provider), log };
+    const library = new LibraryIndex(database.db, createMatcher(), { pollMs: options.indexPollMs, log });
+    await library.start();
+    cleanups.push(() => library.stop());
+    const purge = setInterval(() => {
+      purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
+        (ids) => {
+          for (const id of ids) library.remove(id);
+          if (ids.length) log(`purged ${ids.length} listings delisted more than ${config.RETENTION_DELISTED_DAYS} days ago`);
+        },
+        (error: unknown) => log(`purge failed: ${String(error)}`),
+      );
+    }, config.PURGE_INTERVAL_MS);
+    purge.unref();
+    cleanups.push(async () => clearInterval(purge));
+
+    const deps: AppDeps = {
+      db: database.db,
+      config,
+      chain: chain.info,
+      batcher,
+      readChainFacts: chainFactsReader(chain.provider),
+      library,
+      // Stored features are the strongest keypoints, spread over the image (see src/matching).
+      extractFeatures: async (bytes) => serializeFeatures(topFeatures(await extractFeatures(bytes), STORED_KEYPOINTS)),
+      onImageAdded: () => void library.refresh(),
+      log,
+    };
     return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
   } catch (error) {
     await close();

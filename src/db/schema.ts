@@ -96,30 +96,37 @@ export const batches = pgTable(
   (t) => [index("batches_status_idx").on(t.status)],
 );
 
+/** What a registration and a listing both say of a product image: who, which image, which product, where. */
+const productImageColumns = () => ({
+  id: text("id").primaryKey(),
+  accountId: text("account_id")
+    .notNull()
+    .references(() => accounts.id),
+  imageId: text("image_id")
+    .notNull()
+    .unique()
+    .references(() => images.id),
+  productId: text("product_id").notNull(),
+  category: text("category").notNull(),
+  storeCountry: text("store_country").notNull(),
+  /** Where the image was fetched from, when it came by URL. */
+  sourceUrl: text("source_url"),
+  createdAt: createdAt(),
+});
+
 /** A registration: the seller's claim on an image at a server time, and its place in a batch once sealed. */
 export const originals = pgTable(
   "originals",
   {
-    id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
-    imageId: text("image_id")
-      .notNull()
-      .references(() => images.id),
+    ...productImageColumns(),
     sha256: text("sha256").notNull(),
-    productId: text("product_id").notNull(),
-    category: text("category").notNull(),
-    storeCountry: text("store_country").notNull(),
     title: text("title"),
-    sourceUrl: text("source_url"),
     /** Milliseconds since the epoch, exactly as committed to in the leaf. */
     registeredAtMs: bigint("registered_at_ms", { mode: "number" }).notNull(),
     leaf: text("leaf").notNull(),
     batchId: integer("batch_id").references(() => batches.id),
     leafIndex: integer("leaf_index"),
     proof: jsonb("proof").$type<string[]>(),
-    createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("originals_account_sha256_idx").on(t.accountId, t.sha256),
@@ -133,21 +140,10 @@ export const originals = pgTable(
 export const listings = pgTable(
   "listings",
   {
-    id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
-    imageId: text("image_id")
-      .notNull()
-      .references(() => images.id),
-    productId: text("product_id").notNull(),
+    ...productImageColumns(),
     storeId: text("store_id").notNull(),
-    storeCountry: text("store_country").notNull(),
-    category: text("category").notNull(),
-    sourceUrl: text("source_url"),
     listedAt: timestamp("listed_at", { withTimezone: true, mode: "date" }).notNull(),
     delistedAt: timestamp("delisted_at", { withTimezone: true, mode: "date" }),
-    createdAt: createdAt(),
   },
   (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
 );

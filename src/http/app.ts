@@ -8,6 +8,7 @@ import { chainRoutes } from "./routes/chain";
 import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
+import { searchRoutes } from "./routes/search";
 import { verifyRoutes } from "./routes/verify";
 
 /** Multipart framing and text fields around the image. */
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", accountsRoutes(deps));
   app.route("/", originalsRoutes(deps));
   app.route("/", listingsRoutes(deps));
+  app.route("/", searchRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));

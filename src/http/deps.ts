@@ -3,6 +3,7 @@ import type { EvidenceBundle } from "../core/bundle";
 import type { ChainFacts } from "../core/verify";
 import type { Db } from "../db/client";
 import type { Batcher } from "../ledger/batcher";
+import type { LibraryIndex } from "../search/library-index";
 
 export interface ChainInfo {
   chainId: number;
@@ -22,6 +23,8 @@ export interface AppDeps {
   readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
   /** Serialised local features for geometric matching, when the matcher is available. */
   extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
+  /** This process's search index (absent: search answers 503). */
+  library?: LibraryIndex;
   /** Called after an image is stored, so the local search index picks it up at once. */
   onImageAdded?(): void;
   log(line: string): void;

@@ -1,4 +1,6 @@
+import type { Config } from "../config";
 import { ImprintError } from "../core/errors";
+import { fingerprintImage, type Fingerprint } from "../imaging/fingerprint";
 
 export interface ImageInput {
   bytes: Buffer;
@@ -28,6 +30,16 @@ export async function readImageInput(form: { image?: unknown; url?: unknown }, o
     return { bytes: Buffer.from(await file.arrayBuffer()), sourceUrl: null };
   }
   return { bytes: await fetchImage(url!, options), sourceUrl: url };
+}
+
+/** The request's image, read within the configured limits and fingerprinted (one decode). */
+export async function receiveImage(
+  form: { image?: unknown; url?: unknown },
+  config: Pick<Config, "MAX_UPLOAD_BYTES" | "MAX_IMAGE_PIXELS" | "FETCH_TIMEOUT_MS">,
+): Promise<ImageInput & { fingerprint: Fingerprint }> {
+  const input = await readImageInput(form, { maxBytes: config.MAX_UPLOAD_BYTES, fetchTimeoutMs: config.FETCH_TIMEOUT_MS });
+  const fingerprint = await fingerprintImage(input.bytes, { maxBytes: config.MAX_UPLOAD_BYTES, maxPixels: config.MAX_IMAGE_PIXELS });
+  return { ...input, fingerprint };
 }
 
 function tooLarge(maxBytes: number) {

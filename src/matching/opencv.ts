@@ -14,8 +14,17 @@ let loading: Promise<{ cv: Cv }> | undefined;
 export function loadOpenCv(): Promise<{ cv: Cv }> {
   loading ??= new Promise<{ cv: Cv }>((resolve, reject) => {
     try {
+      // Emscripten's Node glue installs process-wide handlers that turn ANY unhandled rejection or exception
+      // in the service into an abort printing megabytes of its source: keep the process's own handlers.
+      const before = { rejection: process.listeners("unhandledRejection"), exception: process.listeners("uncaughtException") };
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require("@techstark/opencv-js") as Cv & { onRuntimeInitialized?: () => void };
+      for (const listener of process.listeners("unhandledRejection")) {
+        if (!before.rejection.includes(listener)) process.off("unhandledRejection", listener);
+      }
+      for (const listener of process.listeners("uncaughtException")) {
+        if (!before.exception.includes(listener)) process.off("uncaughtException", listener);
+      }
       if (typeof (mod as { Mat?: unknown }).Mat === "function") {
         resolve({ cv: mod });
         return;

@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ImprintError } from "../../core/errors";
-import { fingerprintImage } from "../../imaging/fingerprint";
 import { addListing, delistListing, getListing, type ListingView } from "../../library/listings";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { readImageInput } from "../image-input";
+import { receiveImage } from "../image-input";
 import { countryCode, imageFields, label } from "../schemas";
 import { absoluteUrl } from "../urls";
 
@@ -67,8 +66,8 @@ export function listingsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const input = await readImageInput(form, { maxBytes: config.MAX_UPLOAD_BYTES, fetchTimeoutMs: config.FETCH_TIMEOUT_MS });
-      const fingerprint = await fingerprintImage(input.bytes, { maxBytes: config.MAX_UPLOAD_BYTES, maxPixels: config.MAX_IMAGE_PIXELS });
+      const input = await receiveImage(form, config);
+      const { fingerprint } = input;
       if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
         throw new ImprintError(422, "image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
       }

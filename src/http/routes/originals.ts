@@ -1,14 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ImprintError } from "../../core/errors";
-import { fingerprintImage } from "../../imaging/fingerprint";
 import { checkOriginalQuality } from "../../imaging/quality";
 import { evidenceOf } from "../../ledger/evidence";
 import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView } from "../../ledger/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { readImageInput } from "../image-input";
+import { receiveImage } from "../image-input";
 import { bundleSchemaDoc, countryCode, imageFields, label, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
 
@@ -62,8 +61,8 @@ export function originalsRoutes(deps: AppDeps) {
     async (c) => {
       const form = c.req.valid("form");
       const account = c.get("account");
-      const input = await readImageInput(form, { maxBytes: config.MAX_UPLOAD_BYTES, fetchTimeoutMs: config.FETCH_TIMEOUT_MS });
-      const fingerprint = await fingerprintImage(input.bytes, { maxBytes: config.MAX_UPLOAD_BYTES, maxPixels: config.MAX_IMAGE_PIXELS });
+      const input = await receiveImage(form, config);
+      const { fingerprint } = input;
       const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
       if (!quality.ok) {
         throw new ImprintError(

@@ -1,0 +1,182 @@
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/client";
+import { purgeDelisted } from "../src/library/listings";
+import { startServices } from "../src/services";
+import { engines } from "./helpers/databases";
+import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
+
+/** An evasive copy: rotated 10°, cropped off-centre, recompressed. */
+async function rotatedCrop(bytes: Buffer): Promise<Buffer> {
+  const rotated = await sharp(bytes).rotate(10, { background: "#ffffff" }).toBuffer({ resolveWithObject: true });
+  const { width, height } = rotated.info;
+  return sharp(rotated.data)
+    .extract({ left: Math.round(width * 0.18), top: Math.round(height * 0.12), width: Math.round(width * 0.7), height: Math.round(height * 0.75) })
+    .jpeg({ quality: 70 })
+    .toBuffer();
+}
+
+/** A copy with a semi-transparent logo over ~15 % of it and a text watermark. */
+async function logoed(bytes: Buffer): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const w = Math.round(width * 0.4);
+  const h = Math.round(height * 0.38);
+  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+    <rect x="${width - w - 20}" y="20" width="${w}" height="${h}" rx="20" fill="#d02020" fill-opacity="0.55"/>
+    <text x="30" y="${height - 30}" font-size="${Math.round(height / 12)}" fill="#ffffff" fill-opacity="0.7">© copied-shop.example</text></svg>`;
+  return sharp(bytes).composite([{ input: Buffer.from(svg) }]).jpeg({ quality: 80 }).toBuffer();
+}
+
+describe.each(engines)("search on %s", (engine) => {
+  let svc: TestService;
+  let seller: { apiKey: string };
+  let store: { apiKey: string };
+  const ids: Record<string, string> = {};
+
+  const search = async (bytes: Buffer, fields: Record<string, string> = {}) => {
+    const res = await svc.request("/v1/search", { method: "POST", key: store.apiKey, body: imageForm(bytes, fields) });
+    return { status: res.status, body: await res.json() };
+  };
+  const list = async (bytes: Buffer, fields: Record<string, string>) => {
+    const res = await svc.request("/v1/listings", {
+      method: "POST",
+      key: store.apiKey,
+      body: imageForm(bytes, { productId: "L", storeId: "store-9", storeCountry: "PL", category: "plants", ...fields }),
+    });
+    expect(res.status).toBe(201);
+    return res.json();
+  };
+
+  beforeAll(async () => {
+    svc = await startTestService(engine);
+    seller = await svc.newSeller("brand");
+    store = await svc.newSeller("marketplace");
+    for (const [name, category] of [["aloe.webp", "plants"], ["building.jpg", "architecture"]]) {
+      const res = await svc.request("/v1/originals", {
+        method: "POST",
+        key: seller.apiKey,
+        body: imageForm(fixture(name), { productId: `P-${name}`, category, storeCountry: "DE" }, name),
+      });
+      ids[name] = (await res.json()).id;
+    }
+    await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY });
+    ids.recentListing = (await list(await logoed(fixture("aloe.webp")), { productId: "L-recent" })).id;
+    const old = new Date(Date.now() - 200 * 86_400_000).toISOString();
+    ids.oldListing = (await list(await rotatedCrop(fixture("aloe.webp")), { productId: "L-old", listedAt: old })).id;
+  });
+  afterAll(() => svc?.stop());
+
+  it("finds the anchored original of an evasive copy, tagged stored-as-evidence with a bundle that verifies", async () => {
+    const { status, body } = await search(await rotatedCrop(fixture("aloe.webp")), { scope: "originals" });
+    expect(status).toBe(200);
+    expect(body.query.sha256).toMatch(/^0x[0-9a-f]{64}$/);
+    const [top] = body.hits;
+    expect(top).toMatchObject({ kind: "original", id: ids["aloe.webp"], productId: "P-aloe.webp", storeCountry: "DE", category: "plants" });
+    expect(top.similarity).toBeGreaterThanOrEqual(92);
+    expect(top.evidence.status).toBe("stored-as-evidence");
+    const bundle = await (await svc.request(new URL(top.evidence.bundleUrl).pathname, { key: store.apiKey })).json();
+    expect(bundle.merkle.root).toBe(top.evidence.root);
+    const verdict = await (await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bundle) })).json();
+    expect(verdict.ok).toBe(true);
+    expect((await svc.request(new URL(top.thumbnailUrl).pathname)).status).toBe(200);
+  });
+
+  it("searches listings and originals by scope", async () => {
+    const query = await logoed(await rotatedCrop(fixture("aloe.webp")));
+    const all = (await search(query, { scope: "all", limit: "10" })).body.hits;
+    expect(all.map((h: { id: string }) => h.id).sort()).toEqual([ids["aloe.webp"], ids.recentListing, ids.oldListing].sort());
+    for (const h of all) expect(h.similarity).toBeGreaterThanOrEqual(85);
+    expect(all.find((h: { kind: string }) => h.kind === "listing").evidence).toBeNull();
+    expect(all.find((h: { kind: string }) => h.kind === "listing").listedAt).toEqual(expect.any(String));
+
+    const recent = (await search(query, { scope: "recent", limit: "10" })).body.hits;
+    expect(recent.map((h: { id: string }) => h.id)).toEqual([ids.recentListing]);
+    const originals = (await search(query, { scope: "originals", limit: "10" })).body.hits;
+    expect(originals.map((h: { id: string }) => h.id)).toEqual([ids["aloe.webp"]]);
+  });
+
+  it("filters by category, honours threshold and limit, and finds nothing for an unrelated photo", async () => {
+    const query = await rotatedCrop(fixture("aloe.webp"));
+    const architecture = (await search(query, { category: "architecture" })).body.hits;
+    expect(architecture.map((h: { productId: string; similarity: number }) => `${h.productId} ${h.similarity}`)).toEqual([]);
+    expect((await search(query, { category: "PLANTS", limit: "1" })).body.hits).toHaveLength(1);
+    // The byte-identical copy (the old listing was made from the same edit) ranks first among scores of 100.
+    const certain = (await search(query, { threshold: "100", limit: "10" })).body.hits;
+    expect(certain[0].id).toBe(ids.oldListing);
+    for (const h of certain) expect(h.similarity).toBe(100);
+    const exact = (await search(fixture("aloe.webp"), { threshold: "100", scope: "originals" })).body.hits;
+    expect(exact.map((h: { id: string; similarity: number }) => [h.id, h.similarity])).toEqual([[ids["aloe.webp"], 100]]);
+    const unrelated = (await search(fixture("smarties.png"), { limit: "10" })).body.hits;
+    expect(unrelated.map((h: { productId: string; similarity: number }) => `${h.productId} ${h.similarity}`)).toEqual([]);
+  });
+
+  it("accepts queries down to 128 px with a warning and refuses smaller ones", async () => {
+    const small = await search(await sharp(fixture("building.jpg")).resize(260).jpeg().toBuffer(), { scope: "originals" });
+    expect(small.status).toBe(200);
+    expect(small.body.warnings).toEqual(["low_resolution"]);
+    const tiny = await search(await sharp(fixture("building.jpg")).resize(100).jpeg().toBuffer());
+    expect(tiny.status).toBe(422);
+    expect(tiny.body.error.code).toBe("image_too_small");
+    const bad = await search(fixture("building.jpg"), { scope: "everything" });
+    expect(bad.status).toBe(400);
+  });
+
+  it("tags a registration that is not anchored yet as pending", async () => {
+    const fresh = await sharp(fixture("building.jpg")).flop().jpeg().toBuffer();
+    await svc.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(fresh, { productId: "P-new", category: "architecture", storeCountry: "DE" }) });
+    // The mirrored original matches too; the byte-identical registration ranks first.
+    const hit = (await search(fresh, { threshold: "100" })).body.hits[0];
+    expect(hit.productId).toBe("P-new");
+    expect(hit.evidence).toEqual({ status: "pending" });
+  });
+
+  it("keeps delisted listings searchable until their retention ends, then purges them", async () => {
+    const res = await svc.request(`/v1/listings/${ids.recentListing}/delist`, { method: "POST", key: store.apiKey });
+    expect(res.status).toBe(200);
+    const delistedAt = Date.parse((await res.json()).delistedAt);
+    const query = await logoed(fixture("aloe.webp"));
+    const before = (await search(query, { scope: "recent" })).body.hits.map((h: { id: string }) => h.id);
+    expect(before).toContain(ids.recentListing);
+
+    expect(await purgeDelisted(svc.deps.db, new Date(delistedAt + 547 * 86_400_000), 548)).toEqual([]);
+    const purged = await purgeDelisted(svc.deps.db, new Date(delistedAt + 549 * 86_400_000), 548);
+    expect(purged).toHaveLength(1);
+    const after = (await search(query, { scope: "all", limit: "10" })).body.hits.map((h: { id: string }) => h.id);
+    expect(after).not.toContain(ids.recentListing);
+    expect(after).toContain(ids["aloe.webp"]);
+    expect((await svc.request(`/v1/listings/${ids.recentListing}`, { key: store.apiKey })).status).toBe(404);
+  });
+});
+
+describe("two API processes on one PostgreSQL", () => {
+  it("see each other's registrations within a second", async () => {
+    const a = await startTestService("postgres");
+    const b = await startServices(a.config, {
+      database: await openDatabase({ engine: "postgres", url: (a.database as { url?: string }).url ?? "" }),
+      embeddedChainPort: 0,
+      startBatcher: false,
+      indexPollMs: 200,
+      log: () => {},
+    });
+    try {
+      const seller = await a.newSeller();
+      const registered = Date.now();
+      const res = await a.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(fixture("aloe.webp"), { productId: "X", category: "c", storeCountry: "DE" }) });
+      expect(res.status).toBe(201);
+      let found = false;
+      while (!found && Date.now() - registered < 1_000) {
+        const hits = await b.app.request("/v1/search", {
+          method: "POST",
+          headers: { authorization: `Bearer ${seller.apiKey}` },
+          body: imageForm(await rotatedCrop(fixture("aloe.webp")), {}),
+        });
+        found = (await hits.json()).hits.length === 1;
+      }
+      expect(found).toBe(true);
+    } finally {
+      await b.close();
+      await b.database.close();
+      await a.stop();
+    }
+  });
+});
