@@ -35,5 +35,8 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
 function printVerdict(verdict: Verdict, rpcUrl: string, out: (line: string) => void) {
   out(`Checking against ${rpcUrl} (trusting only this RPC and the bundle).`);
   for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(12)} ${check.detail}`);
-  out(verdict.ok ? `VERIFIED: ${verdict.statement}` : "NOT VERIFIED: see the failed checks above.");
+  const bundleOk = verdict.checks.every((c) => c.ok || c.name === "image");
+  if (verdict.ok) out(`VERIFIED: ${verdict.statement}`);
+  else if (bundleOk) out("BUNDLE VERIFIED, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
+  else out("NOT VERIFIED: see the failed checks above.");
 }

@@ -137,7 +137,8 @@ export function checkImage(bundle: EvidenceBundle, image: ImageFacts): Check {
     ok: similar,
     detail: similar
       ? `not the registered bytes, but a visually similar copy: PDQ distance ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE})`
-      : `a different picture: SHA-256 differs and PDQ distance is ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE})`,
+      : `not shown to be the registered image: SHA-256 differs and PDQ distance is ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE}). ` +
+        "A cropped or rotated copy can still be the same photo; PDQ cannot tell, a search against the original can (POST /v1/search)",
   };
 }
 
