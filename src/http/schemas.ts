@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
 
+/** A JSON response of the OpenAPI contract. */
+export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+/** A required multipart/form-data request body. */
+export const multipartBody = <T>(schema: T) => ({ body: { required: true, content: { "multipart/form-data": { schema } } } });
+
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 
 /** ISO 3166-1 alpha-2, checked against ICU's list of regions (so "XX" and "ZZ" are refused), upper-cased. */

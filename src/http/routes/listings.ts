@@ -6,7 +6,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
-import { countryCode, imageFields, label } from "../schemas";
+import { countryCode, imageFields, jsonContent, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const listingForm = z.object({
@@ -58,9 +58,9 @@ export function listingsRoutes(deps: AppDeps) {
       path: "/v1/listings",
       summary: "Add a listed product image to the searchable library",
       middleware: [auth] as const,
-      request: { body: { required: true, content: { "multipart/form-data": { schema: listingForm } } } },
+      request: multipartBody(listingForm),
       responses: {
-        201: { description: "Added", content: { "application/json": { schema: listingSchema } } },
+        201: jsonContent(listingSchema, "Added"),
         ...errorResponses(400, 401, 413, 415, 422, 502),
       },
     }),
@@ -95,7 +95,7 @@ export function listingsRoutes(deps: AppDeps) {
       summary: "One of the caller's listings",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: { description: "The listing", content: { "application/json": { schema: listingSchema } } }, ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(view(c, await ownListing(c, c.req.valid("param").id)), 200),
   );
@@ -107,7 +107,7 @@ export function listingsRoutes(deps: AppDeps) {
       summary: "Mark a listing delisted; it stays searchable for RETENTION_DELISTED_DAYS, then is purged",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: { description: "The listing", content: { "application/json": { schema: listingSchema } } }, ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
     async (c) => {
       const listing = await ownListing(c, c.req.valid("param").id);

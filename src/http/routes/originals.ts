@@ -8,7 +8,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
-import { bundleSchemaDoc, countryCode, imageFields, label, originalSchema } from "../schemas";
+import { bundleSchemaDoc, countryCode, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const registerForm = z.object({
@@ -51,10 +51,10 @@ export function originalsRoutes(deps: AppDeps) {
       path: "/v1/originals",
       summary: "Register an original image before listing it",
       middleware: [auth] as const,
-      request: { body: { required: true, content: { "multipart/form-data": { schema: registerForm } } } },
+      request: multipartBody(registerForm),
       responses: {
-        201: { description: "Registered (pending anchoring)", content: { "application/json": { schema: originalSchema } } },
-        200: { description: "These bytes were already registered by this account", content: { "application/json": { schema: originalSchema } } },
+        201: jsonContent(originalSchema, "Registered (pending anchoring)"),
+        200: jsonContent(originalSchema, "These bytes were already registered by this account"),
         ...errorResponses(400, 401, 413, 415, 422, 502),
       },
     }),
@@ -128,7 +128,7 @@ export function originalsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: { params: idParam },
       responses: {
-        200: { description: "The registration", content: { "application/json": { schema: originalSchema } } },
+        200: jsonContent(originalSchema, "The registration"),
         ...errorResponses(401, 404),
       },
     }),
@@ -146,7 +146,7 @@ export function originalsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: { params: idParam },
       responses: {
-        200: { description: "The bundle; verify it with `npx imprint verify`", content: { "application/json": { schema: bundleSchemaDoc } } },
+        200: jsonContent(bundleSchemaDoc, "The bundle; verify it with `npx imprint verify`"),
         202: {
           description: "Not anchored yet",
           content: { "application/json": { schema: z.object({ id: z.string(), status: z.enum(["pending", "sealed"]), registeredAt: z.string() }) } },

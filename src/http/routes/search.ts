@@ -7,7 +7,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
-import { imageFields, label } from "../schemas";
+import { imageFields, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 /** Below this shorter side a query still runs, with a `low_resolution` warning: fewer local features survive. */
@@ -53,7 +53,7 @@ export function searchRoutes(deps: AppDeps) {
       path: "/v1/search",
       summary: "Find registered originals and listed product images similar to an image, edited copies included",
       middleware: [bearerAuth(deps.db)] as const,
-      request: { body: { required: true, content: { "multipart/form-data": { schema: searchForm } } } },
+      request: multipartBody(searchForm),
       responses: {
         200: {
           description: "Hits, most similar first",

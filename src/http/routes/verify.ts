@@ -3,7 +3,7 @@ import { ImprintError } from "../../core/errors";
 import { verifyEvidence } from "../../verifier/verify-evidence";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { verdictSchema } from "../schemas";
+import { jsonContent, verdictSchema } from "../schemas";
 
 const verifyForm = z.object({
   bundle: z.any().openapi({ description: "The bundle, as a JSON file part or a JSON string" }),
@@ -21,7 +21,7 @@ export function verifyRoutes(deps: AppDeps) {
       // Two body types: parsed by hand below; the form's fields are documented by `verifyForm`.
       description: "multipart fields: " + Object.keys(verifyForm.shape).join(", "),
       responses: {
-        200: { description: "The verdict (ok may be false: that is an answer, not an error)", content: { "application/json": { schema: verdictSchema } } },
+        200: jsonContent(verdictSchema, "The verdict (ok may be false: that is an answer, not an error)"),
         ...errorResponses(400, 413),
       },
     }),
