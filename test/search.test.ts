@@ -110,6 +110,18 @@ describe.each(engines)("search on %s", (engine) => {
     expect(unrelated.map((h: { productId: string; similarity: number }) => `${h.productId} ${h.similarity}`)).toEqual([]);
   });
 
+  it("copes with a featureless image: registered (with a quality warning), found by its exact bytes, no false hits", async () => {
+    const blank = await sharp({ create: { width: 700, height: 700, channels: 3, background: "#f4f4f4" } }).png().toBuffer();
+    const res = await svc.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(blank, { productId: "BLANK", category: "c", storeCountry: "DE" }) });
+    expect(res.status).toBe(201);
+    expect((await res.json()).warnings).toContain("low_pdq_quality");
+    const exact = await search(blank);
+    expect(exact.status).toBe(200);
+    expect(exact.body.hits.map((h: { productId: string; similarity: number }) => [h.productId, h.similarity])).toEqual([["BLANK", 100]]);
+    const grey = await sharp({ create: { width: 700, height: 700, channels: 3, background: "#808080" } }).png().toBuffer();
+    expect((await search(grey)).body.hits).toEqual([]);
+  });
+
   it("accepts queries down to 128 px with a warning and refuses smaller ones", async () => {
     const small = await search(await sharp(fixture("building.jpg")).resize(260).jpeg().toBuffer(), { scope: "originals" });
     expect(small.status).toBe(200);
