@@ -91,7 +91,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       readChainFacts: chainFactsReader(chain.provider),
       library,
       // Stored features are the strongest keypoints, spread over the image (see src/matching).
-      extractFeatures: async (bytes) => serializeFeatures(topFeatures(await extractFeatures(bytes), STORED_KEYPOINTS)),
+      extractFeatures: async (bytes) => serializeFeatures(topFeatures(await extractFeatures(bytes, { pdq: false }), STORED_KEYPOINTS)),
       onImageAdded: () => void library.refresh(),
       log,
     };

@@ -109,6 +109,8 @@ export class LibraryIndex {
         seq: images.seq,
         kind: images.kind,
         features: images.features,
+        pdq: images.pdq,
+        pdqQuality: images.pdqQuality,
         category: sql<string>`coalesce(${originals.category}, ${listings.category})`,
         timeMs: sql<string>`coalesce(${originals.registeredAtMs}, (extract(epoch from ${listings.listedAt}) * 1000)::bigint)`,
       })
@@ -126,7 +128,8 @@ export class LibraryIndex {
       }
       if (this.meta.has(row.id) || row.category === null) continue;
       this.meta.set(row.id, { kind: row.kind, category: row.category, timeMs: Number(row.timeMs) });
-      if (row.features) this.matcher.add(row.id, deserializeFeatures(row.features));
+      // The PDQ is the fingerprint's (the same computation), kept once in its column, not in the features blob.
+      if (row.features) this.matcher.add(row.id, { ...deserializeFeatures(row.features), pdq: { hash: row.pdq, quality: row.pdqQuality } });
     }
     return rows.length;
   }

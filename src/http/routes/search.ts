@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ImprintError } from "../../core/errors";
-import { uint64ToHex } from "../../core/hex";
+import { fromHex, uint64ToHex } from "../../core/hex";
 import { extractFeatures } from "../../matching/features";
 import { searchLibrary } from "../../search/search";
 import { bearerAuth, type AuthEnv } from "../auth";
@@ -80,7 +80,8 @@ export function searchRoutes(deps: AppDeps) {
         throw new ImprintError(422, "image_too_small", `a query needs at least ${config.MIN_QUERY_SIDE} px on its shorter side; this one has ${side}`);
       }
       const warnings = side < LOW_RESOLUTION_SIDE ? ["low_resolution"] : [];
-      const features = await extractFeatures(input.bytes, { mirrored: true });
+      const features = await extractFeatures(input.bytes, { mirrored: true, pdq: false });
+      features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
       const hits = await searchLibrary(deps.db, deps.library, { fingerprint, features }, {
         scope: form.scope,
         threshold: form.threshold,
