@@ -178,8 +178,8 @@ async function main() {
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY });
-    const [svc, startMs] = await timed(() => startServices(config, { embeddedChainPort: 0, startBatcher: false, log: () => {} }));
+    const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0" });
+    const [svc, startMs] = await timed(() => startServices(config, { startBatcher: false, log: () => {} }));
     services = svc;
     const { app, deps } = svc;
     const db = deps.db;

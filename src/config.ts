@@ -32,6 +32,8 @@ export const configSchema = z.object({
   CHAIN_RPC_URL: optionalString,
   CHAIN_PRIVATE_KEY: optionalString,
   CHAIN_CONTRACT: optionalString,
+  /** Port of the embedded anvil (only without CHAIN_RPC_URL); 0 picks a free one. */
+  EMBEDDED_CHAIN_PORT: int(8545),
   CHAIN_CONFIRMATIONS: z.coerce.number().int().positive().default(1),
   CHAIN_TX_TIMEOUT_MS: int(120_000),
   /** Whether GET /v1/chain may show the RPC URL (an API key inside a provider URL must stay private). */

@@ -30,8 +30,6 @@ export interface ServiceOptions {
   log?: (line: string) => void;
   /** An already open database (tests); otherwise PGlite under DATA_DIR or DATABASE_URL. */
   database?: Database;
-  /** Port of the embedded anvil (0 = any free port). */
-  embeddedChainPort?: number;
   /** Start the periodic batcher (tests drive it by hand). */
   startBatcher?: boolean;
   /** How often the search index polls the database for images added by other processes. */
@@ -124,7 +122,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: (line:
   const anvil: AnvilInstance = await startAnvil({
     stateFile: path.join(chainDir, "anvil-state.json"),
     stateIntervalSec: 1,
-    port: options.embeddedChainPort ?? 8545,
+    port: config.EMBEDDED_CHAIN_PORT,
   });
   const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
   try {

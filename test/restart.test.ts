@@ -8,7 +8,7 @@ import { fixture, imageForm } from "./helpers/service";
 
 describe("the embedded defaults across a restart", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-restart-"));
-  const config = configSchema.parse({ DATA_DIR: dataDir });
+  const config = configSchema.parse({ DATA_DIR: dataDir, EMBEDDED_CHAIN_PORT: "0" });
   const open: Services[] = [];
   afterAll(async () => {
     for (const s of open) await s.close();
@@ -16,7 +16,7 @@ describe("the embedded defaults across a restart", () => {
   });
 
   const start = async () => {
-    const services = await startServices(config, { embeddedChainPort: 0, startBatcher: false, log: () => {} });
+    const services = await startServices(config, { startBatcher: false, log: () => {} });
     open.push(services);
     return services;
   };

@@ -165,7 +165,6 @@ describe("two API processes on one PostgreSQL", () => {
     const a = await startTestService("postgres");
     const b = await startServices(a.config, {
       database: await openDatabase({ engine: "postgres", url: (a.database as { url?: string }).url ?? "" }),
-      embeddedChainPort: 0,
       startBatcher: false,
       indexPollMs: 200,
       log: () => {},

@@ -19,9 +19,9 @@ export interface TestService extends Services {
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
 export async function startTestService(engine: Engine, env: Record<string, string> = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
-  const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, ...env });
+  const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
   const database = await freshDatabase(engine);
-  const services = await startServices(config, { database, embeddedChainPort: 0, startBatcher: false, log: () => {} });
+  const services = await startServices(config, { database, startBatcher: false, log: () => {} });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {
     const { key, ...rest } = init;
     const headers = new Headers(rest.headers);
