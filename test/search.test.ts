@@ -171,9 +171,10 @@ describe("two API processes on one PostgreSQL", () => {
     });
     try {
       const seller = await a.newSeller();
-      const registered = Date.now();
       const res = await a.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(fixture("aloe.webp"), { productId: "X", category: "c", storeCountry: "DE" }) });
       expect(res.status).toBe(201);
+      // Committed now: from here the other process has a second to make it searchable.
+      const registered = Date.now();
       let found = false;
       while (!found && Date.now() - registered < 1_000) {
         const hits = await b.app.request("/v1/search", {
