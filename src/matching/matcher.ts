@@ -10,7 +10,7 @@ import { pdqSimilarity, similarityScore } from "./score";
 import { verifyPair, type PairVerification } from "./verify-pair";
 
 /** Keypoints kept per registered image for verification (strongest first). */
-export const STORED_KEYPOINTS = 300;
+export const STORED_KEYPOINTS = 500;
 /** Candidates verified geometrically per query. */
 export const VERIFY_TOP = 6;
 
