@@ -8,7 +8,8 @@
  *  10  u16 reserved (0)
  *  12  n × (u16 x·16, u16 y·16)     keypoint positions in 1/16 px
  *  12+4n  n × 32 bytes              ORB descriptors, same order
- * 300 keypoints → 10 812 bytes. Mirrored features are never serialised.
+ * 500 keypoints (what the matcher keeps) → 18 012 bytes. Mirrored features and the PDQ hash are never
+ * serialised here (the PDQ is stored with the fingerprint).
  */
 import { ImprintError } from "../core/errors";
 import { DESCRIPTOR_BYTES, keypointCount, type ImageFeatures } from "./features";
