@@ -4,6 +4,7 @@
  *
  *   npm run bench:search -- [--n 1000000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
  *                           [--ladder 10000,100000,300000] [--planted 200] [--random 100] [--budget-gb 20] [--max-build-s 900]
+ *                           [--reduced 200x16,100x4,50x4]   index options tried at N (descriptors per image × tables)
  *
  * 1. In-memory robust query (what a search does after decoding): CandidateIndex + verification exactly as
  *    createMatcher wires them (topFeatures(STORED_KEYPOINTS) stored, index.query normal + mirrored, verifyPair of
@@ -575,11 +576,11 @@ async function main() {
       gc();
     }
     if (largestDefault < N) {
-      const reduced: CandidateIndexOptions[] = [
-        { descriptorsPerImage: 200, tables: 16 },
-        { descriptorsPerImage: 100, tables: 4 },
-        { descriptorsPerImage: 50, tables: 4 },
-      ];
+      const reduced: CandidateIndexOptions[] = arg("reduced", "200x16,100x4,50x4")
+        .split(",")
+        .filter(Boolean)
+        .map((x) => x.split("x").map(Number))
+        .map(([descriptorsPerImage, tables]) => ({ descriptorsPerImage, tables }));
       for (const o of reduced) {
         gc();
         memRows.push(await memoryBench(N, o, "on demand", "index only"));
