@@ -114,6 +114,30 @@ describe.each(engines)("the evidence API on %s with a real anvil", (engine) => {
       expect(res.status).toBe(400);
     });
 
+    it("answers malformed requests with specific codes", async () => {
+      const post = (headers: Record<string, string>, body: string) => svc.request("/v1/originals", { method: "POST", key: seller.apiKey, headers, body });
+      const cases: [Promise<Response>, number, string][] = [
+        [post({ "content-type": "application/json" }, "{}"), 415, "unsupported_media_type"],
+        [post({ "content-type": "multipart/form-data; boundary=xyz" }, "--xyz\r\ngarbage"), 400, "malformed_body"],
+        [svc.request("/v1/accounts", { method: "POST", key: ADMIN_KEY, headers: { "content-type": "application/json" }, body: "{" }), 400, "malformed_body"],
+        [svc.request("/v1/originals?limit=0", { key: seller.apiKey }), 400, "invalid_request"],
+        [svc.request("/v1/chain", { method: "DELETE" }), 404, "not_found"],
+      ];
+      for (const [pending, status, code] of cases) {
+        const res = await pending;
+        expect({ status: res.status, code: (await res.json()).error?.code }).toEqual({ status, code });
+      }
+    });
+
+    it("keeps one registration when the same bytes arrive concurrently", async () => {
+      const bytes = await sharp(fixture("aloe.webp")).rotate(90).jpeg().toBuffer();
+      const answers = await Promise.all([1, 2, 3].map(() => register(seller.apiKey, bytes, { ...meta, productId: "RACE" })));
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 200, 201]);
+      const ids = new Set(await Promise.all(answers.map(async (r) => (await r.json()).id)));
+      expect(ids.size).toBe(1);
+    });
+
     it("shows a registration to its owner only and pages through the owner's list", async () => {
       const list = await (await svc.request("/v1/originals?limit=1", { key: seller.apiKey })).json();
       expect(list.items).toHaveLength(1);

@@ -26,7 +26,8 @@ export function handleError(err: Error, c: Context, log: (line: string) => void 
   }
   if (err instanceof HTTPException) {
     const status = err.status;
-    const code = status === 413 ? "payload_too_large" : status === 401 ? "unauthorized" : "bad_request";
+    const code =
+      { 400: "malformed_body", 401: "unauthorized", 413: "payload_too_large", 415: "unsupported_media_type" }[status as number] ?? "bad_request";
     return c.json(errorBody(code, err.message || "the request was refused"), status);
   }
   log(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
