@@ -4,6 +4,7 @@
  */
 import {
   AbstractSigner,
+  FetchRequest,
   JsonRpcProvider,
   Network,
   Wallet,
@@ -42,9 +43,12 @@ export function createChainClient({ rpcUrl, privateKey, chainId, pollingInterval
  */
 export function createProvider(
   rpcUrl: string,
-  { chainId, pollingIntervalMs = 50 }: { chainId?: number; pollingIntervalMs?: number } = {},
+  { chainId, pollingIntervalMs = 50, requestTimeoutMs = 30_000 }: { chainId?: number; pollingIntervalMs?: number; requestTimeoutMs?: number } = {},
 ): JsonRpcProvider {
-  return new JsonRpcProvider(rpcUrl, undefined, {
+  // ethers waits up to 5 minutes for one RPC answer by default: too long for a verifier or an API request.
+  const request = new FetchRequest(rpcUrl);
+  request.timeout = requestTimeoutMs;
+  return new JsonRpcProvider(request, undefined, {
     staticNetwork: chainId === undefined ? true : Network.from(chainId),
     batchMaxCount: 1,
     cacheTimeout: -1,
