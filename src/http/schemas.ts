@@ -18,6 +18,9 @@ export const countryCode = z
 
 export const label = (max: number) => z.string().trim().min(1).max(max);
 
+/** `{id}` in a route's path. */
+export const idParam = z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" } }) });
+
 /** A file part or a URL to fetch; which one is present is checked by the handler (exactly one). */
 export const imageFields = {
   image: z.any().optional().openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),

@@ -6,7 +6,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
-import { countryCode, imageFields, jsonContent, label, multipartBody } from "../schemas";
+import { countryCode, idParam, imageFields, jsonContent, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const listingForm = z.object({
@@ -35,7 +35,6 @@ export const listingSchema = z
   })
   .openapi("Listing");
 
-const idParam = z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" } }) });
 
 export function listingsRoutes(deps: AppDeps) {
   const { db, config } = deps;

@@ -8,7 +8,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
-import { bundleSchemaDoc, countryCode, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const registerForm = z.object({
@@ -19,7 +19,6 @@ const registerForm = z.object({
   title: label(500).optional(),
 });
 
-const idParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
 export function originalsRoutes(deps: AppDeps) {
   const { db, config } = deps;
