@@ -3,7 +3,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CandidateIndex } from "../src/matching/candidates";
-import { extractFeatures, keypointCount, type ImageFeatures } from "../src/matching/features";
+import { denseQueryFeatures, extractFeatures, keypointCount, type ImageFeatures } from "../src/matching/features";
 import { createMatcher, type Matcher } from "../src/matching/matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
@@ -120,6 +120,16 @@ describe("features", () => {
 
   it("rejects bytes that are not an image", async () => {
     await expect(extractFeatures(Buffer.from("not an image"))).rejects.toMatchObject({ code: "image_undecodable" });
+  });
+
+  it("re-extracts denser features for a query (second pass), not for registered images", async () => {
+    const building = read("building.jpg");
+    const q = await extractFeatures(building, { mirrored: true });
+    const dense = denseQueryFeatures({ ...q })!;
+    expect(dense).toBeDefined();
+    expect(keypointCount(dense)).toBeGreaterThan(keypointCount(q));
+    expect(dense.mirrored && keypointCount(dense.mirrored)).toBeGreaterThan(keypointCount(q.mirrored!));
+    expect(denseQueryFeatures(await extractFeatures(building))).toBeUndefined();
   });
 });
 

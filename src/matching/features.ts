@@ -88,13 +88,19 @@ export function flipGrey(img: GreyImage): GreyImage {
 }
 
 /** ORB on a grey image. Every OpenCV object is deleted before returning. */
-export function orbFeatures(cv: Cv, img: GreyImage, maxKeypoints = MAX_KEYPOINTS): ImageFeatures {
+export function orbFeatures(
+  cv: Cv,
+  img: GreyImage,
+  maxKeypoints = MAX_KEYPOINTS,
+  detectKeypoints = DETECT_KEYPOINTS,
+  fastThresholds: readonly number[] = FAST_THRESHOLDS,
+): ImageFeatures {
   const mat = cv.matFromArray(img.height, img.width, cv.CV_8UC1, img.data);
   const none = new cv.Mat();
   try {
     let best: ImageFeatures | undefined;
-    for (const fast of FAST_THRESHOLDS) {
-      const found = spread(detect(cv, mat, none, DETECT_KEYPOINTS, fast), maxKeypoints);
+    for (const fast of fastThresholds) {
+      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints);
       if (!best || keypointCount(found) > keypointCount(best)) best = found;
       if (keypointCount(found) >= MIN_KEYPOINTS) break;
     }
@@ -181,7 +187,31 @@ export async function globalHash(bytes: Buffer): Promise<GlobalHash> {
 
 export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {
   const f = orbFeatures(cv, grey);
-  if (options.mirrored) f.mirrored = orbFeatures(cv, flipGrey(grey));
+  if (options.mirrored) {
+    f.mirrored = orbFeatures(cv, flipGrey(grey));
+    // Queries keep their working image (keyed by the descriptor array, which survives `{ ...f }`)
+    // so that the matcher can re-extract denser features for an ambiguous query (denseQueryFeatures).
+    queryGrey.set(f.descriptors, { cv, grey });
+  }
+  return f;
+}
+
+/**
+ * Second-pass query features: up to DENSE_KEYPOINTS keypoints at a single low FAST threshold, so
+ * that a smooth photo under a high-contrast watermark (whose corners fill the first 500 at FAST 20)
+ * or a small rotated object photo still yields keypoints where the original's were found.
+ */
+export const DENSE_KEYPOINTS = 1000;
+const DENSE_DETECT = 2000;
+const DENSE_FAST = [5] as const;
+const queryGrey = new WeakMap<Uint8Array, { cv: Cv; grey: GreyImage }>();
+
+/** Dense features (normal + mirrored) of a query built by featuresFromGrey/extractFeatures, or undefined. */
+export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined {
+  const g = queryGrey.get(q.descriptors);
+  if (!g) return undefined;
+  const f = orbFeatures(g.cv, g.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  if (q.mirrored) f.mirrored = orbFeatures(g.cv, flipGrey(g.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   return f;
 }
 
