@@ -171,7 +171,12 @@ export interface ExtractOptions {
 
 /** Features of an encoded image (JPEG/PNG/WebP/…); with `mirrored`, also those of its mirror image. */
 export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {}): Promise<ImageFeatures> {
-  const [grey, pdq] = await Promise.all([decodeGrey(bytes), options.pdq === false ? undefined : globalHash(bytes)]);
+  // Both decodes run at once; when both fail, the grey decode's error is the one reported, every time.
+  const [greyResult, pdqResult] = await Promise.allSettled([decodeGrey(bytes), options.pdq === false ? undefined : globalHash(bytes)]);
+  if (greyResult.status === "rejected") throw greyResult.reason;
+  if (pdqResult.status === "rejected") throw pdqResult.reason;
+  const grey = greyResult.value;
+  const pdq = pdqResult.value;
   const { cv } = await loadOpenCv();
   const f = featuresFromGrey(cv, grey, options);
   if (pdq) f.pdq = pdq;
