@@ -99,16 +99,7 @@ const rand01 = (r: () => number) => (r() >>> 0) / 4294967296;
 
 /** Features of synthetic library image k: n random descriptors and keypoints (deterministic in k). */
 function imageFeatures(k: number, n = STORED_KEYPOINTS): ImageFeatures {
-  const r = stream(k * 2 + 1);
-  const descriptors = new Uint8Array(n * 32);
-  const w = new Int32Array(descriptors.buffer);
-  for (let i = 0; i < w.length; i++) w[i] = r();
-  const keypoints = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    keypoints[2 * i] = rand01(r) * W;
-    keypoints[2 * i + 1] = rand01(r) * H;
-  }
-  return { width: W, height: H, keypoints, descriptors };
+  return randomFeatures(stream(k * 2 + 1), n);
 }
 
 function randomFeatures(r: () => number, n: number): ImageFeatures {
