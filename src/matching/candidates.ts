@@ -24,8 +24,11 @@
  * The work still grows linearly with the index: good to ~10⁴–10⁵ images per process. Beyond that:
  * fewer descriptors per image, sharding, or a bag-of-binary-words vocabulary with an inverted index.
  */
-import { descriptorWords, hamming256, popcount32 } from "./hamming-bits";
+import * as bits from "./hamming-bits";
 import { keypointCount, type ImageFeatures } from "./features";
+
+// Bound once: CommonJS output reads an imported function through a getter on every call (see verify-pair.ts).
+const { descriptorWords, hamming256, popcount32 } = bits;
 
 export interface CandidateIndexOptions {
   /** Strongest descriptors per image put into the index. */
