@@ -5,9 +5,12 @@
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { denseQueryFeatures, extractFeatures, topFeatures, type ImageFeatures } from "./features";
 import type { Similarity } from "./ransac";
-import { hammingBytes } from "../core/hamming";
+import { hammingBytes as importedHammingBytes } from "../core/hamming";
 import { pdqSimilarity, similarityScore } from "./score";
 import { verifyPair, type PairVerification } from "./verify-pair";
+
+/** Bound once: the global path calls it per stored image, and CommonJS output reads imports through getters. */
+const hammingBytes = importedHammingBytes;
 
 /** Keypoints kept per registered image for verification (strongest first). */
 export const STORED_KEYPOINTS = 500;
