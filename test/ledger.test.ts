@@ -43,6 +43,18 @@ describe.each(engines)("batches on %s", (engine) => {
     await database?.close();
   });
 
+  it("registers the same bytes once when concurrent requests arrive in the same millisecond", async () => {
+    const bytes = await sharp(fixture("aloe.webp")).resize(590).jpeg().toBuffer();
+    const fingerprint = await fingerprintImage(bytes);
+    const input = { accountId, fingerprint, byteSize: bytes.length, productId: "p", category: "c", storeCountry: "DE" };
+    // Same clock reading: same leaf, same id, so the image's primary key is what refuses the losers.
+    const results = await Promise.all([1, 2, 3, 4].map(() => registerOriginal(database.db, input, () => 1_800_000_000_000)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.original.id)).size).toBe(1);
+    await sealPending(database.db, 100);
+    await anchorSealed(database.db, target);
+  });
+
   it("seals at most ANCHOR_MAX_BATCH leaves per batch, oldest first, with proofs that fold to the root", async () => {
     for (let i = 0; i < 7; i++) await registerOne();
     const sizes: number[] = [];

@@ -78,13 +78,25 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
       return true;
     })
     .catch((error: unknown) => {
-      if (error instanceof TransactionRollbackError) return false;
+      // Lost the race to a concurrent request with the same bytes: either the unique (account, sha256) index
+      // answered "nothing inserted", or, when both arrived in the same millisecond, they computed the same leaf
+      // and so the same image id, and the primary key refused the second.
+      if (error instanceof TransactionRollbackError || isUniqueViolation(error)) return false;
       throw error;
     });
   // A concurrent request with the same bytes won the race: answer with its registration.
   const original = inserted ? await getOriginal(db, id) : await findOwnBySha(db, input.accountId, fp.sha256);
   if (!original) throw new Error(`registration ${id} vanished after insert`);
   return { original, created: inserted };
+}
+
+/** PostgreSQL's unique_violation (23505), as raised by postgres.js or PGlite, possibly wrapped by drizzle. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e = error; e instanceof Error || (typeof e === "object" && e !== null); e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+    if (!(e as { cause?: unknown }).cause) break;
+  }
+  return false;
 }
 
 const viewColumns = {
