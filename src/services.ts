@@ -11,7 +11,9 @@ import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
+import { plannedLibrarySize } from "./matching/candidates";
 import { extractFeatures, topFeatures } from "./matching/features";
 import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
 import { serializeFeatures } from "./matching/serialize";
@@ -66,7 +68,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     if (options.startBatcher ?? true) batcher.start();
     cleanups.push(() => batcher.stop());
 
-    const library = new LibraryIndex(database.db, createMatcher(), { pollMs: options.indexPollMs, log });
+    const expectedImages = plannedLibrarySize(await countImages(database.db));
+    const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages } });
+    const library = new LibraryIndex(database.db, matcher, { pollMs: options.indexPollMs, log });
     await library.start();
     cleanups.push(() => library.stop());
     const purge = setInterval(() => {

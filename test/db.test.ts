@@ -1,7 +1,10 @@
-import { eq } from "drizzle-orm";
+import { readFileSync } from "node:fs";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/client";
 import { accounts, images } from "../src/db/schema";
+import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
+import { leadingDescriptors, serializeFeatures } from "../src/matching/serialize";
 import { engines, freshDatabase } from "./helpers/databases";
 
 describe.each(engines)("schema on %s", (engine) => {
@@ -44,5 +47,25 @@ describe.each(engines)("schema on %s", (engine) => {
     const { migrate } =
       engine === "pglite" ? await import("drizzle-orm/pglite/migrator") : await import("drizzle-orm/postgres-js/migrator");
     await expect(migrate(database.db as never, { migrationsFolder: "drizzle" })).resolves.toBeUndefined();
+  });
+
+  it("backfills index descriptors (migration 0001) exactly as registration derives them", async () => {
+    const { db } = database;
+    const n = 100;
+    const features = serializeFeatures({
+      width: 512,
+      height: 384,
+      keypoints: Float32Array.from({ length: 2 * n }, (_, i) => (i * 7) % 380),
+      descriptors: Uint8Array.from({ length: 32 * n }, (_, i) => (i * 31 + 7) % 256),
+    });
+    const [row] = await db.select().from(images).where(eq(images.id, "img_1"));
+    await db.insert(images).values({ ...row, id: "img_2", seq: undefined, sha256: "0x" + "cd".repeat(32), features, indexDescriptors: null });
+    const backfill = readFileSync("drizzle/0001_index_descriptors.sql", "utf8")
+      .split("--> statement-breakpoint")
+      .find((statement) => statement.includes("UPDATE"))!;
+    await db.execute(sql.raw(backfill));
+    const [after] = await db.select().from(images).where(eq(images.id, "img_2"));
+    expect(after.indexDescriptors!.equals(leadingDescriptors(features, INDEX_DESCRIPTORS))).toBe(true);
+    expect(after.indexDescriptors!.length).toBe(64 * 32);
   });
 });

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CandidateIndex } from "../src/matching/candidates";
-import { denseQueryFeatures, extractFeatures, keypointCount, type ImageFeatures } from "../src/matching/features";
-import { createMatcher, type Matcher } from "../src/matching/matcher";
+import { PdqIndex } from "../src/matching/pdq-index";
+import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
+import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
 import { similarityScore } from "../src/matching/score";
@@ -25,12 +26,12 @@ async function productPhoto(hue: number, label: string): Promise<Buffer> {
 }
 
 describe("matching edited copies", () => {
-  let matcher: Matcher;
+  let matcher: MemoryMatcher;
   let building: Buffer;
   let product: Buffer;
 
   beforeAll(async () => {
-    matcher = createMatcher();
+    matcher = createMemoryMatcher();
     building = read("building.jpg");
     product = await productPhoto(210, "AQUA");
     matcher.add("building", await extractFeatures(building));
@@ -85,7 +86,7 @@ describe("matching edited copies", () => {
   });
 
   it("forgets removed images", async () => {
-    const m = createMatcher();
+    const m = createMemoryMatcher();
     const f = await extractFeatures(read("smarties.png"));
     m.add("a", f);
     expect((await m.search(f)).map((h) => h.id)).toEqual(["a"]);
@@ -169,10 +170,9 @@ describe("geometry and scoring", () => {
 });
 
 describe("candidate index", () => {
-  const random = (seed: number, n: number): ImageFeatures => {
+  const random = (seed: number, n: number): Uint8Array => {
     const r = mulberry32(seed);
-    const descriptors = new Uint8Array(n * 32).map(() => Math.floor(r() * 256));
-    return { width: 512, height: 512, keypoints: new Float32Array(2 * n), descriptors };
+    return new Uint8Array(n * 32).map(() => Math.floor(r() * 256));
   };
 
   it("ranks the image whose descriptors are near the query first, across merges and removals", () => {
@@ -181,12 +181,34 @@ describe("candidate index", () => {
     const q = random(77, 200);
     // Flip ~20 of 256 bits in every descriptor.
     const r = mulberry32(1);
-    for (let k = 0; k < 20 * 200; k++) q.descriptors[Math.floor(r() * 200) * 32 + Math.floor(r() * 32)] ^= 1 << Math.floor(r() * 8);
+    for (let k = 0; k < 20 * 200; k++) q[Math.floor(r() * 200) * 32 + Math.floor(r() * 32)] ^= 1 << Math.floor(r() * 8);
     expect(index.query(q, 3)[0].id).toBe("img77");
     for (let i = 100; i < 200; i++) index.remove(`img${i}`);
     expect(index.query(q, 3)[0].id).toBe("img77");
     index.remove("img77");
     expect(index.query(q, 3).find((c) => c.id === "img77")).toBeUndefined();
     expect(index.size).toBe(99);
+  });
+});
+
+describe("PDQ index", () => {
+  it("finds every stored hash within 47 bits, honours the filter and forgets removed hashes", () => {
+    const index = new PdqIndex();
+    const r = mulberry32(5);
+    const hashes = Array.from({ length: 3000 }, () => new Uint8Array(32).map(() => Math.floor(r() * 256)));
+    hashes.forEach((hash, i) => index.add(`h${i}`, { hash, quality: 90 }));
+    const flipped = (h: Uint8Array, n: number) => {
+      const c = h.slice();
+      const bits = new Set<number>();
+      while (bits.size < n) bits.add(Math.floor(r() * 256));
+      for (const b of bits) c[b >> 3] ^= 1 << (b & 7);
+      return c;
+    };
+    for (const d of [0, 16, 31, 47]) expect(index.nearest(flipped(hashes[42], d))).toEqual({ id: "h42", distance: d, quality: 90 });
+    expect(index.nearest(flipped(hashes[42], 120))).toBeUndefined();
+    expect(index.nearest(flipped(hashes[42], 10), (id) => id !== "h42")).toBeUndefined();
+    index.remove("h42");
+    expect(index.nearest(hashes[42])).toBeUndefined();
+    expect(index.nearest(hashes[7])?.id).toBe("h7");
   });
 });

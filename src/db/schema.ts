@@ -63,6 +63,8 @@ export const images = pgTable(
     thumbnail: bytea("thumbnail").notNull(),
     /** Local features for geometric verification (serialised by src/matching). */
     features: bytea("features"),
+    /** The first 64 descriptors of `features` (strongest first): all the in-memory search index reads at start. */
+    indexDescriptors: bytea("index_descriptors"),
     createdAt: createdAt(),
   },
   (t) => [

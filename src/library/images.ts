@@ -1,8 +1,13 @@
-import { eq } from "drizzle-orm";
+import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
+import { ImprintError } from "../core/errors";
 import { fromHex } from "../core/hex";
 import type { Db } from "../db/client";
 import { images } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
+import { INDEX_DESCRIPTORS } from "../matching/candidates";
+import type { FeatureLoader } from "../matching/matcher";
+import type { ImageFeatures } from "../matching/features";
+import { deserializeFeatures, leadingDescriptors } from "../matching/serialize";
 
 /** Anything that can run queries: the database or a transaction on it. */
 export type Queryable = Pick<Db, "select" | "insert" | "update" | "delete" | "execute">;
@@ -45,10 +50,39 @@ export async function insertImage(q: Queryable, image: NewImage): Promise<void> 
     byteSize: image.byteSize,
     thumbnail: fp.thumbnail,
     features: image.features ?? null,
+    indexDescriptors: image.features ? leadingDescriptors(image.features, INDEX_DESCRIPTORS) : null,
   });
 }
 
 export async function thumbnailOf(db: Db, imageId: string): Promise<Buffer | null> {
   const [row] = await db.select({ thumbnail: images.thumbnail }).from(images).where(eq(images.id, imageId)).limit(1);
   return row?.thumbnail ?? null;
+}
+
+/**
+ * Verification features of the given images, read by primary key (the matcher's FeatureLoader). An unreadable
+ * record loses only that candidate's geometric check (its exact-SHA and PDQ paths still work), not the search.
+ */
+export function featureLoader(db: Db): FeatureLoader {
+  return async (ids) => {
+    const out = new Map<string, ImageFeatures>();
+    if (ids.length === 0) return out;
+    const rows = await db
+      .select({ id: images.id, features: images.features })
+      .from(images)
+      .where(and(inArray(images.id, [...ids]), isNotNull(images.features)));
+    for (const row of rows) {
+      try {
+        out.set(row.id, deserializeFeatures(row.features!));
+      } catch (error) {
+        if (!(error instanceof ImprintError)) throw error;
+      }
+    }
+    return out;
+  };
+}
+
+export async function countImages(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(images);
+  return row.n;
 }

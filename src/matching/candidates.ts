@@ -1,42 +1,49 @@
 /**
- * In-memory candidate index: ORB-descriptor voting via multi-index hashing.
+ * In-memory candidate index: which library images share local features with a query, without scanning.
  *
- * Each stored descriptor (256 bits = 16 chunks of 16 bits) is filed under its chunk value in each of
- * `tables` tables. A query descriptor looks up its own chunk values; every stored descriptor sharing
- * a chunk and lying within `maxDistance` bits votes (once per query descriptor) for its image.
+ * Locality-sensitive hashing of ORB descriptors with an inverted file. Each of the first `descriptorsPerImage`
+ * descriptors of an image (strongest first, spread over the image) is filed in `tables` tables; table t is keyed
+ * by descriptor bits [24t, 24t + keyBits) — ORB's tests are trained to be uncorrelated, so contiguous runs are
+ * as good as random picks. A posting is (image slot, signature), the signature being bits 224–255 (disjoint from
+ * every key), checked before a posting votes (Hamming embedding): a random descriptor passes ≤ 6 of 32 differing
+ * bits with p ≈ 0.03 %, a true correspondence (typically 5–30 of 256 bits apart) ~95 % of the time. A query
+ * descriptor probes its own key and the 8 keys one bit away in its lowest 8 bits (multi-probe that stays within
+ * 256 neighbouring keys, so the extra probes mostly hit memory the first one brought in: at 1 M images a probe
+ * far away costs ~0.4 µs, mostly TLB and cache misses), and votes at most once per image. Only the query's 150
+ * strongest descriptors probe: on the benchmark's edited photos they hold ~95 % of the correspondences to an
+ * original's 64 strongest. Measured on 1 012 edited queries (24 photo edits × 44 photos, 176 indexed):
+ * the original gets ≥ 3 votes in 99.5 % of them (median 45); the best wrong image gets a median of 3.
  *
- * Memory layout (no per-descriptor JS objects): descriptors in one Int32Array (8 words each), the
- * owning image slot in an Int32Array, and per table a CSR bucket array (offsets Uint32Array(65537) +
- * descriptor ids Uint32Array). New additions go to a small delta merged into the CSR
- * arrays when it grows past `max(4096, 1/8 of the main part)` — amortised O(1) per add. The delta is
- * itself typed: per table a chain head per bucket (Int32Array(65536)) and a next-pointer per delta
- * descriptor, so bulk loading creates no garbage.
- * Removal tombstones the slot; tombstoned descriptors are dropped at the next merge.
- * Per descriptor: 32 B words + 4 B owner + 8 B × tables (id + prefilter word). With 200
- * descriptors/image and 16 tables that is ~35 KB per image.
+ * Per indexed descriptor: 8 B × tables. With the defaults (64 descriptors, 4 tables) that is 2 KB per image,
+ * ~2 GB at 1 M images, plus 16 MB of offsets per table (22-bit keys at 1 M). The full features used to verify a
+ * candidate are not kept here; the matcher loads them for the few candidates it verifies.
  *
- * Measured (`npm run bench:robustness -- --index-scale 10000,100000`, random descriptors plus 20 real
- * photos queried with edited copies, 2-core box shared with other jobs):
- *   without the prefilter: 10 k images 218 MB, query (normal + mirrored) median 129 ms;
- *                          100 k images 2.6 GB, median 2.7 s (each check was a cache miss, ~250 ns)
- *   with the prefilter:    10 k images 340 MB, median 48 ms, p99 154 ms;
- *                          100 k images 3.9 GB (39 KB/image), median 1.2 s, p99 2.7 s, build 741 s (loaded box)
- * The work still grows linearly with the index: good to ~10⁴–10⁵ images per process. Beyond that:
- * fewer descriptors per image, sharding, or a bag-of-binary-words vocabulary with an inverted index.
+ * Measured with `npm run bench:search` (synthetic descriptors) and `npm run bench:robustness` (real photos);
+ * figures in the README.
  */
-import * as bits from "./hamming-bits";
-import { keypointCount, type ImageFeatures } from "./features";
+import { popcount32 as importedPopcount32 } from "./hamming-bits";
+import { DESCRIPTOR_BYTES } from "./features";
+import { PostingTable } from "./postings";
+import { Slots } from "./slots";
 
 // Bound once: CommonJS output reads an imported function through a getter on every call (see verify-pair.ts).
-const { descriptorWords, hamming256, popcount32 } = bits;
+const popcount32 = importedPopcount32;
 
 export interface CandidateIndexOptions {
-  /** Strongest descriptors per image put into the index. */
+  /** Strongest descriptors per image put into the index (default 64). */
   descriptorsPerImage?: number;
-  /** Number of 16-bit chunks (1–16) used as hash tables. */
+  /** Hash tables (1–9, default 4). */
   tables?: number;
-  /** A query descriptor votes for stored descriptors within this Hamming distance. */
-  maxDistance?: number;
+  /** Key length (16–24 bits). Default: from `expectedImages` (keyBitsFor). */
+  keyBits?: number;
+  /** Library size to tune the key length for (default 0: the shortest keys). */
+  expectedImages?: number;
+  /** A posting votes when its signature differs from the query's in at most this many of 32 bits (default 6). */
+  maxSignatureDistance?: number;
+  /** A query descriptor also probes the keys one bit away from its own in their lowest probeBits bits (default 8). */
+  probeBits?: number;
+  /** Strongest query descriptors that probe (default 150). */
+  queryDescriptors?: number;
 }
 
 export interface Candidate {
@@ -44,124 +51,110 @@ export interface Candidate {
   votes: number;
 }
 
-const BUCKETS = 65536;
+export const INDEX_DESCRIPTORS = 64;
+const SIGNATURE_BYTE = 28;
+
+/**
+ * The library size a process sizes its keys for: twice the images it starts with, at least 100 k (19-bit keys).
+ * Keys stay fixed while the process runs; a restart after much growth re-sizes them.
+ */
+export function plannedLibrarySize(imagesAtStart: number): number {
+  return Math.max(2 * imagesAtStart, 100_000);
+}
+
+/** Keys for ~16 postings per key: two cache lines scanned per probe, and 4× smaller offsets than 4 per key. */
+export function keyBitsFor(expectedImages: number, descriptorsPerImage = INDEX_DESCRIPTORS): number {
+  return Math.min(24, Math.max(16, Math.ceil(Math.log2(Math.max(1, (expectedImages * descriptorsPerImage) / 16)))));
+}
 
 export class CandidateIndex {
   readonly descriptorsPerImage: number;
-  readonly tables: number;
-  readonly maxDistance: number;
+  readonly keyBits: number;
+  readonly maxSignatureDistance: number;
+  readonly probeBits: number;
+  readonly queryDescriptors: number;
+  private readonly tables: PostingTable[] = [];
 
-  private words = new Int32Array(8 * 1024);
-  private owner = new Int32Array(1024);
-  private count = 0; // descriptors stored (main + delta)
-  private mainCount = 0; // descriptors covered by the CSR arrays
-  private offsets: Uint32Array[] = [];
-  private ids: Uint32Array[] = [];
-  /** Per table, parallel to `ids`: another 32-bit word of the same descriptor, checked first (sequential read). */
-  private pre: Int32Array[] = [];
-  private deltaHead: Int32Array[] = [];
-  private deltaNext: Int32Array[] = [];
-
-  private slotOf = new Map<string, number>();
-  private idOfSlot: (string | undefined)[] = [];
-  private deadDescriptors = 0;
+  private readonly slots = new Slots((capacity) => this.growScratch(capacity));
+  private deadPostings = 0;
 
   // Per-query scratch, indexed by slot.
   private votes = new Uint16Array(1024);
   private lastVoter = new Int32Array(1024).fill(-1);
 
   constructor(options: CandidateIndexOptions = {}) {
-    this.descriptorsPerImage = options.descriptorsPerImage ?? 200;
-    this.tables = Math.min(16, Math.max(1, options.tables ?? 16));
-    this.maxDistance = options.maxDistance ?? 48;
-    for (let t = 0; t < this.tables; t++) {
-      this.offsets.push(new Uint32Array(BUCKETS + 1));
-      this.ids.push(new Uint32Array(0));
-      this.pre.push(new Int32Array(0));
-      this.deltaHead.push(new Int32Array(BUCKETS).fill(-1));
-      this.deltaNext.push(new Int32Array(4096));
-    }
+    this.descriptorsPerImage = options.descriptorsPerImage ?? INDEX_DESCRIPTORS;
+    const tables = Math.min(9, Math.max(1, options.tables ?? 4));
+    this.keyBits = options.keyBits ?? keyBitsFor(options.expectedImages ?? 0, this.descriptorsPerImage);
+    this.maxSignatureDistance = options.maxSignatureDistance ?? 6;
+    this.probeBits = Math.min(this.keyBits, options.probeBits ?? 8);
+    this.queryDescriptors = options.queryDescriptors ?? 150;
+    for (let t = 0; t < tables; t++) this.tables.push(new PostingTable(this.keyBits));
   }
 
   get size(): number {
-    return this.slotOf.size;
+    return this.slots.size;
   }
 
-  has(id: string): boolean {
-    return this.slotOf.has(id);
-  }
-
-  add(id: string, features: ImageFeatures): void {
-    if (this.slotOf.has(id)) this.remove(id);
-    const slot = this.idOfSlot.length;
-    this.idOfSlot.push(id);
-    this.slotOf.set(id, slot);
-    this.ensureSlots(slot + 1);
-    const n = Math.min(this.descriptorsPerImage, keypointCount(features));
-    const w = descriptorWords(features.descriptors);
-    this.ensureDescriptors(this.count + n);
+  /** Index an image by its descriptors (n × 32 bytes, strongest first); only the first descriptorsPerImage count. */
+  add(id: string, descriptors: Uint8Array): void {
+    this.remove(id);
+    const slot = this.slots.assign(id);
+    const n = Math.min(this.descriptorsPerImage, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
+    const mask = 2 ** this.keyBits - 1;
     for (let i = 0; i < n; i++) {
-      const d = this.count++;
-      this.words.set(w.subarray(i * 8, i * 8 + 8), d * 8);
-      this.owner[d] = slot;
-      this.link(d);
+      const base = i * DESCRIPTOR_BYTES;
+      const sig = signature(descriptors, base);
+      for (let t = 0; t < this.tables.length; t++) this.tables[t].add(key24(descriptors, base, t) & mask, slot, sig);
     }
-    if (this.count - this.mainCount > Math.max(4096, this.mainCount / 8)) this.merge();
+    if (this.tables[0].mergeDueOnAdd) this.merge();
   }
 
   remove(id: string): boolean {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return false;
-    this.slotOf.delete(id);
-    this.idOfSlot[slot] = undefined;
-    let dead = 0;
-    for (let d = 0; d < this.count; d++) if (this.owner[d] === slot) dead++;
-    this.deadDescriptors += dead;
-    if (this.deadDescriptors > this.count / 4) this.compact();
+    if (this.slots.release(id) === undefined) return false;
+    this.deadPostings += this.descriptorsPerImage;
+    if (this.deadPostings > (this.tables[0].mainCount + this.tables[0].deltaCount) / 4) this.merge();
     return true;
   }
 
-  /** Images ranked by votes (descending), at most `k`. */
   /** The k images with most votes; `accept` (e.g. a search scope) is applied before the top k are cut. */
-  query(features: ImageFeatures, k = 10, accept?: (id: string) => boolean): Candidate[] {
-    const q = descriptorWords(features.descriptors);
-    const nq = keypointCount(features);
+  query(descriptors: Uint8Array, k = 10, accept?: (id: string) => boolean): Candidate[] {
+    if (this.tables[0].mergeDueOnQuery) this.merge();
+    const nq = Math.min(this.queryDescriptors, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
     const touched: number[] = [];
-    const { words, owner, votes, lastVoter, maxDistance } = this;
+    const { votes, lastVoter, maxSignatureDistance, keyBits } = this;
+    const probedBits = this.probeBits;
+    const mask = 2 ** keyBits - 1;
     for (let i = 0; i < nq; i++) {
-      for (let t = 0; t < this.tables; t++) {
-        const key = chunk(q, i, t);
-        const off = this.offsets[t];
-        const ids = this.ids[t];
-        const pre = this.pre[t];
-        const qpre = q[i * 8 + preWord(t)];
-        for (let p = off[key], end = off[key + 1]; p < end; p++) {
-          if (popcount32(qpre ^ pre[p]) > PREFILTER_BITS) continue;
-          const d = ids[p];
-          const slot = owner[d];
-          if (lastVoter[slot] === i) continue;
-          if (hamming256(q, i, words, d) <= maxDistance) {
-            if (votes[slot] === 0) touched.push(slot);
-            votes[slot]++;
+      const base = i * DESCRIPTOR_BYTES;
+      const sig = signature(descriptors, base);
+      for (let t = 0; t < this.tables.length; t++) {
+        const table = this.tables[t];
+        const { offsets, postings, deltaHead, deltaKey, deltaSlot, deltaTag, deltaNext, deltaMask } = table;
+        const own = key24(descriptors, base, t) & mask;
+        for (let b = -1; b < probedBits; b++) {
+          const key = b < 0 ? own : own ^ (1 << b);
+          for (let p = 2 * offsets[key], end = 2 * offsets[key + 1]; p < end; p += 2) {
+            if (popcount32(sig ^ postings[p + 1]) > maxSignatureDistance) continue;
+            const slot = postings[p];
+            if (lastVoter[slot] === i) continue;
             lastVoter[slot] = i;
+            if (votes[slot]++ === 0) touched.push(slot);
           }
-        }
-        const next = this.deltaNext[t];
-        const base = this.mainCount;
-        for (let d = this.deltaHead[t][key]; d >= 0; d = next[d - base]) {
-          const slot = owner[d];
-          if (lastVoter[slot] === i) continue;
-          if (hamming256(q, i, words, d) <= maxDistance) {
-            if (votes[slot] === 0) touched.push(slot);
-            votes[slot]++;
+          if (table.deltaCount === 0) continue;
+          for (let e = deltaHead[key & deltaMask]; e >= 0; e = deltaNext[e]) {
+            if (deltaKey[e] !== key || popcount32(sig ^ deltaTag[e]) > maxSignatureDistance) continue;
+            const slot = deltaSlot[e];
+            if (lastVoter[slot] === i) continue;
             lastVoter[slot] = i;
+            if (votes[slot]++ === 0) touched.push(slot);
           }
         }
       }
     }
     const out: Candidate[] = [];
     for (const slot of touched) {
-      const id = this.idOfSlot[slot];
+      const id = this.slots.idOf(slot);
       if (id !== undefined && (!accept || accept(id))) out.push({ id, votes: votes[slot] });
       votes[slot] = 0;
       lastVoter[slot] = -1;
@@ -172,122 +165,35 @@ export class CandidateIndex {
 
   /** Bytes held by typed arrays (capacity, not just the used part), excluding id strings. */
   memoryBytes(): number {
-    let b = this.words.byteLength + this.owner.byteLength + this.votes.byteLength + this.lastVoter.byteLength;
-    for (let t = 0; t < this.tables; t++) {
-      b += this.offsets[t].byteLength + this.ids[t].byteLength + this.pre[t].byteLength + this.deltaHead[t].byteLength + this.deltaNext[t].byteLength;
-    }
+    let b = this.slots.memoryBytes() + this.votes.byteLength + this.lastVoter.byteLength;
+    for (const t of this.tables) b += t.memoryBytes();
     return b;
   }
 
-  /** Fold the delta into the CSR arrays. */
+  /** Fold recent additions into the main lists and drop removed images' postings. */
   merge(): void {
-    for (let t = 0; t < this.tables; t++) {
-      const off = this.offsets[t];
-      const old = this.ids[t];
-      const head = this.deltaHead[t], base = this.mainCount;
-      const next = new Uint32Array(BUCKETS + 1);
-      for (let k = 0; k < BUCKETS; k++) next[k + 1] = off[k + 1] - off[k];
-      for (let d = base; d < this.count; d++) next[chunk(this.words, d, t) + 1]++;
-      for (let k = 0; k < BUCKETS; k++) next[k + 1] += next[k];
-      const ids = new Uint32Array(next[BUCKETS]);
-      const cursor = next.slice(0, BUCKETS);
-      for (let k = 0; k < BUCKETS; k++) {
-        let p = cursor[k];
-        for (let s = off[k], end = off[k + 1]; s < end; s++) ids[p++] = old[s];
-        cursor[k] = p;
-      }
-      for (let d = base; d < this.count; d++) ids[cursor[chunk(this.words, d, t)]++] = d;
-      const pre = new Int32Array(ids.length);
-      const w = preWord(t);
-      for (let p = 0; p < ids.length; p++) pre[p] = this.words[ids[p] * 8 + w];
-      this.offsets[t] = next;
-      this.ids[t] = ids;
-      this.pre[t] = pre;
-      head.fill(-1);
-    }
-    this.mainCount = this.count;
+    for (const t of this.tables) t.merge(this.slots.alive);
+    this.deadPostings = 0;
   }
 
-  /** Drop tombstoned descriptors and rebuild the tables. */
-  private compact(): void {
-    const remap = new Int32Array(this.idOfSlot.length).fill(-1);
-    const ids: (string | undefined)[] = [];
-    this.idOfSlot.forEach((id, slot) => {
-      if (id !== undefined) {
-        remap[slot] = ids.length;
-        ids.push(id);
-      }
-    });
-    let n = 0;
-    for (let d = 0; d < this.count; d++) {
-      const s = remap[this.owner[d]];
-      if (s < 0) continue;
-      this.words.copyWithin(n * 8, d * 8, d * 8 + 8);
-      this.owner[n++] = s;
-    }
-    this.count = n;
-    this.idOfSlot = ids;
-    this.slotOf = new Map(ids.map((id, s) => [id!, s]));
-    this.deadDescriptors = 0;
-    this.mainCount = 0;
-    for (let t = 0; t < this.tables; t++) {
-      this.offsets[t] = new Uint32Array(BUCKETS + 1);
-      this.ids[t] = new Uint32Array(0);
-      this.pre[t] = new Int32Array(0);
-    }
-    this.merge(); // every surviving descriptor is "delta" now (mainCount = 0)
-  }
-
-  /** File descriptor d (≥ mainCount) in every table's delta chain. */
-  private link(d: number): void {
-    const r = d - this.mainCount;
-    for (let t = 0; t < this.tables; t++) {
-      if (r >= this.deltaNext[t].length) {
-        const grown = new Int32Array(Math.max(r + 1, this.deltaNext[t].length * 2));
-        grown.set(this.deltaNext[t]);
-        this.deltaNext[t] = grown;
-      }
-      const key = chunk(this.words, d, t);
-      this.deltaNext[t][r] = this.deltaHead[t][key];
-      this.deltaHead[t][key] = d;
-    }
-  }
-
-  private ensureDescriptors(n: number): void {
-    if (n <= this.owner.length) return;
-    const cap = Math.max(n, this.owner.length * 2);
-    const w = new Int32Array(cap * 8);
-    w.set(this.words.subarray(0, this.count * 8));
-    this.words = w;
-    const o = new Int32Array(cap);
-    o.set(this.owner.subarray(0, this.count));
-    this.owner = o;
-  }
-
-  private ensureSlots(n: number): void {
-    if (n <= this.votes.length) return;
-    const cap = Math.max(n, this.votes.length * 2);
-    const v = new Uint16Array(cap);
+  private growScratch(capacity: number): void {
+    const v = new Uint16Array(capacity);
     v.set(this.votes);
     this.votes = v;
-    const l = new Int32Array(cap).fill(-1);
+    const l = new Int32Array(capacity).fill(-1);
     l.set(this.lastVoter);
     this.lastVoter = l;
   }
 }
 
-/**
- * Prefilter: a stored descriptor is Hamming-checked only if the word preWord(t) — one that does not
- * contain chunk t — differs in ≤ PREFILTER_BITS of 32. Random descriptors pass ~11 % of the time; a
- * descriptor within 48 bits of the query differs in ~6 bits of a word on average, so few are lost.
- */
-const PREFILTER_BITS = 12;
-function preWord(t: number): number {
-  return ((t >>> 1) + 4) & 7;
+/** Bits [24t, 24t + 24) of the descriptor at `base`. */
+function key24(d: Uint8Array, base: number, t: number): number {
+  const o = base + 3 * t;
+  return d[o] | (d[o + 1] << 8) | (d[o + 2] << 16);
 }
 
-/** 16-bit chunk t (0–15) of descriptor d in a word array. */
-function chunk(words: Int32Array, d: number, t: number): number {
-  const w = words[d * 8 + (t >>> 1)];
-  return t & 1 ? w >>> 16 : w & 0xffff;
+/** Bits 224–255 of the descriptor at `base`, as an int32. */
+function signature(d: Uint8Array, base: number): number {
+  const o = base + SIGNATURE_BYTE;
+  return d[o] | (d[o + 1] << 8) | (d[o + 2] << 16) | (d[o + 3] << 24);
 }

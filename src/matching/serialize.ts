@@ -53,3 +53,10 @@ export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
   const descriptors = new Uint8Array(buf.subarray(HEADER + 4 * n, HEADER + 4 * n + n * DESCRIPTOR_BYTES));
   return { width, height, keypoints, descriptors };
 }
+
+/** The first `n` descriptors of a serialised record (strongest first): what the in-memory index keeps. */
+export function leadingDescriptors(buf: Uint8Array, n: number): Buffer {
+  const f = deserializeFeatures(buf);
+  const k = Math.min(n, keypointCount(f));
+  return Buffer.from(f.descriptors.subarray(0, k * DESCRIPTOR_BYTES));
+}

@@ -2,7 +2,8 @@ import { eq, gt, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { images, listings, originals } from "../db/schema";
 import type { Matcher } from "../matching/matcher";
-import { deserializeFeatures } from "../matching/serialize";
+
+const NO_DESCRIPTORS = new Uint8Array(0);
 
 /** What search filters need to know of an indexed image, kept beside its features. */
 export interface IndexedImage {
@@ -108,7 +109,7 @@ export class LibraryIndex {
         id: images.id,
         seq: images.seq,
         kind: images.kind,
-        features: images.features,
+        descriptors: images.indexDescriptors,
         pdq: images.pdq,
         pdqQuality: images.pdqQuality,
         category: sql<string>`coalesce(${originals.category}, ${listings.category})`,
@@ -129,7 +130,8 @@ export class LibraryIndex {
       if (this.meta.has(row.id) || row.category === null) continue;
       this.meta.set(row.id, { kind: row.kind, category: row.category, timeMs: Number(row.timeMs) });
       // The PDQ is the fingerprint's (the same computation), kept once in its column, not in the features blob.
-      if (row.features) this.matcher.add(row.id, { ...deserializeFeatures(row.features), pdq: { hash: row.pdq, quality: row.pdqQuality } });
+      // An image without local features is still found by its PDQ.
+      this.matcher.add(row.id, { descriptors: row.descriptors ?? NO_DESCRIPTORS, pdq: { hash: row.pdq, quality: row.pdqQuality } });
     }
     return rows.length;
   }
