@@ -4,9 +4,14 @@
  * edits of unregistered photos, and plain pHash-64 / PDQ-256 nearest-neighbour baselines at the
  * false-positive rate our matcher has at 85.
  *
- *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--workers N] [--dump FILE]
+ *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--workers N] [--dump FILE] [--expected-images N]
+ *                               [--negatives-only]   query only the held-out photos' edits (false positives over many seeds)
  *   npm run bench:robustness -- --report FILE      re-score a dump with the current score.ts and print the tables
  *   npm run bench:robustness -- --index-scale 10000,100000   candidate-index memory / latency on synthetic images
+ *
+ * The candidate index is keyed as the service keys it for this library (plannedLibrarySize: 19-bit keys);
+ * --expected-images 1000000 keys it as for 1 M images (22-bit keys, fewer chance collisions and so fewer votes
+ * per true match): the recall a 1 M library would give before distractors. --index-scale adds distractors.
  *
  * Queries are split over `--workers` child processes (default 2: the machine has 2 cores and one
  * process keeps only ~1 busy); each registers the same originals and queries every N-th photo.
@@ -21,8 +26,9 @@ import { lumaFromRgb, pdqFromLuma } from "../src/core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../src/core/phash";
 import { decodeImage } from "../src/imaging";
 import { decodeGrey, featuresFromGrey, type ImageFeatures } from "../src/matching/features";
-import { CandidateIndex } from "../src/matching/candidates";
-import { createMatcher, type MatchHit } from "../src/matching/matcher";
+import { CandidateIndex, INDEX_DESCRIPTORS, plannedLibrarySize } from "../src/matching/candidates";
+import type { MatchHit } from "../src/matching/matcher";
+import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { pdqSimilarity, similarityScore } from "../src/matching/score";
 import { loadOpenCv } from "../src/matching/opencv";
 import { mulberry32 } from "../src/matching/ransac";
@@ -123,7 +129,7 @@ async function main() {
   const registered = new Set(files.slice(0, nReg));
   log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
 
-  const matcher = createMatcher();
+  const matcher = createMemoryMatcher({ index: { expectedImages: Number(arg("expected-images", String(plannedLibrarySize(nReg)))) } });
   const phashes: { id: string; h: bigint }[] = [];
   const pdqs: { id: string; h: Uint8Array }[] = [];
   const sources = new Map<string, Buffer>();
@@ -139,7 +145,8 @@ async function main() {
   log(`registered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const records: QueryRecord[] = [];
-  const mine = files.filter((_, i) => i % shardCount === shardIndex);
+  const queried = args.includes("--negatives-only") ? files.filter((f) => !registered.has(f)) : files;
+  const mine = queried.filter((_, i) => i % shardCount === shardIndex);
   // Edits are generated on sharp's thread pool one image ahead while this thread queries.
   // Edits start from the original shrunk to ≤ EDIT_SOURCE_SIDE px (web copies are rarely larger;
   // it keeps the 10-minute budget). The registered original is always the full-size file.
@@ -198,7 +205,7 @@ function nullTail(records: QueryRecord[]) {
 
 /** Candidate-index memory and query latency with synthetic images of random descriptors. */
 async function indexScale(sizes: number[]) {
-  const perImage = 200;
+  const perImage = INDEX_DESCRIPTORS;
   const rand = mulberry32(seed);
   const randomFeatures = (n: number): ImageFeatures => {
     const descriptors = new Uint8Array(n * 32);
@@ -219,10 +226,10 @@ async function indexScale(sizes: number[]) {
   for (const size of sizes) {
     global.gc?.();
     const heap0 = process.memoryUsage();
-    const index = new CandidateIndex({ descriptorsPerImage: perImage });
+    const index = new CandidateIndex({ expectedImages: size });
     const a = performance.now();
-    originals.forEach((f, i) => index.add(`real${i}`, f));
-    for (let i = originals.length; i < size; i++) index.add(`img${i}`, randomFeatures(perImage));
+    originals.forEach((f, i) => index.add(`real${i}`, f.descriptors));
+    for (let i = originals.length; i < size; i++) index.add(`img${i}`, randomFeatures(perImage).descriptors);
     index.merge();
     const buildS = (performance.now() - a) / 1000;
     global.gc?.();
@@ -232,8 +239,8 @@ async function indexScale(sizes: number[]) {
     for (let rep = 0; rep < 3; rep++) {
       queries.forEach((q, i) => {
         const b = performance.now();
-        const c = index.query(q, 6);
-        index.query(q.mirrored!, 6);
+        const c = index.query(q.descriptors, 6);
+        index.query(q.mirrored!.descriptors, 6);
         times.push(performance.now() - b);
         if (rep === 0 && c[0]?.id === `real${i}`) top1++;
       });

@@ -1,22 +1,23 @@
 /**
- * Search-scale benchmark (a benchmark, not a test): how the robust query path and the database queries behind
- * a search behave with a library of N registrations, against brute force measured in the same run.
+ * Search-scale benchmark (a benchmark, not a test): the robust query path with a library of N registrations,
+ * against brute force measured in the same run.
  *
- *   npm run bench:search -- [--n 1000000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
- *                           [--ladder 10000,100000,300000] [--planted 200] [--random 100] [--budget-gb 20] [--max-build-s 900]
- *                           [--reduced 200x16,100x4,50x4]   index options tried at N (descriptors per image × tables)
+ *   npm run bench:search -- [--n 1000000] [--ladder 10000,100000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
+ *                           [--planted 200] [--random 200]
  *
- * 1. In-memory robust query (what a search does after decoding): CandidateIndex + verification exactly as
- *    createMatcher wires them (topFeatures(STORED_KEYPOINTS) stored, index.query normal + mirrored, verifyPair of
- *    the VERIFY_TOP candidates, calibrated score), on synthetic images: random ORB-like descriptors + keypoints,
- *    and planted near-duplicates (descriptors with 5–20 of 256 bits flipped, keypoints through a similarity
- *    transform with ±0.5 px jitter, ~30 % of keypoints lost and replaced by new ones, every 4th one mirrored).
- *    Sizes whose estimated memory exceeds the budget are skipped and reported; at N they are also tried with
- *    reduced index options and verification features read on demand (a stand-in for reading the top
- *    candidates' feature blobs from the database).
- * 2. Database queries on PGlite (temp dataDir) and PostgreSQL (throw-away database): N `images` rows with random
- *    pHashes (+ planted near-duplicates), exact-SHA lookup, multi-index-hashing pHash query, SQL brute force,
- *    LibraryIndex startup load (features column NULL), disk size.
+ * Synthetic images: random ORB-like descriptors, keypoints and PDQ hashes; planted near-duplicates are edited copies
+ * (descriptors with 5–20 of 256 bits flipped, keypoints through a similarity transform with ±0.5 px jitter, ~30 % of
+ * keypoints lost and replaced by new ones, every 4th one mirrored).
+ *
+ * 1. In memory, at each ladder size and N: the service's matcher (createMatcher: candidate index of the 64 strongest
+ *    descriptors, PDQ multi-index, verification of the best candidates) with verification features regenerated on
+ *    demand (what reading them from the database gives). Full query latency (excluding decode and ORB extraction) for
+ *    planted copies and unrelated queries, recall, false positives, memory, and brute force per stored image × N.
+ * 2. Through the database, at N, on PGlite (temp dataDir) and PostgreSQL (throw-away database): N images rows with
+ *    index descriptors, PDQ and pHash (+ a listing each), the planted originals with real feature blobs. The service's
+ *    LibraryIndex loads them (startup time, memory), then the same queries run end to end through the service's
+ *    matcher, whose verification features come from the database by primary key. Also: exact-SHA lookup, pHash
+ *    multi-index query and its SQL brute force.
  * 3. A markdown summary.
  */
 import { randomBytes } from "node:crypto";
@@ -29,13 +30,14 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { CandidateIndex, type CandidateIndexOptions } from "../src/matching/candidates";
-import { rankCandidates, STORED_KEYPOINTS, VERIFY_TOP, type MatchHit } from "../src/matching/matcher";
-import { topFeatures, type ImageFeatures } from "../src/matching/features";
-import { verifyBoth } from "../src/matching/verify-pair";
 import { openDatabase, type Database, type Db } from "../src/db/client";
+import { featureLoader } from "../src/library/images";
+import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
+import { DESCRIPTOR_BYTES, type ImageFeatures } from "../src/matching/features";
+import { createMatcher, STORED_KEYPOINTS, VERIFY_TOP, type FeatureLoader, type Matcher } from "../src/matching/matcher";
+import { serializeFeatures } from "../src/matching/serialize";
+import { verifyBoth } from "../src/matching/verify-pair";
 import { LibraryIndex } from "../src/search/library-index";
-import type { Matcher } from "../src/matching/matcher";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
@@ -52,9 +54,8 @@ const ENGINES = arg("engines", "pglite,postgres").split(",").filter(Boolean) as 
 const SKIP_DB = flag("skip-db");
 const SKIP_MEMORY = flag("skip-memory");
 const PLANTED = Number(arg("planted", "200"));
-const RANDOM_QUERIES = Number(arg("random", "100"));
-const BUDGET = Number(arg("budget-gb", "20")) * 2 ** 30;
-const LADDER = [...new Set([...arg("ladder", "10000,100000,300000").split(",").map(Number).filter((x) => x < N), N])];
+const RANDOM_QUERIES = Number(arg("random", "200"));
+const LADDER = [...new Set([...arg("ladder", "10000,100000").split(",").map(Number).filter((x) => x > 0 && x < N), N])];
 const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 // ---------------------------------------------------------------- helpers
@@ -82,17 +83,29 @@ const mem = () => {
 const memStr = (m = mem()) => `rss ${mb(m.rss)}, heap ${mb(m.heap)}, arrayBuffers ${mb(m.ab)}`;
 
 /**
- * Deterministic stream per seed (mulberry32, int32 out): the same image number always gives the same features.
- * Not xorshift: a linear generator makes the descriptors of different images XOR-related, which crowds buckets.
+ * Deterministic stream per seed (sfc32, 128-bit state seeded by splitmix32, int32 out): the same image number always
+ * gives the same features. Not a 32-bit Weyl or linear generator: a million images × 512 draws from one 2^32 cycle
+ * overlap, which plants exact duplicates, and linear generators make different images' descriptors XOR-related.
  */
 function stream(seed: number): () => number {
-  let s = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
+  let z = seed | 0;
+  const splitmix = () => {
+    z = (z + 0x9e3779b9) | 0;
+    let t = z ^ (z >>> 16);
+    t = Math.imul(t, 0x21f0aaad);
+    t ^= t >>> 15;
+    t = Math.imul(t, 0x735a2d97);
+    return (t ^ (t >>> 15)) | 0;
+  };
+  let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix();
   return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return t ^ (t >>> 14);
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t;
   };
 }
 const rand01 = (r: () => number) => (r() >>> 0) / 4294967296;
@@ -158,61 +171,71 @@ function editedCopy(orig: ImageFeatures, r: () => number): ImageFeatures {
   return { width: W, height: H, keypoints, descriptors };
 }
 
-// ---------------------------------------------------------------- part 1: in-memory robust query
-interface MemoryRow {
-  label: string;
-  n: number;
-  options: string;
-  stored: "in memory" | "on demand";
-  status: string;
-  buildS?: number;
-  indexBytes?: number;
-  rss?: number;
-  heap?: number;
-  ab?: number;
-  plantedP50?: number;
-  voteP50?: number;
-  plantedP99?: number;
-  randomP50?: number;
-  randomP99?: number;
-  recall?: string;
-  falsePositives?: string;
-  bruteMs?: number;
-  bruteVerifyMs?: number;
-  speedup?: number;
+// ---------------------------------------------------------------- shared query material
+/** A random 32-byte PDQ hash of quality 100 (deterministic in the seed). */
+function randomPdq(seed: number) {
+  const r = stream(seed);
+  const hash = new Uint8Array(32);
+  new Int32Array(hash.buffer).forEach((_, i, a) => (a[i] = r()));
+  return { hash, quality: 100 };
+}
+const plantedOrig = (j: number) => ({ ...imageFeatures(-1 - j), pdq: randomPdq(-1 - j) });
+/** Library image k: the index keeps its first 64 descriptors (generated first, so they equal those of the full set). */
+const libraryEntry = (k: number) => ({ descriptors: imageFeatures(k, INDEX_DESCRIPTORS).descriptors, pdq: randomPdq(k) });
+
+const plantedQueries = Array.from({ length: PLANTED }, (_, j) => {
+  const r = stream(7_000_000 + j);
+  const copy = editedCopy(plantedOrig(j), r);
+  const other = randomFeatures(r, QUERY_KEYPOINTS);
+  const q: ImageFeatures = j % 4 === 3 ? { ...other, mirrored: copy } : { ...copy, mirrored: other };
+  return { ...q, pdq: randomPdq(8_000_000 + j) };
+});
+const randomQueries = Array.from({ length: RANDOM_QUERIES }, (_, i) => {
+  const r = stream(9_000_000 + i);
+  return { ...randomFeatures(r, QUERY_KEYPOINTS), mirrored: randomFeatures(r, QUERY_KEYPOINTS), pdq: randomPdq(9_500_000 + i) };
+});
+/** Library position of planted image j. */
+const plantedAt = (n: number) => new Map(Array.from({ length: PLANTED }, (_, j) => [Math.floor(((j + 0.5) * n) / PLANTED), j]));
+
+interface QueryFigures {
+  plantedMs: number[];
+  randomMs: number[];
+  found: number;
+  falsePositives: number;
 }
 
-/**
- * Bytes the build needs at its peak: typed-array capacities as CandidateIndex grows them (8 B per table entry:
- * descriptor id + prefilter word) + stored features; once a size of the same configuration was measured, its
- * RSS per image × 1.3 (doubling and merge copies) is used instead.
- */
-function estimateBytes(n: number, o: Required<CandidateIndexOptions>, storedInMemory: boolean): number {
-  const measured = rssPerImage.get(configKey(o, storedInMemory));
-  if (measured) return measured * n * 1.3 + 2 ** 30;
-  const desc = n * Math.min(o.descriptorsPerImage, STORED_KEYPOINTS);
-  let cap = 1024;
-  while (cap < desc) cap *= 2;
-  const index = cap * 36 + desc * 8 * o.tables + o.tables * 65536 * 12 + n * 100;
-  const peak = index + (cap / 2) * 36 + desc * 8;
-  const stored = storedInMemory ? n * (STORED_KEYPOINTS * 40 + 600) : 0;
-  return peak + stored + 2 ** 30;
+/** Runs every planted and unrelated query through matcher.rank (after a warm-up). */
+async function runQueries(matcher: Matcher, plantedId: (j: number) => string): Promise<QueryFigures> {
+  for (let i = 0; i < 5; i++) await matcher.rank(plantedQueries[i % PLANTED]);
+  const f: QueryFigures = { plantedMs: [], randomMs: [], found: 0, falsePositives: 0 };
+  for (const [j, q] of plantedQueries.entries()) {
+    const a = performance.now();
+    const hits = await matcher.rank(q);
+    f.plantedMs.push(performance.now() - a);
+    if (hits[0]?.id === plantedId(j) && hits[0].similarity >= 85) f.found++;
+  }
+  for (const q of randomQueries) {
+    const a = performance.now();
+    const hits = await matcher.rank(q);
+    f.randomMs.push(performance.now() - a);
+    if (hits.some((h) => h.similarity >= 85)) f.falsePositives++;
+  }
+  return f;
 }
-const configKey = (o: Required<CandidateIndexOptions>, stored: boolean) => `${o.descriptorsPerImage}/${o.tables}/${o.maxDistance}/${stored}`;
-const rssPerImage = new Map<string, number>();
-const buildMsPerImage = new Map<string, number>();
-const MAX_BUILD_S = Number(arg("max-build-s", "900"));
+const all = (f: QueryFigures) => [...f.plantedMs, ...f.randomMs];
+const p5099 = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))}`;
 
+// ---------------------------------------------------------------- brute force
 let bruteMsPerImage = NaN, bruteVerifyMsPerImage = NaN;
 
-/** Votes of one image under exhaustive Hamming matching (stored descriptors within maxDistance of a query one). */
-function votesBrute(q: Int32Array, o: Int32Array, maxDistance: number): number {
+/** Votes of one image under exhaustive Hamming matching (stored descriptors within 48 bits of a query one). */
+function votesBrute(q: Int32Array, o: Int32Array): number {
   let votes = 0;
   for (let p = 0; p < q.length; p += 8) {
     const q0 = q[p], q1 = q[p + 1], q2 = q[p + 2], q3 = q[p + 3], q4 = q[p + 4], q5 = q[p + 5], q6 = q[p + 6], q7 = q[p + 7];
     for (let r = 0; r < o.length; r += 8) {
       const d = pc(q0 ^ o[r]) + pc(q1 ^ o[r + 1]) + pc(q2 ^ o[r + 2]) + pc(q3 ^ o[r + 3]) + pc(q4 ^ o[r + 4]) + pc(q5 ^ o[r + 5]) + pc(q6 ^ o[r + 6]) + pc(q7 ^ o[r + 7]);
-      if (d <= maxDistance) {
+      if (d <= 48) {
         votes++;
         break;
       }
@@ -226,166 +249,79 @@ function pc(v: number): number {
   return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
-async function memoryBench(n: number, options: CandidateIndexOptions, storedMode: "in memory" | "on demand", label: string): Promise<MemoryRow> {
-  const o = { descriptorsPerImage: 200, tables: 16, maxDistance: 48, ...options };
-  const optStr = `${o.descriptorsPerImage} desc/img, ${o.tables} tables, ≤${o.maxDistance} bits`;
-  const row: MemoryRow = { label, n, options: optStr, stored: storedMode, status: "ok" };
-  const est = estimateBytes(n, o, storedMode === "in memory");
-  const avail = Math.min(BUDGET, os.freemem() - 2 * 2 ** 30);
-  if (est > avail) {
-    row.status = `skipped: needs ~${gb(est)} > ${gb(avail)} available`;
-    log(`  ${label} N=${fmtN(n)} [${optStr}, stored ${storedMode}]: ${row.status}`);
-    return row;
-  }
-  const rate = buildMsPerImage.get(configKey(o, storedMode === "in memory"));
-  if (rate && (rate * n) / 1000 > MAX_BUILD_S) {
-    row.status = `skipped: projected build ${((rate * n) / 60000).toFixed(0)} min > --max-build-s ${MAX_BUILD_S} (est. memory ~${gb(est)})`;
-    log(`  ${label} N=${fmtN(n)} [${optStr}, stored ${storedMode}]: ${row.status}`);
-    return row;
-  }
+/**
+ * Brute force, timed per stored image on a sample (its cost per image does not depend on N), × N:
+ *  (a) exhaustive descriptor voting: every query descriptor (normal + mirrored) against the 64 indexed descriptors of
+ *      every image, a tight popcount loop — the work the index avoids (a lower bound for any brute force);
+ *  (b) the library's verifyBoth (ratio-test matching + RANSAC, both orientations) against every image.
+ */
+function measureBruteForce(): void {
+  const sample = 300, qs = [plantedQueries[0], randomQueries[0]];
+  const words = (d: Uint8Array) => new Int32Array(d.buffer, d.byteOffset, d.length >>> 2);
+  const stored = Array.from({ length: sample }, (_, k) => words(libraryEntry(k).descriptors));
+  let sink = 0;
+  const scan = () => {
+    for (const q of qs) for (const f of [q, q.mirrored!]) for (const w of stored) sink += votesBrute(words(f.descriptors), w);
+  };
+  scan();
+  let a = performance.now();
+  scan();
+  bruteMsPerImage = (performance.now() - a) / (qs.length * sample);
+  const originals = Array.from({ length: 100 }, (_, k) => imageFeatures(k));
+  for (const q of qs) verifyBoth(q, originals[0]);
+  a = performance.now();
+  for (const q of qs) for (const o of originals) verifyBoth(q, o);
+  bruteVerifyMsPerImage = (performance.now() - a) / (qs.length * originals.length);
+  log(`  brute force per stored image: exhaustive Hamming vote ${bruteMsPerImage.toFixed(4)} ms, verifyBoth ${bruteVerifyMsPerImage.toFixed(3)} ms [${sink & 1}]`);
+}
+
+// ---------------------------------------------------------------- part 1: in memory
+interface MemoryRow {
+  n: number;
+  buildS: number;
+  indexBytes: number;
+  rss: number;
+  q: QueryFigures;
+  voteMs: number[];
+}
+
+async function memoryBench(n: number): Promise<MemoryRow> {
   gc();
-  const m0 = mem();
-  const index = new CandidateIndex(o);
-  const stored = new Map<string, ImageFeatures>();
-  // On demand: the verification features of a candidate are produced when it is verified (what reading its
-  // feature blob from the database would give), so only the index lives in memory.
-  const onDemand = {
-    get: (id: string) => (id.startsWith("p") ? plantedOrig(Number(id.slice(1))) : imageFeatures(Number(id.slice(1)))),
-  } as unknown as Map<string, ImageFeatures>;
-  const plantedOrig = (j: number) => imageFeatures(-1 - j);
-  const plantedAt = new Map<number, number>();
-  for (let j = 0; j < PLANTED; j++) plantedAt.set(Math.floor(((j + 0.5) * n) / PLANTED), j);
+  const rss0 = process.memoryUsage().rss;
+  const at = plantedAt(n);
+  const regenerate: FeatureLoader = async (ids) =>
+    new Map(ids.map((id) => [id, id.startsWith("p") ? plantedOrig(Number(id.slice(1))) : imageFeatures(Number(id.slice(1)))]));
+  const matcher = createMatcher({ loadFeatures: regenerate, index: { expectedImages: n } });
   const t0 = performance.now();
   let lastLog = t0;
   for (let k = 0; k < n; k++) {
-    const j = plantedAt.get(k);
-    const id = j === undefined ? `i${k}` : `p${j}`;
-    const f = j === undefined ? imageFeatures(k, storedMode === "in memory" ? STORED_KEYPOINTS : o.descriptorsPerImage) : plantedOrig(j);
-    if (storedMode === "in memory") {
-      const kept = topFeatures(f, STORED_KEYPOINTS);
-      stored.set(id, kept);
-      index.add(id, kept);
-    } else index.add(id, f);
+    const j = at.get(k);
+    if (j === undefined) matcher.add(`i${k}`, libraryEntry(k));
+    else matcher.add(`p${j}`, plantedOrig(j));
     if (performance.now() - lastLog > 30_000) {
       lastLog = performance.now();
-      log(`    … ${k + 1} added in ${((lastLog - t0) / 1000).toFixed(0)} s (${memStr()})`);
+      log(`    … ${k + 1} added in ${((lastLog - t0) / 1000).toFixed(0)} s (rss ${mb(process.memoryUsage().rss)})`);
     }
   }
-  index.merge();
-  row.buildS = (performance.now() - t0) / 1000;
+  const buildS = (performance.now() - t0) / 1000;
   gc();
-  const m1 = mem();
-  row.indexBytes = index.memoryBytes();
-  rssPerImage.set(configKey(o, storedMode === "in memory"), Math.max(m1.rss - m0.rss, row.indexBytes) / n);
-  buildMsPerImage.set(configKey(o, storedMode === "in memory"), (row.buildS * 1000) / n);
-  row.rss = m1.rss;
-  row.heap = m1.heap;
-  row.ab = m1.ab;
-  const storedMap = storedMode === "in memory" ? stored : onDemand;
-
-  // Queries: planted edited copies (every 4th mirrored), then unrelated random images.
-  const plantedQueries: { q: ImageFeatures; id: string }[] = [];
-  for (let j = 0; j < PLANTED; j++) {
-    const r = stream(7_000_000 + j);
-    const copy = editedCopy(plantedOrig(j), r);
-    const other = randomFeatures(r, QUERY_KEYPOINTS);
-    const q = j % 4 === 3 ? { ...other, mirrored: copy } : { ...copy, mirrored: other };
-    plantedQueries.push({ q, id: `p${j}` });
-  }
-  const randomQueries = Array.from({ length: RANDOM_QUERIES }, (_, i) => {
-    const r = stream(9_000_000 + i);
-    return { ...randomFeatures(r, QUERY_KEYPOINTS), mirrored: randomFeatures(r, QUERY_KEYPOINTS) };
-  });
-  const search = (q: ImageFeatures): MatchHit[] => rankCandidates(index, storedMap, q, VERIFY_TOP).filter((h) => h.similarity >= 85).slice(0, 10);
-  for (let i = 0; i < 5; i++) search(plantedQueries[i % plantedQueries.length].q); // warm-up
-  const pt: number[] = [], rt: number[] = [];
-  let found = 0, fp = 0;
-  for (const { q, id } of plantedQueries) {
+  const rss = process.memoryUsage().rss - rss0;
+  const q = await runQueries(matcher, (j) => `p${j}`);
+  // Probing alone: a filter that accepts nothing leaves the index and PDQ lookups and skips verification.
+  const voteMs: number[] = [];
+  for (const pq of plantedQueries.slice(0, 50)) {
     const a = performance.now();
-    const hits = search(q);
-    pt.push(performance.now() - a);
-    if (hits[0]?.id === id) found++;
+    await matcher.rank(pq, () => false);
+    voteMs.push(performance.now() - a);
   }
-  for (const q of randomQueries) {
-    const a = performance.now();
-    const hits = search(q);
-    rt.push(performance.now() - a);
-    if (hits.length) fp++;
-  }
-  const vt: number[] = [];
-  for (const { q } of plantedQueries.slice(0, 50)) {
-    const a = performance.now();
-    index.query(q, VERIFY_TOP);
-    index.query(q.mirrored!, VERIFY_TOP);
-    vt.push(performance.now() - a);
-  }
-  row.voteP50 = pct(vt, 50);
-  row.plantedP50 = pct(pt, 50);
-  row.plantedP99 = pct(pt, 99);
-  row.randomP50 = pct(rt, 50);
-  row.randomP99 = pct(rt, 99);
-  row.recall = `${found}/${PLANTED}`;
-  row.falsePositives = `${fp}/${RANDOM_QUERIES}`;
-
-  // Brute force, timed once on a sample (its cost per stored image does not depend on N) and extrapolated × N:
-  //  (a) exhaustive descriptor voting: every query descriptor (normal + mirrored) against every stored descriptor
-  //      of every image, a tight popcount loop — the work the index avoids (lower bound of any brute force);
-  //  (b) the library's verifyBoth (ratio-test matching + RANSAC, both orientations) against every image.
-  if (!Number.isFinite(bruteMsPerImage)) {
-    const sample = 300, qs = [plantedQueries[0].q, randomQueries[0]];
-    const originals = Array.from({ length: sample }, (_, k) => topFeatures(imageFeatures(k), STORED_KEYPOINTS));
-    const ow = originals.map((o) => new Int32Array(o.descriptors.buffer, o.descriptors.byteOffset, o.descriptors.length >>> 2));
-    let sink = 0;
-    const scan = () => {
-      for (const q of qs) for (const f of [q, q.mirrored!]) {
-        const qw = new Int32Array(f.descriptors.buffer, f.descriptors.byteOffset, f.descriptors.length >>> 2);
-        for (const w of ow) sink += votesBrute(qw, w, o.maxDistance);
-      }
-    };
-    scan(); // warm-up
-    let a = performance.now();
-    scan();
-    bruteMsPerImage = (performance.now() - a) / (qs.length * sample);
-    for (const q of qs) verifyBoth(q, originals[0]);
-    a = performance.now();
-    for (const q of qs) for (const orig of originals.slice(0, 100)) verifyBoth(q, orig);
-    bruteVerifyMsPerImage = (performance.now() - a) / (qs.length * 100);
-    log(`  brute force per stored image: exhaustive Hamming vote ${bruteMsPerImage.toFixed(3)} ms (1000 query × ${STORED_KEYPOINTS} stored descriptors; ${qs.length} queries × ${sample} images), library verifyBoth ${bruteVerifyMsPerImage.toFixed(3)} ms (${qs.length} × 100); extrapolated × N below [${sink & 1}]`);
-  }
-  row.bruteMs = bruteMsPerImage * n;
-  row.bruteVerifyMs = bruteVerifyMsPerImage * n;
-  row.speedup = row.bruteMs / row.plantedP50!;
+  const row = { n, buildS, indexBytes: matcher.memoryBytes(), rss, q, voteMs };
   log(
-    `  ${label} N=${fmtN(n)} [${optStr}, stored ${storedMode}]: build ${row.buildS.toFixed(1)} s; index typed arrays ${mb(row.indexBytes)} ` +
-      `(${(row.indexBytes / n / 1024).toFixed(1)} KB/img); ${memStr(m1)} (Δrss ${mb(m1.rss - m0.rss)}); planted p50/p99 ${ms(row.plantedP50)}/${ms(row.plantedP99)} ms, ` +
-      `random p50/p99 ${ms(row.randomP50)}/${ms(row.randomP99)} ms (of which voting normal+mirrored p50 ${ms(row.voteP50)} ms); recall ${row.recall}; false positives ≥85 ${row.falsePositives}; ` +
-      `brute force ≈ ${ms(row.bruteMs)} ms/query Hamming, ${ms(row.bruteVerifyMs)} ms verifyBoth (extrapolated) → ${row.speedup.toFixed(0)}× vs Hamming (p50)`,
+    `  N=${fmtN(n)}: build ${buildS.toFixed(1)} s, index ${mb(row.indexBytes)} (${(row.indexBytes / n).toFixed(0)} B/img), Δrss ${mb(rss)}; ` +
+      `planted p50/p99 ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; ` +
+      `index + PDQ probing alone p50 ${ms(pct(voteMs, 50))} ms; recall ${q.found}/${PLANTED}, false positives ≥85 ${q.falsePositives}/${RANDOM_QUERIES}`,
   );
   return row;
 }
-
-// ---------------------------------------------------------------- part 2: database
-interface DbRow {
-  engine: string;
-  n: number;
-  loadS: number;
-  rowsPerS: number;
-  analyzeS: number;
-  sizeBytes: number;
-  dirBytes?: number;
-  sha: number[];
-  mih2: number[];
-  mih0: number[];
-  brute: number[];
-  mihRecall: string;
-  mih0Recall: string;
-  bruteRecall: string;
-  libLoadS: number;
-  libPages: number;
-  candidates: number;
-  rssAfter: number;
-}
-
 async function rows(db: Db, q: ReturnType<typeof sql>): Promise<Record<string, unknown>[]> {
   const r = (await db.execute(q)) as unknown;
   return Array.isArray(r) ? (r as Record<string, unknown>[]) : ((r as { rows: Record<string, unknown>[] }).rows);
@@ -405,10 +341,31 @@ function ball(c: number, radius: number): number[] {
   return out;
 }
 
+
+// ---------------------------------------------------------------- part 2: through the database
+interface DbRow {
+  engine: string;
+  n: number;
+  loadS: number;
+  sizeBytes: number;
+  libLoadS: number;
+  libRss: number;
+  indexBytes: number;
+  q: QueryFigures;
+  fetchMs: number[];
+  sha: number[];
+  mih2: number[];
+  brute: number[];
+  mihRecall: string;
+  bruteRecall: string;
+}
+
 async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow> {
   let database: Database | undefined, dataDir: string | undefined, dbName: string | undefined;
+  let library: LibraryIndex | undefined;
   const admin = engine === "postgres" ? postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} }) : undefined;
   cleanups.push(async () => {
+    await library?.stop();
     await database?.close().catch(() => {});
     database = undefined;
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -427,8 +384,9 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   }
   const db = database.db;
   await rows(db, sql`insert into accounts (id, name, role) values ('acct_bench', 'bench', 'seller')`);
-  // Load: generate_series batches; random pHash = md5 of seq, sha256 of seq; features NULL.
-  const batch = 50_000;
+  // Rows by generate_series: pHash = md5 of the seq, PDQ = sha256 of it, 64 index descriptors = 32 sha512s
+  // (2 KB, as the service stores), features NULL; a listing per image so that the index admits it.
+  const batch = 20_000;
   const t0 = performance.now();
   let lastLog = t0;
   for (let a = 1; a <= n; a += batch) {
@@ -436,104 +394,99 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
     await rows(
       db,
       sql.raw(`insert into images (id, kind, account_id, sha256, pdq, pdq_quality, phash, phash_0, phash_1, phash_2, phash_3,
-          width, height, format, byte_size, thumbnail, features)
-        select 'img_' || g, case when g % 3 = 0 then 'listing' else 'original' end, 'acct_bench',
-          encode(sha256(g::text::bytea), 'hex'), '\\x00'::bytea, 80, h,
+          width, height, format, byte_size, thumbnail, features, index_descriptors)
+        select 'img_' || g, 'listing', 'acct_bench', encode(sha256(g::text::bytea), 'hex'), sha256(('pdq' || g)::bytea), 80, h,
           ((h >> 48) & 65535)::int, ((h >> 32) & 65535)::int, ((h >> 16) & 65535)::int, (h & 65535)::int,
-          1024, 768, 'jpeg', 100000, '\\x00'::bytea, null
+          1024, 768, 'jpeg', 100000, '\\x00'::bytea, null,
+          (select string_agg(sha512((g || '.' || i)::bytea), ''::bytea order by i) from generate_series(0, ${(INDEX_DESCRIPTORS * DESCRIPTOR_BYTES) / 64 - 1}) i)
         from (select g, ${PHASH_SQL} as h from generate_series(${a}, ${b}) g) s`),
+    );
+    await rows(
+      db,
+      sql.raw(`insert into listings (id, account_id, image_id, product_id, category, store_country, store_id, listed_at)
+        select 'lst_' || g, 'acct_bench', 'img_' || g, 'P' || g, 'cat' || (g % 7), 'DE', 'store', now() from generate_series(${a}, ${b}) g`),
     );
     if (performance.now() - lastLog > 30_000) {
       lastLog = performance.now();
       log(`    … ${engine}: ${b} rows in ${((lastLog - t0) / 1000).toFixed(0)} s`);
     }
   }
-  const loadS = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  await rows(db, sql.raw(`analyze images`));
-  const analyzeS = (performance.now() - t1) / 1000;
-  const sizeBytes = Number((await rows(db, sql.raw(`select pg_database_size(current_database()) as s`)))[0].s);
-  const dirBytes = dataDir ? Number(execSync(`du -sb ${dataDir}`).toString().split(/\s/)[0]) : undefined;
-
-  // Query material: planted rows' hashes (read back), distances 0–10 flipped in JS.
+  // The planted originals get real features (as registration stores them) and their PDQ.
   const seqs = plantedSeqs(n);
-  const planted = await rows(db, sql.raw(`select seq, id, sha256, phash::text as phash from images where seq in (${seqs.join(",")}) order by seq`));
-  const r = stream(424242);
-  const queries = planted.map((p, j) => {
-    let u = BigInt.asUintN(64, BigInt(p.phash as string));
-    const d = j % 11; // 0..10 bits
-    const bits = new Set<number>();
-    while (bits.size < d) bits.add(Math.floor(rand01(r) * 64));
-    for (const bit of bits) u ^= 1n << BigInt(bit);
-    return { id: p.id as string, sha: p.sha256 as string, u };
-  });
-  const mihQuery = (u: bigint, radius: number) => {
-    const c = chunks(u);
-    const q = BigInt.asIntN(64, u).toString();
-    const lists = c.map((x) => `'{${ball(x, radius).join(",")}}'::int[]`);
-    return sql.raw(`select id, bit_count((phash # ${q}::bigint)::bit(64)) as d from images
-      where (phash_0 = any(${lists[0]}) or phash_1 = any(${lists[1]}) or phash_2 = any(${lists[2]}) or phash_3 = any(${lists[3]}))
-        and bit_count((phash # ${q}::bigint)::bit(64)) <= 10 order by d, id limit 5`);
-  };
-  const bruteQuery = (u: bigint) => {
-    const q = BigInt.asIntN(64, u).toString();
-    return sql.raw(`select id, bit_count((phash # ${q}::bigint)::bit(64)) as d from images
-      where bit_count((phash # ${q}::bigint)::bit(64)) <= 10 order by d, id limit 5`);
-  };
-  const time = async (q: ReturnType<typeof sql>) => {
-    const a = performance.now();
-    const res = await rows(db, q);
-    return { t: performance.now() - a, res };
-  };
-  // Warm-up (caches, plans).
-  for (const q of queries.slice(0, 3)) {
-    await rows(db, sql`select id from images where sha256 = ${q.sha}`);
-    await rows(db, mihQuery(q.u, 2));
+  for (const [j, seq] of seqs.entries()) {
+    const f = plantedOrig(j);
+    const blob = serializeFeatures(f);
+    const lead = Buffer.from(f.descriptors.subarray(0, INDEX_DESCRIPTORS * DESCRIPTOR_BYTES));
+    await rows(db, sql`update images set features = ${blob}, index_descriptors = ${lead}, pdq = ${Buffer.from(f.pdq.hash)} where seq = ${seq}`);
   }
-  const sha: number[] = [], mih2: number[] = [], mih0: number[] = [], brute: number[] = [];
-  let shaOk = 0, mih2Ok = 0, mih0Ok = 0, bruteOk = 0, bruteN = 0, candidates = 0;
-  for (const [j, q] of queries.entries()) {
-    const miss = j % 2 === 1 ? randomBytes(32).toString("hex") : q.sha; // half of the lookups miss, as most searches do
-    const s = await time(sql`select id from images where sha256 = ${miss}`);
-    sha.push(s.t);
-    if (j % 2 === 1 ? s.res.length === 0 : s.res[0]?.id === q.id) shaOk++;
-    const m2 = await time(mihQuery(q.u, 2));
-    mih2.push(m2.t);
-    if (m2.res[0]?.id === q.id) mih2Ok++;
-    const m0 = await time(mihQuery(q.u, 0));
-    mih0.push(m0.t);
-    if (m0.res[0]?.id === q.id) mih0Ok++;
+  const loadS = (performance.now() - t0) / 1000;
+  await rows(db, sql.raw(`analyze`));
+  const sizeBytes = dataDir ? Number(execSync(`du -sb ${dataDir}`).toString().split(/\s/)[0]) : Number((await rows(db, sql.raw(`select pg_database_size(current_database()) as s`)))[0].s);
+  const plantedIds = (await rows(db, sql.raw(`select id from images where seq in (${seqs.join(",")}) order by seq`))).map((r) => r.id as string);
+
+  // The service's own index: LibraryIndex + createMatcher with verification features read from the database.
+  gc();
+  const rss0 = process.memoryUsage().rss;
+  const matcher = createMatcher({ loadFeatures: featureLoader(db), index: { expectedImages: n } });
+  library = new LibraryIndex(db, matcher, {});
+  const t1 = performance.now();
+  await library.start();
+  const libLoadS = (performance.now() - t1) / 1000;
+  gc();
+  const libRss = process.memoryUsage().rss - rss0;
+  const q = await runQueries(matcher, (j) => plantedIds[j]);
+  const load = featureLoader(db);
+  const fetchMs: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const ids = Array.from({ length: VERIFY_TOP }, (_, k) => plantedIds[(i * VERIFY_TOP + k) % plantedIds.length]);
+    const a = performance.now();
+    await load(ids);
+    fetchMs.push(performance.now() - a);
+  }
+
+  // Exact SHA (half of the lookups miss, as most searches do) and the pHash multi-index query vs its SQL scan.
+  const sha: number[] = [], mih2: number[] = [], brute: number[] = [];
+  let mihOk = 0, bruteOk = 0;
+  const planted = await rows(db, sql.raw(`select id, sha256, phash::text as phash from images where seq in (${seqs.join(",")}) order by seq`));
+  const r = stream(424242);
+  for (const [j, p] of planted.entries()) {
+    const lookup = j % 2 === 1 ? randomBytes(32).toString("hex") : (p.sha256 as string);
+    let a = performance.now();
+    await rows(db, sql`select id from images where sha256 = ${lookup}`);
+    sha.push(performance.now() - a);
+    let u = BigInt.asUintN(64, BigInt(p.phash as string));
+    const bits = new Set<number>();
+    while (bits.size < j % 11) bits.add(Math.floor(rand01(r) * 64));
+    for (const bit of bits) u ^= 1n << BigInt(bit);
+    const qs = BigInt.asIntN(64, u).toString();
+    const lists = chunks(u).map((x) => `'{${ball(x, 2).join(",")}}'::int[]`);
+    a = performance.now();
+    const m = await rows(db, sql.raw(`select id, bit_count((phash # ${qs}::bigint)::bit(64)) as d from images
+      where (phash_0 = any(${lists[0]}) or phash_1 = any(${lists[1]}) or phash_2 = any(${lists[2]}) or phash_3 = any(${lists[3]}))
+        and bit_count((phash # ${qs}::bigint)::bit(64)) <= 10 order by d, id limit 5`));
+    mih2.push(performance.now() - a);
+    if (m[0]?.id === p.id) mihOk++;
     if (j < 20) {
-      const b = await time(bruteQuery(q.u));
-      brute.push(b.t);
-      bruteN++;
-      if (b.res[0]?.id === q.id) bruteOk++;
+      a = performance.now();
+      const s = await rows(db, sql.raw(`select id, bit_count((phash # ${qs}::bigint)::bit(64)) as d from images
+        where bit_count((phash # ${qs}::bigint)::bit(64)) <= 10 order by d, id limit 5`));
+      brute.push(performance.now() - a);
+      if (s[0]?.id === p.id) bruteOk++;
     }
   }
-  // How many rows the radius-2 probe touches (candidate count before the exact check), on a few queries.
-  for (const q of queries.slice(0, 5)) {
-    const c = chunks(q.u).map((x) => `'{${ball(x, 2).join(",")}}'::int[]`);
-    const res = await rows(db, sql.raw(`select count(*) as c from images where phash_0 = any(${c[0]}) or phash_1 = any(${c[1]}) or phash_2 = any(${c[2]}) or phash_3 = any(${c[3]})`));
-    candidates += Number(res[0].c) / 5;
-  }
-  if (shaOk !== queries.length) log(`  WARNING: exact-SHA lookup answered ${shaOk}/${queries.length} correctly`);
-
-  // LibraryIndex startup: the real loader (pages of 2 000 by seq, joined to originals/listings) with a matcher that
-  // only counts; features are NULL and there are no originals/listings rows, so this is the row-scan cost alone.
-  let added = 0;
-  const counting = { add: () => void added++, remove: () => false, has: () => false, size: 0, search: async () => [] } as unknown as Matcher;
-  const lib = new LibraryIndex(db, counting, {});
-  const t2 = performance.now();
-  await lib.start();
-  const libLoadS = (performance.now() - t2) / 1000;
-  await lib.stop();
-  const rssAfter = process.memoryUsage().rss;
-  await cleanups.pop()!();
-  return {
-    engine, n, loadS, rowsPerS: n / loadS, analyzeS, sizeBytes, dirBytes, sha, mih2, mih0, brute,
-    mihRecall: `${mih2Ok}/${queries.length}`, mih0Recall: `${mih0Ok}/${queries.length}`, bruteRecall: `${bruteOk}/${bruteN}`,
-    libLoadS, libPages: Math.ceil(n / 2000), candidates, rssAfter,
+  const row: DbRow = {
+    engine, n, loadS, sizeBytes, libLoadS, libRss, indexBytes: matcher.memoryBytes(), q, fetchMs, sha, mih2, brute,
+    mihRecall: `${mihOk}/${planted.length}`, bruteRecall: `${bruteOk}/${brute.length}`,
   };
+  log(
+    `  ${engine} N=${fmtN(n)}: load ${loadS.toFixed(0)} s, ${mb(sizeBytes)}; LibraryIndex startup ${libLoadS.toFixed(1)} s, Δrss ${mb(libRss)}; ` +
+      `full query planted ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; recall ${q.found}/${PLANTED}, ` +
+      `FP ${q.falsePositives}/${RANDOM_QUERIES}; fetch ${VERIFY_TOP} feature blobs ${p5099(fetchMs)} ms; exact SHA ${p5099(sha)} ms; ` +
+      `pHash MIH ${p5099(mih2)} ms (${row.mihRecall}) vs SQL scan ${p5099(brute)} ms (${row.bruteRecall})`,
+  );
+  await cleanups.pop()!();
+  library = undefined;
+  return row;
 }
 
 // ---------------------------------------------------------------- main
@@ -553,93 +506,45 @@ async function main() {
   const tStart = performance.now();
   log(`# bench:search — N = ${N.toLocaleString("en")}, ${PLANTED} planted near-duplicates, ${RANDOM_QUERIES} unrelated queries`);
   log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${gb(os.totalmem())} RAM (${gb(os.freemem())} free), load average ${startLoad.map((x) => x.toFixed(2)).join(" ")}`);
-  log(`matcher: STORED_KEYPOINTS ${STORED_KEYPOINTS}, VERIFY_TOP ${VERIFY_TOP}, queries ${QUERY_KEYPOINTS} keypoints + ${QUERY_KEYPOINTS} mirrored; memory budget ${gb(BUDGET)}`);
+  log(`matcher: ${INDEX_DESCRIPTORS} indexed descriptors/image, ${STORED_KEYPOINTS} verification keypoints, verify ≤ ${VERIFY_TOP}; queries ${QUERY_KEYPOINTS} keypoints + ${QUERY_KEYPOINTS} mirrored`);
+  measureBruteForce();
+  const brute = (n: number) => ({ hamming: bruteMsPerImage * n, verify: bruteVerifyMsPerImage * n });
+  const sum: (string | number)[][] = [];
 
-  const memRows: MemoryRow[] = [];
   if (!SKIP_MEMORY) {
-    log(`\n## 1. In-memory robust query (candidate voting normal + mirrored, verify top ${VERIFY_TOP}, score)`);
-    let largestDefault = 0;
+    log(`\n## 1. In memory: the service's matcher, verification features regenerated on demand`);
     for (const n of LADDER) {
-      const row = await memoryBench(n, {}, "in memory", "defaults");
-      memRows.push(row);
-      if (row.status === "ok") largestDefault = n;
-      else break;
       gc();
+      const r = await memoryBench(n);
+      const b = brute(n);
+      sum.push([
+        "in memory (features on demand)", fmtN(n), p5099(r.q.plantedMs), p5099(r.q.randomMs), p5099(all(r.q)), ms(pct(r.voteMs, 50)),
+        `${ms(b.hamming)} → ${(b.hamming / pct(all(r.q), 50)).toFixed(0)}×`, `${r.q.found}/${PLANTED}, ${r.q.falsePositives}/${RANDOM_QUERIES}`,
+        `${mb(r.indexBytes)} index, Δrss ${mb(r.rss)}, build ${r.buildS.toFixed(0)} s`,
+      ]);
     }
-    if (largestDefault < N) {
-      const reduced: CandidateIndexOptions[] = arg("reduced", "200x16,100x4,50x4")
-        .split(",")
-        .filter(Boolean)
-        .map((x) => x.split("x").map(Number))
-        .map(([descriptorsPerImage, tables]) => ({ descriptorsPerImage, tables }));
-      for (const o of reduced) {
-        gc();
-        memRows.push(await memoryBench(N, o, "on demand", "index only"));
-      }
-    }
-    gc();
-    log(`\n${table(
-      ["config", "N", "index options", "verify features", "build s", "index MB", "KB/img", "RSS", "planted p50/p99 ms", "random p50/p99 ms", "recall@85", "FP@85", "brute Hamming ms/query*", "brute verify ms/query*", "speed-up vs Hamming (p50)"],
-      memRows.map((r) =>
-        r.status !== "ok"
-          ? [r.label, fmtN(r.n), r.options, r.stored, r.status, "", "", "", "", "", "", "", "", "", ""]
-          : [r.label, fmtN(r.n), r.options, r.stored, r.buildS!.toFixed(0), (r.indexBytes! / 2 ** 20).toFixed(0), (r.indexBytes! / r.n / 1024).toFixed(1), mb(r.rss!),
-            `${ms(r.plantedP50!)} / ${ms(r.plantedP99!)}`, `${ms(r.randomP50!)} / ${ms(r.randomP99!)}`, r.recall!, r.falsePositives!, ms(r.bruteMs!), ms(r.bruteVerifyMs!), `${r.speedup!.toFixed(0)}×`],
-      ),
-    )}`);
-    log(`* brute force, per stored image measured on a sample in this run and × N (extrapolated linearly): exhaustive Hamming voting ${bruteMsPerImage.toFixed(3)} ms/image, library verifyBoth ${bruteVerifyMsPerImage.toFixed(3)} ms/image. Speed-up is against the cheaper one.`);
   }
-
-  const dbRows: DbRow[] = [];
   if (!SKIP_DB) {
-    log(`\n## 2. Database path (N = ${N.toLocaleString("en")} images rows, features NULL)`);
+    log(`\n## 2. Through the database (N = ${N.toLocaleString("en")})`);
     for (const engine of ENGINES) {
       gc();
       const r = await dbBench(engine, N);
-      dbRows.push(r);
-      log(
-        `  ${engine}: load ${r.loadS.toFixed(1)} s (${Math.round(r.rowsPerS).toLocaleString("en")} rows/s), analyze ${r.analyzeS.toFixed(1)} s, db ${mb(r.sizeBytes)}` +
-          `${r.dirBytes ? `, dataDir ${mb(r.dirBytes)}` : ""}; MIH radius-2 candidates ≈ ${Math.round(r.candidates)}; LibraryIndex startup ${r.libLoadS.toFixed(1)} s ` +
-          `(${r.libPages} pages); process rss ${mb(r.rssAfter)}`,
-      );
+      const b = brute(N);
+      sum.push([
+        `${engine}: LibraryIndex + DB feature fetch`, fmtN(N), p5099(r.q.plantedMs), p5099(r.q.randomMs), p5099(all(r.q)), `fetch ${p5099(r.fetchMs)}`,
+        `${ms(b.hamming)} → ${(b.hamming / pct(all(r.q), 50)).toFixed(0)}×`, `${r.q.found}/${PLANTED}, ${r.q.falsePositives}/${RANDOM_QUERIES}`,
+        `${mb(r.indexBytes)} index, Δrss ${mb(r.libRss)}, startup ${r.libLoadS.toFixed(0)} s, DB ${mb(r.sizeBytes)} (load ${r.loadS.toFixed(0)} s)`,
+      ]);
+      sum.push([`${engine}: exact SHA / pHash MIH r≤2 vs SQL scan`, fmtN(N), p5099(r.sha), p5099(r.mih2), "", "", `${p5099(r.brute)} → ${(pct(r.brute, 50) / pct(r.mih2, 50)).toFixed(0)}×`, `MIH ${r.mihRecall}, scan ${r.bruteRecall}`, ""]);
     }
-    log(`\n${table(
-      ["engine", "N", "load s", "rows/s", "DB size", "exact SHA p50/p99", "MIH r≤2 p50/p99 (recall)", "MIH r=0 p50/p99 (recall)", "SQL brute p50/p99 (recall)", "brute/MIH (p50)", "LibraryIndex load s"],
-      dbRows.map((r) => [
-        r.engine, fmtN(r.n), r.loadS.toFixed(0), Math.round(r.rowsPerS).toLocaleString("en"), mb(r.dirBytes ?? r.sizeBytes),
-        `${ms(pct(r.sha, 50))} / ${ms(pct(r.sha, 99))}`, `${ms(pct(r.mih2, 50))} / ${ms(pct(r.mih2, 99))} (${r.mihRecall})`,
-        `${ms(pct(r.mih0, 50))} / ${ms(pct(r.mih0, 99))} (${r.mih0Recall})`, `${ms(pct(r.brute, 50))} / ${ms(pct(r.brute, 99))} (${r.bruteRecall})`,
-        `${(pct(r.brute, 50) / pct(r.mih2, 50)).toFixed(0)}×`, r.libLoadS.toFixed(1),
-      ]),
-    )}`);
-    log(`Times in ms through drizzle (one query at a time). pHash queries: ${PLANTED} planted rows with 0–10 bits flipped; top 5 within 10 bits. SQL brute force on 20 of them.`);
   }
-
-  // ---------------------------------------------------------------- summary
   const endLoad = os.loadavg();
   log(`\n## Summary (README)\n`);
-  log(`Machine: node ${process.version}, ${os.cpus().length} CPUs, ${gb(os.totalmem())} RAM, shared: load average ${startLoad[0].toFixed(2)} at start, ${endLoad[0].toFixed(2)} at end (1-min); medians preferred. Run time ${((performance.now() - tStart) / 60000).toFixed(1)} min.\n`);
-  const sum: (string | number)[][] = [];
-  for (const r of memRows) {
-    if (r.status !== "ok") {
-      sum.push([`robust query in memory, ${r.options}, features ${r.stored}`, fmtN(r.n), r.status, "", "", ""]);
-      continue;
-    }
-    sum.push([
-      `robust query in memory (vote + verify ${VERIFY_TOP}), ${r.options}, features ${r.stored}`, fmtN(r.n),
-      `${ms(r.plantedP50!)} / ${ms(r.plantedP99!)} (unrelated ${ms(r.randomP50!)} / ${ms(r.randomP99!)})`,
-      `${ms(r.bruteMs!)} Hamming / ${ms(r.bruteVerifyMs!)} verify (extrapolated) → ${r.speedup!.toFixed(0)}×`, `recall ${r.recall}, FP ${r.falsePositives}`,
-      `RSS ${gb(r.rss!)}, index ${gb(r.indexBytes!)}`,
-    ]);
-  }
-  for (const r of dbRows) {
-    sum.push([`${r.engine}: exact-SHA lookup`, fmtN(r.n), `${ms(pct(r.sha, 50))} / ${ms(pct(r.sha, 99))}`, "", "", `DB ${mb(r.dirBytes ?? r.sizeBytes)}`]);
-    sum.push([`${r.engine}: pHash MIH radius 2 (exact ≤ 10), top 5`, fmtN(r.n), `${ms(pct(r.mih2, 50))} / ${ms(pct(r.mih2, 99))}`,
-      `${ms(pct(r.brute, 50))} / ${ms(pct(r.brute, 99))} → ${(pct(r.brute, 50) / pct(r.mih2, 50)).toFixed(0)}×`, `recall ${r.mihRecall} (brute ${r.bruteRecall})`, `~${Math.round(r.candidates)} candidates`]);
-    sum.push([`${r.engine}: bulk load / LibraryIndex startup (features NULL)`, fmtN(r.n), `${r.loadS.toFixed(0)} s (${Math.round(r.rowsPerS).toLocaleString("en")} rows/s) / ${r.libLoadS.toFixed(1)} s`, "", "", ""]);
-  }
-  log(table(["path", "N", "p50 / p99 ms", "brute force ms (p50 speed-up)", "quality", "memory / size"], sum));
-  log(`\nTarget: p99 ≤ 25 ms at 1 M, ≥ 50× faster than brute force.`);
+  log(`Machine: node ${process.version}, ${os.cpus().length} CPUs, ${gb(os.totalmem())} RAM, load average ${startLoad[0].toFixed(2)} at start, ${endLoad[0].toFixed(2)} at end (1-min). Run time ${((performance.now() - tStart) / 60000).toFixed(1)} min.\n`);
+  log(table(["path", "N", "planted p50 / p99 ms", "unrelated p50 / p99 ms", "all p50 / p99 ms", "probing p50 ms", "brute force ms (× vs p50)", "recall, FP@85", "memory / time"], sum));
+  log(`\nFull query = candidate index (normal + mirrored) + PDQ multi-index + verification of the best candidates + score; image decode and ORB extraction excluded.`);
+  log(`Brute force = exhaustive Hamming voting over every image's ${INDEX_DESCRIPTORS} indexed descriptors, timed per image in this run and × N; verifying every image would take ${ms(bruteVerifyMsPerImage)} ms per image.`);
+  log(`Target: p99 ≤ 25 ms at 1 M, ≥ 50× faster than brute force.`);
 }
 
 main()
