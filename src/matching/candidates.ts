@@ -25,6 +25,7 @@ import { popcount32 as importedPopcount32 } from "./hamming-bits";
 import { DESCRIPTOR_BYTES } from "./features";
 import { PostingTable } from "./postings";
 import { Slots } from "./slots";
+import { grown } from "./typed-arrays";
 
 // Bound once: CommonJS output reads an imported function through a getter on every call (see verify-pair.ts).
 const popcount32 = importedPopcount32;
@@ -177,12 +178,8 @@ export class CandidateIndex {
   }
 
   private growScratch(capacity: number): void {
-    const v = new Uint16Array(capacity);
-    v.set(this.votes);
-    this.votes = v;
-    const l = new Int32Array(capacity).fill(-1);
-    l.set(this.lastVoter);
-    this.lastVoter = l;
+    this.votes = grown(this.votes, capacity);
+    this.lastVoter = grown(this.lastVoter, capacity, -1);
   }
 }
 

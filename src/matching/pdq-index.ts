@@ -17,6 +17,7 @@ import type { GlobalHash } from "./features";
 import { popcount32 as importedPopcount32 } from "./hamming-bits";
 import { PostingTable } from "./postings";
 import { Slots } from "./slots";
+import { grown } from "./typed-arrays";
 
 /** Bound once (CommonJS import getters, see verify-pair.ts). */
 const popcount32 = importedPopcount32;
@@ -120,15 +121,9 @@ export class PdqIndex {
   }
 
   private grow(capacity: number): void {
-    const w = new Int32Array(capacity * 8);
-    w.set(this.words);
-    this.words = w;
-    const q = new Uint8Array(capacity);
-    q.set(this.quality);
-    this.quality = q;
-    const l = new Int32Array(capacity).fill(-1);
-    l.set(this.lastSeen);
-    this.lastSeen = l;
+    this.words = grown(this.words, capacity * 8);
+    this.quality = grown(this.quality, capacity);
+    this.lastSeen = grown(this.lastSeen, capacity, -1);
   }
 }
 

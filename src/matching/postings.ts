@@ -2,10 +2,12 @@
  * An inverted list keyed by a small integer (< 2^keyBits): key → postings of (slot, tag), both 32-bit.
  *
  * The main part is CSR (offsets per key + one array of interleaved slot/tag pairs), so a lookup is one random
- * read of the offsets and one of the postings, then a sequential scan. Additions go to a delta (typed chains hashed on the key's low bits, the full key kept per
- * entry) that the owner folds into the main part with `merge()` when it grows; merging also drops postings
- * whose slot is no longer alive. No per-posting JS objects: bulk loading a million images creates no garbage.
+ * read of the offsets and one of the postings, then a sequential scan. Additions go to a delta (typed chains
+ * hashed on the key's low bits, the full key kept per entry) that the owner folds into the main part with
+ * `merge()` when it grows; merging also drops postings whose slot is no longer alive. No per-posting JS objects: bulk loading a million images creates no garbage.
  */
+import { grown } from "./typed-arrays";
+
 const DELTA_HEAD_BITS_MAX = 20;
 
 export class PostingTable {
@@ -112,14 +114,9 @@ export class PostingTable {
 
   private growDelta(n: number): void {
     const cap = Math.max(n, this.deltaKey.length * 2);
-    const grow = <T extends Uint32Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(cap);
-      b.set(a);
-      return b;
-    };
-    this.deltaKey = grow(this.deltaKey);
-    this.deltaSlot = grow(this.deltaSlot);
-    this.deltaTag = grow(this.deltaTag);
-    this.deltaNext = grow(this.deltaNext);
+    this.deltaKey = grown(this.deltaKey, cap);
+    this.deltaSlot = grown(this.deltaSlot, cap);
+    this.deltaTag = grown(this.deltaTag, cap);
+    this.deltaNext = grown(this.deltaNext, cap);
   }
 }

@@ -1,3 +1,5 @@
+import { grown } from "./typed-arrays";
+
 /**
  * Dense integer slots for image ids, so that in-memory indexes can keep per-image data in typed arrays.
  * A removed image's slot is dead until the owner's next merge drops its postings; slots are not reused.
@@ -29,10 +31,8 @@ export class Slots {
     this.idOfSlot.push(id);
     this.slotOf.set(id, slot);
     if (slot >= this.alive.length) {
-      const grown = new Uint8Array(Math.max(slot + 1, this.alive.length * 2));
-      grown.set(this.alive);
-      this.alive = grown;
-      this.onGrow(grown.length);
+      this.alive = grown(this.alive, Math.max(slot + 1, this.alive.length * 2));
+      this.onGrow(this.alive.length);
     }
     this.alive[slot] = 1;
     return slot;
