@@ -1,6 +1,7 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { ImprintError } from "../core/errors";
 import { fromHex } from "../core/hex";
+import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
 import { images } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
@@ -68,12 +69,12 @@ export function featureLoader(db: Db): FeatureLoader {
     const out = new Map<string, ImageFeatures>();
     if (ids.length === 0) return out;
     const rows = await db
-      .select({ id: images.id, features: images.features })
+      .select({ id: images.id, features: base64Of(images.features) })
       .from(images)
       .where(and(inArray(images.id, [...ids]), isNotNull(images.features)));
     for (const row of rows) {
       try {
-        out.set(row.id, deserializeFeatures(row.features!));
+        out.set(row.id, deserializeFeatures(fromBase64(row.features!)));
       } catch (error) {
         if (!(error instanceof ImprintError)) throw error;
       }

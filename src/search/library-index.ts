@@ -1,4 +1,5 @@
 import { eq, gt, inArray, or, sql } from "drizzle-orm";
+import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
 import { images, listings, originals } from "../db/schema";
 import type { Matcher } from "../matching/matcher";
@@ -109,7 +110,7 @@ export class LibraryIndex {
         id: images.id,
         seq: images.seq,
         kind: images.kind,
-        descriptors: images.indexDescriptors,
+        descriptors: base64Of(images.indexDescriptors),
         pdq: images.pdq,
         pdqQuality: images.pdqQuality,
         category: sql<string>`coalesce(${originals.category}, ${listings.category})`,
@@ -131,7 +132,8 @@ export class LibraryIndex {
       this.meta.set(row.id, { kind: row.kind, category: row.category, timeMs: Number(row.timeMs) });
       // The PDQ is the fingerprint's (the same computation), kept once in its column, not in the features blob.
       // An image without local features is still found by its PDQ.
-      this.matcher.add(row.id, { descriptors: row.descriptors ?? NO_DESCRIPTORS, pdq: { hash: row.pdq, quality: row.pdqQuality } });
+      const descriptors = row.descriptors === null ? NO_DESCRIPTORS : fromBase64(row.descriptors);
+      this.matcher.add(row.id, { descriptors, pdq: { hash: row.pdq, quality: row.pdqQuality } });
     }
     return rows.length;
   }
