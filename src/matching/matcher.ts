@@ -26,7 +26,7 @@ export const MIN_VOTES = 2;
  * inliers, PDQ ≥ 88 bits), so the extra ORB extraction is paid mostly by hard true copies.
  */
 export const SECOND_PASS_MIN = 5;
-export const SECOND_PASS_BELOW = 22;
+export const SECOND_PASS_BELOW = 26;
 
 export interface MatchHit {
   id: string;
