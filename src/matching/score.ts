@@ -9,10 +9,10 @@
  * shared logo) has its evidence scaled down proportionally.
  *
  * The mapping is piecewise linear through ANCHORS, chosen from the benchmark's null tail so that
- *   similarity ≥ 85  ⇔  ≥ 16 inliers  — false-positive rate per query ≤ 0.1 % (observed 0.02 %, 3 of 14 927)
- *   similarity ≥ 92  ⇔  ≥ 26 inliers  — ≤ 0.01 % (observed 0 of 14 927: not yet proven)
- * Unrelated photos top out at 5 inliers; two different photos of the same scene (toy blocks shot
- * from the same spot) reached 21 over 11 seeds of the benchmark, hence 92 at 26 (it was 22 until that
+ *   similarity ≥ 85  ⇔  ≥ 16 inliers  — false-positive rate per query ≤ 0.1 % (observed 0.02 %, 6 of 29 854)
+ *   similarity ≥ 92  ⇔  ≥ 26 inliers  — ≤ 0.01 % (observed 0 of 29 854: 95 % upper bound 0.010 %)
+ * Unrelated photos top out at 5–7 inliers; two different photos of the same scene (toy blocks shot
+ * from the same spot) reached 21 over 22 seeds of the benchmark, hence 92 at 26 (it was 22 until that
  * showed; recall at 92 did not change).
  *
  * Near-exact copies with few usable keypoints (small flat photos shrunk to 0.3×, smooth skies under
