@@ -8,7 +8,7 @@ import { denseQueryFeatures, extractFeatures, type GlobalHash, type ImageFeature
 import { PdqIndex } from "./pdq-index";
 import type { Similarity } from "./ransac";
 import { pdqSimilarity, similarityScore } from "./score";
-import { verifyPair, type PairVerification } from "./verify-pair";
+import { verifyBoth, verifyPair, type PairVerification } from "./verify-pair";
 
 /** Keypoints kept per registered image for verification (strongest first). */
 export const STORED_KEYPOINTS = 500;
@@ -116,13 +116,14 @@ class Ranker {
   ) {}
 
   async rank(q: ImageFeatures, filter?: (id: string) => boolean): Promise<MatchHit[]> {
-    const hits = await this.verify(q, this.vote(q, filter));
+    const loaded = new Map<string, ImageFeatures>();
+    const hits = await this.verify(q, this.vote(q, filter), loaded);
     const pdqHit = this.nearestPdq(q, filter);
     const localBest = Math.max(0, ...hits.map((h) => h.inliers));
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous) {
       const d = denseQueryFeatures(q);
-      if (d) await this.secondPass(d, hits, filter);
+      if (d) await this.secondPass(d, hits, loaded, filter);
     }
     if (pdqHit) {
       const hit = hits.find((h) => h.id === pdqHit.id);
@@ -156,8 +157,8 @@ class Ranker {
   }
 
   /** Geometric verification of each candidate in the orientations that voted for it. */
-  private async verify(q: ImageFeatures, votes: Votes): Promise<MatchHit[]> {
-    const originals = await this.loadFeatures([...votes.keys()]);
+  private async verify(q: ImageFeatures, votes: Votes, loaded: Map<string, ImageFeatures>): Promise<MatchHit[]> {
+    const originals = await this.featuresOf([...votes.keys()], loaded);
     const hits: MatchHit[] = [];
     for (const [id, v] of votes) {
       const original = originals.get(id);
@@ -171,6 +172,13 @@ class Ranker {
       if (best) hits.push(toHit(id, best, Math.max(v.normal, v.mirrored)));
     }
     return hits;
+  }
+
+  /** Features of `ids`, reading from the loader only those this query has not loaded yet (the second pass re-verifies). */
+  private async featuresOf(ids: string[], loaded: Map<string, ImageFeatures>): Promise<Map<string, ImageFeatures>> {
+    const missing = ids.filter((id) => !loaded.has(id));
+    if (missing.length) for (const [id, f] of await this.loadFeatures(missing)) loaded.set(id, f);
+    return loaded;
   }
 
   /** Nearest stored PDQ with a non-zero similarity. */
@@ -188,20 +196,16 @@ class Ranker {
    * Inliers stay the evidence, so the calibration holds as long as the null tail does not move
    * (checked in docs/calibration.md).
    */
-  private async secondPass(d: ImageFeatures, hits: MatchHit[], filter?: (id: string) => boolean): Promise<void> {
+  private async secondPass(d: ImageFeatures, hits: MatchHit[], loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<void> {
     const votes = new Map<string, number>();
     for (const h of hits) votes.set(h.id, h.votes);
     for (const c of this.index.query(d.descriptors, this.verifyTop, filter)) votes.set(c.id, Math.max(votes.get(c.id) ?? 0, c.votes));
     if (d.mirrored) for (const c of this.index.query(d.mirrored.descriptors, this.verifyTop, filter)) votes.set(c.id, Math.max(votes.get(c.id) ?? 0, c.votes));
-    const originals = await this.loadFeatures([...votes.keys()]);
+    const originals = await this.featuresOf([...votes.keys()], loaded);
     for (const [id, v] of votes) {
       const original = originals.get(id);
       if (!original) continue;
-      let best = verifyPair(d, original, false);
-      if (d.mirrored) {
-        const m = verifyPair(d.mirrored, original, true);
-        if (m.inliers > best.inliers) best = m;
-      }
+      const best = verifyBoth(d, original);
       const i = hits.findIndex((h) => h.id === id);
       if (i < 0) {
         if (best.inliers > 0) hits.push(toHit(id, best, v));
