@@ -117,8 +117,11 @@ class Ranker {
 
   async rank(q: ImageFeatures, filter?: (id: string) => boolean): Promise<MatchHit[]> {
     const loaded = new Map<string, ImageFeatures>();
-    const hits = await this.verify(q, this.vote(q, filter), loaded);
+    const votes = this.vote(q, filter);
+    // The feature read (a database round trip) runs while the in-memory PDQ lookup does.
+    const reading = this.featuresOf([...votes.keys()], loaded);
     const pdqHit = this.nearestPdq(q, filter);
+    const hits = this.verify(q, votes, await reading);
     const localBest = Math.max(0, ...hits.map((h) => h.inliers));
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous) {
@@ -157,8 +160,7 @@ class Ranker {
   }
 
   /** Geometric verification of each candidate in the orientations that voted for it. */
-  private async verify(q: ImageFeatures, votes: Votes, loaded: Map<string, ImageFeatures>): Promise<MatchHit[]> {
-    const originals = await this.featuresOf([...votes.keys()], loaded);
+  private verify(q: ImageFeatures, votes: Votes, originals: Map<string, ImageFeatures>): MatchHit[] {
     const hits: MatchHit[] = [];
     for (const [id, v] of votes) {
       const original = originals.get(id);
