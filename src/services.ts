@@ -68,10 +68,11 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     if (options.startBatcher ?? true) batcher.start();
     cleanups.push(() => batcher.stop());
 
-    const expectedImages = plannedLibrarySize(await countImages(database.db));
-    const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages } });
-    const library = new LibraryIndex(database.db, matcher, { pollMs: options.indexPollMs, log });
-    await library.start();
+    const imageCount = await countImages(database.db);
+    const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages: plannedLibrarySize(imageCount) } });
+    const library = new LibraryIndex(database.db, matcher, { pollMs: options.indexPollMs, expectedImages: imageCount, log });
+    // Loads in the background: registration, evidence and verification serve at once; search waits for it.
+    library.start();
     cleanups.push(() => library.stop());
     const purge = setInterval(() => {
       purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(

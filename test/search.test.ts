@@ -1,6 +1,10 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/client";
+import { createApp } from "../src/http/app";
+import { featureLoader } from "../src/library/images";
+import { createMatcher } from "../src/matching/matcher";
+import { LibraryIndex } from "../src/search/library-index";
 import { purgeDelisted } from "../src/library/listings";
 import { startServices } from "../src/services";
 import { engines } from "./helpers/databases";
@@ -157,6 +161,34 @@ describe.each(engines)("search on %s", (engine) => {
     expect(after).not.toContain(ids.recentListing);
     expect(after).toContain(ids["aloe.webp"]);
     expect((await svc.request(`/v1/listings/${ids.recentListing}`, { key: store.apiKey })).status).toBe(404);
+  });
+
+  it("answers 503 index_loading (and /readyz 503) until its index has loaded, then searches", async () => {
+    // A process whose index has not finished its first read: everything else serves, search waits.
+    const library = new LibraryIndex(svc.deps.db, createMatcher({ loadFeatures: featureLoader(svc.deps.db) }), { expectedImages: 5 });
+    const app = createApp({ ...svc.deps, library });
+    const searchOn = () => app.request("/v1/search", { method: "POST", headers: { authorization: `Bearer ${store.apiKey}` }, body: imageForm(fixture("aloe.webp"), {}) });
+    try {
+      const refused = await searchOn();
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("10");
+      expect((await refused.json()).error).toMatchObject({ code: "index_loading", details: { state: "loading", images: 0, expectedImages: 5 } });
+      const notReady = await app.request("/readyz");
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({ ready: false, index: { state: "loading" } });
+      expect((await app.request("/v1/chain")).status).toBe(200);
+
+      library.start();
+      expect(await library.whenLoaded(10_000)).toBe(true);
+      const ready = await app.request("/readyz");
+      expect(ready.status).toBe(200);
+      expect((await ready.json()).index).toMatchObject({ state: "ready", images: library.size });
+      const found = await searchOn();
+      expect(found.status).toBe(200);
+      expect((await found.json()).hits[0]).toMatchObject({ id: ids["aloe.webp"] });
+    } finally {
+      await library.stop();
+    }
   });
 });
 

@@ -46,6 +46,12 @@ export function createApp(deps: AppDeps) {
   app.route("/", imagesRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
+  app.get("/readyz", (c) => {
+    const index = deps.library?.status;
+    const ready = index === undefined || index.state === "ready";
+    return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
+  });
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Imprint API", version: "1" } });
 
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));

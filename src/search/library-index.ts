@@ -19,7 +19,16 @@ export interface LibraryIndexOptions {
   /** How long a hole in `seq` is re-checked: a transaction that took a number may still commit. */
   gapWaitMs?: number;
   pageSize?: number;
+  /** Images in the database when the process started: the denominator of the loading progress. */
+  expectedImages?: number;
   log?: (line: string) => void;
+}
+
+/** Loading: the first full read of the library. Search waits for it: a partial index would miss copies silently. */
+export interface IndexStatus {
+  state: "loading" | "ready";
+  images: number;
+  expectedImages?: number;
 }
 
 /**
@@ -35,9 +44,14 @@ export class LibraryIndex {
   private readonly gaps = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<number> | undefined;
+  private loading: Promise<void> | undefined;
+  private loaded = false;
+  private stopped = false;
+  private readonly loadedListeners = new Set<() => void>();
   private readonly pollMs: number;
   private readonly gapWaitMs: number;
   private readonly pageSize: number;
+  private readonly expectedImages: number | undefined;
   private readonly log: (line: string) => void;
 
   constructor(
@@ -48,6 +62,7 @@ export class LibraryIndex {
     this.pollMs = options.pollMs ?? 250;
     this.gapWaitMs = options.gapWaitMs ?? 30_000;
     this.pageSize = options.pageSize ?? 2_000;
+    this.expectedImages = options.expectedImages;
     this.log = options.log ?? (() => {});
   }
 
@@ -59,31 +74,75 @@ export class LibraryIndex {
     return this.meta.get(id);
   }
 
-  /** Loads everything, then keeps polling until `stop()`. */
-  async start(): Promise<void> {
-    // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
-    while ((await this.readNew(false)) === this.pageSize);
-    const tick = () => {
-      this.timer = setTimeout(() => {
-        this.poll()
-          .catch((error: unknown) => this.log(`search index: poll failed: ${String(error)}`))
-          .finally(() => {
-            if (this.timer) tick();
-          });
-      }, this.pollMs);
-      this.timer.unref?.();
-    };
-    tick();
+  get status(): IndexStatus {
+    return { state: this.loaded ? "ready" : "loading", images: this.meta.size, expectedImages: this.expectedImages };
+  }
+
+  /**
+   * Starts loading the library in the background (at 1 M images this takes minutes; the rest of the service
+   * serves meanwhile), then keeps polling until `stop()`. A failed read is logged and retried.
+   */
+  start(): void {
+    this.loading ??= this.load();
+  }
+
+  /** True once loaded; false if `timeoutMs` passed first. */
+  whenLoaded(timeoutMs = Infinity): Promise<boolean> {
+    if (this.loaded) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.loadedListeners.delete(onLoaded);
+        resolve(value);
+      };
+      const onLoaded = () => done(true);
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => done(false), timeoutMs) : undefined;
+      this.loadedListeners.add(onLoaded);
+    });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.loading;
     await this.polling?.catch(() => undefined);
+  }
+
+  private async load(): Promise<void> {
+    const started = Date.now();
+    while (!this.stopped) {
+      try {
+        // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
+        while (!this.stopped && (await this.readNew(false)) === this.pageSize);
+        break;
+      } catch (error) {
+        this.log(`search index: loading failed (retrying): ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, this.pollMs * 4));
+      }
+    }
+    if (this.stopped) return;
+    this.loaded = true;
+    this.log(`search index: ${this.meta.size} images loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    for (const listener of this.loadedListeners) listener();
+    this.tick();
+  }
+
+  private tick(): void {
+    this.timer = setTimeout(() => {
+      this.poll()
+        .catch((error: unknown) => this.log(`search index: poll failed: ${String(error)}`))
+        .finally(() => {
+          if (this.timer) this.tick();
+        });
+    }, this.pollMs);
+    this.timer.unref?.();
   }
 
   /** Picks up new images now (after a local insert, so one's own registration is searchable at once). */
   refresh(): Promise<void> {
+    // While loading, polls would race the loader's reads: poll once it is done.
+    if (!this.loaded) return this.whenLoaded().then(() => this.refresh());
     return this.poll().then(
       () => undefined,
       (error: unknown) => this.log(`search index: refresh failed: ${String(error)}`),

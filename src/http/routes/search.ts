@@ -10,6 +10,9 @@ import { receiveImage } from "../image-input";
 import { imageFields, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
+/** How long a search waits for an index that is still loading before answering 503 (small libraries load in less). */
+export const INDEX_WAIT_MS = 2_000;
+
 /** Below this shorter side a query still runs, with a `low_resolution` warning: fewer local features survive. */
 export const LOW_RESOLUTION_SIDE = 300;
 
@@ -72,7 +75,18 @@ export function searchRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      if (!deps.library) throw new ImprintError(503, "search_unavailable", "the search index is not running in this process");
+      const { library } = deps;
+      if (!library) throw new ImprintError(503, "search_unavailable", "the search index is not running in this process");
+      if (!(await library.whenLoaded(INDEX_WAIT_MS))) {
+        const { images, expectedImages } = library.status;
+        c.header("Retry-After", "10");
+        throw new ImprintError(
+          503,
+          "index_loading",
+          `the search index is still loading (${images}${expectedImages ? ` of about ${expectedImages}` : ""} images); retry shortly`,
+          library.status,
+        );
+      }
       const input = await receiveImage(form, config);
       const { fingerprint } = input;
       const side = Math.min(fingerprint.width, fingerprint.height);
@@ -82,7 +96,7 @@ export function searchRoutes(deps: AppDeps) {
       const warnings = side < LOW_RESOLUTION_SIDE ? ["low_resolution"] : [];
       const features = await extractFeatures(input.bytes, { mirrored: true, pdq: false });
       features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
-      const hits = await searchLibrary(deps.db, deps.library, { fingerprint, features }, {
+      const hits = await searchLibrary(deps.db, library, { fingerprint, features }, {
         scope: form.scope,
         threshold: form.threshold,
         category: form.category,
