@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CandidateIndex } from "../src/matching/candidates";
 import { PdqIndex } from "../src/matching/pdq-index";
+import { PostingTable } from "../src/matching/postings";
 import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
@@ -188,6 +189,40 @@ describe("candidate index", () => {
     index.remove("img77");
     expect(index.query(q, 3).find((c) => c.id === "img77")).toBeUndefined();
     expect(index.size).toBe(99);
+  });
+});
+
+describe("posting table", () => {
+  it("lists every live posting of a key, whether still in the delta or merged (radix-sorted) into the main part", () => {
+    const table = new PostingTable(13);
+    const alive = new Uint8Array(4000).fill(1);
+    const model = new Map<number, string[]>();
+    const r = mulberry32(9);
+    const lookup = (key: number) => {
+      const out: string[] = [];
+      for (let p = table.offsets[key]; p < table.offsets[key + 1]; p++) out.push(`${table.postings[2 * p]}:${table.postings[2 * p + 1]}`);
+      for (let e = table.deltaHead[key & table.deltaMask]; e >= 0; e = table.deltaNext[e]) {
+        if (table.deltaKey[e] === key) out.push(`${table.deltaSlot[e]}:${table.deltaTag[e]}`);
+      }
+      return out.filter((posting) => alive[Number(posting.split(":")[0])]).sort();
+    };
+    const expected = (key: number) => (model.get(key) ?? []).filter((posting) => alive[Number(posting.split(":")[0])]).sort();
+    for (let round = 0; round < 8; round++) {
+      for (let i = 0; i < 5000; i++) {
+        // Few keys, so that keys hold several postings from several rounds.
+        const key = Math.floor(r() * 600) * 13;
+        const slot = Math.floor(r() * alive.length);
+        const tag = Math.floor(r() * 2 ** 32) | 0;
+        table.add(key, slot, tag);
+        model.set(key, [...(model.get(key) ?? []), `${slot}:${tag}`]);
+      }
+      for (let i = 0; i < 200; i++) alive[Math.floor(r() * alive.length)] = 0;
+      if (round % 2 === 1) table.merge(alive);
+      else table.linkDelta();
+      for (let k = 0; k < 600; k++) expect(lookup(k * 13)).toEqual(expected(k * 13));
+    }
+    expect(table.deltaCount).toBe(0);
+    expect(table.mainCount).toBe([...model.values()].flat().filter((posting) => alive[Number(posting.split(":")[0])]).length);
   });
 });
 

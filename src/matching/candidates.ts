@@ -121,6 +121,7 @@ export class CandidateIndex {
   /** The k images with most votes; `accept` (e.g. a search scope) is applied before the top k are cut. */
   query(descriptors: Uint8Array, k = 10, accept?: (id: string) => boolean): Candidate[] {
     if (this.tables[0].mergeDueOnQuery) this.merge();
+    else for (const t of this.tables) t.linkDelta();
     const nq = Math.min(this.queryDescriptors, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
     const touched: number[] = [];
     const { votes, lastVoter, maxSignatureDistance, keyBits } = this;

@@ -77,6 +77,7 @@ export class PdqIndex {
    */
   nearest(hash: Uint8Array, accept?: (id: string) => boolean): PdqNeighbour | undefined {
     if (this.tables[0].mergeDueOnQuery) this.merge();
+    else for (const t of this.tables) t.linkDelta();
     const run = ++this.queries;
     const q = hashWords(hash);
     const [q0, q1, q2, q3, q4, q5, q6, q7] = q;

@@ -2,13 +2,15 @@
  * An inverted list keyed by a small integer (< 2^keyBits): key → postings of (slot, tag), both 32-bit.
  *
  * The main part is CSR (offsets per key + one array of interleaved slot/tag pairs), so a lookup is one random
- * read of the offsets and one of the postings, then a sequential scan. Additions go to a delta (typed chains
- * hashed on the key's low bits, the full key kept per entry) that the owner folds into the main part with
- * `merge()` when it grows; merging also drops postings whose slot is no longer alive. No per-posting JS objects: bulk loading a million images creates no garbage.
+ * read of the offsets and one of the postings, then a sequential scan. Additions are appended to a delta
+ * (typed arrays, chained on the key's low bits by `linkDelta()` before lookups, the full key kept per entry)
+ * that the owner folds into the main part with `merge()` when it grows; merging also drops postings whose
+ * slot is no longer alive. No per-posting JS objects: bulk loading a million images creates no garbage.
  */
 import { grown } from "./typed-arrays";
 
 const DELTA_HEAD_BITS_MAX = 20;
+const RADIX_BITS = 11;
 
 export class PostingTable {
   readonly keyBits: number;
@@ -24,6 +26,8 @@ export class PostingTable {
   deltaTag = new Int32Array(1024);
   deltaNext = new Int32Array(1024);
   deltaCount = 0;
+  /** Delta entries [0, linkedCount) are chained from deltaHead. */
+  private linkedCount = 0;
 
   constructor(keyBits: number) {
     if (!Number.isInteger(keyBits) || keyBits < 1 || keyBits > 26) throw new Error(`invariant violated: keyBits ${keyBits}`);
@@ -51,50 +55,65 @@ export class PostingTable {
     return this.deltaCount > Math.max(1024, this.mainCount / 8);
   }
 
+  /** Appends a posting to the delta; it is chained (visible to lookups) by the next `linkDelta()`. */
   add(key: number, slot: number, tag: number): void {
     const e = this.deltaCount++;
     if (e >= this.deltaKey.length) this.growDelta(e + 1);
-    const h = key & this.deltaMask;
     this.deltaKey[e] = key;
     this.deltaSlot[e] = slot;
     this.deltaTag[e] = tag;
-    this.deltaNext[e] = this.deltaHead[h];
-    this.deltaHead[h] = e;
   }
 
-  /** Fold the delta into the main part, keeping only postings whose slot is alive (alive[slot] ≠ 0). */
+  /**
+   * Chains the delta entries added since the last call. Adding only appends, so bulk loading (no lookups
+   * until it ends) writes sequentially instead of into random chain heads.
+   */
+  linkDelta(): void {
+    const { deltaKey, deltaNext, deltaHead, deltaMask } = this;
+    for (let e = this.linkedCount; e < this.deltaCount; e++) {
+      const h = deltaKey[e] & deltaMask;
+      deltaNext[e] = deltaHead[h];
+      deltaHead[h] = e;
+    }
+    this.linkedCount = this.deltaCount;
+  }
+
+  /**
+   * Fold the delta into the main part, keeping only postings whose slot is alive (alive[slot] ≠ 0).
+   * The delta is radix-sorted by key first, so that the merge is one sequential pass over both parts
+   * (scattering a large delta straight into the new main part cost one cache miss per posting).
+   * Within a key, old postings come first, then the delta's in the order they were added.
+   */
   merge(alive: Uint8Array): void {
     const { offsets: oldOffsets, postings: old } = this;
     const keys = oldOffsets.length - 1;
-    const counts = new Uint32Array(keys + 1);
-    for (let k = 0; k < keys; k++) {
-      let c = 0;
-      for (let p = oldOffsets[k], end = oldOffsets[k + 1]; p < end; p++) if (alive[old[2 * p]]) c++;
-      counts[k + 1] = c;
+    const { key: dKey, slot: dSlot, tag: dTag } = this.sortedDelta();
+    const n = this.deltaCount;
+    const offsets = new Uint32Array(keys + 1);
+    let total = 0;
+    for (let k = 0, d = 0; k < keys; k++) {
+      for (let p = oldOffsets[k], end = oldOffsets[k + 1]; p < end; p++) if (alive[old[2 * p]]) total++;
+      for (; d < n && dKey[d] === k; d++) if (alive[dSlot[d]]) total++;
+      offsets[k + 1] = total;
     }
-    for (let e = 0; e < this.deltaCount; e++) if (alive[this.deltaSlot[e]]) counts[this.deltaKey[e] + 1]++;
-    for (let k = 0; k < keys; k++) counts[k + 1] += counts[k];
-    const postings = new Int32Array(2 * counts[keys]);
-    const cursor = counts.slice(0, keys);
-    for (let k = 0; k < keys; k++) {
-      let q = cursor[k];
+    const postings = new Int32Array(2 * total);
+    for (let k = 0, d = 0, q = 0; k < keys; k++) {
       for (let p = oldOffsets[k], end = oldOffsets[k + 1]; p < end; p++) {
         if (!alive[old[2 * p]]) continue;
-        postings[2 * q] = old[2 * p];
-        postings[2 * q++ + 1] = old[2 * p + 1];
+        postings[q++] = old[2 * p];
+        postings[q++] = old[2 * p + 1];
       }
-      cursor[k] = q;
+      for (; d < n && dKey[d] === k; d++) {
+        if (!alive[dSlot[d]]) continue;
+        postings[q++] = dSlot[d];
+        postings[q++] = dTag[d];
+      }
     }
-    for (let e = 0; e < this.deltaCount; e++) {
-      if (!alive[this.deltaSlot[e]]) continue;
-      const q = cursor[this.deltaKey[e]]++;
-      postings[2 * q] = this.deltaSlot[e];
-      postings[2 * q + 1] = this.deltaTag[e];
-    }
-    this.offsets = counts;
+    this.offsets = offsets;
     this.postings = postings;
     this.deltaHead.fill(-1);
     this.deltaCount = 0;
+    this.linkedCount = 0;
     // Bulk loading grew the delta to the size of the main part; give that memory back.
     if (this.deltaKey.length > 1024) {
       this.deltaKey = new Uint32Array(1024);
@@ -102,6 +121,30 @@ export class PostingTable {
       this.deltaTag = new Int32Array(1024);
       this.deltaNext = new Int32Array(1024);
     }
+  }
+
+  /** The delta's entries sorted by key, stably: LSD radix sort in passes of ≤ 11 bits (2048 buckets stay in cache). */
+  private sortedDelta(): { key: Uint32Array; slot: Uint32Array; tag: Int32Array } {
+    const n = this.deltaCount;
+    let key = this.deltaKey.slice(0, n), slot = this.deltaSlot.slice(0, n), tag = this.deltaTag.slice(0, n);
+    let key2 = new Uint32Array(n), slot2 = new Uint32Array(n), tag2 = new Int32Array(n);
+    const passes = Math.ceil(this.keyBits / RADIX_BITS);
+    const bits = Math.ceil(this.keyBits / passes);
+    const buckets = new Uint32Array((1 << bits) + 1);
+    const mask = (1 << bits) - 1;
+    for (let pass = 0, shift = 0; pass < passes; pass++, shift += bits) {
+      buckets.fill(0);
+      for (let e = 0; e < n; e++) buckets[((key[e] >>> shift) & mask) + 1]++;
+      for (let b = 0; b < mask + 1; b++) buckets[b + 1] += buckets[b];
+      for (let e = 0; e < n; e++) {
+        const i = buckets[(key[e] >>> shift) & mask]++;
+        key2[i] = key[e];
+        slot2[i] = slot[e];
+        tag2[i] = tag[e];
+      }
+      [key, key2, slot, slot2, tag, tag2] = [key2, key, slot2, slot, tag2, tag];
+    }
+    return { key, slot, tag };
   }
 
   /** Bytes held by the typed arrays (capacity). */
