@@ -6,6 +6,8 @@ import type { Matcher } from "../matching/matcher";
 
 const NO_DESCRIPTORS = new Uint8Array(0);
 
+const PROGRESS_EVERY_MS = 10_000;
+
 /** What search filters need to know of an indexed image, kept beside its features. */
 export interface IndexedImage {
   kind: "original" | "listing";
@@ -111,10 +113,16 @@ export class LibraryIndex {
 
   private async load(): Promise<void> {
     const started = Date.now();
+    let reported = started;
     while (!this.stopped) {
       try {
         // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
-        while (!this.stopped && (await this.readNew(false)) === this.pageSize);
+        while (!this.stopped && (await this.readNew(false)) === this.pageSize) {
+          if (Date.now() - reported < PROGRESS_EVERY_MS) continue;
+          reported = Date.now();
+          const of = this.expectedImages ? ` of about ${this.expectedImages}` : "";
+          this.log(`search index: loading, ${this.meta.size}${of} images after ${((reported - started) / 1000).toFixed(0)} s`);
+        }
         break;
       } catch (error) {
         this.log(`search index: loading failed (retrying): ${String(error)}`);
