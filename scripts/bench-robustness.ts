@@ -6,6 +6,7 @@
  *
  *   npm run bench:robustness -- [--images DIR] [--seed N] [--limit N] [--workers N] [--dump FILE] [--expected-images N]
  *                               [--negatives-only]   query only the held-out photos' edits (false positives over many seeds)
+ *                               [--index-options JSON]   candidate-index options to try, e.g. '{"widenBelow":0}'
  *   npm run bench:robustness -- --report FILE      re-score a dump with the current score.ts and print the tables
  *   npm run bench:robustness -- --index-scale 10000,100000   candidate-index memory / latency on synthetic images
  *
@@ -26,7 +27,7 @@ import { lumaFromRgb, pdqFromLuma } from "../src/core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../src/core/phash";
 import { decodeImage } from "../src/imaging";
 import { decodeGrey, featuresFromGrey, type ImageFeatures } from "../src/matching/features";
-import { CandidateIndex, INDEX_DESCRIPTORS, plannedLibrarySize } from "../src/matching/candidates";
+import { CandidateIndex, INDEX_DESCRIPTORS, plannedLibrarySize, type CandidateIndexOptions } from "../src/matching/candidates";
 import type { MatchHit } from "../src/matching/matcher";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { pdqSimilarity, similarityScore } from "../src/matching/score";
@@ -129,7 +130,9 @@ async function main() {
   const registered = new Set(files.slice(0, nReg));
   log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
 
-  const matcher = createMemoryMatcher({ index: { expectedImages: Number(arg("expected-images", String(plannedLibrarySize(nReg)))) } });
+  const matcher = createMemoryMatcher({
+    index: { expectedImages: Number(arg("expected-images", String(plannedLibrarySize(nReg)))), ...(JSON.parse(arg("index-options", "{}")) as CandidateIndexOptions) },
+  });
   const phashes: { id: string; h: bigint }[] = [];
   const pdqs: { id: string; h: Uint8Array }[] = [];
   const sources = new Map<string, Buffer>();
@@ -239,8 +242,7 @@ async function indexScale(sizes: number[]) {
     for (let rep = 0; rep < 3; rep++) {
       queries.forEach((q, i) => {
         const b = performance.now();
-        const c = index.query(q.descriptors, 6);
-        index.query(q.mirrored!.descriptors, 6);
+        const [c] = index.query([q.descriptors, q.mirrored!.descriptors], 6);
         times.push(performance.now() - b);
         if (rep === 0 && c[0]?.id === `real${i}`) top1++;
       });

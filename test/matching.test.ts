@@ -183,12 +183,35 @@ describe("candidate index", () => {
     // Flip ~20 of 256 bits in every descriptor.
     const r = mulberry32(1);
     for (let k = 0; k < 20 * 200; k++) q[Math.floor(r() * 200) * 32 + Math.floor(r() * 32)] ^= 1 << Math.floor(r() * 8);
-    expect(index.query(q, 3)[0].id).toBe("img77");
+    expect(index.query([q], 3)[0][0].id).toBe("img77");
     for (let i = 100; i < 200; i++) index.remove(`img${i}`);
-    expect(index.query(q, 3)[0].id).toBe("img77");
+    expect(index.query([q], 3)[0][0].id).toBe("img77");
     index.remove("img77");
-    expect(index.query(q, 3).find((c) => c.id === "img77")).toBeUndefined();
+    expect(index.query([q], 3)[0].find((c) => c.id === "img77")).toBeUndefined();
     expect(index.size).toBe(99);
+  });
+});
+
+describe("candidate index widening", () => {
+  // Every descriptor of the copy differs from its original in key bit 10 of every table: the own-key and low-bit
+  // probes all miss, only a widened query (bits 8-15) reaches the original.
+  const original = new Uint8Array(100 * 32).map((_, i) => (i * 37 + 11) % 256);
+  const copy = original.slice();
+  for (let i = 0; i < 100; i++) for (let t = 0; t < 4; t++) copy[i * 32 + 3 * t + 1] ^= 1 << 2;
+
+  it("widens only when no view of the query has a clear candidate", () => {
+    const index = new CandidateIndex({ keyBits: 16 });
+    index.add("original", original);
+    expect(index.query([copy], 5)[0][0]).toMatchObject({ id: "original" });
+    expect(new CandidateIndex({ keyBits: 16, widenBelow: 0 }).query([copy], 5)[0]).toEqual([]);
+    const narrow = new CandidateIndex({ keyBits: 16, widenBelow: 0 });
+    narrow.add("original", original);
+    expect(narrow.query([copy], 5)[0]).toEqual([]);
+    // A clear candidate in the other view (an exact copy in the library) means no widening.
+    index.add("exact", copy);
+    const [normal, mirrored] = index.query([original, copy], 5);
+    expect(normal.map((c) => c.id)).toEqual(["original"]);
+    expect(mirrored.map((c) => c.id)).toEqual(["exact"]);
   });
 });
 

@@ -9,7 +9,8 @@
  * bits with p ≈ 0.03 %, a true correspondence (typically 5–30 of 256 bits apart) ~95 % of the time. A query
  * descriptor probes its own key and the 8 keys one bit away in its lowest 8 bits (multi-probe that stays within
  * 256 neighbouring keys, so the extra probes mostly hit memory the first one brought in: at 1 M images a probe
- * far away costs ~0.4 µs, mostly TLB and cache misses), and votes at most once per image. Only the query's 150
+ * far away costs ~0.4 µs, mostly TLB and cache misses), and votes at most once per image. A query that finds no
+ * clear candidate this way widens to the keys one bit away in bits 8–15 too (see `query`). Only the query's 150
  * strongest descriptors probe: on the benchmark's edited photos they hold ~95 % of the correspondences to an
  * original's 64 strongest. Measured on 1 012 edited queries (24 photo edits × 44 photos, 176 indexed):
  * the original gets ≥ 3 votes in 99.5 % of them (median 45); the best wrong image gets a median of 3.
@@ -45,6 +46,10 @@ export interface CandidateIndexOptions {
   probeBits?: number;
   /** Strongest query descriptors that probe (default 150). */
   queryDescriptors?: number;
+  /** A query without an accepted image at this many votes widens its probes (default WIDEN_BELOW; 0: never). */
+  widenBelow?: number;
+  /** A widened query also probes the keys one bit away in key bits [probeBits, wideProbeBits) (default 16). */
+  wideProbeBits?: number;
 }
 
 export interface Candidate {
@@ -53,6 +58,7 @@ export interface Candidate {
 }
 
 export const INDEX_DESCRIPTORS = 64;
+export const WIDEN_BELOW = 8;
 const SIGNATURE_BYTE = 28;
 
 /**
@@ -74,14 +80,15 @@ export class CandidateIndex {
   readonly maxSignatureDistance: number;
   readonly probeBits: number;
   readonly queryDescriptors: number;
+  readonly widenBelow: number;
+  readonly wideProbeBits: number;
   private readonly tables: PostingTable[] = [];
 
   private readonly slots = new Slots((capacity) => this.growScratch(capacity));
   private deadPostings = 0;
 
-  // Per-query scratch, indexed by slot.
-  private votes = new Uint16Array(1024);
-  private lastVoter = new Int32Array(1024).fill(-1);
+  /** Per-query scratch of each view, indexed by slot. */
+  private readonly scratch: Scratch[] = [];
 
   constructor(options: CandidateIndexOptions = {}) {
     this.descriptorsPerImage = options.descriptorsPerImage ?? INDEX_DESCRIPTORS;
@@ -90,6 +97,8 @@ export class CandidateIndex {
     this.maxSignatureDistance = options.maxSignatureDistance ?? 6;
     this.probeBits = Math.min(this.keyBits, options.probeBits ?? 8);
     this.queryDescriptors = options.queryDescriptors ?? 150;
+    this.widenBelow = options.widenBelow ?? WIDEN_BELOW;
+    this.wideProbeBits = Math.min(this.keyBits, options.wideProbeBits ?? 16);
     for (let t = 0; t < tables; t++) this.tables.push(new PostingTable(this.keyBits));
   }
 
@@ -118,14 +127,47 @@ export class CandidateIndex {
     return true;
   }
 
-  /** The k images with most votes; `accept` (e.g. a search scope) is applied before the top k are cut. */
-  query(descriptors: Uint8Array, k = 10, accept?: (id: string) => boolean): Candidate[] {
+  /**
+   * For each view of a query (its descriptors, and those of its mirror image), the k images with most votes;
+   * `accept` (e.g. a search scope) is applied before the top k are cut.
+   * When no view has an accepted image at widenBelow votes, the query widens: every descriptor also probes the
+   * keys one bit away in key bits [probeBits, wideProbeBits). Those probes land far away in the table (~0.5 µs
+   * each at 1 M images), so only queries without a clear candidate pay them: mostly unrelated photos and hard
+   * copies, whose true correspondences lost a key bit (a descriptor 20 of 256 bits from its original keeps all
+   * 22 key bits with p ≈ 0.17 and misses exactly one with p ≈ 0.31). A widened probe may vote a second time for
+   * an image the same descriptor already voted for when the image has two descriptors near it; votes only pick
+   * what is verified.
+   */
+  query(views: readonly Uint8Array[], k = 10, accept?: (id: string) => boolean): Candidate[][] {
     if (this.tables[0].mergeDueOnQuery) this.merge();
     else for (const t of this.tables) t.linkDelta();
+    while (this.scratch.length < views.length) this.scratch.push(newScratch(this.slots.capacity));
+    const touched = views.map((descriptors, v) => {
+      const slots: number[] = [];
+      this.probe(descriptors, -1, this.probeBits, this.scratch[v], slots);
+      return slots;
+    });
+    if (this.widenBelow > 0 && this.wideProbeBits > this.probeBits && !touched.some((slots, v) => this.hasClearCandidate(slots, this.scratch[v], accept))) {
+      views.forEach((descriptors, v) => this.probe(descriptors, this.probeBits, this.wideProbeBits, this.scratch[v], touched[v]));
+    }
+    return touched.map((slots, v) => {
+      const { votes, lastVoter } = this.scratch[v];
+      const out: Candidate[] = [];
+      for (const slot of slots) {
+        const id = this.slots.idOf(slot);
+        if (id !== undefined && (!accept || accept(id))) out.push({ id, votes: votes[slot] });
+        votes[slot] = 0;
+        lastVoter[slot] = -1;
+      }
+      out.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
+      return out.slice(0, k);
+    });
+  }
+
+  /** Votes from probing, for each query descriptor, its own key (bit -1) and the keys with bit b flipped, fromBit ≤ b < toBit. */
+  private probe(descriptors: Uint8Array, fromBit: number, toBit: number, { votes, lastVoter }: Scratch, touched: number[]): void {
     const nq = Math.min(this.queryDescriptors, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
-    const touched: number[] = [];
-    const { votes, lastVoter, maxSignatureDistance, keyBits } = this;
-    const probedBits = this.probeBits;
+    const { maxSignatureDistance, keyBits } = this;
     const mask = 2 ** keyBits - 1;
     for (let i = 0; i < nq; i++) {
       const base = i * DESCRIPTOR_BYTES;
@@ -134,7 +176,7 @@ export class CandidateIndex {
         const table = this.tables[t];
         const { offsets, postings, deltaHead, deltaKey, deltaSlot, deltaTag, deltaNext, deltaMask } = table;
         const own = key24(descriptors, base, t) & mask;
-        for (let b = -1; b < probedBits; b++) {
+        for (let b = fromBit; b < toBit; b++) {
           const key = b < 0 ? own : own ^ (1 << b);
           for (let p = 2 * offsets[key], end = 2 * offsets[key + 1]; p < end; p += 2) {
             if (popcount32(sig ^ postings[p + 1]) > maxSignatureDistance) continue;
@@ -154,20 +196,21 @@ export class CandidateIndex {
         }
       }
     }
-    const out: Candidate[] = [];
+  }
+
+  private hasClearCandidate(touched: number[], { votes }: Scratch, accept?: (id: string) => boolean): boolean {
     for (const slot of touched) {
+      if (votes[slot] < this.widenBelow) continue;
       const id = this.slots.idOf(slot);
-      if (id !== undefined && (!accept || accept(id))) out.push({ id, votes: votes[slot] });
-      votes[slot] = 0;
-      lastVoter[slot] = -1;
+      if (id !== undefined && (!accept || accept(id))) return true;
     }
-    out.sort((a, b) => b.votes - a.votes || (a.id < b.id ? -1 : 1));
-    return out.slice(0, k);
+    return false;
   }
 
   /** Bytes held by typed arrays (capacity, not just the used part), excluding id strings. */
   memoryBytes(): number {
-    let b = this.slots.memoryBytes() + this.votes.byteLength + this.lastVoter.byteLength;
+    let b = this.slots.memoryBytes();
+    for (const { votes, lastVoter } of this.scratch) b += votes.byteLength + lastVoter.byteLength;
     for (const t of this.tables) b += t.memoryBytes();
     return b;
   }
@@ -179,9 +222,21 @@ export class CandidateIndex {
   }
 
   private growScratch(capacity: number): void {
-    this.votes = grown(this.votes, capacity);
-    this.lastVoter = grown(this.lastVoter, capacity, -1);
+    for (const sc of this.scratch) {
+      sc.votes = grown(sc.votes, capacity);
+      sc.lastVoter = grown(sc.lastVoter, capacity, -1);
+    }
   }
+}
+
+/** Votes per slot, and the query descriptor that last voted for it (each votes once per image). */
+interface Scratch {
+  votes: Uint16Array;
+  lastVoter: Int32Array;
+}
+
+function newScratch(capacity: number): Scratch {
+  return { votes: new Uint16Array(capacity), lastVoter: new Int32Array(capacity).fill(-1) };
 }
 
 /** Bits [24t, 24t + 24) of the descriptor at `base`. */

@@ -142,13 +142,12 @@ class Ranker {
   /** The verifyTop best-voted candidates (normal and mirrored query) with at least minVotes votes. */
   private vote(q: ImageFeatures, filter?: (id: string) => boolean): Votes {
     const votes: Votes = new Map();
-    for (const c of this.index.query(q.descriptors, this.verifyTop, filter)) votes.set(c.id, { normal: c.votes, mirrored: 0 });
-    if (q.mirrored) {
-      for (const c of this.index.query(q.mirrored.descriptors, this.verifyTop, filter)) {
-        const v = votes.get(c.id);
-        if (v) v.mirrored = c.votes;
-        else votes.set(c.id, { normal: 0, mirrored: c.votes });
-      }
+    const [normal, mirrored = []] = this.index.query(views(q), this.verifyTop, filter);
+    for (const c of normal) votes.set(c.id, { normal: c.votes, mirrored: 0 });
+    for (const c of mirrored) {
+      const v = votes.get(c.id);
+      if (v) v.mirrored = c.votes;
+      else votes.set(c.id, { normal: 0, mirrored: c.votes });
     }
     const best = (v: { normal: number; mirrored: number }) => Math.max(v.normal, v.mirrored);
     return new Map(
@@ -201,8 +200,7 @@ class Ranker {
   private async secondPass(d: ImageFeatures, hits: MatchHit[], loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<void> {
     const votes = new Map<string, number>();
     for (const h of hits) votes.set(h.id, h.votes);
-    for (const c of this.index.query(d.descriptors, this.verifyTop, filter)) votes.set(c.id, Math.max(votes.get(c.id) ?? 0, c.votes));
-    if (d.mirrored) for (const c of this.index.query(d.mirrored.descriptors, this.verifyTop, filter)) votes.set(c.id, Math.max(votes.get(c.id) ?? 0, c.votes));
+    for (const c of this.index.query(views(d), this.verifyTop, filter).flat()) votes.set(c.id, Math.max(votes.get(c.id) ?? 0, c.votes));
     const originals = await this.featuresOf([...votes.keys()], loaded);
     for (const [id, v] of votes) {
       const original = originals.get(id);
@@ -214,6 +212,11 @@ class Ranker {
       } else if (best.inliers > hits[i].inliers) hits[i] = toHit(id, best, hits[i].votes);
     }
   }
+}
+
+/** The descriptors of a query and, when it has them, of its mirror image. */
+function views(q: ImageFeatures): Uint8Array[] {
+  return q.mirrored ? [q.descriptors, q.mirrored.descriptors] : [q.descriptors];
 }
 
 function toHit(id: string, v: PairVerification, votes: number): MatchHit {
