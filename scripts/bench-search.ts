@@ -3,7 +3,7 @@
  * against brute force measured in the same run.
  *
  *   npm run bench:search -- [--n 1000000] [--ladder 10000,100000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
- *                           [--planted 200] [--random 200]
+ *                           [--planted 200] [--random 200] [--index-options JSON (candidate-index options to try)]
  *
  * Synthetic images: random ORB-like descriptors, keypoints and PDQ hashes; planted near-duplicates are edited copies
  * (descriptors with 5–20 of 256 bits flipped, keypoints through a similarity transform with ±0.5 px jitter, ~30 % of
@@ -32,7 +32,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase, type Database, type Db } from "../src/db/client";
 import { featureLoader } from "../src/library/images";
-import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
+import { INDEX_DESCRIPTORS, type CandidateIndexOptions } from "../src/matching/candidates";
 import { DESCRIPTOR_BYTES, type ImageFeatures } from "../src/matching/features";
 import { createMatcher, STORED_KEYPOINTS, VERIFY_TOP, type FeatureLoader, type Matcher } from "../src/matching/matcher";
 import { serializeFeatures } from "../src/matching/serialize";
@@ -55,6 +55,7 @@ const SKIP_DB = flag("skip-db");
 const SKIP_MEMORY = flag("skip-memory");
 const PLANTED = Number(arg("planted", "200"));
 const RANDOM_QUERIES = Number(arg("random", "200"));
+const INDEX_OPTIONS = JSON.parse(arg("index-options", "{}")) as CandidateIndexOptions;
 const LADDER = [...new Set([...arg("ladder", "10000,100000").split(",").map(Number).filter((x) => x > 0 && x < N), N])];
 const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -291,7 +292,7 @@ async function memoryBench(n: number): Promise<MemoryRow> {
   const at = plantedAt(n);
   const regenerate: FeatureLoader = async (ids) =>
     new Map(ids.map((id) => [id, id.startsWith("p") ? plantedOrig(Number(id.slice(1))) : imageFeatures(Number(id.slice(1)))]));
-  const matcher = createMatcher({ loadFeatures: regenerate, index: { expectedImages: n } });
+  const matcher = createMatcher({ loadFeatures: regenerate, index: { expectedImages: n, ...INDEX_OPTIONS } });
   const t0 = performance.now();
   let lastLog = t0;
   for (let k = 0; k < n; k++) {
@@ -429,7 +430,7 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   // The service's own index: LibraryIndex + createMatcher with verification features read from the database.
   gc();
   const rss0 = process.memoryUsage().rss;
-  const matcher = createMatcher({ loadFeatures: featureLoader(db), index: { expectedImages: n } });
+  const matcher = createMatcher({ loadFeatures: featureLoader(db), index: { expectedImages: n, ...INDEX_OPTIONS } });
   library = new LibraryIndex(db, matcher, {});
   const t1 = performance.now();
   library.start();

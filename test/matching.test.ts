@@ -194,7 +194,7 @@ describe("candidate index", () => {
 
 describe("candidate index widening", () => {
   // Every descriptor of the copy differs from its original in key bit 10 of every table: the own-key and low-bit
-  // probes all miss, only a widened query (bits 8-15) reaches the original.
+  // probes all miss, only a widened query (bits 8-11) reaches the original.
   const original = new Uint8Array(100 * 32).map((_, i) => (i * 37 + 11) % 256);
   const copy = original.slice();
   for (let i = 0; i < 100; i++) for (let t = 0; t < 4; t++) copy[i * 32 + 3 * t + 1] ^= 1 << 2;
