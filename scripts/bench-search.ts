@@ -25,7 +25,7 @@ import { execSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { performance, PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { sql } from "drizzle-orm";
@@ -201,30 +201,50 @@ const plantedAt = (n: number) => new Map(Array.from({ length: PLANTED }, (_, j) 
 interface QueryFigures {
   plantedMs: number[];
   randomMs: number[];
+  /** Garbage-collection pause time inside each query (planted, then unrelated). */
+  gcMs: number[];
   found: number;
   falsePositives: number;
 }
 
-/** Runs every planted and unrelated query through matcher.rank (after a warm-up). */
+/** Runs every planted and unrelated query through matcher.rank (after a warm-up), noting the GC pauses inside each. */
 async function runQueries(matcher: Matcher, plantedId: (j: number) => string): Promise<QueryFigures> {
   for (let i = 0; i < 5; i++) await matcher.rank(plantedQueries[i % PLANTED]);
-  const f: QueryFigures = { plantedMs: [], randomMs: [], found: 0, falsePositives: 0 };
+  const pauses: { start: number; end: number }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const spans: { start: number; end: number }[] = [];
+  const f: QueryFigures = { plantedMs: [], randomMs: [], gcMs: [], found: 0, falsePositives: 0 };
   for (const [j, q] of plantedQueries.entries()) {
     const a = performance.now();
     const hits = await matcher.rank(q);
+    spans.push({ start: a, end: performance.now() });
     f.plantedMs.push(performance.now() - a);
     if (hits[0]?.id === plantedId(j) && hits[0].similarity >= 85) f.found++;
   }
   for (const q of randomQueries) {
     const a = performance.now();
     const hits = await matcher.rank(q);
+    spans.push({ start: a, end: performance.now() });
     f.randomMs.push(performance.now() - a);
     if (hits.some((h) => h.similarity >= 85)) f.falsePositives++;
   }
+  await new Promise((resolve) => setImmediate(resolve)); // observer callbacks are delivered asynchronously
+  observer.disconnect();
+  f.gcMs = spans.map((q) => pauses.reduce((t, p) => t + Math.max(0, Math.min(q.end, p.end) - Math.max(q.start, p.start)), 0));
   return f;
 }
 const all = (f: QueryFigures) => [...f.plantedMs, ...f.randomMs];
 const p5099 = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 99))}`;
+/** How much of the tail is garbage collection: queries over 25 ms, those with ≥ 5 ms of GC inside, p99 without it. */
+function gcShare(f: QueryFigures): string {
+  const times = all(f);
+  const slow = times.filter((t) => t > 25).length;
+  const slowWithGc = times.filter((t, i) => t > 25 && f.gcMs[i] >= 5).length;
+  return `${slow} queries > 25 ms (${slowWithGc} with ≥ 5 ms of GC inside), p99 less in-query GC ${ms(pct(times.map((t, i) => t - f.gcMs[i]), 99))} ms`;
+}
 
 // ---------------------------------------------------------------- brute force
 let bruteMsPerImage = NaN, bruteVerifyMsPerImage = NaN;
@@ -318,7 +338,7 @@ async function memoryBench(n: number): Promise<MemoryRow> {
   const row = { n, buildS, indexBytes: matcher.memoryBytes(), rss, q, voteMs };
   log(
     `  N=${fmtN(n)}: build ${buildS.toFixed(1)} s, index ${mb(row.indexBytes)} (${(row.indexBytes / n).toFixed(0)} B/img), Δrss ${mb(rss)}; ` +
-      `planted p50/p99 ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; ` +
+      `planted p50/p99 ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; ${gcShare(q)}; ` +
       `index + PDQ probing alone p50 ${ms(pct(voteMs, 50))} ms; recall ${q.found}/${PLANTED}, false positives ≥85 ${q.falsePositives}/${RANDOM_QUERIES}`,
   );
   return row;
@@ -484,7 +504,7 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   };
   log(
     `  ${engine} N=${fmtN(n)}: load ${loadS.toFixed(0)} s, ${mb(sizeBytes)}; LibraryIndex startup ${libLoadS.toFixed(1)} s, Δrss ${mb(libRss)}; ` +
-      `full query planted ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; recall ${q.found}/${PLANTED}, ` +
+      `full query planted ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; ${gcShare(q)}; recall ${q.found}/${PLANTED}, ` +
       `FP ${q.falsePositives}/${RANDOM_QUERIES}; fetch ${VERIFY_TOP} feature blobs ${p5099(fetchMs)} ms; exact SHA ${p5099(sha)} ms; ` +
       `pHash MIH ${p5099(mih2)} ms (${row.mihRecall}) vs SQL scan ${p5099(brute)} ms (${row.bruteRecall})`,
   );
