@@ -203,12 +203,14 @@ interface QueryFigures {
   randomMs: number[];
   /** Garbage-collection pause time inside each query (planted, then unrelated). */
   gcMs: number[];
+  /** Time each query spent reading verification features (when the caller can tell). */
+  readMs: number[];
   found: number;
   falsePositives: number;
 }
 
 /** Runs every planted and unrelated query through matcher.rank (after a warm-up), noting the GC pauses inside each. */
-async function runQueries(matcher: Matcher, plantedId: (j: number) => string): Promise<QueryFigures> {
+async function runQueries(matcher: Matcher, plantedId: (j: number) => string, readMsSoFar = () => 0): Promise<QueryFigures> {
   for (let i = 0; i < 5; i++) await matcher.rank(plantedQueries[i % PLANTED]);
   const pauses: { start: number; end: number }[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -216,18 +218,22 @@ async function runQueries(matcher: Matcher, plantedId: (j: number) => string): P
   });
   observer.observe({ entryTypes: ["gc"] });
   const spans: { start: number; end: number }[] = [];
-  const f: QueryFigures = { plantedMs: [], randomMs: [], gcMs: [], found: 0, falsePositives: 0 };
+  const f: QueryFigures = { plantedMs: [], randomMs: [], gcMs: [], readMs: [], found: 0, falsePositives: 0 };
   for (const [j, q] of plantedQueries.entries()) {
     const a = performance.now();
+    const read = readMsSoFar();
     const hits = await matcher.rank(q);
     spans.push({ start: a, end: performance.now() });
+    f.readMs.push(readMsSoFar() - read);
     f.plantedMs.push(performance.now() - a);
     if (hits[0]?.id === plantedId(j) && hits[0].similarity >= 85) f.found++;
   }
   for (const q of randomQueries) {
     const a = performance.now();
+    const read = readMsSoFar();
     const hits = await matcher.rank(q);
     spans.push({ start: a, end: performance.now() });
+    f.readMs.push(readMsSoFar() - read);
     f.randomMs.push(performance.now() - a);
     if (hits.some((h) => h.similarity >= 85)) f.falsePositives++;
   }
@@ -243,7 +249,9 @@ function gcShare(f: QueryFigures): string {
   const times = all(f);
   const slow = times.filter((t) => t > 25).length;
   const slowWithGc = times.filter((t, i) => t > 25 && f.gcMs[i] >= 5).length;
-  return `${slow} queries > 25 ms (${slowWithGc} with ≥ 5 ms of GC inside), p99 less in-query GC ${ms(pct(times.map((t, i) => t - f.gcMs[i]), 99))} ms`;
+  const slowReads = f.readMs.filter((_, i) => times[i] > 25);
+  const reads = slowReads.length ? `, their feature reads median ${ms(pct(slowReads, 50))} / max ${ms(Math.max(...slowReads))} ms` : "";
+  return `${slow} queries > 25 ms (${slowWithGc} with ≥ 5 ms of GC inside${reads}), p99 less in-query GC ${ms(pct(times.map((t, i) => t - f.gcMs[i]), 99))} ms`;
 }
 
 // ---------------------------------------------------------------- brute force
@@ -450,7 +458,18 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   // The service's own index: LibraryIndex + createMatcher with verification features read from the database.
   gc();
   const rss0 = process.memoryUsage().rss;
-  const matcher = createMatcher({ loadFeatures: featureLoader(db), index: { expectedImages: n, ...INDEX_OPTIONS } });
+  // Feature reads are timed so that a slow query's read can be told from its verification.
+  const readFeatures = featureLoader(db);
+  let readMs = 0;
+  const timedRead: FeatureLoader = async (ids) => {
+    const a = performance.now();
+    try {
+      return await readFeatures(ids);
+    } finally {
+      readMs += performance.now() - a;
+    }
+  };
+  const matcher = createMatcher({ loadFeatures: timedRead, index: { expectedImages: n, ...INDEX_OPTIONS } });
   library = new LibraryIndex(db, matcher, {});
   const t1 = performance.now();
   library.start();
@@ -458,7 +477,7 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   const libLoadS = (performance.now() - t1) / 1000;
   gc();
   const libRss = process.memoryUsage().rss - rss0;
-  const q = await runQueries(matcher, (j) => plantedIds[j]);
+  const q = await runQueries(matcher, (j) => plantedIds[j], () => readMs);
   const load = featureLoader(db);
   const fetchMs: number[] = [];
   for (let i = 0; i < 100; i++) {
