@@ -123,10 +123,13 @@ export class PostingTable {
     }
   }
 
-  /** The delta's entries sorted by key, stably: LSD radix sort in passes of ≤ 11 bits (2048 buckets stay in cache). */
+  /**
+   * The delta's entries sorted by key, stably: LSD radix sort in passes of ≤ 11 bits (2048 buckets stay in cache).
+   * The delta arrays are one of the two buffers (merge discards the delta), so nothing is copied up front.
+   */
   private sortedDelta(): { key: Uint32Array; slot: Uint32Array; tag: Int32Array } {
     const n = this.deltaCount;
-    let key = this.deltaKey.slice(0, n), slot = this.deltaSlot.slice(0, n), tag = this.deltaTag.slice(0, n);
+    let key = this.deltaKey.subarray(0, n), slot = this.deltaSlot.subarray(0, n), tag = this.deltaTag.subarray(0, n);
     let key2 = new Uint32Array(n), slot2 = new Uint32Array(n), tag2 = new Int32Array(n);
     const passes = Math.ceil(this.keyBits / RADIX_BITS);
     const bits = Math.ceil(this.keyBits / passes);
