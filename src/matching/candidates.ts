@@ -24,7 +24,7 @@
  */
 import { popcount32 as importedPopcount32 } from "./hamming-bits";
 import { DESCRIPTOR_BYTES } from "./features";
-import { PostingTable } from "./postings";
+import { PostingTable, readyForLookups } from "./postings";
 import { Slots } from "./slots";
 import { grown } from "./typed-arrays";
 
@@ -140,8 +140,7 @@ export class CandidateIndex {
    * query (p99 26 ms) for one more rotated copy of 234 found.
    */
   query(views: readonly Uint8Array[], k = 10, accept?: (id: string) => boolean): Candidate[][] {
-    if (this.tables[0].mergeDueOnQuery) this.merge();
-    else for (const t of this.tables) t.linkDelta();
+    readyForLookups(this.tables, () => this.merge());
     while (this.scratch.length < views.length) this.scratch.push(newScratch(this.slots.capacity));
     const touched = views.map((descriptors, v) => {
       const slots: number[] = [];

@@ -15,7 +15,7 @@
  */
 import type { GlobalHash } from "./features";
 import { popcount32 as importedPopcount32 } from "./hamming-bits";
-import { PostingTable } from "./postings";
+import { PostingTable, readyForLookups } from "./postings";
 import { Slots } from "./slots";
 import { grown } from "./typed-arrays";
 
@@ -76,8 +76,7 @@ export class PdqIndex {
    * PDQ_SEARCH_RADIUS bits, and some up to PDQ_MAX_DISTANCE. Undefined when none.
    */
   nearest(hash: Uint8Array, accept?: (id: string) => boolean): PdqNeighbour | undefined {
-    if (this.tables[0].mergeDueOnQuery) this.merge();
-    else for (const t of this.tables) t.linkDelta();
+    readyForLookups(this.tables, () => this.merge());
     const run = ++this.queries;
     const q = hashWords(hash);
     const [q0, q1, q2, q3, q4, q5, q6, q7] = q;

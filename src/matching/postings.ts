@@ -166,3 +166,12 @@ export class PostingTable {
     this.deltaNext = grown(this.deltaNext, cap);
   }
 }
+
+/**
+ * Before lookups in an owner's tables (all filled together): fold a delta grown large into the main parts with the
+ * owner's `merge`, or else chain the entries added since the last lookup.
+ */
+export function readyForLookups(tables: readonly PostingTable[], merge: () => void): void {
+  if (tables[0].mergeDueOnQuery) merge();
+  else for (const t of tables) t.linkDelta();
+}
