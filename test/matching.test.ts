@@ -3,6 +3,8 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CandidateIndex } from "../src/matching/candidates";
+import { ratioTestMatches } from "../src/matching/descriptor-match";
+import { WASM_BASE64 } from "../src/matching/descriptor-match-wasm";
 import { PdqIndex } from "../src/matching/pdq-index";
 import { PostingTable } from "../src/matching/postings";
 import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
@@ -12,6 +14,7 @@ import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/r
 import { similarityScore } from "../src/matching/score";
 import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
+import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
 
 const photos = join(__dirname, "fixtures/images/photos");
 const read = (f: string) => readFileSync(join(photos, f));
@@ -167,6 +170,71 @@ describe("geometry and scoring", () => {
     expect(s(0)).toBe(0);
     for (let k = 1; k < 200; k++) expect(s(k)).toBeGreaterThanOrEqual(s(k - 1));
     expect(s(200)).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("descriptor matching (WebAssembly SIMD)", () => {
+  /** The plain loop the kernel replaces: nearest and second nearest by popcount, Lowe's ratio test. */
+  function reference(q: Uint8Array, o: Uint8Array, maxDistance: number, ratio: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < q.length / 32; i++) {
+      let best = 257, second = 257, bestJ = -1;
+      for (let j = 0; j < o.length / 32; j++) {
+        let d = 0;
+        for (let k = 0; k < 32; k++) d += popcount8(q[i * 32 + k] ^ o[j * 32 + k]);
+        if (d < best) [second, best, bestJ] = [best, d, j];
+        else if (d < second) second = d;
+      }
+      if (bestJ >= 0 && best <= maxDistance && best < ratio * second) out.push(i, bestJ);
+    }
+    return out;
+  }
+  const BITS = Uint8Array.from({ length: 256 }, (_, v) => v.toString(2).replace(/0/g, "").length);
+  const popcount8 = (v: number) => BITS[v];
+
+  /** n random descriptors, some of them near copies (a few bits flipped) or exact repeats of earlier ones, to make ties. */
+  function descriptors(r: () => number, n: number, from?: Uint8Array): Uint8Array {
+    const d = new Uint8Array(n * 32).map(() => (r() * 256) | 0);
+    for (let i = 0; i < n; i++) {
+      const pick = r();
+      if (from && from.length && pick < 0.5) {
+        const j = (r() * (from.length / 32)) | 0;
+        d.set(from.subarray(j * 32, j * 32 + 32), i * 32);
+        for (let f = (r() * 40) | 0; f > 0; f--) d[i * 32 + ((r() * 32) | 0)] ^= 1 << ((r() * 8) | 0);
+      } else if (i > 0 && pick > 0.9) {
+        const j = (r() * i) | 0;
+        d.copyWithin(i * 32, j * 32, j * 32 + 32);
+      }
+    }
+    return d;
+  }
+
+  it("gives exactly the plain loop's matches, for every original count (not only multiples of 4) and ties", () => {
+    const r = mulberry32(7);
+    for (const no of [0, 1, 2, 3, 4, 5, 7, 64, 129, 500]) {
+      const o = descriptors(r, no);
+      const q = descriptors(r, 300, o);
+      for (const [maxDistance, ratio] of [[64, 0.8], [256, 1], [40, 0.6]]) {
+        const got = [...ratioTestMatches(q, o, maxDistance, ratio)];
+        expect(got).toEqual(reference(q, o, maxDistance, ratio));
+        if (no >= 64 && maxDistance === 64) expect(got.length / 2).toBeGreaterThan(100); // the near copies match
+      }
+    }
+  });
+
+  it("grows its memory for large inputs and keeps answering the same", () => {
+    const r = mulberry32(8);
+    const o = descriptors(r, 2100), q = descriptors(r, 1000, o);
+    const first = ratioTestMatches(q, o, 64, 0.8);
+    expect([...first]).toEqual(reference(q, o, 64, 0.8));
+    expect(ratioTestMatches(q.subarray(0, 320), o.subarray(0, 3200), 64, 0.8)).toEqual(
+      Int32Array.from(reference(q.subarray(0, 320), o.subarray(0, 3200), 64, 0.8)),
+    );
+  });
+
+  it("runs the binary assembled from its committed source (npm run build:wasm)", async () => {
+    const [source] = WASM_SOURCES;
+    expect(Buffer.from(await assemble(source.wat)).toString("base64")).toBe(WASM_BASE64);
   });
 });
 

@@ -3,7 +3,7 @@
  * then similarity RANSAC. Inlier counts separate true from false pairs far better than raw match
  * counts (see docs/calibration.md).
  */
-import { descriptorWords, popcount32 as importedPopcount32 } from "./hamming-bits";
+import { ratioTestMatches } from "./descriptor-match";
 import type { ImageFeatures } from "./features";
 import { overlapFraction, ransacSimilarity, type Similarity } from "./ransac";
 
@@ -23,47 +23,9 @@ export interface PairVerification {
   mirrored: boolean;
 }
 
-/**
- * Bound once: tsx/esbuild compile imports to CommonJS, where every call of an imported function reads it
- * through a getter on the module object. In this loop that made matching 500 × 500 descriptors ~6× slower.
- */
-const popcount32 = importedPopcount32;
-
-const wordCache = new WeakMap<Uint8Array, Int32Array>();
-function words(f: ImageFeatures): Int32Array {
-  let w = wordCache.get(f.descriptors);
-  if (!w) {
-    w = descriptorWords(f.descriptors);
-    wordCache.set(f.descriptors, w);
-  }
-  return w;
-}
-
 /** Ratio-test matches of query → original: returns pairs of (query index, original index). */
 export function matchDescriptors(query: ImageFeatures, original: ImageFeatures): Int32Array {
-  const q = words(query), o = words(original);
-  const nq = q.length >>> 3, no = o.length >>> 3;
-  const out: number[] = [];
-  for (let i = 0; i < nq; i++) {
-    const p = i * 8;
-    const q0 = q[p], q1 = q[p + 1], q2 = q[p + 2], q3 = q[p + 3], q4 = q[p + 4], q5 = q[p + 5], q6 = q[p + 6], q7 = q[p + 7];
-    let best = 257, second = 257, bestJ = -1;
-    for (let j = 0, r = 0; j < no; j++, r += 8) {
-      // Half the bits first: most pairs are already worse than the second best there.
-      let d = popcount32(q0 ^ o[r]) + popcount32(q1 ^ o[r + 1]) + popcount32(q2 ^ o[r + 2]) + popcount32(q3 ^ o[r + 3]);
-      if (d >= second) continue;
-      d += popcount32(q4 ^ o[r + 4]) + popcount32(q5 ^ o[r + 5]) + popcount32(q6 ^ o[r + 6]) + popcount32(q7 ^ o[r + 7]);
-      if (d < second) {
-        if (d < best) {
-          second = best;
-          best = d;
-          bestJ = j;
-        } else second = d;
-      }
-    }
-    if (bestJ >= 0 && best <= MAX_MATCH_DISTANCE && best < RATIO * second) out.push(i, bestJ);
-  }
-  return Int32Array.from(out);
+  return ratioTestMatches(query.descriptors, original.descriptors, MAX_MATCH_DISTANCE, RATIO);
 }
 
 /** Verify `query` (one orientation) against `original`. */
