@@ -90,7 +90,7 @@ export function ransacSimilarity(src: Float32Array, dst: Float32Array, options: 
     if (j >= i) j++;
     const t = fromTwo(src, dst, i, j);
     if (!t || !admissible(t)) continue;
-    const count = countInliers(src, dst, t, th2);
+    const count = countInliersAbove(src, dst, t, th2, bestCount);
     if (count > bestCount) {
       bestCount = count;
       best = t;
@@ -121,13 +121,20 @@ function fromTwo(src: Float32Array, dst: Float32Array, i: number, j: number): Si
   return { a, b, tx: u1 - a * x1 + b * y1, ty: v1 - b * x1 - a * y1 };
 }
 
-function countInliers(src: Float32Array, dst: Float32Array, t: Similarity, th2: number): number {
-  let c = 0;
+/**
+ * Inliers of `t`, or 0 as soon as they can no longer exceed `floor`: most sampled models are wrong, and
+ * giving up on them after (n − floor) misses changes no result.
+ */
+function countInliersAbove(src: Float32Array, dst: Float32Array, t: Similarity, th2: number, floor: number): number {
+  const { a, b, tx, ty } = t;
+  const allowedMisses = src.length / 2 - floor;
+  let c = 0, misses = 0;
   for (let k = 0; k < src.length; k += 2) {
     const x = src[k], y = src[k + 1];
-    const eu = t.a * x - t.b * y + t.tx - dst[k];
-    const ev = t.b * x + t.a * y + t.ty - dst[k + 1];
+    const eu = a * x - b * y + tx - dst[k];
+    const ev = b * x + a * y + ty - dst[k + 1];
     if (eu * eu + ev * ev <= th2) c++;
+    else if (++misses >= allowedMisses) return 0;
   }
   return c;
 }
