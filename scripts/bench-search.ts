@@ -4,6 +4,7 @@
  *
  *   npm run bench:search -- [--n 1000000] [--ladder 10000,100000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
  *                           [--planted 200] [--random 200] [--index-options JSON (candidate-index options to try)]
+ *                           [--pglite-dir DIR (keep the PGlite library there and reuse it in later runs)]
  *
  * Synthetic images: random ORB-like descriptors, keypoints and PDQ hashes; planted near-duplicates are edited copies
  * (descriptors with 5–20 of 256 bits flipped, keypoints through a similarity transform with ±0.5 px jitter, ~30 % of
@@ -53,6 +54,7 @@ const N = Number(arg("n", "1000000"));
 const ENGINES = arg("engines", "pglite,postgres").split(",").filter(Boolean) as ("pglite" | "postgres")[];
 const SKIP_DB = flag("skip-db");
 const SKIP_MEMORY = flag("skip-memory");
+const PGLITE_DIR = arg("pglite-dir", "");
 const PLANTED = Number(arg("planted", "200"));
 const RANDOM_QUERIES = Number(arg("random", "200"));
 const INDEX_OPTIONS = JSON.parse(arg("index-options", "{}")) as CandidateIndexOptions;
@@ -69,6 +71,8 @@ const pct = (xs: number[], p: number) => {
 const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : x.toFixed(0)) : "—");
 const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MB`;
 const gb = (x: number) => `${(x / 2 ** 30).toFixed(2)} GB`;
+/** Whole seconds, or "reused" for a library loaded by an earlier run (--pglite-dir). */
+const seconds = (s: number) => (Number.isNaN(s) ? "reused" : `${s.toFixed(0)} s`);
 const fmtN = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
 function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
@@ -389,29 +393,8 @@ interface DbRow {
   bruteRecall: string;
 }
 
-async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow> {
-  let database: Database | undefined, dataDir: string | undefined, dbName: string | undefined;
-  let library: LibraryIndex | undefined;
-  const admin = engine === "postgres" ? postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} }) : undefined;
-  cleanups.push(async () => {
-    await library?.stop();
-    await database?.close().catch(() => {});
-    database = undefined;
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (admin && dbName) await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin?.end({ timeout: 5 }).catch(() => {});
-  });
-  if (engine === "pglite") {
-    dataDir = mkdtempSync(join(os.tmpdir(), "imprint-bench-search-"));
-    database = await openDatabase({ engine: "pglite", dataDir });
-  } else {
-    dbName = `imprint_bench_${randomBytes(6).toString("hex")}`;
-    await admin!.unsafe(`create database ${dbName}`);
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    database = await openDatabase({ engine: "postgres", url: url.toString(), max: 2 });
-  }
-  const db = database.db;
+/** Fills an empty library database with n synthetic images (see the header); returns the seconds it took. */
+async function loadLibrary(db: Db, engine: "pglite" | "postgres", n: number): Promise<number> {
   await rows(db, sql`insert into accounts (id, name, role) values ('acct_bench', 'bench', 'seller')`);
   // Rows by generate_series: pHash = md5 of the seq, PDQ = sha256 of it, 64 index descriptors = 32 sha512s
   // (2 KB, as the service stores), features NULL; a listing per image so that the index admits it.
@@ -441,8 +424,7 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
     }
   }
   // The planted originals get real features (as registration stores them) and their PDQ.
-  const seqs = plantedSeqs(n);
-  for (const [j, seq] of seqs.entries()) {
+  for (const [j, seq] of plantedSeqs(n).entries()) {
     const f = plantedOrig(j);
     const blob = serializeFeatures(f);
     const lead = Buffer.from(f.descriptors.subarray(0, INDEX_DESCRIPTORS * DESCRIPTOR_BYTES));
@@ -452,6 +434,36 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
   // A library that grew to 1 M over months has been vacuumed; without this, PostgreSQL's autovacuum works
   // through the freshly loaded table while the queries run (PGlite has no autovacuum).
   await rows(db, sql.raw(engine === "postgres" ? `vacuum (analyze)` : `analyze`));
+  return loadS;
+}
+
+async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow> {
+  let database: Database | undefined, dataDir: string | undefined, dbName: string | undefined;
+  let library: LibraryIndex | undefined;
+  const admin = engine === "postgres" ? postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} }) : undefined;
+  cleanups.push(async () => {
+    await library?.stop();
+    await database?.close().catch(() => {});
+    database = undefined;
+    if (dataDir && !PGLITE_DIR) rmSync(dataDir, { recursive: true, force: true });
+    if (admin && dbName) await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    await admin?.end({ timeout: 5 }).catch(() => {});
+  });
+  if (engine === "pglite") {
+    dataDir = PGLITE_DIR || mkdtempSync(join(os.tmpdir(), "imprint-bench-search-"));
+    database = await openDatabase({ engine: "pglite", dataDir });
+  } else {
+    dbName = `imprint_bench_${randomBytes(6).toString("hex")}`;
+    await admin!.unsafe(`create database ${dbName}`);
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    database = await openDatabase({ engine: "postgres", url: url.toString(), max: 2 });
+  }
+  const db = database.db;
+  const reused = engine === "pglite" && PGLITE_DIR !== "" && Number((await rows(db, sql`select count(*) as n from images`))[0].n) === n;
+  if (reused) log(`    … reusing the ${fmtN(n)} library in ${PGLITE_DIR}`);
+  const loadS = reused ? NaN : await loadLibrary(db, engine, n);
+  const seqs = plantedSeqs(n);
   const sizeBytes = dataDir ? Number(execSync(`du -sb ${dataDir}`).toString().split(/\s/)[0]) : Number((await rows(db, sql.raw(`select pg_database_size(current_database()) as s`)))[0].s);
   const plantedIds = (await rows(db, sql.raw(`select id from images where seq in (${seqs.join(",")}) order by seq`))).map((r) => r.id as string);
 
@@ -522,7 +534,7 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
     mihRecall: `${mihOk}/${planted.length}`, bruteRecall: `${bruteOk}/${brute.length}`,
   };
   log(
-    `  ${engine} N=${fmtN(n)}: load ${loadS.toFixed(0)} s, ${mb(sizeBytes)}; LibraryIndex startup ${libLoadS.toFixed(1)} s, Δrss ${mb(libRss)}; ` +
+    `  ${engine} N=${fmtN(n)}: load ${seconds(loadS)}, ${mb(sizeBytes)}; LibraryIndex startup ${libLoadS.toFixed(1)} s, Δrss ${mb(libRss)}; ` +
       `full query planted ${p5099(q.plantedMs)} ms, unrelated ${p5099(q.randomMs)} ms, all ${p5099(all(q))} ms; ${gcShare(q)}; recall ${q.found}/${PLANTED}, ` +
       `FP ${q.falsePositives}/${RANDOM_QUERIES}; fetch ${VERIFY_TOP} feature blobs ${p5099(fetchMs)} ms; exact SHA ${p5099(sha)} ms; ` +
       `pHash MIH ${p5099(mih2)} ms (${row.mihRecall}) vs SQL scan ${p5099(brute)} ms (${row.bruteRecall})`,
@@ -576,7 +588,7 @@ async function main() {
       sum.push([
         `${engine}: LibraryIndex + DB feature fetch`, fmtN(N), p5099(r.q.plantedMs), p5099(r.q.randomMs), p5099(all(r.q)), `fetch ${p5099(r.fetchMs)}`,
         `${ms(b.hamming)} → ${(b.hamming / pct(all(r.q), 50)).toFixed(0)}×`, `${r.q.found}/${PLANTED}, ${r.q.falsePositives}/${RANDOM_QUERIES}`,
-        `${mb(r.indexBytes)} index, Δrss ${mb(r.libRss)}, startup ${r.libLoadS.toFixed(0)} s, DB ${mb(r.sizeBytes)} (load ${r.loadS.toFixed(0)} s)`,
+        `${mb(r.indexBytes)} index, Δrss ${mb(r.libRss)}, startup ${r.libLoadS.toFixed(0)} s, DB ${mb(r.sizeBytes)} (load ${seconds(r.loadS)})`,
       ]);
       sum.push([`${engine}: exact SHA / pHash MIH r≤2 vs SQL scan`, fmtN(N), p5099(r.sha), p5099(r.mih2), "", "", `${p5099(r.brute)} → ${(pct(r.brute, 50) / pct(r.mih2, 50)).toFixed(0)}×`, `MIH ${r.mihRecall}, scan ${r.bruteRecall}`, ""]);
     }
