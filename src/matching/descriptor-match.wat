@@ -15,7 +15,8 @@
     (param $q i32) (param $nq i32) (param $o i32) (param $no i32) (param $out i32)
     (param $maxDistance i32) (param $ratio f64) (result i32)
     (local $qEnd i32) (local $oEnd i32) (local $p i32) (local $i i32) (local $j i32) (local $k i32)
-    (local $lo v128) (local $hi v128) (local $d4 v128) (local $second4 v128)
+    (local $lo v128) (local $hi v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $d4 v128) (local $second4 v128)
     (local $d i32) (local $best i32) (local $second i32) (local $bestJ i32) (local $count i32)
     (local.set $qEnd (i32.add (local.get $q) (i32.shl (local.get $nq) (i32.const 5))))
     (local.set $oEnd (i32.add (local.get $o) (i32.shl (local.get $no) (i32.const 5))))
@@ -33,13 +34,33 @@
         (block $originalsDone
           (loop $nextFour
             (br_if $originalsDone (i32.ge_u (local.get $p) (local.get $oEnd)))
-            ;; distances to originals j … j+3, one per i32 lane
+            ;; per-byte popcounts (≤ 16 each) of originals j … j+3 against the query descriptor
+            (local.set $c0
+              (i8x16.add
+                (i8x16.popcnt (v128.xor (local.get $lo) (v128.load (local.get $p))))
+                (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=16 (local.get $p))))))
+            (local.set $c1
+              (i8x16.add
+                (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=32 (local.get $p))))
+                (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=48 (local.get $p))))))
+            (local.set $c2
+              (i8x16.add
+                (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=64 (local.get $p))))
+                (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=80 (local.get $p))))))
+            (local.set $c3
+              (i8x16.add
+                (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=96 (local.get $p))))
+                (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=112 (local.get $p))))))
+            ;; their four horizontal sums, one per i32 lane: pairwise widening adds, narrowing two originals' partial
+            ;; sums into one vector while they fit a byte (≤ 32, then ≤ 64)
             (local.set $d4
               (i32x4.extadd_pairwise_i16x8_u
                 (i16x8.extadd_pairwise_i8x16_u
-                  (i8x16.narrow_i16x8_u (i16x8.extadd_pairwise_i8x16_u 
-                    (i8x16.narrow_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.add (i8x16.popcnt (v128.xor (local.get $lo) (v128.load (local.get $p)))) (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=16 (local.get $p)))))) (i16x8.extadd_pairwise_i8x16_u (i8x16.add (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=32 (local.get $p)))) (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=48 (local.get $p)))))))) (i16x8.extadd_pairwise_i8x16_u 
-                    (i8x16.narrow_i16x8_u (i16x8.extadd_pairwise_i8x16_u (i8x16.add (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=64 (local.get $p)))) (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=80 (local.get $p)))))) (i16x8.extadd_pairwise_i8x16_u (i8x16.add (i8x16.popcnt (v128.xor (local.get $lo) (v128.load offset=96 (local.get $p)))) (i8x16.popcnt (v128.xor (local.get $hi) (v128.load offset=112 (local.get $p))))))))))))
+                  (i8x16.narrow_i16x8_u
+                    (i16x8.extadd_pairwise_i8x16_u
+                      (i8x16.narrow_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $c0)) (i16x8.extadd_pairwise_i8x16_u (local.get $c1))))
+                    (i16x8.extadd_pairwise_i8x16_u
+                      (i8x16.narrow_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $c2)) (i16x8.extadd_pairwise_i8x16_u (local.get $c3))))))))
             ;; most groups hold nothing nearer than the second nearest so far
             (if (v128.any_true (i32x4.lt_u (local.get $d4) (local.get $second4)))
               (then
