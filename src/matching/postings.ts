@@ -24,7 +24,8 @@ export class PostingTable {
   deltaKey = new Uint32Array(1024);
   deltaSlot = new Uint32Array(1024);
   deltaTag = new Int32Array(1024);
-  deltaNext = new Int32Array(1024);
+  /** Sized by `linkDelta()`: bulk loading (no lookups until it ends) never needs the chains. */
+  deltaNext = new Int32Array(0);
   deltaCount = 0;
   /** Delta entries [0, linkedCount) are chained from deltaHead. */
   private linkedCount = 0;
@@ -69,6 +70,7 @@ export class PostingTable {
    * until it ends) writes sequentially instead of into random chain heads.
    */
   linkDelta(): void {
+    if (this.deltaNext.length < this.deltaCount) this.deltaNext = grown(this.deltaNext, this.deltaKey.length);
     const { deltaKey, deltaNext, deltaHead, deltaMask } = this;
     for (let e = this.linkedCount; e < this.deltaCount; e++) {
       const h = deltaKey[e] & deltaMask;
@@ -119,7 +121,7 @@ export class PostingTable {
       this.deltaKey = new Uint32Array(1024);
       this.deltaSlot = new Uint32Array(1024);
       this.deltaTag = new Int32Array(1024);
-      this.deltaNext = new Int32Array(1024);
+      this.deltaNext = new Int32Array(0);
     }
   }
 
@@ -163,7 +165,6 @@ export class PostingTable {
     this.deltaKey = grown(this.deltaKey, cap);
     this.deltaSlot = grown(this.deltaSlot, cap);
     this.deltaTag = grown(this.deltaTag, cap);
-    this.deltaNext = grown(this.deltaNext, cap);
   }
 }
 
