@@ -16,7 +16,7 @@ export const STORED_KEYPOINTS = 500;
 export const VERIFY_TOP = 6;
 /**
  * A candidate is verified only with at least this many votes: a single chance collision is what an unrelated
- * image gets in a large library, and verifying it would cost ~3 ms for nothing.
+ * image gets in a large library, and verifying it would cost ~1 ms per orientation for nothing.
  */
 export const MIN_VOTES = 2;
 /**
