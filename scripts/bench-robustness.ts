@@ -294,7 +294,8 @@ function report(records: QueryRecord[], totalMs: number) {
     for (const r of misses.slice(0, 40)) console.log(`  ${r.file} ${r.label} → ${JSON.stringify(r.hits[0] ?? null)}`);
   }
   const worstNeg = [...neg].sort((a, b) => topScore(b) - topScore(a)).slice(0, 5);
-  console.log(`\nhighest negative scores: ${worstNeg.map((r) => `${topScore(r)} (${r.hits[0]?.inliers} inl, ${r.label})`).join("; ")}`);
+  // Which photo drew which wrong image: same-scene pairs show up here before they show up as false positives.
+  console.log(`\nhighest negative scores: ${worstNeg.map((r) => `${topScore(r)} (${r.hits[0]?.inliers} inl, ${r.file} ${r.label} → ${r.hits[0]?.id})`).join("; ")}`);
   const q = records.map((r) => r.orbMs + r.searchMs), s = records.map((r) => r.searchMs), dd = records.map((r) => r.decodeMs);
   console.log(`\nqueries: ${records.length}; query time excl. decode (ORB normal+mirror + search): median ${pct(q, 50).toFixed(1)} ms, p99 ${pct(q, 99).toFixed(1)} ms; search only: median ${pct(s, 50).toFixed(1)} ms, p99 ${pct(s, 99).toFixed(1)} ms; decode median ${pct(dd, 50).toFixed(1)} ms`);
   console.log(`total run time ${(totalMs / 1000).toFixed(1)} s`);
