@@ -190,6 +190,34 @@ describe.each(engines)("search on %s", (engine) => {
       await library.stop();
     }
   });
+
+  it("loads a library of many pages (the next read overlapping the indexing) like one read, and stops mid-load", async () => {
+    const load = async (pageSize: number) => {
+      const library = new LibraryIndex(svc.deps.db, createMatcher({ loadFeatures: featureLoader(svc.deps.db) }), { pageSize });
+      library.start();
+      expect(await library.whenLoaded(10_000)).toBe(true);
+      await library.stop();
+      return library;
+    };
+    const whole = await load(2_000);
+    expect(whole.size).toBeGreaterThanOrEqual(4);
+    for (const pageSize of [1, 3]) {
+      const paged = await load(pageSize);
+      expect(paged.size).toBe(whole.size);
+      expect(paged.matcher.size).toBe(whole.matcher.size);
+      // An original's image id is its registration id under the img_ prefix (src/ledger/originals.ts).
+      for (const image of [ids["aloe.webp"], ids["building.jpg"]].map((id) => "img_" + id.slice(4))) {
+        expect(paged.get(image)).toBeDefined();
+        expect(paged.get(image)).toEqual(whole.get(image));
+      }
+    }
+    // A stop right after the start ends the load between pages, with no read left running.
+    const stopped = new LibraryIndex(svc.deps.db, createMatcher({ loadFeatures: featureLoader(svc.deps.db) }), { pageSize: 1 });
+    stopped.start();
+    await stopped.stop();
+    expect(stopped.status.state).toBe("loading");
+    expect(stopped.size).toBeLessThan(whole.size);
+  });
 });
 
 describe("two API processes on one PostgreSQL", () => {

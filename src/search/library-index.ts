@@ -8,6 +8,8 @@ const NO_DESCRIPTORS = new Uint8Array(0);
 
 const PROGRESS_EVERY_MS = 10_000;
 
+type Page = Awaited<ReturnType<LibraryIndex["readPage"]>>;
+
 /** What search filters need to know of an indexed image, kept beside its features. */
 export interface IndexedImage {
   kind: "original" | "listing";
@@ -116,12 +118,22 @@ export class LibraryIndex {
     let reported = started;
     while (!this.stopped) {
       try {
-        // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
-        while (!this.stopped && (await this.readNew(false)) === this.pageSize) {
-          if (Date.now() - reported < PROGRESS_EVERY_MS) continue;
-          reported = Date.now();
-          const of = this.expectedImages ? ` of about ${this.expectedImages}` : "";
-          this.log(`search index: loading, ${this.meta.size}${of} images after ${((reported - started) / 1000).toFixed(0)} s`);
+        // The next page is read while this one is indexed: on PostgreSQL (another process) the two overlap.
+        let next: Promise<Page> | undefined = this.readPage([]);
+        try {
+          while (next && !this.stopped) {
+            const page: Page = await next;
+            next = page.length === this.pageSize ? this.readPage([], page[page.length - 1].seq) : undefined;
+            // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
+            this.apply(page, false, Date.now());
+            if (Date.now() - reported < PROGRESS_EVERY_MS) continue;
+            reported = Date.now();
+            const of = this.expectedImages ? ` of about ${this.expectedImages}` : "";
+            this.log(`search index: loading, ${this.meta.size}${of} images after ${((reported - started) / 1000).toFixed(0)} s`);
+          }
+        } finally {
+          // A stop or a failure leaves no read running behind the loader (the database may be closed next).
+          await next?.catch(() => undefined);
         }
         break;
       } catch (error) {
@@ -164,15 +176,23 @@ export class LibraryIndex {
 
   /** One poll; concurrent callers share it. Returns how many rows it read. */
   private poll(): Promise<number> {
-    this.polling ??= this.readNew(true).finally(() => (this.polling = undefined));
+    this.polling ??= this.readNew().finally(() => (this.polling = undefined));
     return this.polling;
   }
 
-  private async readNew(recordGaps: boolean): Promise<number> {
+  /** New images since the last poll, plus rows that filled holes; returns how many rows it read. */
+  private async readNew(): Promise<number> {
     const now = Date.now();
     for (const [seq, since] of this.gaps) if (now - since > this.gapWaitMs) this.gaps.delete(seq);
-    const holes = [...this.gaps.keys()];
-    const rows = await this.db
+    const rows = await this.readPage([...this.gaps.keys()]);
+    this.apply(rows, true, now);
+    return rows.length;
+  }
+
+  /** One page of images after seq `after` (default: the watermark) and in `holes`, in seq order. */
+  private async readPage(holes: number[], after = this.watermark) {
+    // Awaited here, once: a drizzle query runs again each time it is awaited.
+    return await this.db
       .select({
         id: images.id,
         seq: images.seq,
@@ -186,9 +206,13 @@ export class LibraryIndex {
       .from(images)
       .leftJoin(originals, eq(originals.imageId, images.id))
       .leftJoin(listings, eq(listings.imageId, images.id))
-      .where(holes.length ? or(gt(images.seq, this.watermark), inArray(images.seq, holes)) : gt(images.seq, this.watermark))
+      .where(holes.length ? or(gt(images.seq, after), inArray(images.seq, holes)) : gt(images.seq, after))
       .orderBy(images.seq)
       .limit(this.pageSize);
+  }
+
+  /** Indexes a page of rows; with `recordGaps`, seqs skipped below the new watermark are re-checked later. */
+  private apply(rows: Page, recordGaps: boolean, now: number): void {
     for (const row of rows) {
       this.gaps.delete(row.seq);
       if (row.seq > this.watermark) {
@@ -202,6 +226,5 @@ export class LibraryIndex {
       const descriptors = row.descriptors === null ? NO_DESCRIPTORS : fromBase64(row.descriptors);
       this.matcher.add(row.id, { descriptors, pdq: { hash: row.pdq, quality: row.pdqQuality } });
     }
-    return rows.length;
   }
 }
