@@ -125,7 +125,7 @@ export class LibraryIndex {
             const page: Page = await next;
             next = page.length === this.pageSize ? this.readPage([], page[page.length - 1].seq) : undefined;
             // Holes found while loading are purged rows, not commits in flight: they are not worth re-checking.
-            this.apply(page, false, Date.now());
+            this.apply(page);
             if (Date.now() - reported < PROGRESS_EVERY_MS) continue;
             reported = Date.now();
             const of = this.expectedImages ? ` of about ${this.expectedImages}` : "";
@@ -185,7 +185,7 @@ export class LibraryIndex {
     const now = Date.now();
     for (const [seq, since] of this.gaps) if (now - since > this.gapWaitMs) this.gaps.delete(seq);
     const rows = await this.readPage([...this.gaps.keys()]);
-    this.apply(rows, true, now);
+    this.apply(rows, now);
     return rows.length;
   }
 
@@ -211,12 +211,12 @@ export class LibraryIndex {
       .limit(this.pageSize);
   }
 
-  /** Indexes a page of rows; with `recordGaps`, seqs skipped below the new watermark are re-checked later. */
-  private apply(rows: Page, recordGaps: boolean, now: number): void {
+  /** Indexes a page of rows; with `gapsSeenAt`, seqs skipped below the new watermark are re-checked until gapWaitMs after it. */
+  private apply(rows: Page, gapsSeenAt?: number): void {
     for (const row of rows) {
       this.gaps.delete(row.seq);
       if (row.seq > this.watermark) {
-        if (recordGaps) for (let s = this.watermark + 1; s < row.seq; s++) this.gaps.set(s, now);
+        if (gapsSeenAt !== undefined) for (let s = this.watermark + 1; s < row.seq; s++) this.gaps.set(s, gapsSeenAt);
         this.watermark = row.seq;
       }
       if (this.meta.has(row.id) || row.category === null) continue;
