@@ -4,7 +4,7 @@
  *
  *   npm run bench:search -- [--n 1000000] [--ladder 10000,100000] [--engines pglite,postgres] [--skip-db] [--skip-memory]
  *                           [--planted 200] [--random 200] [--index-options JSON (candidate-index options to try)]
- *                           [--pglite-dir DIR (keep the PGlite library there and reuse it in later runs)]
+ *                           [--pglite-dir DIR (keep the PGlite library there and reuse it in later runs with the same --n and --planted)]
  *
  * Synthetic images: random ORB-like descriptors, keypoints and PDQ hashes; planted near-duplicates are edited copies
  * (descriptors with 5–20 of 256 bits flipped, keypoints through a similarity transform with ±0.5 px jitter, ~30 % of
@@ -460,7 +460,9 @@ async function dbBench(engine: "pglite" | "postgres", n: number): Promise<DbRow>
     database = await openDatabase({ engine: "postgres", url: url.toString(), max: 2 });
   }
   const db = database.db;
-  const reused = engine === "pglite" && PGLITE_DIR !== "" && Number((await rows(db, sql`select count(*) as n from images`))[0].n) === n;
+  const held = Number((await rows(db, sql`select count(*) as n from images`))[0].n);
+  if (held !== 0 && held !== n) throw new Error(`${dataDir} holds ${held} images, not ${n}: remove it or pass --n ${held}`);
+  const reused = held === n;
   if (reused) log(`    … reusing the ${fmtN(n)} library in ${PGLITE_DIR}`);
   const loadS = reused ? NaN : await loadLibrary(db, engine, n);
   const seqs = plantedSeqs(n);
