@@ -41,6 +41,7 @@ import { registerOriginal } from "../src/ledger/originals";
 import { countPending, sealPending } from "../src/ledger/seal";
 import { startServices, type Services } from "../src/services";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
+import { silentLogger } from "../src/observability/logger";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -179,7 +180,7 @@ async function main() {
 
   try {
     const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0" });
-    const [svc, startMs] = await timed(() => startServices(config, { startBatcher: false, log: () => {} }));
+    const [svc, startMs] = await timed(() => startServices(config, { startBatcher: false, log: silentLogger }));
     services = svc;
     const { app, deps } = svc;
     const db = deps.db;

@@ -42,6 +42,8 @@ export const configSchema = z.object({
     .optional()
     .transform((v) => v === "true"),
 
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
   RECENT_DAYS: int(90),
   RETENTION_DELISTED_DAYS: int(548),
   PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),

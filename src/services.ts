@@ -17,6 +17,7 @@ import { plannedLibrarySize } from "./matching/candidates";
 import { extractFeatures, topFeatures } from "./matching/features";
 import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
 import { serializeFeatures } from "./matching/serialize";
+import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
 
 export interface Services {
@@ -29,7 +30,7 @@ export interface Services {
 }
 
 export interface ServiceOptions {
-  log?: (line: string) => void;
+  log?: Logger;
   /** An already open database (tests); otherwise PGlite under DATA_DIR or DATABASE_URL. */
   database?: Database;
   /** Start the periodic batcher (tests drive it by hand). */
@@ -40,10 +41,10 @@ export interface ServiceOptions {
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
 export async function startServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = options.log ?? silentLogger;
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log(`shutdown: ${String(e)}`));
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log.warn({ err: e }, "shutdown step failed"));
   };
   try {
     const database =
@@ -78,9 +79,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
         (ids) => {
           for (const id of ids) library.remove(id);
-          if (ids.length) log(`purged ${ids.length} listings delisted more than ${config.RETENTION_DELISTED_DAYS} days ago`);
+          if (ids.length) log.info({ purged: ids.length, retentionDays: config.RETENTION_DELISTED_DAYS }, "purged delisted listings");
         },
-        (error: unknown) => log(`purge failed: ${String(error)}`),
+        (error: unknown) => log.warn({ err: error }, "purge failed"),
       );
     }, config.PURGE_INTERVAL_MS);
     purge.unref();
@@ -105,10 +106,10 @@ export async function startServices(config: Config, options: ServiceOptions = {}
   }
 }
 
-async function connectChain(config: Config, options: ServiceOptions, log: (line: string) => void) {
+async function connectChain(config: Config, options: ServiceOptions, log: Logger) {
   if (config.CHAIN_RPC_URL) {
     if (!config.CHAIN_PRIVATE_KEY || !config.CHAIN_CONTRACT) {
-      throw new ImprintError(500, "chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
+      throw new ImprintError("chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
     }
     const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY });
     const chainId = Number((await client.provider.getNetwork()).chainId);

@@ -10,6 +10,7 @@ import { ensureDeployment, deploymentFile } from "../src/chain/embedded";
 import { SequencedSigner } from "../src/chain/provider";
 import { readAnchorEvidence } from "../src/chain/receipt-check";
 import { ImprintError } from "../src/core/errors";
+import { capturingLogger } from "./helpers/logs";
 import { OTHER_DEV_KEY, startTestChain, type TestChain } from "./helpers/anvil";
 
 const root32 = () => hexlify(randomBytes(32));
@@ -149,13 +150,12 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
 
   it("keeps the contract, its anchors and the nonce; ensureDeployment reuses the address", async () => {
     const stateFile = path.join(dir, "anvil-state.json");
-    const logs: string[] = [];
-    const log = (line: string) => logs.push(line);
+    const { log, messages } = capturingLogger();
 
     chain = await startTestChain({ stateFile, stateIntervalSec: 1 });
     const first = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(first.reused).toBe(false);
-    expect(logs.at(-1)).toContain("deployed ProvenanceAnchor");
+    expect(messages().at(-1)).toContain("deployed ProvenanceAnchor");
     const again = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(again).toMatchObject({ reused: true, address: first.address });
     const root = root32();
@@ -182,13 +182,13 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
   it("redeploys (and says so) when the chain no longer has the contract", async () => {
     const dataDir = path.join(dir, "fresh");
     chain = await startTestChain();
-    const first = await ensureDeployment({ wallet: chain.wallet, dataDir, log: () => {} });
+    const first = await ensureDeployment({ wallet: chain.wallet, dataDir });
     await chain.stop();
     chain = await startTestChain(); // no --state: an empty chain
-    const logs: string[] = [];
-    const second = await ensureDeployment({ wallet: chain.wallet, dataDir, log: (l) => logs.push(l) });
+    const { log, messages } = capturingLogger();
+    const second = await ensureDeployment({ wallet: chain.wallet, dataDir, log });
     expect(second.reused).toBe(false);
-    expect(logs.join("\n")).toMatch(/no contract code at .* redeploying/);
+    expect(messages().join("\n")).toMatch(/no contract code at .* redeploying/);
     expect(deploymentFile(dataDir)).toContain(path.join("chain", "deployment.json"));
     // anvil derives the address from deployer + nonce, so an empty chain gives the same address again.
     expect(second.address).toBe(first.address);

@@ -1,3 +1,4 @@
+import { silentLogger } from "../src/observability/logger";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +17,7 @@ describe("the embedded defaults across a restart", () => {
   });
 
   const start = async () => {
-    const services = await startServices(config, { startBatcher: false, log: () => {} });
+    const services = await startServices(config, { startBatcher: false, log: silentLogger });
     open.push(services);
     return services;
   };

@@ -1,3 +1,4 @@
+import { silentLogger } from "../src/observability/logger";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/client";
@@ -227,7 +228,7 @@ describe("two API processes on one PostgreSQL", () => {
       database: await openDatabase({ engine: "postgres", url: (a.database as { url?: string }).url ?? "" }),
       startBatcher: false,
       indexPollMs: 200,
-      log: () => {},
+      log: silentLogger,
     });
     try {
       const seller = await a.newSeller();

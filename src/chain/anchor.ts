@@ -37,9 +37,9 @@ export async function anchorRoot(
   wallet: Signer,
   { contract, root, leafCount, confirmations = 1, timeoutMs = 60_000, pollMs = 50, fromBlock = 0 }: AnchorRootParameters,
 ): Promise<AnchorRootReturnType> {
-  validate(isHexString(root, 32) && root !== ZeroHash, 400, "invalid_root", "A root is a non-zero 32-byte hex string.");
+  validate(isHexString(root, 32) && root !== ZeroHash, "invalid_root", "A root is a non-zero 32-byte hex string.");
   const count = BigInt(leafCount);
-  validate(count > 0n && count <= MAX_UINT64, 400, "invalid_leaf_count", "A root covers 1 to 2^64-1 leaves.");
+  validate(count > 0n && count <= MAX_UINT64, "invalid_leaf_count", "A root covers 1 to 2^64-1 leaves.");
   const provider = providerOf(wallet);
   const anchorContract = new Contract(contract, PROVENANCE_ANCHOR_ABI, wallet);
   const wait = { confirmations, timeoutMs, pollMs };
@@ -64,7 +64,7 @@ export async function anchorRoot(
     // Reverted on chain: most likely an earlier transaction for the same root was mined first.
     const raced = await existingAnchor(provider, contract, root, fromBlock, wait);
     if (raced) return raced;
-    throw new ImprintError(502, "chain_anchor_reverted", `The anchor transaction ${txHash} reverted.`);
+    throw new ImprintError("chain_anchor_reverted", `The anchor transaction ${txHash} reverted.`);
   }
   const event = receipt.logs
     .filter((log) => sameAddress(log.address, contract) && log.topics[0] === ANCHORED_TOPIC && log.topics[1] === root)
@@ -130,7 +130,6 @@ async function existingAnchor(
   const found = await findAnchor(provider, { contract, root, fromBlock });
   if (!found) {
     throw new ImprintError(
-      502,
       "chain_anchor_event_missing",
       `Root ${root} is anchored at ${anchoredAt} but its Anchored event was not found from block ${fromBlock}.`,
     );
@@ -146,8 +145,8 @@ export function revertName(err: unknown): string | undefined {
 
 function chainError(err: unknown, what: string): ImprintError {
   const name = revertName(err);
-  if (name) return new ImprintError(502, "chain_anchor_rejected", `${what}: the contract rejected it (${name}).`, String(err));
-  return new ImprintError(503, "chain_unavailable", `${what}: ${(err as Error)?.message ?? String(err)}`, String(err));
+  if (name) return new ImprintError("chain_anchor_rejected", `${what}: the contract rejected it (${name}).`, { cause: err });
+  return new ImprintError("chain_unavailable", `${what}: the chain did not answer.`, { cause: err });
 }
 
 function sameAddress(a: string, b: string): boolean {

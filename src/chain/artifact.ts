@@ -26,14 +26,13 @@ export function loadAnchorArtifact(repoRoot: string = findRepoRoot()): AnchorArt
   const file = path.join(repoRoot, ARTIFACT_RELATIVE_PATH);
   if (!existsSync(file)) {
     throw new ImprintError(
-      500,
       "contract_not_compiled",
       `The ProvenanceAnchor contract is not compiled (${file} is missing): run npm run compile.`,
     );
   }
   const json = JSON.parse(readFileSync(file, "utf8")) as Partial<AnchorArtifact> & { contractName?: string };
   if (json.contractName !== "ProvenanceAnchor" || !json.abi || !json.bytecode || json.bytecode === "0x") {
-    throw new ImprintError(500, "contract_artifact_invalid", `${file} is not a ProvenanceAnchor artifact: run npm run compile.`);
+    throw new ImprintError("contract_artifact_invalid", `${file} is not a ProvenanceAnchor artifact: run npm run compile.`);
   }
   return { abi: json.abi, bytecode: json.bytecode, deployedBytecode: json.deployedBytecode ?? "0x" };
 }

@@ -23,7 +23,7 @@ export async function deployAnchor(
   const tx = await wallet.sendTransaction(await factory.getDeployTransaction(anchorer));
   const receipt = await waitForReceipt(providerOf(wallet), tx.hash, wait);
   if (receipt.status !== 1 || !receipt.contractAddress) {
-    throw new ImprintError(502, "chain_deploy_failed", `Deploying ProvenanceAnchor failed in transaction ${tx.hash}.`);
+    throw new ImprintError("chain_deploy_failed", `Deploying ProvenanceAnchor failed in transaction ${tx.hash}.`);
   }
   return {
     address: receipt.contractAddress,

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "
 import path from "node:path";
 import type { Signer } from "ethers";
 import { deployAnchor } from "./deploy";
+import { silentLogger, type Logger } from "../observability/logger";
 import { providerOf } from "./provider";
 
 export const DEPLOYMENT_FORMAT = "imprint-anchor-deployment-v1";
@@ -23,7 +24,7 @@ export interface EnsureDeploymentParameters {
   wallet: Signer;
   dataDir: string;
   anchorer?: string;
-  log?: (line: string) => void;
+  log?: Logger;
   timeoutMs?: number;
 }
 
@@ -35,7 +36,7 @@ export async function ensureDeployment({
   wallet,
   dataDir,
   anchorer,
-  log = (line) => console.warn(line),
+  log = silentLogger,
   timeoutMs,
 }: EnsureDeploymentParameters): Promise<Deployment & { reused: boolean }> {
   const provider = providerOf(wallet);
@@ -45,9 +46,9 @@ export async function ensureDeployment({
 
   if (saved) {
     if (saved.chainId !== chainId) {
-      log(`chain: ${file} is for chain ${saved.chainId}, the node is chain ${chainId}; deploying a new ProvenanceAnchor`);
+      log.info(`chain: ${file} is for chain ${saved.chainId}, the node is chain ${chainId}; deploying a new ProvenanceAnchor`);
     } else if ((await provider.getCode(saved.address)) === "0x") {
-      log(`chain: no contract code at ${saved.address} on chain ${chainId} any more (chain reset?); redeploying ProvenanceAnchor`);
+      log.info(`chain: no contract code at ${saved.address} on chain ${chainId} any more (chain reset?); redeploying ProvenanceAnchor`);
     } else {
       return { ...saved, reused: true };
     }
@@ -65,7 +66,7 @@ export async function ensureDeployment({
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(`${file}.tmp`, `${JSON.stringify(deployment, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
-  log(`chain: deployed ProvenanceAnchor at ${deployment.address} on chain ${chainId} (tx ${deployment.txHash})`);
+  log.info(`chain: deployed ProvenanceAnchor at ${deployment.address} on chain ${chainId} (tx ${deployment.txHash})`);
   return { ...deployment, reused: false };
 }
 

@@ -32,7 +32,6 @@ export async function waitForReceipt(
     }
     if (Date.now() >= deadline) {
       throw new ImprintError(
-        504,
         "chain_timeout",
         `Transaction ${txHash} was not ${receipt ? `confirmed ${confirmations} times` : "mined"} within ${timeoutMs} ms.`,
       );
@@ -44,6 +43,6 @@ export async function waitForReceipt(
 /** The timestamp (seconds) of block `blockNumber`. */
 export async function blockTimestamp(provider: Provider, blockNumber: number): Promise<number> {
   const block = await provider.getBlock(blockNumber);
-  if (!block) throw new ImprintError(502, "chain_block_missing", `The node does not know block ${blockNumber}.`);
+  if (!block) throw new ImprintError("chain_block_missing", `The node does not know block ${blockNumber}.`);
   return block.timestamp;
 }

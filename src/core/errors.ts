@@ -1,23 +1,89 @@
 /**
- * The one error type of the service. `status` is the HTTP status the edge answers with,
- * `code` a stable machine-readable identifier, `message` a sentence for people.
- * Every caller-facing failure is an ImprintError; anything else is a bug (answered 500).
+ * Every code a caller can be answered with. The code is the contract (clients switch on it); which HTTP status
+ * it maps to is the edge's business and lives only in src/http/error-status.ts.
+ */
+export const ERROR_CODES = [
+  // the request
+  "invalid_request",
+  "invalid_json",
+  "invalid_cursor",
+  "invalid_hex",
+  "hash_length_mismatch",
+  "malformed_body",
+  "unsupported_media_type",
+  "payload_too_large",
+  "bad_request",
+  "not_found",
+  // who is asking
+  "unauthorized",
+  "forbidden",
+  // images
+  "image_required",
+  "invalid_image",
+  "image_too_large",
+  "image_too_many_pixels",
+  "image_too_small",
+  "image_undecodable",
+  "unsupported_image_format",
+  "features_corrupt",
+  // fetching by URL
+  "invalid_url",
+  "fetch_failed",
+  "fetch_timeout",
+  // search
+  "search_unavailable",
+  "index_loading",
+  // chain
+  "invalid_root",
+  "invalid_leaf_count",
+  "chain_timeout",
+  "chain_block_missing",
+  "chain_deploy_failed",
+  "chain_anchor_reverted",
+  "chain_anchor_event_missing",
+  "chain_anchor_rejected",
+  "chain_unavailable",
+  "chain_misconfigured",
+  "contract_not_compiled",
+  "contract_artifact_invalid",
+  // we have a bug
+  "internal_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ImprintErrorOptions {
+  /** Structured facts a client may act on (shown to it). */
+  details?: unknown;
+  /** The underlying failure (a library error, a chain error): logged, never shown to a client. */
+  cause?: unknown;
+  /** When a retry makes sense (overload, a loading index), in seconds. */
+  retryAfterS?: number;
+}
+
+/**
+ * The one error type of the service: a stable `code`, a sentence for people, optional `details` for the
+ * client and a `cause` for the log. Every caller-facing failure is an ImprintError; anything else is a bug.
  */
 export class ImprintError extends Error {
+  readonly details?: unknown;
+  readonly retryAfterS?: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    options: ImprintErrorOptions = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ImprintError";
+    this.details = options.details;
+    this.retryAfterS = options.retryAfterS;
   }
 }
 
-/** The caller is wrong: throw a 4xx ImprintError unless `condition` holds. */
-export function validate(condition: unknown, status: number, code: string, message: string): asserts condition {
-  if (!condition) throw new ImprintError(status, code, message);
+/** The caller is wrong: throw an ImprintError with `code` unless `condition` holds. */
+export function validate(condition: unknown, code: ErrorCode, message: string): asserts condition {
+  if (!condition) throw new ImprintError(code, message);
 }
 
 /** We have a bug: an internal invariant failed. */

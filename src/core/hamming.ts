@@ -12,7 +12,7 @@ function popcount32(x: number): number {
 
 /** Number of differing bits between two equally long byte strings (e.g. two 32-byte PDQ hashes). */
 export function hammingBytes(a: Uint8Array, b: Uint8Array): number {
-  validate(a.length === b.length, 400, "hash_length_mismatch", `hashes differ in length (${a.length} vs ${b.length} bytes)`);
+  validate(a.length === b.length, "hash_length_mismatch", `hashes differ in length (${a.length} vs ${b.length} bytes)`);
   let d = 0;
   for (let i = 0; i < a.length; i++) d += POPCOUNT8[a[i] ^ b[i]];
   return d;

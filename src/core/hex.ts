@@ -13,9 +13,9 @@ export function toHex(bytes: Uint8Array): string {
 /** "0x…" or bare hex (either case) → bytes; refuses odd lengths and non-hex, optionally checks the length. */
 export function fromHex(hex: string, expectedLength?: number): Buffer {
   const body = hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
-  validate(body.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(body), 400, "invalid_hex", "expected an even number of hex digits");
+  validate(body.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(body), "invalid_hex", "expected an even number of hex digits");
   if (expectedLength !== undefined) {
-    validate(body.length === expectedLength * 2, 400, "invalid_hex", `expected ${expectedLength} bytes of hex`);
+    validate(body.length === expectedLength * 2, "invalid_hex", `expected ${expectedLength} bytes of hex`);
   }
   return Buffer.from(body, "hex");
 }

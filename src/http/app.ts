@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: deps.config.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
       onError: () => {
-        throw new ImprintError(413, "payload_too_large", `request bodies are limited to ${deps.config.MAX_UPLOAD_BYTES} bytes of image`);
+        throw new ImprintError("payload_too_large", `request bodies are limited to ${deps.config.MAX_UPLOAD_BYTES} bytes of image`);
       },
     }),
   );

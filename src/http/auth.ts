@@ -10,11 +10,11 @@ export function bearerAuth(db: Db, { role }: { role?: "admin" } = {}) {
   return createMiddleware<AuthEnv>(async function bearerAuthMiddleware(c, next) {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ImprintError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'");
+    if (!match) throw new ImprintError("unauthorized", "send an API key as 'Authorization: Bearer <key>'");
     const account = await authenticate(db, match[1]);
-    if (!account) throw new ImprintError(401, "unauthorized", "the API key is unknown or revoked");
+    if (!account) throw new ImprintError("unauthorized", "the API key is unknown or revoked");
     if (role === "admin" && account.role !== "admin") {
-      throw new ImprintError(403, "forbidden", "this operation needs the admin key");
+      throw new ImprintError("forbidden", "this operation needs the admin key");
     }
     c.set("account", account);
     await next();

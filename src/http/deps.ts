@@ -3,6 +3,7 @@ import type { EvidenceBundle } from "../core/bundle";
 import type { ChainFacts } from "../core/verify";
 import type { Db } from "../db/client";
 import type { Batcher } from "../ledger/batcher";
+import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 
 export interface ChainInfo {
@@ -27,5 +28,5 @@ export interface AppDeps {
   library?: LibraryIndex;
   /** Called after an image is stored, so the local search index picks it up at once. */
   onImageAdded?(): void;
-  log(line: string): void;
+  log: Logger;
 }

@@ -21,12 +21,12 @@ export async function readImageInput(form: { image?: unknown; url?: unknown }, o
   const hasFile = form.image instanceof Blob;
   const url = typeof form.url === "string" && form.url.trim() !== "" ? form.url.trim() : null;
   if (hasFile === (url !== null)) {
-    throw new ImprintError(400, "image_required", "send exactly one of: an 'image' file field, or a 'url' field");
+    throw new ImprintError("image_required", "send exactly one of: an 'image' file field, or a 'url' field");
   }
   if (hasFile) {
     const file = form.image as Blob;
     if (file.size > options.maxBytes) throw tooLarge(options.maxBytes);
-    if (file.size === 0) throw new ImprintError(400, "invalid_image", "the 'image' file is empty");
+    if (file.size === 0) throw new ImprintError("invalid_image", "the 'image' file is empty");
     return { bytes: Buffer.from(await file.arrayBuffer()), sourceUrl: null };
   }
   return { bytes: await fetchImage(url!, options), sourceUrl: url };
@@ -43,7 +43,7 @@ export async function receiveImage(
 }
 
 function tooLarge(maxBytes: number) {
-  return new ImprintError(413, "image_too_large", `images are limited to ${maxBytes} bytes`);
+  return new ImprintError("image_too_large", `images are limited to ${maxBytes} bytes`);
 }
 
 async function fetchImage(raw: string, { maxBytes, fetchTimeoutMs }: ImageInputOptions): Promise<Buffer> {
@@ -51,20 +51,20 @@ async function fetchImage(raw: string, { maxBytes, fetchTimeoutMs }: ImageInputO
   try {
     url = new URL(raw);
   } catch {
-    throw new ImprintError(400, "invalid_url", "'url' is not an absolute URL");
+    throw new ImprintError("invalid_url", "'url' is not an absolute URL");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ImprintError(400, "invalid_url", "'url' must be http or https");
+    throw new ImprintError("invalid_url", "'url' must be http or https");
   }
   let response: Response;
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs), redirect: "follow" });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    throw new ImprintError(502, timedOut ? "fetch_timeout" : "fetch_failed", timedOut ? `fetching the URL took longer than ${fetchTimeoutMs} ms` : "the URL could not be fetched");
+    throw new ImprintError(timedOut ? "fetch_timeout" : "fetch_failed", timedOut ? `fetching the URL took longer than ${fetchTimeoutMs} ms` : "the URL could not be fetched");
   }
   if (!response.ok || !response.body) {
-    throw new ImprintError(502, "fetch_failed", `the URL answered HTTP ${response.status}`);
+    throw new ImprintError("fetch_failed", `the URL answered HTTP ${response.status}`);
   }
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) {
@@ -86,7 +86,7 @@ async function fetchImage(raw: string, { maxBytes, fetchTimeoutMs }: ImageInputO
   } catch (error) {
     await reader.cancel().catch(() => undefined);
     if (error instanceof ImprintError) throw error;
-    throw new ImprintError(502, "fetch_failed", "the download was interrupted");
+    throw new ImprintError("fetch_failed", "the download was interrupted");
   }
   return Buffer.concat(chunks);
 }

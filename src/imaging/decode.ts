@@ -43,9 +43,9 @@ export interface ImageHeader {
 /** Checks size, real format and pixel count from the header alone (no pixel decoding). */
 export async function inspectImage(bytes: Buffer, opts: DecodeOptions = {}): Promise<ImageHeader> {
   const { maxBytes = DEFAULT_MAX_BYTES, maxPixels = DEFAULT_MAX_PIXELS } = opts;
-  if (bytes.length === 0) throw new ImprintError(400, "invalid_image", "The image is empty.");
+  if (bytes.length === 0) throw new ImprintError("invalid_image", "The image is empty.");
   if (bytes.length > maxBytes) {
-    throw new ImprintError(413, "image_too_large", `The image is ${bytes.length} bytes; the limit is ${maxBytes}.`);
+    throw new ImprintError("image_too_large", `The image is ${bytes.length} bytes; the limit is ${maxBytes}.`);
   }
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
@@ -55,12 +55,12 @@ export async function inspectImage(bytes: Buffer, opts: DecodeOptions = {}): Pro
   }
   const format = meta.format as string | undefined;
   if (!isAccepted(format)) {
-    throw new ImprintError(415, "unsupported_image_format", `Images must be JPEG, PNG or WebP, not ${format ?? "unknown"}.`);
+    throw new ImprintError("unsupported_image_format", `Images must be JPEG, PNG or WebP, not ${format ?? "unknown"}.`);
   }
   const { width, height } = meta;
-  if (!width || !height) throw new ImprintError(400, "invalid_image", "The image has no dimensions.");
+  if (!width || !height) throw new ImprintError("invalid_image", "The image has no dimensions.");
   if (width * height > maxPixels) {
-    throw new ImprintError(422, "image_too_many_pixels", `The image has ${width}×${height} pixels; the limit is ${maxPixels}.`);
+    throw new ImprintError("image_too_many_pixels", `The image has ${width}×${height} pixels; the limit is ${maxPixels}.`);
   }
   const swap = (meta.orientation ?? 1) >= 5;
   return { format, width: swap ? height : width, height: swap ? width : height };
@@ -82,7 +82,7 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || data.length !== info.width * info.height * 3) {
-      throw new ImprintError(400, "invalid_image", "The image decoded to an unexpected pixel layout.");
+      throw new ImprintError("invalid_image", "The image decoded to an unexpected pixel layout.");
     }
     return { ...header, rgb: data, rgbWidth: info.width, rgbHeight: info.height, channels: 3 };
   } catch (error) {
@@ -125,10 +125,10 @@ function toImprintError(error: unknown): ImprintError {
   if (error instanceof ImprintError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/unsupported image format/i.test(message)) {
-    return new ImprintError(415, "unsupported_image_format", "Images must be JPEG, PNG or WebP.");
+    return new ImprintError("unsupported_image_format", "Images must be JPEG, PNG or WebP.");
   }
   if (/pixel limit/i.test(message)) {
-    return new ImprintError(422, "image_too_many_pixels", "The image has too many pixels.");
+    return new ImprintError("image_too_many_pixels", "The image has too many pixels.");
   }
-  return new ImprintError(400, "invalid_image", "The image could not be decoded (corrupt or truncated).", { cause: message });
+  return new ImprintError("invalid_image", "The image could not be decoded (corrupt or truncated).", { cause: error });
 }

@@ -1,11 +1,12 @@
 import type { Db } from "../db/client";
+import type { Logger } from "../observability/logger";
 import { anchorSealed, type AnchoredBatch, type AnchorTarget } from "./anchor";
 import { countPending, sealPending } from "./seal";
 
 export interface BatcherOptions {
   intervalMs: number;
   maxBatch: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface RunResult {
@@ -73,7 +74,7 @@ export class Batcher {
         const batch = await sealPending(this.db, this.options.maxBatch);
         if (!batch) break;
         sealed += 1;
-        this.options.log?.(`sealed batch ${batch.id}: ${batch.leafCount} leaves, root ${batch.root}`);
+        this.options.log?.info({ batch: batch.id, leaves: batch.leafCount, root: batch.root }, "sealed batch");
       }
     } catch (error) {
       errors.push(`seal: ${error instanceof Error ? error.message : String(error)}`);
@@ -82,9 +83,9 @@ export class Batcher {
       anchored: [] as AnchoredBatch[],
       failed: [{ batch: null, error: error instanceof Error ? error.message : String(error) }],
     }));
-    for (const a of anchored) this.options.log?.(`anchored batch ${a.id} in tx ${a.txHash} (block ${a.blockNumber})`);
+    for (const a of anchored) this.options.log?.info({ batch: a.id, txHash: a.txHash, blockNumber: a.blockNumber }, "anchored batch");
     for (const f of failed) errors.push(`anchor: ${f.error}`);
-    for (const e of errors) this.options.log?.(e);
+    for (const e of errors) this.options.log?.warn(e);
     return { sealed, anchored, errors };
   }
 }

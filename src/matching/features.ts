@@ -68,7 +68,7 @@ export async function decodeGrey(bytes: Buffer): Promise<GreyImage> {
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
     if (err instanceof ImprintError) throw err;
-    throw new ImprintError(422, "image_undecodable", "The image could not be decoded.", String(err));
+    throw new ImprintError("image_undecodable", "The image could not be decoded.", { cause: err });
   }
 }
 

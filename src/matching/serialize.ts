@@ -41,7 +41,7 @@ function quantise(v: number): number {
 }
 
 export function deserializeFeatures(buf: Uint8Array): ImageFeatures {
-  const bad = (why: string) => new ImprintError(422, "features_corrupt", `Stored image features are unreadable: ${why}.`);
+  const bad = (why: string) => new ImprintError("features_corrupt", `Stored image features are unreadable: ${why}.`);
   if (buf.length < HEADER || buf[0] !== MAGIC[0] || buf[1] !== MAGIC[1] || buf[2] !== MAGIC[2]) throw bad("not an IMF record");
   if (buf[3] !== FEATURES_FORMAT_VERSION) throw bad(`unsupported version ${buf[3]}`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -3,6 +3,7 @@ import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
 import { images, listings, originals } from "../db/schema";
 import type { Matcher } from "../matching/matcher";
+import { silentLogger, type Logger } from "../observability/logger";
 
 const NO_DESCRIPTORS = new Uint8Array(0);
 
@@ -25,7 +26,7 @@ export interface LibraryIndexOptions {
   pageSize?: number;
   /** Images in the database when the process started: the denominator of the loading progress. */
   expectedImages?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 /** Loading: the first full read of the library. Search waits for it: a partial index would miss copies silently. */
@@ -56,7 +57,7 @@ export class LibraryIndex {
   private readonly gapWaitMs: number;
   private readonly pageSize: number;
   private readonly expectedImages: number | undefined;
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
 
   constructor(
     private readonly db: Db,
@@ -67,7 +68,7 @@ export class LibraryIndex {
     this.gapWaitMs = options.gapWaitMs ?? 30_000;
     this.pageSize = options.pageSize ?? 2_000;
     this.expectedImages = options.expectedImages;
-    this.log = options.log ?? (() => {});
+    this.log = options.log ?? silentLogger;
   }
 
   get size(): number {
@@ -129,7 +130,7 @@ export class LibraryIndex {
             if (Date.now() - reported < PROGRESS_EVERY_MS) continue;
             reported = Date.now();
             const of = this.expectedImages ? ` of about ${this.expectedImages}` : "";
-            this.log(`search index: loading, ${this.meta.size}${of} images after ${((reported - started) / 1000).toFixed(0)} s`);
+            this.log.info({ images: this.meta.size, expectedImages: this.expectedImages }, `search index: loading, ${this.meta.size}${of} images after ${((reported - started) / 1000).toFixed(0)} s`);
           }
         } finally {
           // A stop or a failure leaves no read running behind the loader (the database may be closed next).
@@ -137,13 +138,13 @@ export class LibraryIndex {
         }
         break;
       } catch (error) {
-        this.log(`search index: loading failed (retrying): ${String(error)}`);
+        this.log.warn({ err: error }, "search index: loading failed (retrying)");
         await new Promise((resolve) => setTimeout(resolve, this.pollMs * 4));
       }
     }
     if (this.stopped) return;
     this.loaded = true;
-    this.log(`search index: ${this.meta.size} images loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    this.log.info({ images: this.meta.size, seconds: (Date.now() - started) / 1000 }, "search index: loaded");
     for (const listener of this.loadedListeners) listener();
     this.tick();
   }
@@ -151,7 +152,7 @@ export class LibraryIndex {
   private tick(): void {
     this.timer = setTimeout(() => {
       this.poll()
-        .catch((error: unknown) => this.log(`search index: poll failed: ${String(error)}`))
+        .catch((error: unknown) => this.log.warn({ err: error }, "search index: poll failed"))
         .finally(() => {
           if (this.timer) this.tick();
         });
@@ -165,7 +166,7 @@ export class LibraryIndex {
     if (!this.loaded) return this.whenLoaded().then(() => this.refresh());
     return this.poll().then(
       () => undefined,
-      (error: unknown) => this.log(`search index: refresh failed: ${String(error)}`),
+      (error: unknown) => this.log.warn({ err: error }, "search index: refresh failed"),
     );
   }
 

@@ -1,3 +1,4 @@
+import { silentLogger } from "../../src/observability/logger";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,7 +22,7 @@ export async function startTestService(engine: Engine, env: Record<string, strin
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
   const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
   const database = await freshDatabase(engine);
-  const services = await startServices(config, { database, startBatcher: false, log: () => {} });
+  const services = await startServices(config, { database, startBatcher: false, log: silentLogger });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {
     const { key, ...rest } = init;
     const headers = new Headers(rest.headers);

@@ -20,7 +20,7 @@ export function imagesRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const thumbnail = await thumbnailOf(deps.db, c.req.valid("param").id);
-      if (!thumbnail) throw new ImprintError(404, "not_found", "no such image");
+      if (!thumbnail) throw new ImprintError("not_found", "no such image");
       return c.body(new Uint8Array(thumbnail), 200, { "content-type": "image/webp", "cache-control": "public, max-age=86400, immutable" });
     },
   );

@@ -47,7 +47,7 @@ export function listingsRoutes(deps: AppDeps) {
   const ownListing = async (c: Context<AuthEnv>, id: string) => {
     const listing = await getListing(db, id);
     const account = c.get("account");
-    if (!listing || (listing.accountId !== account.id && account.role !== "admin")) throw new ImprintError(404, "not_found", `no listing ${id}`);
+    if (!listing || (listing.accountId !== account.id && account.role !== "admin")) throw new ImprintError("not_found", `no listing ${id}`);
     return listing;
   };
 
@@ -68,7 +68,7 @@ export function listingsRoutes(deps: AppDeps) {
       const input = await receiveImage(form, config);
       const { fingerprint } = input;
       if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
-        throw new ImprintError(422, "image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
+        throw new ImprintError("image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
       }
       const listing = await addListing(db, {
         accountId: c.get("account").id,

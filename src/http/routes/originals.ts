@@ -39,7 +39,7 @@ export function originalsRoutes(deps: AppDeps) {
     const original = await getOriginal(db, id);
     // Someone else's registration answers like a missing one: ids are not to be probed.
     if (!original || (original.accountId !== accountId && role !== "admin")) {
-      throw new ImprintError(404, "not_found", `no registration ${id}`);
+      throw new ImprintError("not_found", `no registration ${id}`);
     }
     return original;
   };
@@ -65,7 +65,6 @@ export function originalsRoutes(deps: AppDeps) {
       const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
       if (!quality.ok) {
         throw new ImprintError(
-          422,
           "image_too_small",
           `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
         );
@@ -113,7 +112,7 @@ export function originalsRoutes(deps: AppDeps) {
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const decoded = cursor === undefined ? null : decodeCursor(cursor);
-      if (cursor !== undefined && !decoded) throw new ImprintError(400, "invalid_cursor", "the cursor is not one this API issued");
+      if (cursor !== undefined && !decoded) throw new ImprintError("invalid_cursor", "the cursor is not one this API issued");
       const page = await listOriginals(db, c.get("account").id, limit, decoded);
       return c.json({ items: page.items.map((o) => view(c, o)), nextCursor: page.nextCursor }, 200);
     },
@@ -157,7 +156,7 @@ export function originalsRoutes(deps: AppDeps) {
       const { id } = c.req.valid("param");
       // Bundles hold no secrets and exist to be shown to third parties: any account may fetch one.
       const evidence = await evidenceOf(db, id);
-      if (!evidence) throw new ImprintError(404, "not_found", `no registration ${id}`);
+      if (!evidence) throw new ImprintError("not_found", `no registration ${id}`);
       if (evidence.status === "anchored") return c.json(evidence.bundle, 200);
       return c.json({ id, status: evidence.status, registeredAt: evidence.registeredAt }, 202);
     },

@@ -76,22 +76,20 @@ export function searchRoutes(deps: AppDeps) {
     async (c) => {
       const form = c.req.valid("form");
       const { library } = deps;
-      if (!library) throw new ImprintError(503, "search_unavailable", "the search index is not running in this process");
+      if (!library) throw new ImprintError("search_unavailable", "the search index is not running in this process");
       if (!(await library.whenLoaded(INDEX_WAIT_MS))) {
         const { images, expectedImages } = library.status;
-        c.header("Retry-After", "10");
         throw new ImprintError(
-          503,
           "index_loading",
           `the search index is still loading (${images}${expectedImages ? ` of about ${expectedImages}` : ""} images); retry shortly`,
-          library.status,
+          { details: library.status, retryAfterS: 10 },
         );
       }
       const input = await receiveImage(form, config);
       const { fingerprint } = input;
       const side = Math.min(fingerprint.width, fingerprint.height);
       if (side < config.MIN_QUERY_SIDE) {
-        throw new ImprintError(422, "image_too_small", `a query needs at least ${config.MIN_QUERY_SIDE} px on its shorter side; this one has ${side}`);
+        throw new ImprintError("image_too_small", `a query needs at least ${config.MIN_QUERY_SIDE} px on its shorter side; this one has ${side}`);
       }
       const warnings = side < LOW_RESOLUTION_SIDE ? ["low_resolution"] : [];
       const features = await extractFeatures(input.bytes, { mirrored: true, pdq: false });

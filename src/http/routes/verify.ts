@@ -45,10 +45,10 @@ export function verifyRoutes(deps: AppDeps) {
 }
 
 function parseJson(text: unknown): unknown {
-  if (typeof text !== "string") throw new ImprintError(400, "invalid_request", "'bundle' must be the bundle's JSON");
+  if (typeof text !== "string") throw new ImprintError("invalid_request", "'bundle' must be the bundle's JSON");
   try {
     return JSON.parse(text);
   } catch {
-    throw new ImprintError(400, "invalid_json", "'bundle' is not valid JSON");
+    throw new ImprintError("invalid_json", "'bundle' is not valid JSON");
   }
 }
