@@ -43,7 +43,6 @@ export const ERROR_CODES = [
   "chain_anchor_event_missing",
   "chain_anchor_rejected",
   "chain_unavailable",
-  "chain_misconfigured",
   "contract_not_compiled",
   "contract_artifact_invalid",
   // we have a bug

@@ -37,7 +37,6 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   chain_anchor_event_missing: 502,
   chain_anchor_rejected: 502,
   chain_unavailable: 503,
-  chain_misconfigured: 500,
   contract_not_compiled: 500,
   contract_artifact_invalid: 500,
   internal_error: 500,
