@@ -5,6 +5,7 @@ import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
 import { chainRoutes } from "./routes/chain";
+import { docsRoutes } from "./routes/docs";
 import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));
+  app.route("/", docsRoutes());
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
@@ -52,7 +54,12 @@ export function createApp(deps: AppDeps) {
     const ready = index === undefined || index.state === "ready";
     return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
   });
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Imprint API", version: "1" } });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Imprint API", version: "1", description: "Register originals, anchor them on chain, find edited copies, verify evidence. Interactive: /docs." },
+    security: [{ bearer: [] }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "an Imprint API key" });
 
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, deps.log));
