@@ -11,6 +11,7 @@ import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
 import { searchRoutes } from "./routes/search";
 import { verifyRoutes } from "./routes/verify";
+import { verifyPageRoutes } from "./routes/verify-page";
 
 /** Multipart framing and text fields around the image. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));
   app.route("/", docsRoutes());
+  app.route("/", verifyPageRoutes());
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
