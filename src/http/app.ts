@@ -9,6 +9,7 @@ import { docsRoutes } from "./routes/docs";
 import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
+import { portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
 import { verifyRoutes } from "./routes/verify";
 import { verifyPageRoutes } from "./routes/verify-page";
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", imagesRoutes(deps));
   app.route("/", docsRoutes());
   app.route("/", verifyPageRoutes());
+  app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
