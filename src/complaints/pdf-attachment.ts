@@ -28,14 +28,17 @@ export async function checkPdfAttachment(filename: string, bytes: Buffer): Promi
   if (!bytes.subarray(0, 1024).includes("%PDF-")) throw new ImprintError("attachment_not_pdf", `${filename} is not a PDF`);
   if (isEncrypted(bytes)) throw new ImprintError("attachment_encrypted", `${filename} is encrypted: attach a PDF without a password`);
   let document: PDFDocument;
+  let pages: number;
   try {
     document = await PDFDocument.load(bytes, { updateMetadata: false, throwOnInvalidObject: true });
+    pages = document.getPageCount(); // a "PDF" without a page tree is not a document anyone can read
   } catch (error) {
     if (error instanceof EncryptedPDFError) throw new ImprintError("attachment_encrypted", `${filename} is encrypted: attach a PDF without a password`);
     throw new ImprintError("attachment_not_pdf", `${filename} could not be read as a PDF`, { cause: error });
   }
+  if (pages === 0) throw new ImprintError("attachment_not_pdf", `${filename} has no pages`);
   if (hasScript(document)) throw new ImprintError("attachment_has_javascript", `${filename} contains JavaScript: attach a PDF without scripts`);
-  return { filename, sha256: "0x" + createHash("sha256").update(bytes).digest("hex"), bytes, pages: document.getPageCount() };
+  return { filename, sha256: "0x" + createHash("sha256").update(bytes).digest("hex"), bytes, pages };
 }
 
 /** An /Encrypt entry in a trailer: pdf-lib would otherwise parse such a file and hand back ciphertext. */
