@@ -169,8 +169,10 @@ async function visibleComplaint(deps: UseCaseDeps, actor: Actor, id: string): Pr
   throw new ImprintError("not_found", `no complaint ${id}`);
 }
 
+/** One complaint, and which side of it the actor is on (what the actor may do next follows from it). */
 export async function getComplaintUseCase(deps: UseCaseDeps, actor: Actor, id: string) {
-  return complaintView(deps, (await visibleComplaint(deps, actor, id)).c);
+  const { c, side } = await visibleComplaint(deps, actor, id);
+  return { ...(await complaintView(deps, c)), viewerSide: side };
 }
 
 /** An attachment, to the parties and the reviewers only. */

@@ -11,16 +11,13 @@ import {
   listComplaintsUseCase,
   withdrawComplaintUseCase,
   type ComplaintView,
-  type UploadedFile,
 } from "../../use-cases/complaints";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { idParam, jsonContent, label } from "../schemas";
 import { absoluteUrl } from "../urls";
-
-/** A statement is read by a person: up to 5 000 characters. */
-const MAX_STATEMENT = 5_000;
+import { MAX_STATEMENT, readComplaintForm } from "../complaint-form";
 
 const complaintSchema = z.object({ id: z.string(), status: z.enum(["submitted", "appealed", "upheld", "rejected", "withdrawn"]) }).passthrough().openapi("Complaint");
 
@@ -37,40 +34,6 @@ const appealForm = {
   originalIds: z.array(z.string()).optional().openapi({ description: "your registrations; none: the service finds those that match the listing" }),
   attachments: z.array(z.any()).optional(),
 };
-
-/** Multipart fields that may repeat (`originalIds`, `attachments`), read by hand: the validator keeps one of each. */
-async function readForm(c: Context) {
-  const type = c.req.header("content-type") ?? "";
-  if (!type.startsWith("multipart/form-data")) throw new ImprintError("unsupported_media_type", "send multipart/form-data");
-  const form = await c.req.parseBody({ all: true });
-  const all = (name: string) => {
-    const value = form[name];
-    return value === undefined ? [] : Array.isArray(value) ? value : [value];
-  };
-  const text = (name: string, max: number, required = true) => {
-    const [value, ...more] = all(name);
-    if (more.length || (value !== undefined && typeof value !== "string")) throw new ImprintError("invalid_request", `'${name}' must be one text field`);
-    const trimmed = (value ?? "").trim();
-    if (required && !trimmed) throw new ImprintError("invalid_request", `'${name}' is required`);
-    if (trimmed.length > max) throw new ImprintError("invalid_request", `'${name}' is limited to ${max} characters`);
-    // Control characters have no place in text a reviewer reads (tab and newlines excepted).
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw new ImprintError("invalid_request", `'${name}' contains control characters`);
-    return trimmed || undefined;
-  };
-  const ids = (name: string) =>
-    all(name)
-      .flatMap((v) => (typeof v === "string" ? v.split(",") : []))
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const files = async (): Promise<UploadedFile[]> =>
-    Promise.all(
-      all("attachments").map(async (v) => {
-        if (!(v instanceof File)) throw new ImprintError("invalid_request", "'attachments' must be files");
-        return { filename: v.name.slice(0, 200) || "attachment.pdf", bytes: Buffer.from(await v.arrayBuffer()) };
-      }),
-    );
-  return { text, ids, files };
-}
 
 /** Complaints, appeals and decisions: routes parse, call one use case, and add links to the answer. */
 export function complaintsRoutes(deps: AppDeps) {
@@ -94,7 +57,7 @@ export function complaintsRoutes(deps: AppDeps) {
       responses: { 201: jsonContent(complaintSchema, "Filed: status submitted"), ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
     }),
     async (c) => {
-      const form = await readForm(c);
+      const form = await readComplaintForm(c);
       const originalIds = form.ids("originalIds");
       if (originalIds.length === 0 || originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
       const complaint = await fileComplaintUseCase(deps, c.get("actor"), {
@@ -186,7 +149,7 @@ export function complaintsRoutes(deps: AppDeps) {
       responses: { 200: jsonContent(complaintSchema, "Appealed, with the priority the chain gives"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
-      const form = await readForm(c);
+      const form = await readComplaintForm(c);
       const complaint = await appealComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id, {
         statement: form.text("statement", MAX_STATEMENT)!,
         originalIds: form.ids("originalIds"),
