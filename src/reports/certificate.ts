@@ -24,6 +24,7 @@ export interface CertificateInput {
 }
 
 export const bundleFileName = (registrationId: string) => `evidence-${registrationId}.json`;
+export const certificateFileName = (registrationId: string) => `certificate-${registrationId}.pdf`;
 
 /** Builds the certificate PDF. */
 export async function buildCertificate(input: CertificateInput): Promise<Uint8Array> {
