@@ -2,7 +2,6 @@
  * The certificate of a registration: a PDF a person can read, carrying the machine-checkable evidence bundle
  * as an attachment (`evidence-<id>.json`) so the paper and the proof travel together.
  */
-import sharp from "sharp";
 import type { EvidenceBundle } from "../core/bundle";
 import { PDQ_MATCH_DISTANCE } from "../core/verify";
 import { LABELS } from "./labels";
@@ -37,18 +36,13 @@ export async function buildCertificate(input: CertificateInput): Promise<Uint8Ar
   await w.title(LABELS.certificateTitle, `Imprint · ${r.id} · ${LABELS.generatedAt.en} / ${LABELS.generatedAt.zh}: ${utc(input.generatedAt)}`);
 
   // The picture on the left, the QR code of the verifier page on the right.
-  const { data: jpeg, info } = await sharp(input.image).flatten({ background: "#ffffff" }).jpeg({ quality: 88 }).toBuffer({ resolveWithObject: true });
-  const picture = await w.embedImage(jpeg, "jpeg");
-  const box = 190;
-  const scale = Math.min(box / info.width, box / info.height);
   const top = w.cursor;
-  w.drawImage(picture, w.left, info.width * scale, info.height * scale, top);
-  await w.caption(`${LABELS.image.en} / ${LABELS.image.zh}`, w.left, top - info.height * scale - 2);
+  const pictureHeight = await w.picture(input.image, w.left, top, 190, `${LABELS.image.en} / ${LABELS.image.zh}`);
   const qrSide = 110;
   const qrX = w.left + w.contentWidth - qrSide;
   w.qr(input.verifierUrl, qrX, top, qrSide);
   await w.caption(`${LABELS.verifierPage.en} / ${LABELS.verifierPage.zh}`, qrX, top - qrSide - 2);
-  w.gap(Math.max(info.height * scale, qrSide) + 16);
+  w.gap(Math.max(pictureHeight, qrSide + 12) + 4);
 
   await w.section(LABELS.registration);
   await w.field(LABELS.registrationId, r.id, { mono: true });

@@ -5,6 +5,7 @@
  */
 import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFImage, type PDFPage } from "pdf-lib";
 import QRCode from "qrcode";
+import sharp from "sharp";
 import { DocumentFonts, type Weight } from "./fonts";
 import type { Label } from "./labels";
 
@@ -107,17 +108,25 @@ export class ReportWriter {
     const valueX = MARGIN + LABEL_WIDTH;
     const lines: string[] = [];
     for (const paragraph of value.split(/\r?\n/)) lines.push(...(await this.wrap(paragraph, this.contentWidth - LABEL_WIDTH, size, style)));
-    const height = Math.max(2 * 10, lines.length * size * 1.35) + 4;
-    this.ensure(height);
+    const lineHeight = size * 1.35;
+    // Keep the label with the first lines; a long value (a statement) runs on over the following pages.
+    this.ensure(Math.min(Math.max(22, lines.length * lineHeight), 4 * lineHeight) + 4);
     const top = this.y;
     await this.drawLine(label.en, MARGIN, top - 8.5, { size: 8.5, weight: 700 });
     await this.drawLine(label.zh, MARGIN, top - 18.5, { size: 7.5, colour: MUTED });
-    let y = top - size;
-    for (const line of lines) {
-      await this.drawLine(line, valueX, y, { ...style, size });
-      y -= size * 1.35;
+    let baseline = top - size;
+    let labelOnThisPage = true;
+    for (const [i, line] of lines.entries()) {
+      if (i > 0) baseline -= lineHeight;
+      if (baseline - MARGIN - FOOTER < 0) {
+        this.newPage();
+        baseline = this.y - size;
+        labelOnThisPage = false;
+      }
+      await this.drawLine(line, valueX, baseline, { ...style, size });
     }
-    this.y = top - height;
+    const valueBottom = baseline - size * 0.35;
+    this.y = (labelOnThisPage ? Math.min(valueBottom, top - 22) : valueBottom) - 4;
   }
 
   /** Wrapped text across the full width (or `width` from `x`). */
@@ -159,8 +168,19 @@ export class ReportWriter {
     await this.doc.attach(bytes, name, { mimeType, description, creationDate: at, modificationDate: at });
   }
 
-  async embedImage(bytes: Uint8Array, kind: "png" | "jpeg"): Promise<PDFImage> {
-    return kind === "png" ? this.doc.embedPng(bytes) : this.doc.embedJpg(bytes);
+  /** Any picture sharp reads (WebP thumbnails included), embedded as JPEG on white. */
+  async embedPicture(bytes: Buffer): Promise<{ image: PDFImage; width: number; height: number }> {
+    const { data, info } = await sharp(bytes).rotate().flatten({ background: "#ffffff" }).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
+    return { image: await this.doc.embedJpg(data), width: info.width, height: info.height };
+  }
+
+  /** A picture scaled to fit a `box` × `box` square at (x, top), its caption under it; returns the height used. */
+  async picture(bytes: Buffer, x: number, top: number, box: number, caption: string): Promise<number> {
+    const { image, width, height } = await this.embedPicture(bytes);
+    const scale = Math.min(box / width, box / height);
+    this.drawImage(image, x, width * scale, height * scale, top);
+    await this.caption(caption, x, top - height * scale - 2);
+    return height * scale + 12;
   }
 
   /** Numbers every page in its footer, then serialises the document. */
