@@ -63,3 +63,9 @@ export async function ensureAdmin(db: Db, configuredKey: string | undefined): Pr
   await db.insert(apiKeys).values({ accountId: ADMIN_ACCOUNT_ID, keyHash: hashApiKey(generatedKey) });
   return { generatedKey };
 }
+
+/** The display name of an account (an organisation's name on its certificates), or null when there is none. */
+export async function accountName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row?.name ?? null;
+}
