@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
 import { ImprintError } from "../core/errors";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
@@ -27,6 +28,8 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // Every answer carries X-Request-Id; the log lines of a failure carry the same id.
+  app.use("*", requestId());
   app.use(
     "*",
     bodyLimit({

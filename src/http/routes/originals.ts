@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { OriginalView } from "../../ledger/originals";
 import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const registerForm = z.object({
@@ -23,12 +22,12 @@ export function originalsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
 
-  const view = (c: Context, o: OriginalView, warnings?: string[]) => {
+  const view = (o: OriginalView, warnings?: string[]) => {
     const { imageId, ...rest } = o;
     return {
       ...rest,
-      thumbnailUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`),
-      evidenceUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
+      thumbnailUrl: absoluteUrl(config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`),
+      evidenceUrl: absoluteUrl(config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
       ...(warnings?.length ? { warnings } : {}),
     };
   };
@@ -55,7 +54,7 @@ export function originalsRoutes(deps: AppDeps) {
         storeCountry: form.storeCountry,
         title: form.title,
       });
-      return c.json(view(c, original, warnings), created ? 201 : 200);
+      return c.json(view(original, warnings), created ? 201 : 200);
     },
   );
 
@@ -67,7 +66,7 @@ export function originalsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          limit: integerField.pipe(z.number().min(1).max(100)).default(20),
           cursor: z.string().max(200).optional(),
         }),
       },
@@ -81,7 +80,7 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const page = await listOriginalsUseCase(deps, c.get("actor"), c.req.valid("query"));
-      return c.json({ items: page.items.map((o) => view(c, o)), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.items.map((o) => view(o)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -98,7 +97,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      return c.json(view(c, await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
+      return c.json(view(await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
     },
   );
 
