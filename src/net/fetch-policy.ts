@@ -42,15 +42,22 @@ export function fetchPolicyOf(config: Pick<Config, "FETCH_ALLOW_PRIVATE" | "FETC
 /** Addresses no policy ever connects to: "this host" (0.0.0.0, ::), broadcast and multicast. */
 const NEVER = new Set(["unspecified", "broadcast", "multicast"]);
 
+/** IANA's global unicast block, 2000::/3: the only public IPv6 space. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR("2000::/3");
+
 /**
  * Whether an address may be connected to. ipaddr.js names the range of every address; only `unicast` (the
  * public internet) passes by default. Everything else — loopback, private, link-local, unique-local, carrier NAT,
  * reserved and documentation ranges, and IPv6 forms that embed an IPv4 address (IPv4-mapped, NAT64, 6to4,
- * Teredo), which could smuggle a private one — is refused unless the policy allows private addresses.
+ * Teredo), which could smuggle a private one — is refused unless the policy allows private addresses. IPv6
+ * must also lie in 2000::/3: ipaddr.js calls the rest of the space `unicast` too, IPv4-compatible ::127.0.0.1
+ * included.
  */
 export function isAllowedAddress(address: string, allowPrivate: boolean): boolean {
   if (!ipaddr.isValid(address)) return false;
-  const range = ipaddr.parse(address).range();
-  if (range === "unicast") return true;
+  const parsed = ipaddr.parse(address);
+  const range = parsed.range();
+  const isPublic = range === "unicast" && (parsed.kind() === "ipv4" || parsed.match(GLOBAL_UNICAST_V6));
+  if (isPublic) return true;
   return allowPrivate && !NEVER.has(range);
 }
