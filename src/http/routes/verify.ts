@@ -12,6 +12,9 @@ import { jsonContent, verdictSchema } from "../schemas";
  */
 export const MAX_BUNDLE_BYTES = 64 * 1024;
 
+/** A bundle nests 3 levels deep; a body nested deeper is refused before parsing, and before any walk over it. */
+const MAX_BUNDLE_DEPTH = 8;
+
 const verifyForm = z.object({
   bundle: z.any().openapi({ description: "The bundle, as a JSON file part or a JSON string" }),
   image: z.any().optional().openapi({ type: "string", format: "binary" }),
@@ -64,9 +67,27 @@ function parseJson(text: unknown): unknown {
   if (Buffer.byteLength(text) > MAX_BUNDLE_BYTES) {
     throw new ImprintError("payload_too_large", `a bundle is limited to ${MAX_BUNDLE_BYTES} bytes of JSON`);
   }
+  if (nestingDepthExceeds(text, MAX_BUNDLE_DEPTH)) throw new ImprintError("invalid_json", `'bundle' nests deeper than ${MAX_BUNDLE_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch {
     throw new ImprintError("invalid_json", "'bundle' is not valid JSON");
   }
+}
+
+/** Whether JSON text opens more than `max` arrays or objects at once (brackets inside strings do not count). */
+function nestingDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "[" || ch === "{") {
+      if (++depth > max) return true;
+    } else if (ch === "]" || ch === "}") depth--;
+  }
+  return false;
 }
