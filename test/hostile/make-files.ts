@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
+import { pngChunk } from "./large-files";
 
 const out = path.join(__dirname, "../fixtures/hostile");
 const photo = readFileSync(path.join(__dirname, "../fixtures/images/photos/building.jpg"));
@@ -27,24 +28,6 @@ function withClaimedSize(jpeg: Buffer, width: number, height: number): Buffer {
   copy.writeUInt16BE(height, sof + 5);
   copy.writeUInt16BE(width, sof + 7);
   return copy;
-}
-
-function crc32(bytes: Buffer): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, "ascii");
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])));
-  return Buffer.concat([head, data, crc]);
 }
 
 /** A PNG from raw chunks: IHDR of the given size and depth, one IDAT of `idat`. */
