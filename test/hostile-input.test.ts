@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../src/db/schema";
 import { engines, type Engine } from "./helpers/databases";
 import { listen } from "./helpers/http-server";
+import { capturingLogger } from "./helpers/logs";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 import {
   FIELD_CASES,
@@ -241,12 +242,28 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
   });
 });
 
-describe("links in answers are never built from the Host header", () => {
+describe("what a hostile request learns: links and library text", () => {
   let svc: TestService;
   let api: { url: string; close(): Promise<void> };
+  const logs = capturingLogger();
   beforeAll(async () => {
-    svc = await startTestService("pglite");
+    svc = await startTestService("pglite", {}, { log: logs.log });
     api = await listen(svc.app);
+  });
+
+  it("sends a decoder's own text to the log with the request id, and the client only our sentence", async () => {
+    const seller = await svc.newSeller("logs");
+    const res = await fetch(`${api.url}/v1/originals`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${seller.apiKey}` },
+      body: imageForm(fixture("building.jpg").subarray(0, 5000), VALID_FIELDS["/v1/originals"]),
+    });
+    const requestId = res.headers.get("x-request-id");
+    const body = await res.json();
+    expect({ status: res.status, code: body.error.code }).toEqual({ status: 400, code: "invalid_image" });
+    expect(JSON.stringify(body)).not.toMatch(LIBRARY_TEXT);
+    const line = logs.lines.find((l) => l.requestId === requestId);
+    expect(line).toMatchObject({ code: "invalid_image", path: "/v1/originals", cause: expect.stringMatching(/jpeg|vips/i) });
   });
   afterAll(async () => {
     await api?.close();
