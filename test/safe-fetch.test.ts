@@ -170,6 +170,16 @@ describe("safeFetch redirects", () => {
     expect(target.hits).toHaveLength(0);
   });
 
+  it("does not hand credentials to another origin on a redirect", async () => {
+    const p = policy({ trustedOrigins: new Set([redirector.origin, target.origin]) });
+    const headers = { authorization: "Bearer secret", cookie: "s=1", "x-kept": "yes" };
+    await safeFetch(`${redirector.origin}/?status=302&to=${encodeURIComponent(`${target.origin}/x`)}`, { headers }, p);
+    expect(target.hits.at(-1)?.headers).toMatchObject({ "x-kept": "yes" });
+    expect(target.hits.at(-1)?.headers).not.toHaveProperty("authorization");
+    expect(target.hits.at(-1)?.headers).not.toHaveProperty("cookie");
+    target.hits.length = 0;
+  });
+
   it("turns a POST into a GET on 303 and repeats it with its body on 307 (what webhooks need)", async () => {
     const post = { method: "POST", headers: { "content-type": "text/plain" }, body: "payload" };
     expect((await safeFetch(`${redirector.origin}/?status=303&hops=1`, post, trusted())).body.toString()).toBe("GET ");

@@ -48,10 +48,19 @@ export async function safeFetch(rawUrl: string, init: SafeRequest, policy: Fetch
     }
     response.destroy();
     if (hop >= policy.maxRedirects) throw notAllowed(`more than ${policy.maxRedirects} redirects`);
-    url = parseUrl(location, url);
+    const next = parseUrl(location, url);
     // 301/302/303 turn into a GET without a body (what browsers do); 307/308 repeat the request as it was.
     if (response.statusCode !== 307 && response.statusCode !== 308) request = { headers: request.headers };
+    // Credentials meant for one origin (a webhook's signature key, say) are not handed to another.
+    if (next.origin !== url.origin) request = { ...request, headers: withoutCredentials(request.headers) };
+    url = next;
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+function withoutCredentials(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  return headers && Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 function parseUrl(raw: string, base?: URL): URL {

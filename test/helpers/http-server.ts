@@ -18,8 +18,8 @@ export interface LocalTarget {
   /** `http://127.0.0.1:PORT` */
   origin: string;
   port: number;
-  /** Every request that reached this server (method, path, host header). */
-  hits: { method: string; url: string; host: string }[];
+  /** Every request that reached this server. */
+  hits: { method: string; url: string; host: string; headers: http.IncomingHttpHeaders }[];
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export interface LocalTarget {
 export async function localServer(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<LocalTarget> {
   const hits: LocalTarget["hits"] = [];
   const server = http.createServer((req, res) => {
-    hits.push({ method: req.method ?? "", url: req.url ?? "", host: req.headers.host ?? "" });
+    hits.push({ method: req.method ?? "", url: req.url ?? "", host: req.headers.host ?? "", headers: req.headers });
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
