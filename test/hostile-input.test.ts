@@ -325,7 +325,7 @@ describe.runIf(process.env.IMPRINT_TEST_STRICT_IMAGING === "1").each(engines)("h
     expect(await rowCounts(target.svc)).toEqual(before);
   });
 
-  it("spends well under a second of CPU on a 16-bit PNG of 6300² (~240 KB)", async () => {
+  it("spends under half a second of CPU on a 16-bit PNG of 6300² (~240 KB)", async () => {
     const file = { name: "flat-16bit-6300.png", bytes: await flatPng16(6300), refusedByVerify: true };
     for (const route of ["/v1/search", "/v1/originals"] as const) {
       const cpu = process.cpuUsage();
@@ -334,7 +334,7 @@ describe.runIf(process.env.IMPRINT_TEST_STRICT_IMAGING === "1").each(engines)("h
       const used = process.cpuUsage(cpu);
       const cpuMs = (used.user + used.system) / 1000;
       console.log(`[16-bit PNG 6300², ${engine}] ${route}: ${Math.round(cpuMs)} ms CPU, ${Math.round(performance.now() - started)} ms wall`);
-      expect(cpuMs, route).toBeLessThan(1_000);
+      expect(cpuMs, route).toBeLessThan(500);
     }
   });
 });
