@@ -270,6 +270,22 @@ describe("what a hostile request learns: links and library text", () => {
     await svc?.stop();
   });
 
+  it("still accepts what strict parsing must not refuse: decimals, real codes, unicode, a listedAt within the skew", async () => {
+    const seller = await svc.newSeller("fair");
+    const key = { authorization: `Bearer ${seller.apiKey}` };
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const listing = await fetch(`${api.url}/v1/listings`, {
+      method: "POST",
+      headers: key,
+      body: imageForm(fixture("aloe.webp"), { productId: "Schuh – Größe 42 👟", storeId: "店铺-1", category: "Chaussures", storeCountry: " gb ", listedAt: soon }, "a.webp"),
+    });
+    expect(listing.status).toBe(201);
+    expect(await listing.json()).toMatchObject({ productId: "Schuh – Größe 42 👟", storeCountry: "GB" });
+    const search = await fetch(`${api.url}/v1/search`, { method: "POST", headers: key, body: imageForm(fixture("aloe.webp"), { threshold: "92.5", limit: "50" }, "a.webp") });
+    expect(search.status).toBe(200);
+    expect((await search.json()).hits[0].similarity).toBe(100);
+  });
+
   it("uses http://HOST:PORT when PUBLIC_BASE_URL is unset, whatever Host the request names", async () => {
     const seller = await svc.newSeller("links");
     const form = imageForm(fixture("building.jpg"), VALID_FIELDS["/v1/originals"]);
