@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { EvidenceBundle } from "../core/bundle";
 import { bundleFileName } from "./certificate";
-import { LABELS, type Label } from "./labels";
+import { LABELS, stateLabel, type Label } from "./labels";
 import { renderMatchPicture, type MatchGeometry } from "./match-picture";
 import { similarityMeaning } from "./similarity-meaning";
 import { utc } from "./time";
@@ -93,7 +93,7 @@ export async function buildComplaintReport(input: ComplaintReportInput): Promise
 
   await w.section(LABELS.complaint);
   await w.field(LABELS.complaintId, complaint.id, { mono: true });
-  await w.field(LABELS.status, complaint.status);
+  await w.field(LABELS.status, stateLabel(complaint.status));
   await w.field(LABELS.filedAt, utc(complaint.filedAt));
   await w.field(LABELS.complainant, `${complaint.complainant.name} (${complaint.complainant.id})`);
   await w.field(LABELS.respondent, `${complaint.respondent.name} (${complaint.respondent.id})`);

@@ -65,4 +65,16 @@ export const LABELS = {
   page: label("Page", "页"),
 } as const;
 
-export type LabelKey = keyof typeof LABELS;
+/** The complaint states in both languages; a state this table does not know is printed as it is. */
+const STATES: Record<string, Label> = {
+  submitted: label("submitted", "已提交"),
+  appealed: label("appealed", "已申诉"),
+  upheld: label("upheld", "投诉成立"),
+  rejected: label("rejected", "已驳回"),
+  withdrawn: label("withdrawn", "已撤回"),
+};
+
+export function stateLabel(state: string): string {
+  const known = STATES[state];
+  return known ? `${known.en} / ${known.zh}` : state;
+}
