@@ -4,7 +4,6 @@ import { ImprintError } from "../../core/errors";
 import {
   appealComplaintUseCase,
   complaintAttachmentUseCase,
-  complaintReportUseCase,
   complaintStatsUseCase,
   decideComplaintUseCase,
   fileComplaintUseCase,
@@ -140,22 +139,6 @@ export function complaintsRoutes(deps: AppDeps) {
         "content-disposition": `attachment; filename="${file.filename.replace(/[^\w.\- ]/g, "_")}"`,
         "x-content-type-options": "nosniff",
       });
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/complaints/{id}/report.pdf",
-      summary: "The complaint's evidence report: both pictures, the match picture, the timeline, every attachment and bundle inside (parties and reviewers)",
-      middleware: [auth] as const,
-      request: { params: idParam },
-      responses: { 200: { description: "PDF", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      const pdf = await complaintReportUseCase(deps, c.get("actor"), id);
-      return c.body(new Uint8Array(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="complaint-${id}.pdf"` });
     },
   );
 
