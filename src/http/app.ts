@@ -1,12 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ImprintError } from "../core/errors";
+import { auditTrail } from "./audit-trail";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
+import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
 import { imagesRoutes } from "./routes/images";
+import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
+import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
 import { searchRoutes } from "./routes/search";
 import { verifyRoutes } from "./routes/verify";
@@ -27,6 +31,8 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // Outermost, so that it sees every answer, refusals included.
+  app.use("*", auditTrail(deps));
   app.use(
     "*",
     bodyLimit({
@@ -38,6 +44,9 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route("/", accountsRoutes(deps));
+  app.route("/", membersRoutes(deps));
+  app.route("/", keysRoutes(deps));
+  app.route("/", auditRoutes(deps));
   app.route("/", originalsRoutes(deps));
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));

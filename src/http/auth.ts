@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { authenticate } from "../accounts/accounts";
+import { authenticate } from "../accounts/api-keys";
 import { ImprintError } from "../core/errors";
 import type { Db } from "../db/client";
 import type { Actor } from "../accounts/actor";

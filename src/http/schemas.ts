@@ -27,10 +27,16 @@ export const imageFields = {
   url: z.string().optional().openapi({ description: "http(s) URL of the image, instead of a file" }),
 };
 
+/** A member as created, with their first key (shown only in this answer). */
+export const newMemberSchema = z
+  .object({ memberId: z.string(), name: z.string(), role: z.string(), apiKey: z.string() })
+  .openapi("NewMember");
+
 export const originalSchema = z
   .object({
     id: z.string().openapi({ example: "reg_4f1c2a9e0b7d3c5a6e8f9012" }),
     accountId: z.string(),
+    registeredBy: z.string().openapi({ description: "The member who registered it" }),
     sha256: z.string(),
     pdq: z.string(),
     phash: z.string(),
