@@ -17,7 +17,15 @@ export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
       original: { id: originals.id, accountId: originals.accountId, sha256: originals.sha256, registeredAtMs: originals.registeredAtMs, leaf: originals.leaf, proof: originals.proof },
       pdq: images.pdq,
       phash: images.phash,
-      batch: batches,
+      batch: {
+        status: batches.status,
+        root: batches.root,
+        chainId: batches.chainId,
+        contract: batches.contract,
+        txHash: batches.txHash,
+        blockNumber: batches.blockNumber,
+        blockTimestamp: batches.blockTimestamp,
+      },
     })
     .from(originals)
     .innerJoin(images, eq(images.id, originals.imageId))
