@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { accounts, apiKeys, members } from "../db/schema";
 import { PLATFORM_ACCOUNT_ID } from "./accounts";
 import { hashApiKey, keyPrefixOf, newApiKey } from "./keys";
+import { lockOrganisation } from "./organisation-guard";
 
 /** The member who holds the bootstrap key: always an admin, so IMPRINT_ADMIN_KEY always lets the operator in. */
 const BOOTSTRAP_MEMBER_ID = "mem_admin";
@@ -20,6 +21,8 @@ export async function ensureAdmin(db: Db, configuredKey: string | undefined): Pr
       .insert(members)
       .values({ id: BOOTSTRAP_MEMBER_ID, accountId: PLATFORM_ACCOUNT_ID, name: "admin", role: "admin" })
       .onConflictDoUpdate({ target: members.id, set: { role: "admin", removedAt: null } });
+    // Processes starting together take turns: one generates or rotates, the others see its result.
+    await lockOrganisation(tx, PLATFORM_ACCOUNT_ID);
 
     let key = configuredKey;
     let generatedKey: string | undefined;
@@ -32,11 +35,14 @@ export async function ensureAdmin(db: Db, configuredKey: string | undefined): Pr
     }
 
     const keyHash = hashApiKey(key);
-    const [existing] = await tx.select({ memberId: apiKeys.memberId, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
-    if (existing && existing.memberId !== BOOTSTRAP_MEMBER_ID) throw new Error("IMPRINT_ADMIN_KEY is another member's API key; configure a new one");
-    if (existing?.revokedAt) throw new Error("IMPRINT_ADMIN_KEY was revoked; configure a new one");
-    if (existing) await tx.update(apiKeys).set({ bootstrap: true }).where(eq(apiKeys.keyHash, keyHash));
-    else await tx.insert(apiKeys).values({ accountId: PLATFORM_ACCOUNT_ID, memberId: BOOTSTRAP_MEMBER_ID, keyHash, prefix: keyPrefixOf(key), bootstrap: true });
+    await tx
+      .insert(apiKeys)
+      .values({ accountId: PLATFORM_ACCOUNT_ID, memberId: BOOTSTRAP_MEMBER_ID, keyHash, prefix: keyPrefixOf(key), bootstrap: true })
+      .onConflictDoNothing({ target: apiKeys.keyHash });
+    const [row] = await tx.select({ memberId: apiKeys.memberId, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
+    if (row.memberId !== BOOTSTRAP_MEMBER_ID) throw new Error("IMPRINT_ADMIN_KEY is another member's API key; configure a new one");
+    if (row.revokedAt) throw new Error("IMPRINT_ADMIN_KEY was revoked; configure a new one");
+    await tx.update(apiKeys).set({ bootstrap: true }).where(eq(apiKeys.keyHash, keyHash));
     const revoked = await tx
       .update(apiKeys)
       .set({ revokedAt: new Date() })

@@ -30,6 +30,18 @@ export const accounts = pgTable("accounts", {
   createdAt: createdAt(),
 });
 
+/** The organisation a row belongs to. */
+const accountIdColumn = () =>
+  text("account_id")
+    .notNull()
+    .references(() => accounts.id);
+
+/** The member a row is about or who acted. */
+const memberIdColumn = (name: string) =>
+  text(name)
+    .notNull()
+    .references(() => members.id);
+
 /**
  * The people (or systems) acting for an organisation (an `accounts` row). A member is never deleted, only
  * removed (`removed_at`), so `registered_by`, `listed_by` and the audit log keep pointing at someone.
@@ -38,9 +50,7 @@ export const members = pgTable(
   "members",
   {
     id: text("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
+    accountId: accountIdColumn(),
     name: text("name").notNull(),
     role: text("role", { enum: ROLES }).notNull(),
     createdAt: createdAt(),
@@ -58,12 +68,8 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: serial("id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
-    memberId: text("member_id")
-      .notNull()
-      .references(() => members.id),
+    accountId: accountIdColumn(),
+    memberId: memberIdColumn("member_id"),
     keyHash: text("key_hash").notNull().unique(),
     /** Null for keys issued before prefixes were stored, until their first use. */
     prefix: text("prefix"),
@@ -88,12 +94,8 @@ export const auditLog = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id),
-    memberId: text("member_id")
-      .notNull()
-      .references(() => members.id),
+    accountId: accountIdColumn(),
+    memberId: memberIdColumn("member_id"),
     keyPrefix: text("key_prefix").notNull(),
     /** Method and route pattern, e.g. `DELETE /v1/members/:id`. */
     action: text("action").notNull(),
@@ -194,9 +196,7 @@ export const originals = pgTable(
   {
     ...productImageColumns(),
     /** The member who registered it (the leaf commits to the organisation, not to them). */
-    registeredBy: text("registered_by")
-      .notNull()
-      .references(() => members.id),
+    registeredBy: memberIdColumn("registered_by"),
     sha256: text("sha256").notNull(),
     title: text("title"),
     /** Milliseconds since the epoch, exactly as committed to in the leaf. */
@@ -219,9 +219,7 @@ export const listings = pgTable(
   "listings",
   {
     ...productImageColumns(),
-    listedBy: text("listed_by")
-      .notNull()
-      .references(() => members.id),
+    listedBy: memberIdColumn("listed_by"),
     storeId: text("store_id").notNull(),
     listedAt: timestamp("listed_at", { withTimezone: true, mode: "date" }).notNull(),
     delistedAt: timestamp("delisted_at", { withTimezone: true, mode: "date" }),
@@ -229,7 +227,7 @@ export const listings = pgTable(
   (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
 );
 
-/** Small key-value facts the service keeps about itself (e.g. that the admin key was generated). */
+/** Small key-value facts the service keeps about itself. */
 export const meta = pgTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),

@@ -3,6 +3,9 @@ import { z } from "@hono/zod-openapi";
 /** A JSON response of the OpenAPI contract. */
 export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
+/** A required JSON request body. */
+export const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+
 /** A required multipart/form-data request body. */
 export const multipartBody = <T>(schema: T) => ({ body: { required: true, content: { "multipart/form-data": { schema } } } });
 

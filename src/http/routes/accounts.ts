@@ -3,9 +3,9 @@ import { addReviewerUseCase, createAccountUseCase } from "../../use-cases/accoun
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { jsonContent, label, newMemberSchema } from "../schemas";
+import { jsonBody, jsonContent, label, newMemberSchema } from "../schemas";
 
-const nameBody = { body: { required: true, content: { "application/json": { schema: z.object({ name: label(200) }) } } } };
+const nameBody = jsonBody(z.object({ name: label(200) }));
 
 export function accountsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();

@@ -4,15 +4,13 @@ import { addMemberUseCase, changeMemberRoleUseCase, listMembersUseCase, removeMe
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { idParam, jsonContent, label, newMemberSchema } from "../schemas";
+import { idParam, jsonBody, jsonContent, label, newMemberSchema } from "../schemas";
 
 const role = z.enum(ROLES).openapi({ description: "owner, ip-manager or member (admin, reviewer: the platform's)" });
 
 const memberSchema = z
   .object({ memberId: z.string(), name: z.string(), role, createdAt: z.string(), removedAt: z.string().nullable() })
   .openapi("Member");
-
-const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
 
 /** The owner manages the organisation's members (an admin, the platform's). */
 export function membersRoutes(deps: AppDeps) {
