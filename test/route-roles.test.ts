@@ -5,11 +5,15 @@
  * The platform roles (admin, reviewer) belong to the platform: for members and keys "own" is the platform's, for
  * originals and listings (the platform has none) both columns are a seller's row. `none` sends no key.
  *
+ * Portal pages (`via: "session"`) are requested with the role's session cookie (signed in with its key) instead
+ * of a bearer key; `none` has no cookie.
+ *
  * A cell is one status when the route has no target row (or answers the same for both), else [own, other].
- * To add a route: add a row to ROUTES (a test fails until every route of /openapi.json has one).
+ * To add a route: add a row to ROUTES (a test fails until every route the app serves has one).
  */
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionOf, SESSION_COOKIE } from "../src/accounts/sessions";
 import { engines } from "./helpers/databases";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
@@ -40,6 +44,14 @@ interface Fixtures {
   freshKey(org: Org): Promise<number>;
   /** Image bytes no cell has registered yet. */
   freshImage(): Promise<Buffer>;
+  /** A portal session signed in with `key`. */
+  signIn(key: string): Promise<PortalSession>;
+  sessions: Partial<Record<Who, PortalSession>>;
+}
+
+interface PortalSession {
+  id: string;
+  csrf: string;
 }
 
 interface Call {
@@ -47,16 +59,30 @@ interface Call {
   path: string;
   json?: unknown;
   form?: FormData;
+  /** A session id to send instead of the caller's. */
+  cookie?: string;
+}
+
+interface Target {
+  org: Org;
+  who: Who;
+  /** The caller's API key (none: undefined). */
+  key?: string;
+  /** The caller's portal session, for `via: "session"` rows. */
+  session?: PortalSession;
 }
 
 interface RouteRow {
   route: string;
-  call(f: Fixtures, target: { org: Org; who: Who }): Call | Promise<Call>;
+  via?: "session";
+  call(f: Fixtures, target: Target): Call | Promise<Call>;
   expect: Record<Who, Cell>;
 }
 
 const isPlatform = (who: Who) => who === "admin" || who === "reviewer";
 const listingFields = { productId: "L-1", storeId: "S-1", storeCountry: "DE", category: "shoes" };
+const formOf = (fields: Record<string, string | undefined>) => imageForm(null, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>);
+const everyone = (status: number): Record<Who, Cell> => ({ owner: status, "ip-manager": status, member: status, admin: status, reviewer: status, none: status });
 
 /** The organisation a cell acts on: members and keys of the caller's own or another; seller data of A or B. */
 function targetOrg(f: Fixtures, who: Who, scope: Scope, kind: "seller-data" | "organisation"): Org {
@@ -79,10 +105,10 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: 201, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/members", call: () => ({ method: "GET", path: "/v1/members" }),
     expect: { owner: 200, "ip-manager": 403, member: 403, admin: 200, reviewer: 403, none: 401 } },
-  { route: "PATCH /v1/members/{id}", kind: "organisation",
+  { route: "PATCH /v1/members/:id", kind: "organisation",
     call: async (f, { org, who }) => ({ method: "PATCH", path: `/v1/members/${await f.freshMember(org)}`, json: { role: isPlatform(who) ? "reviewer" : "ip-manager" } }),
     expect: { owner: [200, 404], "ip-manager": 403, member: 403, admin: [200, 404], reviewer: 403, none: 401 } },
-  { route: "DELETE /v1/members/{id}", kind: "organisation",
+  { route: "DELETE /v1/members/:id", kind: "organisation",
     call: async (f, { org }) => ({ method: "DELETE", path: `/v1/members/${await f.freshMember(org)}` }),
     expect: { owner: [200, 404], "ip-manager": 403, member: 403, admin: [200, 404], reviewer: 403, none: 401 } },
   { route: "GET /v1/keys", call: () => ({ method: "GET", path: "/v1/keys" }),
@@ -90,7 +116,7 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /v1/keys", kind: "organisation",
     call: async (f, { org }) => ({ method: "POST", path: "/v1/keys", json: { memberId: await f.freshMember(org) } }),
     expect: { owner: [201, 404], "ip-manager": 403, member: 403, admin: [201, 404], reviewer: 403, none: 401 } },
-  { route: "DELETE /v1/keys/{id}", kind: "organisation",
+  { route: "DELETE /v1/keys/:id", kind: "organisation",
     call: async (f, { org }) => ({ method: "DELETE", path: `/v1/keys/${await f.freshKey(org)}` }),
     expect: { owner: [200, 404], "ip-manager": 403, member: 403, admin: [200, 404], reviewer: 403, none: 401 } },
   { route: "GET /v1/audit", call: () => ({ method: "GET", path: "/v1/audit" }),
@@ -102,9 +128,9 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: 201, "ip-manager": 201, member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/originals", call: () => ({ method: "GET", path: "/v1/originals" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 401 } },
-  { route: "GET /v1/originals/{id}", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}` }),
+  { route: "GET /v1/originals/:id", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 200, reviewer: 403, none: 401 } },
-  { route: "GET /v1/originals/{id}/evidence", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}/evidence` }),
+  { route: "GET /v1/originals/:id/evidence", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}/evidence` }),
     expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 401 } },
   { route: "POST /v1/search",
     call: () => ({ method: "POST", path: "/v1/search", form: imageForm(fixture("aloe.webp"), {}, "q.webp") }),
@@ -113,28 +139,46 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   // The store
   { route: "POST /v1/listings", call: () => ({ method: "POST", path: "/v1/listings", form: imageForm(fixture("smarties.png"), listingFields, "l.png") }),
     expect: { owner: 201, "ip-manager": 201, member: 201, admin: 403, reviewer: 403, none: 401 } },
-  { route: "GET /v1/listings/{id}", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/listings/${org.listingId}` }),
+  { route: "GET /v1/listings/:id", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/listings/${org.listingId}` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: [200, 404], admin: 200, reviewer: 403, none: 401 } },
-  { route: "POST /v1/listings/{id}/delist", kind: "seller-data", call: (_f, { org }) => ({ method: "POST", path: `/v1/listings/${org.listingId}/delist` }),
+  { route: "POST /v1/listings/:id/delist", kind: "seller-data", call: (_f, { org }) => ({ method: "POST", path: `/v1/listings/${org.listingId}/delist` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: [200, 404], admin: 200, reviewer: 403, none: 401 } },
 
   // Public
-  { route: "GET /v1/images/{id}/thumbnail", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/images/${org.imageId}/thumbnail` }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-  { route: "GET /v1/chain", call: () => ({ method: "GET", path: "/v1/chain" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-  { route: "POST /v1/verify", call: (f) => ({ method: "POST", path: "/v1/verify", json: f.bundle }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-  { route: "GET /openapi.json", call: () => ({ method: "GET", path: "/openapi.json" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-  { route: "GET /healthz", call: () => ({ method: "GET", path: "/healthz" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-  { route: "GET /readyz", call: () => ({ method: "GET", path: "/readyz" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 200 } },
-];
+  { route: "GET /v1/images/:id/thumbnail", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/images/${org.imageId}/thumbnail` }), expect: everyone(200) },
+  { route: "GET /v1/chain", call: () => ({ method: "GET", path: "/v1/chain" }), expect: everyone(200) },
+  { route: "POST /v1/verify", call: (f) => ({ method: "POST", path: "/v1/verify", json: f.bundle }), expect: everyone(200) },
+  { route: "GET /openapi.json", call: () => ({ method: "GET", path: "/openapi.json" }), expect: everyone(200) },
+  { route: "GET /healthz", call: () => ({ method: "GET", path: "/healthz" }), expect: everyone(200) },
+  { route: "GET /readyz", call: () => ({ method: "GET", path: "/readyz" }), expect: everyone(200) },
+  { route: "GET /docs", call: () => ({ method: "GET", path: "/docs" }), expect: everyone(200) },
+  { route: "GET /docs/init.js", call: () => ({ method: "GET", path: "/docs/init.js" }), expect: everyone(200) },
+  { route: "GET /docs/swagger-ui.css", call: () => ({ method: "GET", path: "/docs/swagger-ui.css" }), expect: everyone(200) },
+  { route: "GET /docs/swagger-ui-bundle.js", call: () => ({ method: "GET", path: "/docs/swagger-ui-bundle.js" }), expect: everyone(200) },
+  { route: "GET /verify", call: () => ({ method: "GET", path: "/verify" }), expect: everyone(200) },
+  { route: "GET /portal/style.css", call: () => ({ method: "GET", path: "/portal/style.css" }), expect: everyone(200) },
+  { route: "GET /portal/app.js", call: () => ({ method: "GET", path: "/portal/app.js" }), expect: everyone(200) },
 
-/** Routes served outside the OpenAPI document. */
-const UNDOCUMENTED = ["GET /openapi.json", "GET /healthz", "GET /readyz"];
+  // The portal: a session cookie instead of a key; pages without a session redirect to /sign-in
+  { route: "GET /sign-in", via: "session", call: () => ({ method: "GET", path: "/sign-in" }), expect: everyone(200) },
+  { route: "POST /sign-in", call: (_f, { key }) => ({ method: "POST", path: "/sign-in", form: formOf({ key }) }),
+    expect: { owner: 303, "ip-manager": 303, member: 303, admin: 303, reviewer: 303, none: 401 } },
+  { route: "GET /", via: "session", call: () => ({ method: "GET", path: "/" }), expect: everyone(303) },
+  { route: "GET /originals", via: "session", call: () => ({ method: "GET", path: "/originals" }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /search", via: "session", call: () => ({ method: "GET", path: "/search" }),
+    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 303 } },
+  { route: "POST /search", via: "session",
+    call: (_f, { session }) => ({ method: "POST", path: "/search", form: imageForm(fixture("aloe.webp"), session ? { _csrf: session.csrf } : {}, "q.webp") }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 303 } },
+  { route: "POST /sign-out", via: "session",
+    // A session of its own: signing out ends it.
+    call: async (f, { key }) => {
+      const session = key ? await f.signIn(key) : undefined;
+      return { method: "POST", path: "/sign-out", form: formOf({ _csrf: session?.csrf }), cookie: session?.id };
+    },
+    expect: everyone(303) },
+];
 
 describe.each(engines)("route × role × organisation on %s", (engine) => {
   let f: Fixtures;
@@ -181,14 +225,21 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       return created.memberId;
     };
     const freshKey = async (org: Org): Promise<number> => (await call(managerKey(org), "POST", "/v1/keys", { memberId: await freshMember(org) })).id;
-    f = { svc, A, B, P, bundle, freshImage, freshMember, freshKey };
+    const signIn = async (key: string): Promise<PortalSession> => {
+      const res = await svc.request("/sign-in", { method: "POST", body: formOf({ key }) });
+      const id = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(res.headers.get("set-cookie") ?? "")?.[1];
+      if (!id) throw new Error(`signing in failed: ${res.status}`);
+      return { id, csrf: (await sessionOf(svc.database.db, id))!.csrfToken };
+    };
+    const sessions: Fixtures["sessions"] = {};
+    for (const [who, key] of [...Object.entries(A.keys), ...Object.entries(P.keys)]) sessions[who as Who] = await signIn(key);
+    f = { svc, A, B, P, bundle, freshImage, freshMember, freshKey, signIn, sessions };
   });
   afterAll(() => f?.svc.stop());
 
-  it("has a row for every route the service serves", async () => {
-    const doc = await (await f.svc.request("/openapi.json")).json();
-    const served = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(ROUTES.map((r) => r.route).sort()).toEqual([...served, ...UNDOCUMENTED].sort());
+  it("has a row for every route the service serves", () => {
+    const served = new Set(f.svc.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`));
+    expect(ROUTES.map((r) => r.route).sort()).toEqual([...served].sort());
   });
 
   it.each(ROUTES.map((r) => [r.route, r] as const))("%s", async (_route, row) => {
@@ -198,10 +249,17 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       const statuses: number[] = [];
       for (const scope of scopes) {
         const org = targetOrg(f, who, scope, row.kind ?? "seller-data");
-        const { method, path, json, form } = await row.call(f, { org, who });
         const key = who === "none" ? undefined : isPlatform(who) ? f.P.keys[who] : f.A.keys[who];
-        const init: RequestInit & { key?: string } = { method, key };
-        if (json !== undefined) Object.assign(init, { headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+        const session = row.via === "session" ? f.sessions[who] : undefined;
+        const { method, path, json, form, cookie } = await row.call(f, { org, who, key, session });
+        const headers = new Headers();
+        const sessionId = cookie ?? session?.id;
+        if (sessionId) headers.set("cookie", `${SESSION_COOKIE}=${sessionId}`);
+        const init: RequestInit & { key?: string } = { method, headers, key: row.via === "session" ? undefined : key };
+        if (json !== undefined) {
+          headers.set("content-type", "application/json");
+          init.body = JSON.stringify(json);
+        }
         if (form) init.body = form;
         statuses.push((await f.svc.request(path, init)).status);
       }

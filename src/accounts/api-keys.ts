@@ -101,14 +101,19 @@ export async function revokeMemberKeys(q: Queryable, memberId: string, at: Date)
  * and learns the prefix of a key issued before prefixes were stored.
  */
 export async function authenticate(db: Db, apiKey: string, now = new Date()): Promise<Actor | null> {
+  return authenticateKeyHash(db, hashApiKey(apiKey), keyPrefixOf(apiKey), now);
+}
+
+/** The same, from the stored hash of a key (a portal session keeps the hash, never the key) and its prefix. */
+export async function authenticateKeyHash(db: Db, keyHash: string, keyPrefix: string, now = new Date()): Promise<Actor | null> {
   const [row] = await db
     .select({ keyId: apiKeys.id, prefix: apiKeys.prefix, lastUsedAt: apiKeys.lastUsedAt, accountId: members.accountId, memberId: members.id, role: members.role })
     .from(apiKeys)
     .innerJoin(members, eq(members.id, apiKeys.memberId))
-    .where(and(eq(apiKeys.keyHash, hashApiKey(apiKey)), isNull(apiKeys.revokedAt), isNull(members.removedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), isNull(members.removedAt)))
     .limit(1);
   if (!row) return null;
-  const prefix = row.prefix ?? keyPrefixOf(apiKey);
+  const prefix = row.prefix ?? keyPrefix;
   if (row.prefix === null || !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await db.update(apiKeys).set({ lastUsedAt: now, prefix }).where(eq(apiKeys.id, row.keyId));
   }

@@ -232,3 +232,20 @@ export const meta = pgTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * Portal sign-ins. The browser holds only a random session id (HttpOnly cookie); the table keeps its SHA-256,
+ * the hash of the API key signed in with (so revoking the key ends the session at once) and the CSRF token.
+ */
+export const webSessions = pgTable(
+  "web_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    keyHash: text("key_hash").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("web_sessions_expires_idx").on(t.expiresAt)],
+);

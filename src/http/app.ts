@@ -7,13 +7,16 @@ import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
+import { docsRoutes } from "./routes/docs";
 import { imagesRoutes } from "./routes/images";
 import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
 import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
+import { portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
 import { verifyRoutes } from "./routes/verify";
+import { verifyPageRoutes } from "./routes/verify-page";
 
 /** Multipart framing and text fields around the image. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -53,6 +56,9 @@ export function createApp(deps: AppDeps) {
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));
+  app.route("/", docsRoutes());
+  app.route("/", verifyPageRoutes());
+  app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
@@ -61,7 +67,12 @@ export function createApp(deps: AppDeps) {
     const ready = index === undefined || index.state === "ready";
     return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
   });
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Imprint API", version: "1" } });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Imprint API", version: "1", description: "Register originals, anchor them on chain, find edited copies, verify evidence. Interactive: /docs." },
+    security: [{ bearer: [] }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "an Imprint API key" });
 
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, deps.log));
