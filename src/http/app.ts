@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from "../complaints/pdf-attachment";
 import { ImprintError } from "../core/errors";
 import { auditTrail } from "./audit-trail";
 import type { AppDeps } from "./deps";
@@ -7,6 +8,7 @@ import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
+import { complaintsRoutes } from "./routes/complaints";
 import { docsRoutes } from "./routes/docs";
 import { imagesRoutes } from "./routes/images";
 import { keysRoutes } from "./routes/keys";
@@ -36,15 +38,21 @@ export function createApp(deps: AppDeps) {
 
   // Outermost, so that it sees every answer, refusals included.
   app.use("*", auditTrail(deps));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.config.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
-      onError: () => {
-        throw new ImprintError("payload_too_large", `request bodies are limited to ${deps.config.MAX_UPLOAD_BYTES} bytes of image`);
-      },
-    }),
-  );
+
+  // Complaints and appeals carry up to five 10 MB PDFs; every other body is at most one image.
+  const attachmentsLimit = bodyLimit({
+    maxSize: MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + FORM_OVERHEAD_BYTES,
+    onError: () => {
+      throw new ImprintError("payload_too_large", `request bodies are limited to ${MAX_ATTACHMENTS} attachments of ${MAX_ATTACHMENT_BYTES} bytes`);
+    },
+  });
+  const imageLimit = bodyLimit({
+    maxSize: deps.config.MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES,
+    onError: () => {
+      throw new ImprintError("payload_too_large", `request bodies are limited to ${deps.config.MAX_UPLOAD_BYTES} bytes of image`);
+    },
+  });
+  app.use("*", (c, next) => (/^\/v1\/complaints(\/[^/]+\/appeal)?$/.test(c.req.path) ? attachmentsLimit : imageLimit)(c, next));
 
   app.route("/", accountsRoutes(deps));
   app.route("/", membersRoutes(deps));
@@ -53,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", originalsRoutes(deps));
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));
+  app.route("/", complaintsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));

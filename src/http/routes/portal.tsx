@@ -8,6 +8,16 @@ import { ImprintError } from "../../core/errors";
 import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
 import { searchUseCase } from "../../use-cases/search";
+import {
+  appealComplaintUseCase,
+  decideComplaintUseCase,
+  fileComplaintUseCase,
+  getComplaintUseCase,
+  listComplaintsUseCase,
+  withdrawComplaintUseCase,
+} from "../../use-cases/complaints";
+import { ComplaintPage, ComplaintsPage, NewComplaintPage } from "../../web/portal/pages/complaints";
+import { MAX_STATEMENT, readComplaintForm } from "../complaint-form";
 import { builtOnce, bundleForBrowser } from "../../web/bundle";
 import type { PageContext } from "../../web/portal/layout";
 import { languageOf, MESSAGES } from "../../web/portal/messages";
@@ -112,6 +122,74 @@ export function portalRoutes(deps: AppDeps) {
         limit: 5,
       });
       return page(c, <SearchPage ctx={ctx} form={{ scope, threshold, category }} result={result} />);
+    }),
+  );
+
+  const complaintTabs = (session: Session) => [
+    ...(can(session.actor, "ip-centre") ? (["filed", "received"] as const) : []),
+    ...(can(session.actor, "review") ? (["queue"] as const) : []),
+  ];
+  app.get("/complaints", (c) =>
+    withSession(c, async (session) => {
+      const tabs = complaintTabs(session);
+      const tab = tabs.find((t) => t === c.req.query("tab")) ?? tabs[0];
+      if (!tab) throw new ImprintError("forbidden", context(c, session).m.forbidden);
+      const page_ = await listComplaintsUseCase(deps, session.actor, { side: tab === "queue" ? undefined : tab, limit: 50 });
+      return page(c, <ComplaintsPage ctx={context(c, session)} tab={tab} tabs={[...tabs]} items={page_.items} />);
+    }),
+  );
+  app.get("/complaints/new", (c) =>
+    withSession(c, async (session) =>
+      page(c, <NewComplaintPage ctx={context(c, session)} listingId={c.req.query("listingId") ?? ""} originalIds={c.req.query("originalIds") ?? ""} />),
+    ),
+  );
+  app.post("/complaints", (c) =>
+    withSession(c, async (session) => {
+      const form = await readComplaintForm(c);
+      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+      const filed = await fileComplaintUseCase(deps, session.actor, {
+        listingId: form.text("listingId", 100)!,
+        originalIds: form.ids("originalIds"),
+        statement: form.text("statement", MAX_STATEMENT)!,
+        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+      });
+      return c.redirect(`/complaints/${filed.id}`, 303);
+    }),
+  );
+  app.get("/complaints/:id", (c) =>
+    withSession(c, async (session) => {
+      const complaint = await getComplaintUseCase(deps, session.actor, c.req.param("id"));
+      return page(c, <ComplaintPage ctx={context(c, session)} c={complaint} side={complaint.viewerSide} />);
+    }),
+  );
+  app.post("/complaints/:id/withdraw", (c) =>
+    withSession(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      await withdrawComplaintUseCase(deps, session.actor, c.req.param("id"));
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+    }),
+  );
+  app.post("/complaints/:id/appeal", (c) =>
+    withSession(c, async (session) => {
+      const form = await readComplaintForm(c);
+      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+      await appealComplaintUseCase(deps, session.actor, c.req.param("id"), {
+        statement: form.text("statement", MAX_STATEMENT)!,
+        originalIds: form.ids("originalIds"),
+        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+      });
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+    }),
+  );
+  app.post("/complaints/:id/decision", (c) =>
+    withSession(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const outcome = form.outcome === "upheld" || form.outcome === "rejected" ? form.outcome : undefined;
+      const reason = typeof form.reason === "string" ? form.reason.trim() : "";
+      if (!outcome || !reason) throw new ImprintError("invalid_request", "choose an outcome and give a reason");
+      await decideComplaintUseCase(deps, session.actor, c.req.param("id"), { outcome, reason: reason.slice(0, MAX_STATEMENT) });
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
     }),
   );
 

@@ -14,9 +14,10 @@ export interface PageContext {
 }
 
 /** Nav items and the permission each needs: what a role may not do is not offered. */
-const NAV: { path: string; label: keyof Messages; needs?: Permission }[] = [
+const NAV: { path: string; label: keyof Messages; needs?: Permission | Permission[] }[] = [
   { path: "/originals", label: "originals", needs: "ip-centre" },
   { path: "/search", label: "search", needs: "ip-centre" },
+  { path: "/complaints", label: "complaints", needs: ["ip-centre", "review"] },
   { path: "/verify", label: "verify" },
   { path: "/docs", label: "apiDocs" },
 ];
@@ -40,7 +41,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
             {m.appName}
           </a>
           <nav aria-label="main">
-            {NAV.filter((item) => !item.needs || (actor && can(actor, item.needs))).map((item) => (
+            {NAV.filter((item) => !item.needs || (actor && [item.needs].flat().some((p) => can(actor, p)))).map((item) => (
               <a href={item.path} aria-current={ctx.path === item.path ? "page" : undefined}>
                 {m[item.label]}
               </a>

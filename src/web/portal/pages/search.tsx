@@ -84,6 +84,7 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
               ) : null}
               <div class="links">
                 <a href={`/v1/images/${hit.imageId}/thumbnail`}>{m.viewOriginal}</a>
+                {hit.kind === "listing" ? <a href={`/complaints/new?listingId=${encodeURIComponent(hit.id)}`}>{m.fileComplaint}</a> : null}
               </div>
             </div>
           </li>

@@ -40,6 +40,9 @@ ALTER TABLE "listings" ALTER COLUMN "listed_by" SET NOT NULL;--> statement-break
 ALTER TABLE "originals" ADD COLUMN "registered_by" text;--> statement-breakpoint
 UPDATE "originals" SET "registered_by" = 'mem_' || substr("account_id", 5);--> statement-breakpoint
 ALTER TABLE "originals" ALTER COLUMN "registered_by" SET NOT NULL;--> statement-breakpoint
+-- Complaints recorded the acting member as the account id (an account was its own member until now).
+UPDATE "complaints" SET "filed_by" = 'mem_' || substr("filed_by", 5) WHERE substr("filed_by", 1, 4) = 'acc_';--> statement-breakpoint
+UPDATE "complaint_events" SET "member_id" = 'mem_' || substr("member_id", 5) WHERE substr("member_id", 1, 4) = 'acc_';--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_member_id_members_id_fk" FOREIGN KEY ("member_id") REFERENCES "public"."members"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
