@@ -132,6 +132,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 200, reviewer: 403, none: 401 } },
   { route: "GET /v1/originals/:id/evidence", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}/evidence` }),
     expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 401 } },
+  { route: "GET /v1/originals/:id/certificate.pdf", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/originals/${org.originalId}/certificate.pdf` }),
+    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 401 } },
   { route: "POST /v1/search",
     call: () => ({ method: "POST", path: "/v1/search", form: imageForm(fixture("aloe.webp"), {}, "q.webp") }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 401 } },

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { accounts, members } from "../db/schema";
 import { issueKey } from "./api-keys";
@@ -23,4 +24,10 @@ export async function createAccount(db: Db, name: string): Promise<{ account: Ac
     const { apiKey } = await issueKey(tx, owner);
     return { account, ownerId: owner.id, apiKey };
   });
+}
+
+/** The display name of an account (an organisation's name on its certificates), or null when there is none. */
+export async function accountName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row?.name ?? null;
 }
