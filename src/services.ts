@@ -19,6 +19,7 @@ import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
 import { serializeFeatures } from "./matching/serialize";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
+import { resolveServiceDeployments } from "./use-cases/service-deployments";
 
 export interface Services {
   app: App;
@@ -57,6 +58,13 @@ export async function startServices(config: Config, options: ServiceOptions = {}
 
     const chain = await connectChain(config, options, log);
     cleanups.push(chain.close);
+    const deployments = await resolveServiceDeployments({
+      provider: chain.provider,
+      file: config.DEPLOYMENTS_FILE ?? path.join(config.DATA_DIR, "deployments.json"),
+      chainId: chain.info.chainId,
+      contract: chain.info.contract,
+      embedded: chain.embedded,
+    });
 
     const target = contractAnchorTarget(chain.wallet, {
       chainId: chain.info.chainId,
@@ -92,6 +100,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       config,
       chain: chain.info,
       batcher,
+      anchorTarget: target,
+      deployments,
       readChainFacts: chainFactsReader(chain.provider),
       library,
       // Stored features are the strongest keypoints, spread over the image (see src/matching).
@@ -120,7 +130,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };
-    return { ...client, info, fromBlock: 0, close: async () => client.provider.destroy() };
+    return { ...client, info, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
   }
 
   // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
@@ -143,6 +153,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       ...client,
       info,
       fromBlock: deployment.blockNumber,
+      embedded: { name: `embedded-${deployment.address.slice(2, 10).toLowerCase()}`, deployBlock: deployment.blockNumber },
       close: async () => {
         client.provider.destroy();
         await anvil.stop();

@@ -46,6 +46,16 @@ export const ERROR_CODES = [
   "chain_misconfigured",
   "contract_not_compiled",
   "contract_artifact_invalid",
+  // deployments and re-anchoring
+  "deployment_unknown",
+  "reanchor_target_not_current",
+  // owners' signing keys and signed registrations
+  "signing_key_challenge_invalid",
+  "signing_key_taken",
+  "signature_invalid",
+  "signature_expired",
+  "signature_replayed",
+  "signer_not_registered",
   // we have a bug
   "internal_error",
 ] as const;

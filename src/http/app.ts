@@ -5,6 +5,7 @@ import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
 import { chainRoutes } from "./routes/chain";
+import { deploymentsRoutes } from "./routes/deployments";
 import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", searchRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
+  app.route("/", deploymentsRoutes(deps));
   app.route("/", imagesRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));

@@ -1,10 +1,11 @@
 import type { Config } from "../config";
-import type { EvidenceBundle } from "../core/bundle";
-import type { ChainFacts } from "../core/verify";
+import type { ChainFactsReader } from "../chain/chain-facts";
 import type { Db } from "../db/client";
+import type { AnchorTarget } from "../ledger/anchor";
 import type { Batcher } from "../ledger/batcher";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
+import type { ServiceDeployments } from "../use-cases/service-deployments";
 
 export interface ChainInfo {
   chainId: number;
@@ -20,8 +21,12 @@ export interface AppDeps {
   config: Config;
   chain: ChainInfo;
   batcher: Batcher;
-  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
-  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** The current deployment's contract, for anchoring beside the batcher (re-anchoring). */
+  anchorTarget: AnchorTarget;
+  /** The deployments this service publishes and trusts, and the one it anchors with. */
+  deployments: ServiceDeployments;
+  /** Reads what the chain says about an anchor (receipt, event, block time, anchoredAt, anchorer). */
+  readChainFacts: ChainFactsReader;
   /** Serialised local features for geometric matching, when the matcher is available. */
   extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
   /** This process's search index (absent: search answers 503). */

@@ -40,5 +40,13 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   chain_misconfigured: 500,
   contract_not_compiled: 500,
   contract_artifact_invalid: 500,
+  deployment_unknown: 404,
+  reanchor_target_not_current: 409,
+  signing_key_challenge_invalid: 400,
+  signing_key_taken: 409,
+  signature_invalid: 422,
+  signature_expired: 422,
+  signature_replayed: 409,
+  signer_not_registered: 403,
   internal_error: 500,
 };

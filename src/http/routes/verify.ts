@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ImprintError } from "../../core/errors";
-import { verifyEvidence } from "../../verifier/verify-evidence";
+import { verifyBundle } from "../../use-cases/verify-bundle";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { jsonContent, verdictSchema } from "../schemas";
@@ -10,7 +10,10 @@ const verifyForm = z.object({
   image: z.any().optional().openapi({ type: "string", format: "binary" }),
 });
 
-/** POST /v1/verify: the server runs the open verifier against its own RPC; anyone can do the same offline. */
+/**
+ * POST /v1/verify: the server runs the open verifier against its own RPC, trusting only its own deployments;
+ * anyone can do the same with `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
+ */
 export function verifyRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   app.openapi(
@@ -37,8 +40,8 @@ export function verifyRoutes(deps: AppDeps) {
       } else {
         bundle = parseJson(await c.req.text());
       }
-      const verdict = await verifyEvidence(bundle, { readChainFacts: deps.readChainFacts, image });
-      return c.json({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, 200);
+      const { ok, trusted, path, statement, findings, checks } = await verifyBundle(deps, { bundle, image });
+      return c.json({ ok, trusted, path, statement, findings, checks }, 200);
     },
   );
   return app;
