@@ -10,6 +10,7 @@ import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
 import { searchRoutes } from "./routes/search";
+import { signingKeysRoutes } from "./routes/signing-keys";
 import { verifyRoutes } from "./routes/verify";
 
 /** Multipart framing and text fields around the image. */
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", deploymentsRoutes(deps));
+  app.route("/", signingKeysRoutes(deps));
   app.route("/", imagesRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));

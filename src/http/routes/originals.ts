@@ -1,23 +1,27 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ImprintError } from "../../core/errors";
-import { checkOriginalQuality } from "../../imaging/quality";
 import { evidenceOf } from "../../ledger/evidence";
-import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView } from "../../ledger/originals";
+import { decodeCursor, getOriginal, listOriginals, type OriginalView } from "../../ledger/originals";
+import { registerOriginal } from "../../use-cases/register-original";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { receiveImage } from "../image-input";
 import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
 
-const registerForm = z.object({
-  ...imageFields,
-  productId: label(200),
-  category: label(100),
-  storeCountry: countryCode,
-  title: label(500).optional(),
-});
+const registerForm = z
+  .object({
+    ...imageFields,
+    productId: label(200),
+    category: label(100),
+    storeCountry: countryCode,
+    title: label(500).optional(),
+    ...ownerSignatureFields,
+  })
+  .refine(allOrNoneSigned, { message: "signer, signature and signedAt go together", path: ["signature"] });
 
 
 export function originalsRoutes(deps: AppDeps) {
@@ -59,33 +63,22 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const account = c.get("account");
       const input = await receiveImage(form, config);
-      const { fingerprint } = input;
-      const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
-      if (!quality.ok) {
-        throw new ImprintError(
-          "image_too_small",
-          `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
-        );
-      }
-      const features = deps.extractFeatures ? await deps.extractFeatures(input.bytes) : null;
-      const { original, created } = await registerOriginal(db, {
-        accountId: account.id,
-        fingerprint,
-        byteSize: input.bytes.length,
-        features,
-        productId: form.productId,
-        category: form.category,
-        storeCountry: form.storeCountry,
-        title: form.title ?? null,
-        sourceUrl: input.sourceUrl,
-      });
-      if (created) {
-        deps.batcher.notifyRegistered();
-        deps.onImageAdded?.();
-      }
-      return c.json(view(c, original, quality.warnings), created ? 201 : 200);
+      const { original, created, warnings } = await registerOriginal(
+        { db, batcher: deps.batcher, minOriginalSide: config.MIN_ORIGINAL_SIDE, extractFeatures: deps.extractFeatures, onImageAdded: deps.onImageAdded },
+        {
+          accountId: c.get("account").id,
+          bytes: input.bytes,
+          fingerprint: input.fingerprint,
+          sourceUrl: input.sourceUrl,
+          productId: form.productId,
+          category: form.category,
+          storeCountry: form.storeCountry,
+          title: form.title ?? null,
+          signed: ownerSignatureOf(form),
+        },
+      );
+      return c.json(view(c, original, warnings), created ? 201 : 200);
     },
   );
 
