@@ -104,6 +104,22 @@ export const batchSchema = z
   })
   .openapi("Batch");
 
+export const reanchorSchema = z
+  .object({
+    id: z.number().int(),
+    fromName: z.string(),
+    toName: z.string(),
+    root: z.string().openapi({ description: "The root of roots" }),
+    leafCount: z.number().int().openapi({ description: "How many roots it covers" }),
+    chainId: z.number().int(),
+    contract: z.string(),
+    txHash: z.string(),
+    blockNumber: z.number().int(),
+    blockTimestamp: z.number().int(),
+    gasUsed: z.number().int(),
+  })
+  .openapi("Reanchor");
+
 export const verdictSchema = z
   .object({
     ok: z.boolean(),
