@@ -76,7 +76,8 @@ export async function registerOriginal(
 
 /**
  * Replay, precisely: a signature older than SIGNATURE_MAX_AGE_S (or from the future) at registration, or one
- * already backing a registration. Either is refused, so a captured signature cannot register anything later.
+ * already backing another registration (another account's, after its key changed hands). Either is refused, so a
+ * captured signature cannot register anything later.
  */
 async function checkOwnerSignature(db: Db, input: RegisterOriginalInput, signed: OwnerSignature, registeredAtMs: number): Promise<void> {
   const fp = input.fingerprint;
@@ -96,6 +97,13 @@ async function checkOwnerSignature(db: Db, input: RegisterOriginalInput, signed:
   if (!key || key.accountId !== input.accountId) {
     throw new ImprintError("signer_not_registered", `${signed.signer} is not an active signing key of this organisation (POST /v1/signing-keys)`);
   }
-  const [used] = await db.select({ id: originals.id }).from(originals).where(eq(originals.signature, signed.signature)).limit(1);
-  if (used) throw new ImprintError("signature_replayed", `this signature already backs registration ${used.id}`);
+  const [used] = await db
+    .select({ id: originals.id, accountId: originals.accountId, sha256: originals.sha256 })
+    .from(originals)
+    .where(eq(originals.signature, signed.signature))
+    .limit(1);
+  // The same request again (a client's retry) answers with its registration, as an unsigned one does.
+  if (used && (used.accountId !== input.accountId || used.sha256 !== fp.sha256)) {
+    throw new ImprintError("signature_replayed", `this signature already backs registration ${used.id}`);
+  }
 }
