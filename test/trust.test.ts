@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -174,5 +174,18 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     expect(byContract.code).toBe(0);
     const unusable = await imprint("verify", genuineFile, "--rpc", rpcUrl, "--trust", path.join(dir, "missing.json"));
     expect(unusable.code).toBe(2);
+  });
+
+  it("npm run deploy adds its deployment to the deployments file and retires the one in use", async () => {
+    const file = path.join(dir, "deployments.json");
+    writeFileSync(file, JSON.stringify(svc.deps.deployments.file));
+    const env = { ...process.env, CHAIN_RPC_URL: rpcUrl, CHAIN_PRIVATE_KEY: OTHER_DEV_KEY, DEPLOYMENTS_FILE: file, DEPLOYMENT_NAME: "second" };
+    const { stdout } = await run("npx", ["tsx", path.join(__dirname, "../scripts/deploy.ts")], { env });
+    const contract = /CHAIN_CONTRACT=(0x[0-9a-fA-F]{40})/.exec(stdout)![1].toLowerCase();
+    const parsed = parseDeploymentsFile(JSON.parse(readFileSync(file, "utf8")));
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    const [old, added] = parsed.file.deployments;
+    expect(added).toMatchObject({ name: "second", chainId: 31337, contract, anchorer: forgerAddress, local: true });
+    expect(old).toMatchObject({ contract: svc.deps.chain.contract, until: added.from });
   });
 });
