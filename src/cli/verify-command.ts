@@ -60,7 +60,11 @@ function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGive
   const f = verdict.findings;
   const bundleOk = verdict.checks.every((c) => c.ok || c.name === "image");
   if (verdict.ok && f) {
-    out(verdict.trusted ? `VERIFIED (anchor path: ${verdict.path}): ${verdict.statement}` : `CHAIN ONLY, NOT VERIFIED AS TO WHO REGISTERED IT (anchor path: ${verdict.path}): ${verdict.statement}`);
+    out(
+      verdict.trusted
+        ? `VERIFIED (anchor path: ${verdict.path}): ${verdict.statement}`
+        : `CHAIN ONLY (anchor path: ${verdict.path}): the chain confirms the bundle, but no trusted deployment vouches for who registered it.`,
+    );
     out(`  What the chain proves:       ${f.chain}`);
     out(`  What a deployment vouches:   ${f.deployment}`);
     out(`  What a signature proves:     ${f.signature}`);
