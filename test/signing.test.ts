@@ -24,8 +24,8 @@ describe("owner-held signing keys and signed registrations (PostgreSQL)", () => 
   let svc: TestService;
   let shop: { accountId: string; apiKey: string };
   let rival: { accountId: string; apiKey: string };
-  const owner = Wallet.createRandom();
-  const stranger = Wallet.createRandom();
+  const owner = new Wallet(Wallet.createRandom().privateKey);
+  const stranger = new Wallet(Wallet.createRandom().privateKey);
   const dir = mkdtempSync(path.join(tmpdir(), "imprint-signing-"));
   const keyFile = path.join(dir, "owner.key");
 

@@ -30,14 +30,18 @@ export function ownerOf(accountId: string): string {
  * `keccak256(bytes.concat(keccak256(abi.encode(sha256, pdq, phash, registeredAtMs, owner))))`.
  */
 export function leafHash(values: LeafValues): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(LEAF_TYPES, [
+  return standardLeaf(LEAF_TYPES, [
     values.sha256,
     values.pdq,
     BigInt.asUintN(64, values.phash),
     BigInt(values.registeredAtMs),
     ownerOf(values.accountId),
   ]);
-  return keccak256(keccak256(encoded));
+}
+
+/** `keccak256(keccak256(abi.encode(values)))`: OpenZeppelin's StandardMerkleTree leaf of `types`. */
+function standardLeaf(types: readonly string[], values: readonly unknown[]): string {
+  return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(types, values)));
 }
 
 /**
@@ -68,7 +72,7 @@ export const SIGNED_LEAF_TYPES = [...LEAF_TYPES, "bytes32", "uint64", "address",
  * against v1's five: a v1 and a v2 leaf never share an encoding.
  */
 export function signedLeafHash(values: SignedLeafValues): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(SIGNED_LEAF_TYPES, [
+  return standardLeaf(SIGNED_LEAF_TYPES, [
     values.sha256,
     values.pdq,
     BigInt.asUintN(64, values.phash),
@@ -79,7 +83,6 @@ export function signedLeafHash(values: SignedLeafValues): string {
     values.signer,
     keccak256(values.signature),
   ]);
-  return keccak256(keccak256(encoded));
 }
 
 /** An anchor as a bundle states it. */
@@ -99,7 +102,7 @@ export const REANCHOR_LEAF_TYPES = ["bytes32", "uint256", "address", "bytes32", 
  * thus also carries the old anchor's facts to the new chain, where the old chain may no longer answer.
  */
 export function reanchorLeafHash(root: string, anchor: AnchorValues): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(REANCHOR_LEAF_TYPES, [
+  return standardLeaf(REANCHOR_LEAF_TYPES, [
     root,
     BigInt(anchor.chainId),
     anchor.contract,
@@ -107,5 +110,4 @@ export function reanchorLeafHash(root: string, anchor: AnchorValues): string {
     BigInt(anchor.blockNumber),
     BigInt(anchor.blockTimestamp),
   ]);
-  return keccak256(keccak256(encoded));
 }

@@ -90,35 +90,23 @@ export const bundleSchemaDoc = z
   ])
   .openapi("EvidenceBundle");
 
-export const batchSchema = z
-  .object({
-    id: z.number().int(),
-    root: z.string(),
-    leafCount: z.number().int(),
-    chainId: z.number().int(),
-    contract: z.string(),
-    txHash: z.string(),
-    blockNumber: z.number().int(),
-    blockTimestamp: z.number().int(),
-    gasUsed: z.number().int(),
-  })
-  .openapi("Batch");
+/** A root and the transaction that anchored it. */
+const anchoredRootFields = {
+  id: z.number().int(),
+  root: z.string(),
+  leafCount: z.number().int(),
+  chainId: z.number().int(),
+  contract: z.string(),
+  txHash: z.string(),
+  blockNumber: z.number().int(),
+  blockTimestamp: z.number().int(),
+  gasUsed: z.number().int(),
+};
 
-export const reanchorSchema = z
-  .object({
-    id: z.number().int(),
-    fromName: z.string(),
-    toName: z.string(),
-    root: z.string().openapi({ description: "The root of roots" }),
-    leafCount: z.number().int().openapi({ description: "How many roots it covers" }),
-    chainId: z.number().int(),
-    contract: z.string(),
-    txHash: z.string(),
-    blockNumber: z.number().int(),
-    blockTimestamp: z.number().int(),
-    gasUsed: z.number().int(),
-  })
-  .openapi("Reanchor");
+export const batchSchema = z.object(anchoredRootFields).openapi("Batch");
+
+/** A root of roots: `leafCount` roots of deployment `fromName`, anchored with `toName`. */
+export const reanchorSchema = z.object({ ...anchoredRootFields, fromName: z.string(), toName: z.string() }).openapi("Reanchor");
 
 export const verdictSchema = z
   .object({

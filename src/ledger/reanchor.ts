@@ -4,7 +4,7 @@ import { reanchorLeafHash } from "../core/leaf";
 import { buildTree } from "../core/merkle";
 import type { Db } from "../db/client";
 import { batches, reanchors } from "../db/schema";
-import type { AnchorReceipt, AnchorTarget } from "./anchor";
+import { anchoredColumns, type AnchorReceipt, type AnchorTarget } from "./anchor";
 
 export interface SealedReanchor {
   id: number;
@@ -73,14 +73,7 @@ export async function anchorReanchor(db: Db, sealed: SealedReanchor, target: Anc
   const receipt = await target.anchor(sealed.root, sealed.leafCount);
   await db
     .update(reanchors)
-    .set({
-      status: "anchored",
-      chainId: target.chainId,
-      contract: target.contract,
-      txHash: receipt.txHash,
-      blockNumber: receipt.blockNumber,
-      blockTimestamp: receipt.blockTimestamp,
-    })
+    .set(anchoredColumns(target, receipt))
     .where(eq(reanchors.id, sealed.id));
   return { ...sealed, ...receipt, chainId: target.chainId, contract: target.contract };
 }
