@@ -28,7 +28,7 @@ async function readDeployments(source: string): Promise<Deployment[]> {
   let text: string;
   try {
     if (/^https?:\/\//i.test(source)) {
-      const res = await fetch(source, { signal: AbortSignal.timeout(15_000), redirect: "error" });
+      const res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
       if (!res.ok) throw new TrustSourceError(`${source} answered ${res.status}`);
       text = await res.text();
     } else {
