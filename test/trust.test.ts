@@ -14,6 +14,7 @@ import { BUNDLE_FORMAT, type EvidenceBundle } from "../src/core/bundle";
 import { DEPLOYMENTS_FORMAT, parseDeploymentsFile, withDeployment, type Deployment } from "../src/core/deployments";
 import { uint64ToHex } from "../src/core/hex";
 import { leafHash, registrationIdOf } from "../src/core/leaf";
+import { checkDeployment } from "../src/core/verify";
 import { fingerprintImage } from "../src/imaging/fingerprint";
 import { OTHER_DEV_KEY } from "./helpers/anvil";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
@@ -49,6 +50,21 @@ describe("the deployments file", () => {
       { format: DEPLOYMENTS_FORMAT, deployments: [d, { ...d, name: "other" }] },
     ];
     for (const file of bad) expect(parseDeploymentsFile(file).ok).toBe(false);
+  });
+
+  it("vouches only for its contract, with its anchorer, within its period", () => {
+    const bundle = {
+      format: BUNDLE_FORMAT,
+      registration: { id: "reg_" + "0".repeat(24), accountId: "acc_x", sha256: "0x" + "1".repeat(64), pdq: "0x" + "2".repeat(64), phash: "0x" + "3".repeat(16), registeredAt: "2026-03-01T00:00:00.000Z" },
+      leaf: "0x" + "4".repeat(64),
+      merkle: { root: "0x" + "4".repeat(64), proof: [] },
+      anchor: { chainId: d.chainId, contract: d.contract, txHash: "0x" + "5".repeat(64), blockNumber: 9, blockTimestamp: Date.parse("2026-03-01T00:00:30.000Z") / 1000 },
+    } satisfies EvidenceBundle;
+    const judge = (b: EvidenceBundle, anchorer: string, deployments: Deployment[]) => checkDeployment(b, "direct", anchorer, deployments).check;
+    expect(judge(bundle, d.anchorer, [d]).ok).toBe(true);
+    expect(judge(bundle, "0x" + "99".repeat(20), [d]).detail).toContain(`lists anchorer ${d.anchorer}`);
+    expect(judge(bundle, d.anchorer, [{ ...d, until: "2026-02-01T00:00:00.000Z" }]).detail).toContain("outside deployment sepolia-1's period");
+    expect(judge({ ...bundle, anchor: { ...bundle.anchor, chainId: 1 } }, d.anchorer, [d]).detail).toContain("is not one of the trusted deployments");
   });
 
   it("retires the deployment in use when a new one joins", () => {
