@@ -132,6 +132,13 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     await svc?.stop();
   });
 
+  it("documents the new routes in the OpenAPI document", async () => {
+    const doc = await (await svc.request("/openapi.json")).json();
+    for (const route of ["/.well-known/imprint-deployments.json", "/v1/signing-keys", "/v1/signing-keys/challenge", "/v1/signing-keys/{address}", "/v1/admin/reanchor"]) {
+      expect(Object.keys(doc.paths)).toContain(route);
+    }
+  });
+
   it("is published with the service's deployment: the embedded anvil, marked local", async () => {
     const res = await fetch(`${baseUrl}/.well-known/imprint-deployments.json`);
     expect(res.status).toBe(200);
