@@ -6,7 +6,6 @@ import { chainFactsReader } from "./chain/chain-facts";
 import { ensureDeployment } from "./chain/embedded";
 import { createChainClient } from "./chain/provider";
 import type { Config } from "./config";
-import { ImprintError } from "./core/errors";
 import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
@@ -14,12 +13,12 @@ import { Batcher } from "./ledger/batcher";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
-import { extractFeatures, topFeatures } from "./matching/features";
-import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
-import { serializeFeatures } from "./matching/serialize";
+import { createMatcher } from "./matching/matcher";
+import { createImageFetcher } from "./net/fetch-image";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
 import { resolveServiceDeployments } from "./use-cases/service-deployments";
+import { inlineAnalyser } from "./use-cases/image-analysis";
 
 export interface Services {
   app: App;
@@ -104,8 +103,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       deployments,
       readChainFacts: chainFactsReader(chain.provider),
       library,
-      // Stored features are the strongest keypoints, spread over the image (see src/matching).
-      extractFeatures: async (bytes) => serializeFeatures(topFeatures(await extractFeatures(bytes, { pdq: false }), STORED_KEYPOINTS)),
+      analyser: inlineAnalyser(config),
+      fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
       onImageAdded: () => void library.refresh(),
       log,
     };
@@ -118,15 +117,13 @@ export async function startServices(config: Config, options: ServiceOptions = {}
 
 async function connectChain(config: Config, options: ServiceOptions, log: Logger) {
   if (config.CHAIN_RPC_URL) {
-    if (!config.CHAIN_PRIVATE_KEY || !config.CHAIN_CONTRACT) {
-      throw new ImprintError("chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
-    }
-    const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY });
+    // The config schema guarantees both with CHAIN_RPC_URL.
+    const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY! });
     const chainId = Number((await client.provider.getNetwork()).chainId);
     const local = /^https?:\/\/(127\.|localhost|\[::1\])/.test(config.CHAIN_RPC_URL);
     const info: ChainInfo = {
       chainId,
-      contract: config.CHAIN_CONTRACT.toLowerCase(),
+      contract: config.CHAIN_CONTRACT!.toLowerCase(),
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };

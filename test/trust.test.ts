@@ -165,7 +165,7 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
 
   it("is not called verified by the CLI, with or without trust", async () => {
     const chainOnly = await imprint("verify", forgedFile, "--rpc", rpcUrl);
-    expect(chainOnly.code).toBe(3);
+    expect(chainOnly.code).toBe(5);
     expect(chainOnly.stdout).toContain("CHAIN ONLY");
     expect(chainOnly.stdout).not.toMatch(/registered by|^VERIFIED/im);
     expect(chainOnly.stdout).toContain(`anchored by contract ${forgerContract} whose anchorer is ${forgerAddress}`);

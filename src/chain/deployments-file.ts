@@ -10,10 +10,10 @@ export function readDeploymentsFile(file: string): DeploymentsFile | null {
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new ImprintError("chain_misconfigured", `${file} is not valid JSON`, { cause: error });
+    throw new ImprintError("deployments_file_invalid", `${file} is not valid JSON`, { cause: error });
   }
   const parsed = parseDeploymentsFile(json);
-  if (!parsed.ok) throw new ImprintError("chain_misconfigured", `${file} is not a deployments file: ${parsed.problems.join("; ")}`);
+  if (!parsed.ok) throw new ImprintError("deployments_file_invalid", `${file} is not a deployments file: ${parsed.problems.join("; ")}`);
   return parsed.file;
 }
 

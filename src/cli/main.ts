@@ -1,105 +1,182 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { EXIT } from "./exit-codes";
+import { evidenceCommand } from "./evidence-command";
+import { registerCommand } from "./register-command";
+import { searchCommand } from "./search-command";
 import { signChallengeCommand, signCommand } from "./sign-command";
-import { EXIT, verifyCommand } from "./verify-command";
+import { verifyCommand } from "./verify-command";
 
-const USAGE = `usage: imprint verify <bundle.json> [--trust FILE|URL]... [--contract ADDR]... [--rpc URL]... [--image FILE] [--json]
-       imprint sign --key FILE --product-id ID (--image FILE | --sha256 HEX --pdq HEX --phash HEX) [--signed-at S] [--password-file FILE]
-       imprint sign-challenge --key FILE (MESSAGE_FILE | -) [--password-file FILE]
+const USAGE = `usage: imprint <command> [options]
 
-  verify          checks an evidence bundle with nothing but the bundle, the trust you give and Ethereum RPCs:
-                  leaf, id, Merkle proof, owner's signature (v2), the Anchored event in the transaction's
-                  receipt, the block time and anchoredAt(root), on the bundle's own chain or through its
-                  re-anchor; with --image, that the image is the registered one (same SHA-256) or how far
-                  its PDQ is from it.
-  --trust         a deployments file or its URL (e.g. https://host/.well-known/imprint-deployments.json):
-                  bundles anchored by these deployments are vouched for by their operator
-  --contract      a ProvenanceAnchor address you trust, with the anchorer its chain names
-                  Without --trust or --contract only what the chain proves is stated (existence by a
-                  block time, the contract and its anchorer), never who registered the image.
-  --rpc           an RPC URL, repeatable; each serves the chain whose eth_chainId it answers
-                  (default: $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
-  --json          print the verdict as JSON
-  sign            the owner's EIP-712 signature over a registration with a local key (JSON keystore with
-                  $IMPRINT_KEY_PASSWORD or --password-file, or a file holding a 0x key); prints the
-                  fields signer, signature, signedAt to send with POST /v1/originals
-  sign-challenge  signs a signing-key challenge (POST /v1/signing-keys/challenge) with a local key
-Exit code of verify: ${EXIT.verified} verified by a trusted deployment, ${EXIT.notVerified} not verified, ${EXIT.usage} usage or input error,
-${EXIT.chainOnly} the chain confirms the bundle but no trusted deployment vouches for it (none given, or not one of them).`;
+  verify   <bundle.json> [--trust FILE|URL]... [--contract ADDR]... [--rpc URL]... [--image FILE] [--json]
+           checks an evidence bundle with nothing but the bundle, the trust you give and Ethereum RPCs:
+           leaf, id, Merkle proof, the owner's signature (v2), the Anchored event in the transaction's
+           receipt, the block time and anchoredAt(root), on the bundle's own chain or through its
+           re-anchor; with --image, that the image is the registered one (same SHA-256) or how far its
+           PDQ is from it.
+           --trust: a deployments file or its URL (https://host/.well-known/imprint-deployments.json):
+           bundles anchored by these deployments are vouched for by their operator.
+           --contract: a ProvenanceAnchor you trust, with the anchorer its chain names.
+           Without either, only what the chain proves is stated (existence by a block time, the
+           contract and its anchorer), never who registered the image (exit code 5).
+           --rpc: repeatable, each serves the chain whose eth_chainId it answers (default:
+           $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
+  sign     --key FILE --product-id ID (--image FILE | --sha256 HEX --pdq HEX --phash HEX) [--signed-at S]
+           the owner's EIP-712 signature over a registration, with a local key (a JSON keystore with
+           $IMPRINT_KEY_PASSWORD or --password-file, or a file holding a 0x key); prints the fields
+           signer, signature and signedAt to send with POST /v1/originals.
+  sign-challenge --key FILE (MESSAGE_FILE | -)
+           signs a signing-key challenge (POST /v1/signing-keys/challenge) with a local key.
+  register <files|folders…> --category C --country CC (--product-id ID | --product-id-from-filename)
+           [--title T] [--concurrency N] [--journal FILE]
+           registers originals in bulk with a progress bar; resumable: files whose bytes an earlier
+           run registered (by SHA-256, in the journal, default ./imprint-register.jsonl) are skipped.
+  search   <file|url> [--scope all|recent|originals] [--threshold N] [--category C] [--limit N]
+           prints the most similar registered originals and listings as a table.
+  evidence <registration id> [-o FILE] [--pdf]
+           downloads the evidence bundle (or, with --pdf, the certificate) once anchored.
 
-const verifyOptions = {
-  image: { type: "string" },
-  rpc: { type: "string", multiple: true },
-  trust: { type: "string", multiple: true },
-  contract: { type: "string", multiple: true },
-  json: { type: "boolean", default: false },
-} as const;
+  register, search and evidence talk to a server: --server URL (default $IMPRINT_SERVER, else
+  http://127.0.0.1:8787) with --key KEY (default $IMPRINT_KEY).
+  --json   prints the result as JSON on every command.
 
-const signOptions = {
-  key: { type: "string" },
-  "password-file": { type: "string" },
-  "product-id": { type: "string" },
-  image: { type: "string" },
-  sha256: { type: "string" },
-  pdq: { type: "string" },
-  phash: { type: "string" },
-  "signed-at": { type: "string" },
-} as const;
+Exit codes: 0 done (verified / all registered / hits found / written), 1 the answer is no (not verified,
+some files refused, no hit, not anchored yet), 2 usage or input error, 3 server or RPC unreachable,
+4 the server refused the key, 5 (verify) the chain confirms the bundle but no trusted deployment vouches for it.`;
+
+const keyOptions = { key: { type: "string" }, "password-file": { type: "string" } } as const;
+const serverOptions = { server: { type: "string" }, key: { type: "string" }, json: { type: "boolean", default: false } } as const;
+
+const COMMANDS = {
+  verify: {
+    options: {
+      image: { type: "string" },
+      rpc: { type: "string", multiple: true },
+      trust: { type: "string", multiple: true },
+      contract: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+    },
+    positionals: [1, 1],
+    run: (v: Values, [bundlePath]: string[], out: Out) =>
+      verifyCommand(
+        {
+          bundlePath,
+          imagePath: v.image as string | undefined,
+          rpcUrls: (v.rpc as string[] | undefined) ?? [process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545"],
+          trust: (v.trust as string[] | undefined) ?? [],
+          contracts: (v.contract as string[] | undefined) ?? [],
+          json: v.json === true,
+        },
+        out,
+      ),
+  },
+  sign: {
+    options: {
+      ...keyOptions,
+      "product-id": { type: "string" },
+      image: { type: "string" },
+      sha256: { type: "string" },
+      pdq: { type: "string" },
+      phash: { type: "string" },
+      "signed-at": { type: "string" },
+    },
+    positionals: [0, 0],
+    run: (v: Values, _: string[], out: Out) => {
+      const signedAt = v["signed-at"] === undefined ? undefined : Number(v["signed-at"]);
+      if (!v.key || !v["product-id"] || (signedAt !== undefined && !Number.isSafeInteger(signedAt))) return usage("sign needs --key and --product-id (and --signed-at in seconds)");
+      const hashes = v.sha256 && v.pdq && v.phash ? { sha256: v.sha256 as string, pdq: v.pdq as string, phash: v.phash as string } : undefined;
+      return signCommand(
+        { keyFile: v.key as string, passwordFile: v["password-file"] as string | undefined, productId: v["product-id"] as string, imagePath: v.image as string | undefined, hashes, signedAt },
+        out,
+      );
+    },
+  },
+  "sign-challenge": {
+    options: keyOptions,
+    positionals: [1, 1],
+    run: (v: Values, [messageFile]: string[], out: Out) => {
+      if (!v.key) return usage("sign-challenge needs --key");
+      const message = readFileSync(messageFile === "-" ? 0 : messageFile, "utf8");
+      return signChallengeCommand({ keyFile: v.key as string, passwordFile: v["password-file"] as string | undefined, message }, out);
+    },
+  },
+  register: {
+    options: {
+      ...serverOptions,
+      category: { type: "string" },
+      country: { type: "string" },
+      "product-id": { type: "string" },
+      "product-id-from-filename": { type: "boolean", default: false },
+      title: { type: "string" },
+      concurrency: { type: "string", default: "2" },
+      journal: { type: "string", default: "imprint-register.jsonl" },
+    },
+    positionals: [1, Infinity],
+    run: (v: Values, paths: string[], out: Out) => {
+      const concurrency = Number(v.concurrency);
+      const missing = [!v.category && "--category", !v.country && "--country", !v["product-id"] && !v["product-id-from-filename"] && "--product-id or --product-id-from-filename"].filter(Boolean);
+      if (missing.length || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
+        return usage(missing.length ? `register needs ${missing.join(", ")}` : "--concurrency is 1 to 16");
+      }
+      return registerCommand(
+        {
+          ...server(v),
+          paths,
+          category: v.category as string,
+          country: v.country as string,
+          productId: v["product-id"] as string | undefined,
+          productIdFromFilename: v["product-id-from-filename"] === true,
+          title: v.title as string | undefined,
+          concurrency,
+          journal: v.journal as string,
+          json: v.json === true,
+        },
+        out,
+      );
+    },
+  },
+  search: {
+    options: { ...serverOptions, scope: { type: "string" }, threshold: { type: "string" }, category: { type: "string" }, limit: { type: "string" } },
+    positionals: [1, 1],
+    run: (v: Values, [image]: string[], out: Out) =>
+      searchCommand({ ...server(v), image, scope: v.scope as string, threshold: v.threshold as string, category: v.category as string, limit: v.limit as string, json: v.json === true }, out),
+  },
+  evidence: {
+    options: { ...serverOptions, output: { type: "string", short: "o" }, pdf: { type: "boolean", default: false } },
+    positionals: [1, 1],
+    run: (v: Values, [id]: string[], out: Out) => evidenceCommand({ ...server(v), id, output: v.output as string | undefined, pdf: v.pdf === true, json: v.json === true }, out),
+  },
+} satisfies Record<string, { options: ParseArgsConfig["options"]; positionals: [number, number]; run(v: Values, p: string[], out: Out): Promise<number> | number }>;
+
+type Values = Record<string, string | string[] | boolean | undefined>;
+type Out = (line: string) => void;
+
+const ALIASES: Record<string, keyof typeof COMMANDS> = { v: "verify", r: "register", s: "search", e: "evidence" };
+
+function server(v: Values) {
+  return { server: (v.server as string) ?? process.env.IMPRINT_SERVER ?? "http://127.0.0.1:8787", key: (v.key as string) ?? process.env.IMPRINT_KEY };
+}
+
+function usage(problem?: string): number {
+  console.error(problem ? `${problem}\n\n${USAGE}` : USAGE);
+  return EXIT.usage;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  const name = verb in COMMANDS ? (verb as keyof typeof COMMANDS) : ALIASES[verb];
+  if (!name) return usage(verb && verb !== "--help" && verb !== "-h" ? `unknown command ${verb}` : undefined);
+  const command = COMMANDS[name];
+  let parsed;
   try {
-    if (verb === "verify" || verb === "v") {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: verifyOptions });
-      if (positionals.length !== 1) return usage();
-      return await verifyCommand(
-        {
-          bundlePath: positionals[0],
-          imagePath: values.image,
-          rpcUrls: values.rpc ?? [process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545"],
-          trust: values.trust ?? [],
-          contracts: values.contract ?? [],
-          json: values.json ?? false,
-        },
-        (line) => console.log(line),
-      );
-    }
-    if (verb === "sign") {
-      const { values } = parseArgs({ args: rest, options: signOptions });
-      if (!values.key || !values["product-id"]) return usage();
-      const signedAt = values["signed-at"] === undefined ? undefined : Number(values["signed-at"]);
-      if (signedAt !== undefined && !Number.isSafeInteger(signedAt)) return usage();
-      return await signCommand(
-        {
-          keyFile: values.key,
-          passwordFile: values["password-file"],
-          productId: values["product-id"],
-          imagePath: values.image,
-          hashes: values.sha256 && values.pdq && values.phash ? { sha256: values.sha256, pdq: values.pdq, phash: values.phash } : undefined,
-          signedAt,
-        },
-        (line) => console.log(line),
-      );
-    }
-    if (verb === "sign-challenge") {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { key: signOptions.key, "password-file": signOptions["password-file"] } });
-      if (!values.key || positionals.length !== 1) return usage();
-      const message = readFileSync(positionals[0] === "-" ? 0 : positionals[0], "utf8");
-      return await signChallengeCommand({ keyFile: values.key, passwordFile: values["password-file"], message }, (line) => console.log(line));
-    }
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: command.options });
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error(`${(error as Error).message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    throw error;
+    return usage((error as Error).message);
   }
-  return usage();
-}
-
-function usage(): number {
-  console.error(USAGE);
-  return EXIT.usage;
+  const [min, max] = command.positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) return usage();
+  return command.run(parsed.values as Values, parsed.positionals, (line) => console.log(line));
 }
 
 main(process.argv.slice(2)).then(

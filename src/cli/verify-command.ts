@@ -3,6 +3,7 @@ import { chainFactsReader } from "../chain/chain-facts";
 import { createProvider } from "../chain/provider";
 import type { Verdict } from "../core/verify";
 import { verifyEvidence } from "../verifier/verify-evidence";
+import { EXIT } from "./exit-codes";
 import { loadTrust, TrustSourceError } from "./trust-source";
 
 export interface VerifyCommandOptions {
@@ -16,9 +17,6 @@ export interface VerifyCommandOptions {
   contracts: string[];
   json: boolean;
 }
-
-/** Documented in the usage text and the README; scripts switch on them. */
-export const EXIT = { verified: 0, notVerified: 1, usage: 2, chainOnly: 3 } as const;
 
 /** `imprint verify`: everything from the bundle file, the trust given and the RPCs; returns the exit code. */
 export async function verifyCommand(options: VerifyCommandOptions, out: (line: string) => void): Promise<number> {
@@ -47,7 +45,7 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
     } else {
       printVerdict(verdict, options, trust !== undefined, out);
     }
-    return !verdict.ok ? EXIT.notVerified : verdict.trusted ? EXIT.verified : EXIT.chainOnly;
+    return !verdict.ok ? EXIT.notAll : verdict.trusted ? EXIT.ok : EXIT.chainOnly;
   } finally {
     for (const p of providers) p.destroy();
   }

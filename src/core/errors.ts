@@ -43,7 +43,6 @@ export const ERROR_CODES = [
   "chain_anchor_event_missing",
   "chain_anchor_rejected",
   "chain_unavailable",
-  "chain_misconfigured",
   "contract_not_compiled",
   "contract_artifact_invalid",
   // deployments and re-anchoring
@@ -56,6 +55,16 @@ export const ERROR_CODES = [
   "signature_expired",
   "signature_replayed",
   "signer_not_registered",
+  "deployments_file_invalid",
+  // complaints
+  "attachment_too_large",
+  "attachment_not_pdf",
+  "attachment_encrypted",
+  "attachment_has_javascript",
+  "too_many_attachments",
+  "own_listing",
+  "invalid_transition",
+  "appeal_window_closed",
   // we have a bug
   "internal_error",
 ] as const;

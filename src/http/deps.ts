@@ -1,37 +1,6 @@
-import type { Config } from "../config";
-import type { ChainFactsReader } from "../chain/chain-facts";
-import type { Db } from "../db/client";
-import type { AnchorTarget } from "../ledger/anchor";
-import type { Batcher } from "../ledger/batcher";
-import type { Logger } from "../observability/logger";
-import type { LibraryIndex } from "../search/library-index";
-import type { ServiceDeployments } from "../use-cases/service-deployments";
+import type { UseCaseDeps } from "../use-cases/context";
 
-export interface ChainInfo {
-  chainId: number;
-  contract: string;
-  /** Shown by GET /v1/chain only when it is a local or declared-public endpoint. */
-  publicRpcUrl: string | null;
-  confirmations: number;
-}
+export type { ChainInfo } from "../use-cases/context";
 
-/** Everything the HTTP edge needs, built by main.ts (or a test) and injected: no module-level singletons. */
-export interface AppDeps {
-  db: Db;
-  config: Config;
-  chain: ChainInfo;
-  batcher: Batcher;
-  /** The current deployment's contract, for anchoring beside the batcher (re-anchoring). */
-  anchorTarget: AnchorTarget;
-  /** The deployments this service publishes and trusts, and the one it anchors with. */
-  deployments: ServiceDeployments;
-  /** Reads what the chain says about an anchor (receipt, event, block time, anchoredAt, anchorer). */
-  readChainFacts: ChainFactsReader;
-  /** Serialised local features for geometric matching, when the matcher is available. */
-  extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
-  /** This process's search index (absent: search answers 503). */
-  library?: LibraryIndex;
-  /** Called after an image is stored, so the local search index picks it up at once. */
-  onImageAdded?(): void;
-  log: Logger;
-}
+/** Everything the HTTP edge needs: the use cases' dependencies (built by src/services.ts or a test, injected). */
+export type AppDeps = UseCaseDeps;

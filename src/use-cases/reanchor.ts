@@ -1,23 +1,15 @@
+import type { Actor } from "../accounts/actor";
 import { ImprintError } from "../core/errors";
-import type { AnchorTarget } from "../ledger/anchor";
 import { anchorReanchor, sealedReanchors, sealReanchor, type AnchoredReanchor } from "../ledger/reanchor";
-import type { Db } from "../db/client";
-import type { Logger } from "../observability/logger";
-import type { ServiceDeployments } from "./service-deployments";
-
-export interface ReanchorDeps {
-  db: Db;
-  deployments: ServiceDeployments;
-  /** The current deployment's contract: only it can anchor. */
-  anchorTarget: AnchorTarget;
-  log: Logger;
-}
+import type { UseCaseDeps } from "./context";
+import { authorize } from "./permissions";
 
 /**
  * Carries every root of deployment `from` to deployment `to` (the current one) as one root of roots, so that
  * its bundles keep verifying once `from`'s chain is gone. Finishes earlier re-anchorings left sealed first.
  */
-export async function reanchorDeployment(deps: ReanchorDeps, input: { from: string; to: string }): Promise<AnchoredReanchor[]> {
+export async function reanchorUseCase(deps: UseCaseDeps, actor: Actor, input: { from: string; to: string }): Promise<AnchoredReanchor[]> {
+  authorize(actor, "operate");
   const byName = (name: string) => {
     const d = deps.deployments.file.deployments.find((x) => x.name === name);
     if (!d) throw new ImprintError("deployment_unknown", `no deployment named ${JSON.stringify(name)} in this service's deployments file`);

@@ -33,7 +33,7 @@ export interface ResolveDeploymentsInput {
 export async function resolveServiceDeployments(input: ResolveDeploymentsInput): Promise<ServiceDeployments> {
   const contract = input.contract.toLowerCase();
   const anchorer = await readAnchorer(input.provider, contract);
-  if (!anchorer) throw new ImprintError("chain_misconfigured", `no ProvenanceAnchor at ${contract} on chain ${input.chainId}`);
+  if (!anchorer) throw new ImprintError("deployments_file_invalid", `no ProvenanceAnchor at ${contract} on chain ${input.chainId}`);
   let file = readDeploymentsFile(input.file);
   let current = file && findDeployment(file.deployments, input.chainId, contract);
   if (!current && input.embedded) {
@@ -49,11 +49,11 @@ export async function resolveServiceDeployments(input: ResolveDeploymentsInput):
     writeDeploymentsFile(input.file, file);
   }
   if (!file || !current) {
-    throw new ImprintError("chain_misconfigured", `${input.file} does not list contract ${contract} on chain ${input.chainId}: run npm run deploy, or add it`);
+    throw new ImprintError("deployments_file_invalid", `${input.file} does not list contract ${contract} on chain ${input.chainId}: run npm run deploy, or add it`);
   }
-  if (current.until !== undefined) throw new ImprintError("chain_misconfigured", `${input.file} lists deployment ${current.name} as retired (until ${current.until})`);
+  if (current.until !== undefined) throw new ImprintError("deployments_file_invalid", `${input.file} lists deployment ${current.name} as retired (until ${current.until})`);
   if (current.anchorer !== anchorer) {
-    throw new ImprintError("chain_misconfigured", `${input.file} lists anchorer ${current.anchorer} for ${current.name}; the chain says ${anchorer}`);
+    throw new ImprintError("deployments_file_invalid", `${input.file} lists anchorer ${current.anchorer} for ${current.name}; the chain says ${anchorer}`);
   }
   return { file, current };
 }

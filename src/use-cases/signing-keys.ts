@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import { getAddress, verifyMessage } from "ethers";
+import type { Actor } from "../accounts/actor";
 import { ImprintError } from "../core/errors";
 import type { Db } from "../db/client";
 import { signingKeyChallenges, signingKeys } from "../db/schema";
+import type { UseCaseDeps } from "./context";
+import { authorize } from "./permissions";
 
 /** A challenge must be signed and sent back within this. */
 export const CHALLENGE_TTL_MS = 10 * 60_000;
@@ -35,7 +38,9 @@ export function normalizeAddress(address: string): string {
  * Step 1 of registering a key: a one-time text naming the key, the organisation and a random nonce. Signed by the
  * key, it proves the organisation holds it; the nonce makes it useless for any other registration, or after use.
  */
-export async function createChallenge(db: Db, accountId: string, address: string, now = new Date()): Promise<Challenge> {
+export async function createChallengeUseCase(deps: UseCaseDeps, actor: Actor, address: string, now = new Date()): Promise<Challenge> {
+  authorize(actor, "organisation");
+  const accountId = actor.organisationId;
   const key = normalizeAddress(address);
   const nonce = randomBytes(16).toString("hex");
   const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
@@ -46,7 +51,7 @@ export async function createChallenge(db: Db, accountId: string, address: string
     `Nonce: ${nonce}`,
     `Expires: ${expiresAt.toISOString()}`,
   ].join("\n");
-  await db.insert(signingKeyChallenges).values({ nonce, accountId, address: key, message, expiresAt });
+  await deps.db.insert(signingKeyChallenges).values({ nonce, accountId, address: key, message, expiresAt });
   return { address: key, nonce, message, expiresAt: expiresAt.toISOString() };
 }
 
@@ -54,7 +59,10 @@ export async function createChallenge(db: Db, accountId: string, address: string
  * Step 2: the key's signature over the challenge. The challenge is consumed whether or not the key is then
  * taken, and a key speaks for one organisation at a time (another's active key is refused).
  */
-export async function registerSigningKey(db: Db, accountId: string, input: { nonce: string; signature: string }, now = new Date()): Promise<SigningKeyView> {
+export async function registerSigningKeyUseCase(deps: UseCaseDeps, actor: Actor, input: { nonce: string; signature: string }, now = new Date()): Promise<SigningKeyView> {
+  authorize(actor, "organisation");
+  const { db } = deps;
+  const accountId = actor.organisationId;
   const [challenge] = await db
     .update(signingKeyChallenges)
     .set({ usedAt: now })
@@ -84,8 +92,10 @@ export async function registerSigningKey(db: Db, accountId: string, input: { non
   return view(row);
 }
 
-export async function listSigningKeys(db: Db, accountId: string): Promise<SigningKeyView[]> {
-  const rows = await db
+/** Anyone of the organisation may see which keys sign for it. */
+export async function listSigningKeysUseCase(deps: UseCaseDeps, actor: Actor): Promise<SigningKeyView[]> {
+  const accountId = actor.organisationId;
+  const rows = await deps.db
     .select()
     .from(signingKeys)
     .where(and(eq(signingKeys.accountId, accountId), isNull(signingKeys.revokedAt)))
@@ -94,8 +104,10 @@ export async function listSigningKeys(db: Db, accountId: string): Promise<Signin
 }
 
 /** Revoking stops new signatures counting; registrations it signed before stay signed (their leaves are anchored). */
-export async function revokeSigningKey(db: Db, accountId: string, address: string, now = new Date()): Promise<void> {
-  const rows = await db
+export async function revokeSigningKeyUseCase(deps: UseCaseDeps, actor: Actor, address: string, now = new Date()): Promise<void> {
+  authorize(actor, "organisation");
+  const accountId = actor.organisationId;
+  const rows = await deps.db
     .update(signingKeys)
     .set({ revokedAt: now })
     .where(and(eq(signingKeys.accountId, accountId), eq(signingKeys.address, normalizeAddress(address)), isNull(signingKeys.revokedAt)))

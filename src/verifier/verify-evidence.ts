@@ -14,7 +14,7 @@ import {
   type PathReading,
   type Verdict,
 } from "../core/verify";
-import { fingerprintImage } from "../imaging/fingerprint";
+import { fingerprintImage, type Fingerprint } from "../imaging/fingerprint";
 
 /** Whom the caller trusts to say who registered what. Absent: nobody, and the verdict rests on the chain alone. */
 export interface Trust {
@@ -29,7 +29,9 @@ export interface VerifyOptions {
   readChainFacts: ChainFactsReader;
   trust?: Trust;
   /** An image to compare with the registered one (exact bytes, or an edited copy by PDQ distance). */
-  image?: Buffer;
+  image?: Uint8Array;
+  /** How the image is fingerprinted (the service passes its limits, the browser its own); default: the plain fingerprint. */
+  fingerprint?: (bytes: Uint8Array) => Promise<Pick<Fingerprint, "sha256" | "pdq">>;
 }
 
 /**
@@ -61,11 +63,13 @@ export async function verifyEvidence(input: unknown, options: VerifyOptions): Pr
   let image: Check | undefined;
   if (options.image) {
     try {
-      const fp = await fingerprintImage(options.image);
+      const fp = await (options.fingerprint ?? ((bytes) => fingerprintImage(Buffer.from(bytes))))(options.image);
       const pdqDistance = hammingBytes(fromHex(fp.pdq), fromHex(bundle.registration.pdq));
       image = checkImage(bundle, { sha256: fp.sha256, pdqDistance });
     } catch (error) {
-      image = { name: "image", ok: false, detail: `the image could not be read${error instanceof ImprintError ? `: ${error.message}` : ""}` };
+      // Only our own sentences reach the verdict, never a decoder's error text.
+      if (!(error instanceof ImprintError)) throw error;
+      image = { name: "image", ok: false, detail: `the image could not be read: ${error.message}` };
     }
   }
   return verdictOf({ offline, paths, deployment, image });

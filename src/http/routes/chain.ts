@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { anchorNowUseCase } from "../../use-cases/anchoring";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { batchSchema, reanchorSchema } from "../schemas";
-import { reanchorDeployment } from "../../use-cases/reanchor";
+import { reanchorUseCase } from "../../use-cases/reanchor";
 
 export function chainRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
@@ -34,7 +35,7 @@ export function chainRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/admin/anchor",
       summary: "Seal what is pending now and anchor it; answers once confirmed (admin)",
-      middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
+      middleware: [bearerAuth(deps.db)] as const,
       responses: {
         200: {
           description: "The batches anchored by this run (empty when nothing was pending)",
@@ -44,7 +45,7 @@ export function chainRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const result = await deps.batcher.runNow();
+      const result = await anchorNowUseCase(deps, c.get("actor"));
       return c.json({ batches: result.anchored, errors: result.errors }, 200);
     },
   );
@@ -54,7 +55,7 @@ export function chainRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/admin/reanchor",
       summary: "Anchor, on the current deployment, a root of roots over every root of an older one (admin)",
-      middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
+      middleware: [bearerAuth(deps.db)] as const,
       request: {
         body: {
           required: true,
@@ -69,7 +70,7 @@ export function chainRoutes(deps: AppDeps) {
         ...errorResponses(400, 401, 403, 404, 409),
       },
     }),
-    async (c) => c.json({ reanchors: await reanchorDeployment(deps, c.req.valid("json")) }, 200),
+    async (c) => c.json({ reanchors: await reanchorUseCase(deps, c.get("actor"), c.req.valid("json")) }, 200),
   );
   return app;
 }

@@ -1,13 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ImprintError } from "../../core/errors";
-import { evidenceOf } from "../../ledger/evidence";
-import { decodeCursor, getOriginal, listOriginals, type OriginalView } from "../../ledger/originals";
-import { registerOriginal } from "../../use-cases/register-original";
+import type { OriginalView } from "../../ledger/originals";
+import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { receiveImage } from "../image-input";
+import { imageSourceOf } from "../image-form";
 import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
@@ -25,9 +23,9 @@ const registerForm = z
 
 
 export function originalsRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { config } = deps;
   const app = new OpenAPIHono<AuthEnv>();
-  const auth = bearerAuth(db);
+  const auth = bearerAuth(deps.db);
 
   const view = (c: Context, o: OriginalView, warnings?: string[]) => {
     const { imageId, ...rest } = o;
@@ -37,15 +35,6 @@ export function originalsRoutes(deps: AppDeps) {
       evidenceUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
       ...(warnings?.length ? { warnings } : {}),
     };
-  };
-
-  const ownOriginal = async (accountId: string, role: string, id: string) => {
-    const original = await getOriginal(db, id);
-    // Someone else's registration answers like a missing one: ids are not to be probed.
-    if (!original || (original.accountId !== accountId && role !== "admin")) {
-      throw new ImprintError("not_found", `no registration ${id}`);
-    }
-    return original;
   };
 
   app.openapi(
@@ -63,21 +52,14 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const input = await receiveImage(form, config);
-      const { original, created, warnings } = await registerOriginal(
-        { db, batcher: deps.batcher, minOriginalSide: config.MIN_ORIGINAL_SIDE, extractFeatures: deps.extractFeatures, onImageAdded: deps.onImageAdded },
-        {
-          accountId: c.get("account").id,
-          bytes: input.bytes,
-          fingerprint: input.fingerprint,
-          sourceUrl: input.sourceUrl,
-          productId: form.productId,
-          category: form.category,
-          storeCountry: form.storeCountry,
-          title: form.title ?? null,
-          signed: ownerSignatureOf(form),
-        },
-      );
+      const { original, created, warnings } = await registerOriginalUseCase(deps, c.get("actor"), {
+        image: await imageSourceOf(form),
+        productId: form.productId,
+        category: form.category,
+        storeCountry: form.storeCountry,
+        title: form.title,
+        signed: ownerSignatureOf(form),
+      });
       return c.json(view(c, original, warnings), created ? 201 : 200);
     },
   );
@@ -103,10 +85,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { limit, cursor } = c.req.valid("query");
-      const decoded = cursor === undefined ? null : decodeCursor(cursor);
-      if (cursor !== undefined && !decoded) throw new ImprintError("invalid_cursor", "the cursor is not one this API issued");
-      const page = await listOriginals(db, c.get("account").id, limit, decoded);
+      const page = await listOriginalsUseCase(deps, c.get("actor"), c.req.valid("query"));
       return c.json({ items: page.items.map((o) => view(c, o)), nextCursor: page.nextCursor }, 200);
     },
   );
@@ -124,8 +103,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const account = c.get("account");
-      return c.json(view(c, await ownOriginal(account.id, account.role, c.req.valid("param").id)), 200);
+      return c.json(view(c, await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
     },
   );
 
@@ -147,9 +125,7 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      // Bundles hold no secrets and exist to be shown to third parties: any account may fetch one.
-      const evidence = await evidenceOf(db, id);
-      if (!evidence) throw new ImprintError("not_found", `no registration ${id}`);
+      const evidence = await getEvidenceUseCase(deps, id);
       if (evidence.status === "anchored") return c.json(evidence.bundle, 200);
       return c.json({ id, status: evidence.status, registeredAt: evidence.registeredAt }, 202);
     },

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createChallenge, listSigningKeys, registerSigningKey, revokeSigningKey } from "../../use-cases/signing-keys";
+import { createChallengeUseCase, listSigningKeysUseCase, registerSigningKeyUseCase, revokeSigningKeyUseCase } from "../../use-cases/signing-keys";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -26,10 +26,10 @@ export function signingKeysRoutes(deps: AppDeps) {
       request: jsonBody(z.object({ address: addressField })),
       responses: {
         201: jsonContent(z.object({ address: z.string(), nonce: z.string(), message: z.string(), expiresAt: z.string() }), "The challenge"),
-        ...errorResponses(400, 401),
+        ...errorResponses(400, 401, 403),
       },
     }),
-    async (c) => c.json(await createChallenge(deps.db, c.get("account").id, c.req.valid("json").address), 201),
+    async (c) => c.json(await createChallengeUseCase(deps, c.get("actor"), c.req.valid("json").address), 201),
   );
 
   app.openapi(
@@ -41,10 +41,10 @@ export function signingKeysRoutes(deps: AppDeps) {
       request: jsonBody(z.object({ nonce: z.string().max(100), signature: z.string().max(200) })),
       responses: {
         201: jsonContent(keySchema, "The key now signs for this organisation"),
-        ...errorResponses(400, 401, 409, 422),
+        ...errorResponses(400, 401, 403, 409, 422),
       },
     }),
-    async (c) => c.json(await registerSigningKey(deps.db, c.get("account").id, c.req.valid("json")), 201),
+    async (c) => c.json(await registerSigningKeyUseCase(deps, c.get("actor"), c.req.valid("json")), 201),
   );
 
   app.openapi(
@@ -55,7 +55,7 @@ export function signingKeysRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       responses: { 200: jsonContent(z.object({ items: z.array(keySchema) }), "Active keys"), ...errorResponses(401) },
     }),
-    async (c) => c.json({ items: await listSigningKeys(deps.db, c.get("account").id) }, 200),
+    async (c) => c.json({ items: await listSigningKeysUseCase(deps, c.get("actor")) }, 200),
   );
 
   app.openapi(
@@ -65,10 +65,10 @@ export function signingKeysRoutes(deps: AppDeps) {
       summary: "Revoke a signing key (registrations it signed stay signed)",
       middleware: [auth] as const,
       request: { params: z.object({ address: addressField.openapi({ param: { name: "address", in: "path" } }) }) },
-      responses: { 204: { description: "Revoked" }, ...errorResponses(400, 401, 404) },
+      responses: { 204: { description: "Revoked" }, ...errorResponses(400, 401, 403, 404) },
     }),
     async (c) => {
-      await revokeSigningKey(deps.db, c.get("account").id, c.req.valid("param").address);
+      await revokeSigningKeyUseCase(deps, c.get("actor"), c.req.valid("param").address);
       return c.body(null, 204);
     },
   );

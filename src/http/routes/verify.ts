@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ImprintError } from "../../core/errors";
-import { verifyBundle } from "../../use-cases/verify-bundle";
+import { verifyUseCase } from "../../use-cases/verify";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { jsonContent, verdictSchema } from "../schemas";
@@ -40,7 +40,7 @@ export function verifyRoutes(deps: AppDeps) {
       } else {
         bundle = parseJson(await c.req.text());
       }
-      const { ok, trusted, path, statement, findings, checks } = await verifyBundle(deps, { bundle, image });
+      const { ok, trusted, path, statement, findings, checks } = await verifyUseCase(deps, bundle, image);
       return c.json({ ok, trusted, path, statement, findings, checks }, 200);
     },
   );

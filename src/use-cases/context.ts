@@ -1,0 +1,44 @@
+import type { Config } from "../config";
+import type { ChainFactsReader } from "../chain/chain-facts";
+import type { Db } from "../db/client";
+import type { AnchorTarget } from "../ledger/anchor";
+import type { Batcher } from "../ledger/batcher";
+import type { Logger } from "../observability/logger";
+import type { LibraryIndex } from "../search/library-index";
+import type { ImageAnalyser } from "./image-analysis";
+import type { ImageFetcher } from "./image-source";
+import type { ServiceDeployments } from "./service-deployments";
+
+export interface ChainInfo {
+  chainId: number;
+  contract: string;
+  /** Shown by GET /v1/chain only when it is a local or declared-public endpoint. */
+  publicRpcUrl: string | null;
+  confirmations: number;
+}
+
+/**
+ * Everything the use cases need, built by the composition root (src/services.ts) or a test and injected:
+ * no module-level singletons. The HTTP edge, the CLI and jobs all call use cases with these.
+ */
+export interface UseCaseDeps {
+  db: Db;
+  config: Config;
+  chain: ChainInfo;
+  batcher: Batcher;
+  /** The current deployment's contract, for anchoring beside the batcher (re-anchoring). */
+  anchorTarget: AnchorTarget;
+  /** The deployments this service publishes and trusts, and the one it anchors with. */
+  deployments: ServiceDeployments;
+  /** Reads what the chain says about an anchor (receipt, event, block time, anchoredAt, anchorer). */
+  readChainFacts: ChainFactsReader;
+  /** Decodes and fingerprints images (CPU-heavy: may run in a pool). */
+  analyser: ImageAnalyser;
+  /** Fetches an image by URL under the fetch policy. */
+  fetchImage: ImageFetcher;
+  /** This process's search index (absent: search answers 503). */
+  library?: LibraryIndex;
+  /** Called after an image is stored, so the local search index picks it up at once. */
+  onImageAdded?(): void;
+  log: Logger;
+}
