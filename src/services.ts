@@ -1,16 +1,18 @@
 import path from "node:path";
 import { ensureAdmin } from "./accounts/accounts";
 import { contractAnchorTarget } from "./chain/anchor-target";
-import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
+import { anvilBinaryPath, EMBEDDED_ANCHORER_KEY } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
 import { ensureDeployment } from "./chain/embedded";
-import { createChainClient } from "./chain/provider";
+import { createChainClient, type ChainClient } from "./chain/provider";
+import { SupervisedAnvil } from "./chain/supervised-anvil";
 import type { Config } from "./config";
 import { ImprintError } from "./core/errors";
 import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { Reconciler } from "./ledger/reconciler";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
@@ -55,7 +57,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     if (!options.database) cleanups.push(() => database.close());
     const { generatedKey } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
 
-    const chain = await connectChain(config, options, log);
+    const chain = await connectChain(config, log);
     cleanups.push(chain.close);
 
     const target = contractAnchorTarget(chain.wallet, {
@@ -64,8 +66,29 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       confirmations: config.CHAIN_CONFIRMATIONS,
       timeoutMs: config.CHAIN_TX_TIMEOUT_MS,
       fromBlock: chain.fromBlock,
+      persist: chain.persist,
     });
-    const batcher = new Batcher(database.db, target, { intervalMs: config.ANCHOR_INTERVAL_MS, maxBatch: config.ANCHOR_MAX_BATCH, log });
+    const batcher = new Batcher(database.db, target, {
+      intervalMs: config.ANCHOR_INTERVAL_MS,
+      maxBatch: config.ANCHOR_MAX_BATCH,
+      log,
+      lock: database.lock("anchoring"),
+    });
+    const reconciler = new Reconciler(database.db, target, {
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      finalityBlocks: config.CHAIN_FINALITY_BLOCKS,
+      fromBlock: chain.fromBlock,
+      log,
+      onReverted: () => void batcher.runNow().catch(() => undefined),
+    });
+    // Before serving: an anchor the chain lost while we were down must answer 202, not a bundle that fails.
+    await reconciler.runNow();
+    reconciler.start();
+    cleanups.push(() => reconciler.stop());
+    chain.onRestart?.(() => {
+      chain.wallet.resetNonce();
+      void reconciler.runNow();
+    });
     if (options.startBatcher ?? true) batcher.start();
     cleanups.push(() => batcher.stop());
 
@@ -92,6 +115,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       config,
       chain: chain.info,
       batcher,
+      chainStatus: () => ({ reachable: chain.reachable?.() ?? reconciler.stats.chainReachable !== false }),
+      reconciler: reconciler.stats,
       readChainFacts: chainFactsReader(chain.provider),
       library,
       // Stored features are the strongest keypoints, spread over the image (see src/matching).
@@ -106,7 +131,18 @@ export async function startServices(config: Config, options: ServiceOptions = {}
   }
 }
 
-async function connectChain(config: Config, options: ServiceOptions, log: Logger) {
+interface ConnectedChain extends ChainClient {
+  info: ChainInfo;
+  fromBlock: number;
+  /** Makes the chain's current state survive a crash (embedded chain only). */
+  persist?: () => Promise<void>;
+  /** Whether the chain process is up (embedded chain only; a real chain's reachability is the reconciler's). */
+  reachable?: () => boolean;
+  onRestart?: (listener: () => void) => void;
+  close(): Promise<void>;
+}
+
+async function connectChain(config: Config, log: Logger): Promise<ConnectedChain> {
   if (config.CHAIN_RPC_URL) {
     if (!config.CHAIN_PRIVATE_KEY || !config.CHAIN_CONTRACT) {
       throw new ImprintError("chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
@@ -123,16 +159,15 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     return { ...client, info, fromBlock: 0, close: async () => client.provider.destroy() };
   }
 
-  // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
-  const chainDir = path.join(config.DATA_DIR, "chain");
-  const anvil: AnvilInstance = await startAnvil({
-    stateFile: path.join(chainDir, "anvil-state.json"),
-    stateIntervalSec: 1,
-    port: config.EMBEDDED_CHAIN_PORT,
-  });
+  // The embedded chain: anvil under supervision, its state saved in DATA_DIR after every anchor (and at stop).
+  const anvil = await SupervisedAnvil.start(
+    { stateFile: path.join(config.DATA_DIR, "chain", "anvil-state.json"), port: config.EMBEDDED_CHAIN_PORT, binaryPath: anvilBinaryPath(config.ANVIL_PATH) },
+    log,
+  );
   const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
   try {
     const deployment = await ensureDeployment({ wallet: client.wallet, dataDir: config.DATA_DIR, log });
+    if (!deployment.reused) await anvil.saveState();
     const info: ChainInfo = {
       chainId: deployment.chainId,
       contract: deployment.address.toLowerCase(),
@@ -143,6 +178,9 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       ...client,
       info,
       fromBlock: deployment.blockNumber,
+      persist: () => anvil.saveState(),
+      reachable: () => anvil.status.reachable,
+      onRestart: (listener: () => void) => anvil.onRestart(listener),
       close: async () => {
         client.provider.destroy();
         await anvil.stop();

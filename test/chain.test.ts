@@ -133,7 +133,7 @@ describe("anchorRoot / findAnchor / readAnchorEvidence", () => {
   });
 });
 
-describe("embedded chain persistence (anvil --state across a SIGTERM restart)", () => {
+describe("embedded chain persistence (state saved on stop, loaded at start)", () => {
   let dir: string;
   let chain: TestChain | undefined;
 
@@ -152,7 +152,7 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
     const stateFile = path.join(dir, "anvil-state.json");
     const { log, messages } = capturingLogger();
 
-    chain = await startTestChain({ stateFile, stateIntervalSec: 1 });
+    chain = await startTestChain({ stateFile });
     const first = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(first.reused).toBe(false);
     expect(messages().at(-1)).toContain("deployed ProvenanceAnchor");
@@ -164,7 +164,7 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
     await chain.stop();
     chain = undefined;
 
-    chain = await startTestChain({ stateFile, stateIntervalSec: 1 });
+    chain = await startTestChain({ stateFile });
     const reopened = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(reopened).toMatchObject({ reused: true, address: first.address, chainId: 31337 });
     expect(await readAnchoredAt(chain.provider, first.address, root)).toBe(anchored.blockTimestamp);

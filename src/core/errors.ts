@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   "chain_anchor_reverted",
   "chain_anchor_event_missing",
   "chain_anchor_rejected",
+  "chain_anchor_lost",
   "chain_unavailable",
   "chain_misconfigured",
   "contract_not_compiled",

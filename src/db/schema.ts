@@ -76,7 +76,10 @@ export const images = pgTable(
   ],
 );
 
-/** Merkle batches. A batch is sealed (root fixed, leaves assigned) before anything is sent to the chain. */
+/**
+ * Merkle batches. A batch is sealed (root fixed, leaves assigned) before anything is sent to the chain, and
+ * anchored once its transaction is durable; the reconciler turns it back to sealed if the chain loses it.
+ */
 export const batches = pgTable(
   "batches",
   {
@@ -94,6 +97,8 @@ export const batches = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     anchoredAt: timestamp("anchored_at", { withTimezone: true, mode: "date" }),
+    /** When the reconciler found the anchor intact under CHAIN_FINALITY_BLOCKS confirmations; until then it re-checks it. */
+    finalizedAt: timestamp("finalized_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [index("batches_status_idx").on(t.status)],
 );

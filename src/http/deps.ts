@@ -3,6 +3,7 @@ import type { EvidenceBundle } from "../core/bundle";
 import type { ChainFacts } from "../core/verify";
 import type { Db } from "../db/client";
 import type { Batcher } from "../ledger/batcher";
+import type { ReconcilerStats } from "../ledger/reconciler";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 
@@ -20,6 +21,10 @@ export interface AppDeps {
   config: Config;
   chain: ChainInfo;
   batcher: Batcher;
+  /** Whether the chain answers (the embedded anvil is up; a real chain's last reconciler pass could read it). */
+  chainStatus?(): { reachable: boolean };
+  /** The reconciler's counters (anchors re-checked, reverted, unknown roots on chain). */
+  reconciler?: ReconcilerStats;
   /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
   readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
   /** Serialised local features for geometric matching, when the matcher is available. */

@@ -36,6 +36,7 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   chain_anchor_reverted: 502,
   chain_anchor_event_missing: 502,
   chain_anchor_rejected: 502,
+  chain_anchor_lost: 502,
   chain_unavailable: 503,
   chain_misconfigured: 500,
   contract_not_compiled: 500,

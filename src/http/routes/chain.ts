@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { anchorNow } from "../../use-cases/anchor-now";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -36,14 +37,14 @@ export function chainRoutes(deps: AppDeps) {
       middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
       responses: {
         200: {
-          description: "The batches anchored by this run (empty when nothing was pending)",
+          description: "The batches anchored by this run (empty when nothing was pending); 503 chain_unavailable when none could be",
           content: { "application/json": { schema: z.object({ batches: z.array(batchSchema), errors: z.array(z.string()) }) } },
         },
-        ...errorResponses(401, 403),
+        ...errorResponses(401, 403, 503),
       },
     }),
     async (c) => {
-      const result = await deps.batcher.runNow();
+      const result = await anchorNow(deps.batcher);
       return c.json({ batches: result.anchored, errors: result.errors }, 200);
     },
   );
