@@ -5,7 +5,7 @@ import { anvilBinaryPath, EMBEDDED_ANCHORER_KEY } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
 import { ensureDeployment } from "./chain/embedded";
 import { createChainClient, type ChainClient } from "./chain/provider";
-import { SupervisedAnvil } from "./chain/supervised-anvil";
+import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
 import type { Config } from "./config";
 import { ImprintError } from "./core/errors";
 import { openDatabase, type Database } from "./db/client";
@@ -115,7 +115,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       config,
       chain: chain.info,
       batcher,
-      chainStatus: () => ({ reachable: chain.reachable?.() ?? reconciler.stats.chainReachable !== false }),
+      chainStatus: () => chain.status?.() ?? { reachable: reconciler.stats.chainReachable !== false },
       reconciler: reconciler.stats,
       readChainFacts: chainFactsReader(chain.provider),
       library,
@@ -136,8 +136,8 @@ interface ConnectedChain extends ChainClient {
   fromBlock: number;
   /** Makes the chain's current state survive a crash (embedded chain only). */
   persist?: () => Promise<void>;
-  /** Whether the chain process is up (embedded chain only; a real chain's reachability is the reconciler's). */
-  reachable?: () => boolean;
+  /** Whether the chain process is up, and its restarts (embedded chain only; a real chain's reachability is the reconciler's). */
+  status?: () => EmbeddedChainStatus;
   onRestart?: (listener: () => void) => void;
   close(): Promise<void>;
 }
@@ -179,7 +179,7 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
       info,
       fromBlock: deployment.blockNumber,
       persist: () => anvil.saveState(),
-      reachable: () => anvil.status.reachable,
+      status: () => anvil.status,
       onRestart: (listener: () => void) => anvil.onRestart(listener),
       close: async () => {
         client.provider.destroy();

@@ -35,6 +35,11 @@ export class SupervisedAnvil {
     return supervised;
   }
 
+  /** The running anvil's process id (none while it restarts). */
+  get pid(): number | undefined {
+    return this.current?.process.pid;
+  }
+
   get status(): EmbeddedChainStatus {
     return { reachable: this.current !== null, restarts: this.restarts };
   }
@@ -82,7 +87,7 @@ export class SupervisedAnvil {
         this.current = anvil;
         this.restarts += 1;
         this.watch(anvil);
-        this.log.warn({ restarts: this.restarts, rpcUrl: this.rpcUrl }, "embedded chain restarted");
+        this.log.warn({ restarts: this.restarts, rpcUrl: this.rpcUrl, pid: anvil.process.pid }, "embedded chain restarted");
         for (const listener of this.listeners) listener();
         return;
       } catch (error) {

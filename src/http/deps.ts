@@ -22,7 +22,7 @@ export interface AppDeps {
   chain: ChainInfo;
   batcher: Batcher;
   /** Whether the chain answers (the embedded anvil is up; a real chain's last reconciler pass could read it). */
-  chainStatus?(): { reachable: boolean };
+  chainStatus?(): { reachable: boolean; restarts?: number };
   /** The reconciler's counters (anchors re-checked, reverted, unknown roots on chain). */
   reconciler?: ReconcilerStats;
   /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
