@@ -10,6 +10,7 @@ import postgres from "postgres";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { ANCHORED_TOPIC, provenanceAnchorInterface } from "../src/chain/abi";
+import { openDatabase } from "../src/db/client";
 import { EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
 import { chainFactsReader } from "../src/chain/chain-facts";
 import { deployAnchor } from "../src/chain/deploy";
@@ -106,4 +107,26 @@ describe(`${PROCESSES} processes on one PostgreSQL`, () => {
     for (const s of services) expect(s.lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
     await Promise.all(services.map((s) => s.stop()));
   }, 300_000);
+
+  it("migrates an empty database once when three connections open it at the same moment (without the lock two fail)", async () => {
+    const other = `${name}_m`;
+    await admin.unsafe(`create database ${other}`);
+    const url = new URL(postgresAdminUrl);
+    url.pathname = `/${other}`;
+    try {
+      const opened = await Promise.all([1, 2, 3].map(() => openDatabase({ engine: "postgres", url: url.toString(), max: 2 })));
+      // The anchoring lock excludes across connections: while one holds it, another's tryRun does not run.
+      let inside = false;
+      const held = opened[0].lock("anchoring").run(async () => {
+        inside = true;
+        expect(await opened[1].lock("anchoring").tryRun(async () => "ran")).toBeNull();
+      });
+      await held;
+      expect(inside).toBe(true);
+      expect(await opened[2].lock("anchoring").tryRun(async () => "ran")).toEqual({ value: "ran" });
+      for (const d of opened) await d.close();
+    } finally {
+      await admin.unsafe(`drop database if exists ${other} with (force)`);
+    }
+  });
 });
