@@ -50,14 +50,11 @@ describe("SIGKILL of the embedded chain at random moments", () => {
 
     const moments: number[] = [];
     let pid = await waitForChain(service, 0);
-    let sawDown = false;
     for (let k = 0; k < KILLS; k++) {
       const delay = Math.floor(Math.random() * MAX_KILL_DELAY_MS);
       await new Promise((r) => setTimeout(r, delay));
       process.kill(pid, "SIGKILL");
       moments.push(delay);
-      const ready = await service.request("/readyz");
-      if (ready.status === 503 && (await ready.json()).chain?.reachable === false) sawDown = true;
       pid = await waitForChain(service, k + 1);
     }
     done();
@@ -70,7 +67,7 @@ describe("SIGKILL of the embedded chain at random moments", () => {
     console.log(
       `fault injection (chain): ${KILLS} kills in ${seconds} s, ${moments.join(", ")} ms after each restart; ` +
         `${work.acknowledged.size} acknowledged registrations in ${roots} anchored roots, ${bundles} served bundles verified, ` +
-        `counts ${JSON.stringify(work.counts)}, readyz ${JSON.stringify(readyz)}, saw it down: ${sawDown}`,
+        `counts ${JSON.stringify(work.counts)}, readyz ${JSON.stringify(readyz)}`,
     );
     expect(work.violations).toEqual([]);
     expect(work.acknowledged.size).toBeGreaterThanOrEqual(KILLS);
