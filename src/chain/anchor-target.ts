@@ -5,7 +5,7 @@ import type { AnchorFacts, ChainView } from "../ledger/reconciler";
 import { ANCHORED_TOPIC, provenanceAnchorInterface } from "./abi";
 import { anchorRoot } from "./anchor";
 import { providerOf } from "./provider";
-import { readAnchorEvidence } from "./receipt-check";
+import { readAnchorFacts } from "./chain-facts";
 
 /** Blocks per eth_getLogs request: public RPC providers refuse wide ranges. */
 const LOG_RANGE = 5_000;
@@ -31,18 +31,7 @@ export interface AnchorTargetOptions {
 export function contractAnchorTarget(wallet: Signer, options: AnchorTargetOptions): AnchorTarget & ChainView {
   const provider = providerOf(wallet);
   const contract = options.contract.toLowerCase();
-  const inspect = async ({ root, txHash, contract: at }: { root: string; txHash: string; contract: string }): Promise<AnchorFacts> => {
-    const e = await readAnchorEvidence(provider, { contract: at, txHash, root });
-    return {
-      chainId: e.chainId,
-      receiptFound: e.receiptFound && e.receiptStatus === 1,
-      eventFound: e.eventFound,
-      blockNumber: e.blockNumber,
-      blockTimestamp: e.blockTimestamp,
-      anchoredAt: e.anchoredAt ?? 0,
-      confirmations: e.confirmations ?? 0,
-    };
-  };
+  const inspect = (anchor: { root: string; txHash: string; contract: string }): Promise<AnchorFacts> => readAnchorFacts(provider, anchor);
   return {
     chainId: options.chainId,
     contract,

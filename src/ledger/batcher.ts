@@ -2,6 +2,7 @@ import type { DatabaseLock } from "../db/locks";
 import type { Db } from "../db/client";
 import type { Logger } from "../observability/logger";
 import { anchorSealed, publicMessage, type AnchoredBatch, type AnchorTarget } from "./anchor";
+import { SerialRunner } from "./serial-runner";
 import { countPending, sealPending } from "./seal";
 
 export interface BatcherOptions {
@@ -34,44 +35,35 @@ const EMPTY: RunResult = { sealed: 0, anchored: [], failed: 0, errors: [] };
  * process anchors, a run asked for by an admin waits for it. Anchoring stays idempotent without the lock.
  */
 export class Batcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RunResult> = Promise.resolve(EMPTY);
+  private readonly runner: SerialRunner;
   private sinceRun = 0;
-  private stopped = true;
 
   constructor(
     private readonly db: Db,
     private readonly target: AnchorTarget,
     private readonly options: BatcherOptions,
-  ) {}
+  ) {
+    this.runner = new SerialRunner(options.intervalMs, options.log);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.runner.start(() => this.locked(false));
   }
 
   /** Waits for the run in progress, then stops; nothing sealed is lost (it is anchored on the next start). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Tells the batcher one more registration is pending; a full batch is sealed without waiting for the timer. */
   notifyRegistered(): void {
     this.sinceRun += 1;
-    if (this.sinceRun >= this.options.maxBatch && !this.stopped) void this.enqueue(false);
+    if (this.sinceRun >= this.options.maxBatch && !this.runner.isStopped) void this.runner.run(() => this.locked(false));
   }
 
   /** Seals everything pending now and anchors all sealed batches (waiting for another process's run to end). */
   runNow(): Promise<RunResult> {
-    return this.enqueue(true);
-  }
-
-  private enqueue(wait: boolean): Promise<RunResult> {
-    const run = this.running.catch(() => undefined).then(() => this.locked(wait));
-    this.running = run;
-    return run;
+    return this.runner.run(() => this.locked(true));
   }
 
   private async locked(wait: boolean): Promise<RunResult> {
@@ -79,16 +71,6 @@ export class Batcher {
     if (!lock) return this.run();
     if (wait) return lock.run(() => this.run());
     return (await lock.tryRun(() => this.run()))?.value ?? { ...EMPTY, skipped: true };
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.enqueue(false)
-        .catch((error: unknown) => this.options.log?.error({ err: error }, "batcher run failed"))
-        .finally(() => this.schedule());
-    }, this.options.intervalMs);
-    this.timer.unref?.();
   }
 
   private async run(): Promise<RunResult> {

@@ -1,19 +1,12 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { batches } from "../db/schema";
+import type { ChainFacts } from "../core/verify";
 import type { Logger } from "../observability/logger";
+import { SerialRunner } from "./serial-runner";
 
-/** What the chain says now about one recorded anchor. */
-export interface AnchorFacts {
-  chainId: number;
-  /** A successful receipt for the transaction exists. */
-  receiptFound: boolean;
-  /** That receipt holds Anchored(root) from the contract. */
-  eventFound: boolean;
-  blockNumber: number | null;
-  blockTimestamp: number | null;
-  /** anchoredAt(root) on the contract: 0 when not anchored (or no contract there). */
-  anchoredAt: number;
+/** What the chain says now about one recorded anchor: what a verifier reads, and how deep it is. */
+export interface AnchorFacts extends ChainFacts {
   /** Blocks on top of and including the receipt's block. */
   confirmations: number;
 }
@@ -68,9 +61,7 @@ export interface ReconcileResult {
  */
 export class Reconciler {
   readonly stats: ReconcilerStats = { passes: 0, failedPasses: 0, chainReachable: null, lastPassAt: null, finalized: 0, reverted: 0, unknownRoots: 0 };
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReconcileResult | null> = Promise.resolve(null);
-  private stopped = true;
+  private readonly runner: SerialRunner;
   /** Highest block already scanned for unknown roots. */
   private scannedTo: number;
   private readonly reported = new Set<string>();
@@ -81,32 +72,20 @@ export class Reconciler {
     private readonly options: ReconcilerOptions,
   ) {
     this.scannedTo = options.fromBlock - 1;
+    this.runner = new SerialRunner(options.intervalMs, options.log);
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.runner.start(() => this.pass());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** One pass now (after the one in progress); null when the chain could not be read. */
   runNow(): Promise<ReconcileResult | null> {
-    const run = this.running.catch(() => null).then(() => this.pass());
-    this.running = run;
-    return run;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runNow().finally(() => this.schedule());
-    }, this.options.intervalMs);
-    this.timer.unref?.();
+    return this.runner.run(() => this.pass());
   }
 
   private async pass(): Promise<ReconcileResult | null> {
