@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FaultWorkload } from "./helpers/fault-workload";
-import { ADMIN_KEY } from "./helpers/service";
+import { FaultWorkload, faultTestEnv } from "./helpers/fault-workload";
 import { ServiceProcess } from "./helpers/service-process";
 
 const KILLS = 20;
@@ -35,14 +34,7 @@ describe("SIGKILL of the embedded chain at random moments", () => {
 
   it(`is restarted from its saved state, and every bundle served still verifies (${KILLS} kills)`, async () => {
     const started = Date.now();
-    service = ServiceProcess.spawn({
-      DATA_DIR: dataDir,
-      PORT: "0",
-      EMBEDDED_CHAIN_PORT: "0",
-      IMPRINT_ADMIN_KEY: ADMIN_KEY,
-      ANCHOR_INTERVAL_MS: "200",
-      RECONCILE_INTERVAL_MS: "1000",
-    });
+    service = ServiceProcess.spawn(faultTestEnv(dataDir));
     await service.ready;
     const work = new FaultWorkload();
     let done!: () => void;

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FaultWorkload } from "./helpers/fault-workload";
-import { ADMIN_KEY } from "./helpers/service";
+import { FaultWorkload, faultTestEnv } from "./helpers/fault-workload";
 import { ServiceProcess } from "./helpers/service-process";
 
 const KILLS = 20;
@@ -19,14 +18,7 @@ const STARTUP_KILL_SHARE = 0.15;
 
 describe("SIGKILL of the whole service at random moments", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-faults-"));
-  const env = {
-    DATA_DIR: dataDir,
-    PORT: "0",
-    EMBEDDED_CHAIN_PORT: "0",
-    IMPRINT_ADMIN_KEY: ADMIN_KEY,
-    ANCHOR_INTERVAL_MS: "200",
-    RECONCILE_INTERVAL_MS: "1000",
-  };
+  const env = faultTestEnv(dataDir);
   let service: ServiceProcess | undefined;
   afterAll(async () => {
     await service?.kill();

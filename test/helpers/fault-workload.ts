@@ -13,6 +13,18 @@ import { verifyEvidence } from "../../src/verifier/verify-evidence";
 import { ADMIN_KEY, fixture, imageForm } from "./service";
 import type { ServiceProcess } from "./service-process";
 
+/** The service on the embedded defaults in `dataDir`, anchoring and reconciling often so that kills land mid-way. */
+export function faultTestEnv(dataDir: string): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: "0",
+    EMBEDDED_CHAIN_PORT: "0",
+    IMPRINT_ADMIN_KEY: ADMIN_KEY,
+    ANCHOR_INTERVAL_MS: "200",
+    RECONCILE_INTERVAL_MS: "1000",
+  };
+}
+
 export class FaultWorkload {
   /** Registration id → the image it registered, for every 200/201 the service answered. */
   readonly acknowledged = new Map<string, number>();
