@@ -7,7 +7,8 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 /** Every setting comes from the environment; each has an embedded default so `npm start` needs none. */
-export const configSchema = z.object({
+export const configSchema = z
+  .object({
   HOST: z.string().default("127.0.0.1"),
   PORT: int(8787),
   /** Where PGlite, the embedded chain's state and the deployment record live. */
@@ -51,8 +52,17 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   RECENT_DAYS: int(90),
+  /** How long the listing's organisation has to appeal a complaint, from its filing. */
+  APPEAL_DAYS: int(7),
   RETENTION_DELISTED_DAYS: int(548),
   PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
+}).superRefine((c, ctx) => {
+  // Which variables need which: a real chain needs its anchorer key and its deployed contract.
+  if (c.CHAIN_RPC_URL) {
+    for (const needed of ["CHAIN_PRIVATE_KEY", "CHAIN_CONTRACT"] as const) {
+      if (!c[needed]) ctx.addIssue({ code: "custom", path: [needed], message: `CHAIN_RPC_URL needs ${needed} (deploy a contract with npm run deploy)` });
+    }
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -7,7 +7,6 @@ import { ensureDeployment } from "./chain/embedded";
 import { createChainClient, type ChainClient } from "./chain/provider";
 import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
 import type { Config } from "./config";
-import { ImprintError } from "./core/errors";
 import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
@@ -16,11 +15,11 @@ import { Reconciler } from "./ledger/reconciler";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
-import { extractFeatures, topFeatures } from "./matching/features";
-import { createMatcher, STORED_KEYPOINTS } from "./matching/matcher";
-import { serializeFeatures } from "./matching/serialize";
+import { createMatcher } from "./matching/matcher";
+import { createImageFetcher } from "./net/fetch-image";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
+import { inlineAnalyser } from "./use-cases/image-analysis";
 
 export interface Services {
   app: App;
@@ -119,8 +118,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       reconciler: reconciler.stats,
       readChainFacts: chainFactsReader(chain.provider),
       library,
-      // Stored features are the strongest keypoints, spread over the image (see src/matching).
-      extractFeatures: async (bytes) => serializeFeatures(topFeatures(await extractFeatures(bytes, { pdq: false }), STORED_KEYPOINTS)),
+      analyser: inlineAnalyser(config),
+      fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
       onImageAdded: () => void library.refresh(),
       log,
     };
@@ -144,15 +143,13 @@ interface ConnectedChain extends ChainClient {
 
 async function connectChain(config: Config, log: Logger): Promise<ConnectedChain> {
   if (config.CHAIN_RPC_URL) {
-    if (!config.CHAIN_PRIVATE_KEY || !config.CHAIN_CONTRACT) {
-      throw new ImprintError("chain_misconfigured", "CHAIN_RPC_URL needs CHAIN_PRIVATE_KEY and CHAIN_CONTRACT (deploy one with npm run deploy)");
-    }
-    const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY });
+    // The config schema guarantees both with CHAIN_RPC_URL.
+    const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY! });
     const chainId = Number((await client.provider.getNetwork()).chainId);
     const local = /^https?:\/\/(127\.|localhost|\[::1\])/.test(config.CHAIN_RPC_URL);
     const info: ChainInfo = {
       chainId,
-      contract: config.CHAIN_CONTRACT.toLowerCase(),
+      contract: config.CHAIN_CONTRACT!.toLowerCase(),
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts/accounts";
+import type { Actor } from "../src/accounts/actor";
 import { contractAnchorTarget } from "../src/chain/anchor-target";
 import { deployAnchor } from "../src/chain/deploy";
 import { chainFactsReader } from "../src/chain/chain-facts";
@@ -17,13 +18,15 @@ import { evidenceOf } from "../src/ledger/evidence";
 import { registerOriginal } from "../src/ledger/originals";
 import { Reconciler } from "../src/ledger/reconciler";
 import { silentLogger } from "../src/observability/logger";
-import { anchorNow } from "../src/use-cases/anchor-now";
+import { anchorNowUseCase } from "../src/use-cases/anchoring";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { countPending, sealPending } from "../src/ledger/seal";
 import { startTestChain, type TestChain } from "./helpers/anvil";
 import { engines, freshDatabase } from "./helpers/databases";
 import { capturingLogger } from "./helpers/logs";
 import { fixture } from "./helpers/service";
+
+const operator: Actor = { organisationId: "acc_admin", memberId: "acc_admin", role: "admin", keyPrefix: "imp_test" };
 
 describe.each(engines)("batches on %s", (engine) => {
   let database: Database;
@@ -213,9 +216,9 @@ describe.each(engines)("batches on %s", (engine) => {
       expect((await evidenceOf(database.db, id))?.status).toBe("sealed");
       // The admin's "anchor now" answers 503 chain_unavailable rather than 200 with an error list.
       const batcher = new Batcher(database.db, failing, { intervalMs: 60_000, maxBatch: 100 });
-      await expect(anchorNow(batcher)).rejects.toMatchObject({ code: "chain_unavailable" });
+      await expect(anchorNowUseCase({ batcher }, operator)).rejects.toMatchObject({ code: "chain_unavailable" });
       // Once the chain takes it, the same root is recorded (already on chain: nothing is sent twice).
-      expect((await anchorNow(new Batcher(database.db, target, { intervalMs: 60_000, maxBatch: 100 }))).anchored).toHaveLength(1);
+      expect((await anchorNowUseCase({ batcher: new Batcher(database.db, target, { intervalMs: 60_000, maxBatch: 100 }) }, operator)).anchored).toHaveLength(1);
       expect((await evidenceOf(database.db, id))?.status).toBe("anchored");
     });
   });

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { accounts, apiKeys, meta } from "../db/schema";
+import type { Actor } from "./actor";
 import { hashApiKey, newApiKey, newId } from "./keys";
 
 export type Role = "admin" | "seller";
@@ -21,15 +22,24 @@ export async function createAccount(db: Db, name: string, role: Role = "seller")
   return { account, apiKey };
 }
 
-/** The account a bearer key belongs to, or null for an unknown or revoked key. */
-export async function authenticate(db: Db, apiKey: string): Promise<Account | null> {
+/**
+ * Who a bearer key acts as, or null for an unknown or revoked key. Until organisations have members, an
+ * account is its own organisation and its key the owner's.
+ */
+export async function authenticate(db: Db, apiKey: string): Promise<Actor | null> {
+  return authenticateKeyHash(db, hashApiKey(apiKey), apiKey.slice(0, 12));
+}
+
+/** The same, from the stored hash of a key (a portal session keeps the hash, never the key). */
+export async function authenticateKeyHash(db: Db, keyHash: string, keyPrefix: string): Promise<Actor | null> {
   const [row] = await db
-    .select({ id: accounts.id, name: accounts.name, role: accounts.role })
+    .select({ id: accounts.id, role: accounts.role })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.keyHash, hashApiKey(apiKey)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
-  return row ?? null;
+  if (!row) return null;
+  return { organisationId: row.id, memberId: row.id, role: row.role === "admin" ? "admin" : "owner", keyPrefix };
 }
 
 const ADMIN_ACCOUNT_ID = "acc_admin";
@@ -52,4 +62,10 @@ export async function ensureAdmin(db: Db, configuredKey: string | undefined): Pr
   const generatedKey = newApiKey();
   await db.insert(apiKeys).values({ accountId: ADMIN_ACCOUNT_ID, keyHash: hashApiKey(generatedKey) });
   return { generatedKey };
+}
+
+/** The display name of an account (an organisation's name on its certificates), or null when there is none. */
+export async function accountName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row?.name ?? null;
 }

@@ -56,16 +56,16 @@ export function anvilBinaryPath(override?: string): string {
   const pkg = PLATFORM_PACKAGES[process.platform]?.[process.arch];
   const remedy = "set ANVIL_PATH to an anvil binary (https://getfoundry.sh), or CHAIN_RPC_URL to use another chain";
   if (!pkg) {
-    throw new ImprintError("chain_misconfigured", `the embedded chain has no anvil build for ${process.platform}/${process.arch}: ${remedy}.`);
+    throw new ImprintError("embedded_chain_unsupported", `the embedded chain has no anvil build for ${process.platform}/${process.arch}: ${remedy}.`);
   }
   let dir: string;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch (error) {
-    throw new ImprintError("chain_misconfigured", `${pkg} is not installed (npm skipped the optional package?): reinstall, or ${remedy}.`, { cause: error });
+    throw new ImprintError("embedded_chain_unsupported", `${pkg} is not installed (npm skipped the optional package?): reinstall, or ${remedy}.`, { cause: error });
   }
   const bin = path.join(dir, "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
-  if (!existsSync(bin)) throw new ImprintError("chain_misconfigured", `anvil binary missing at ${bin}: reinstall ${pkg}, or ${remedy}.`);
+  if (!existsSync(bin)) throw new ImprintError("embedded_chain_unsupported", `anvil binary missing at ${bin}: reinstall ${pkg}, or ${remedy}.`);
   return bin;
 }
 

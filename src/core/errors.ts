@@ -44,9 +44,18 @@ export const ERROR_CODES = [
   "chain_anchor_rejected",
   "chain_anchor_lost",
   "chain_unavailable",
-  "chain_misconfigured",
+  "embedded_chain_unsupported",
   "contract_not_compiled",
   "contract_artifact_invalid",
+  // complaints
+  "attachment_too_large",
+  "attachment_not_pdf",
+  "attachment_encrypted",
+  "attachment_has_javascript",
+  "too_many_attachments",
+  "own_listing",
+  "invalid_transition",
+  "appeal_window_closed",
   // we have a bug
   "internal_error",
 ] as const;

@@ -1,37 +1,6 @@
-import type { Config } from "../config";
-import type { EvidenceBundle } from "../core/bundle";
-import type { ChainFacts } from "../core/verify";
-import type { Db } from "../db/client";
-import type { Batcher } from "../ledger/batcher";
-import type { ReconcilerStats } from "../ledger/reconciler";
-import type { Logger } from "../observability/logger";
-import type { LibraryIndex } from "../search/library-index";
+import type { UseCaseDeps } from "../use-cases/context";
 
-export interface ChainInfo {
-  chainId: number;
-  contract: string;
-  /** Shown by GET /v1/chain only when it is a local or declared-public endpoint. */
-  publicRpcUrl: string | null;
-  confirmations: number;
-}
+export type { ChainInfo } from "../use-cases/context";
 
-/** Everything the HTTP edge needs, built by main.ts (or a test) and injected: no module-level singletons. */
-export interface AppDeps {
-  db: Db;
-  config: Config;
-  chain: ChainInfo;
-  batcher: Batcher;
-  /** Whether the chain answers (the embedded anvil is up; a real chain's last reconciler pass could read it). */
-  chainStatus?(): { reachable: boolean; restarts?: number };
-  /** The reconciler's counters (anchors re-checked, reverted, unknown roots on chain). */
-  reconciler?: ReconcilerStats;
-  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
-  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
-  /** Serialised local features for geometric matching, when the matcher is available. */
-  extractFeatures?(bytes: Buffer): Promise<Buffer | null>;
-  /** This process's search index (absent: search answers 503). */
-  library?: LibraryIndex;
-  /** Called after an image is stored, so the local search index picks it up at once. */
-  onImageAdded?(): void;
-  log: Logger;
-}
+/** Everything the HTTP edge needs: the use cases' dependencies (built by src/services.ts or a test, injected). */
+export type AppDeps = UseCaseDeps;

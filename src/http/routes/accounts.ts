@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { createAccount } from "../../accounts/accounts";
+import { createAccountUseCase } from "../../use-cases/accounts";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -12,7 +12,7 @@ export function accountsRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/accounts",
       summary: "Create a seller account (admin); the API key is shown only in this answer",
-      middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
+      middleware: [bearerAuth(deps.db)] as const,
       request: { body: { required: true, content: { "application/json": { schema: z.object({ name: label(200) }) } } } },
       responses: {
         201: {
@@ -23,8 +23,7 @@ export function accountsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { account, apiKey } = await createAccount(deps.db, c.req.valid("json").name);
-      return c.json({ accountId: account.id, name: account.name, apiKey }, 201);
+      return c.json(await createAccountUseCase(deps, c.get("actor"), c.req.valid("json").name), 201);
     },
   );
   return app;

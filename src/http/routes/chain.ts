@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { anchorNow } from "../../use-cases/anchor-now";
+import { anchorNowUseCase } from "../../use-cases/anchoring";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -34,7 +34,7 @@ export function chainRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/admin/anchor",
       summary: "Seal what is pending now and anchor it; answers once confirmed (admin)",
-      middleware: [bearerAuth(deps.db, { role: "admin" })] as const,
+      middleware: [bearerAuth(deps.db)] as const,
       responses: {
         200: {
           description: "The batches anchored by this run (empty when nothing was pending); 503 chain_unavailable when none could be",
@@ -44,7 +44,7 @@ export function chainRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const result = await anchorNow(deps.batcher);
+      const result = await anchorNowUseCase(deps, c.get("actor"));
       return c.json({ batches: result.anchored, errors: result.errors }, 200);
     },
   );

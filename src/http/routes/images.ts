@@ -1,10 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ImprintError } from "../../core/errors";
-import { thumbnailOf } from "../../library/images";
+import { thumbnailUseCase } from "../../use-cases/thumbnails";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 
-/** Thumbnails for result pages. Image ids are unguessable (96 random or hash bits), so <img> tags need no key. */
 export function imagesRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   app.openapi(
@@ -19,8 +17,7 @@ export function imagesRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const thumbnail = await thumbnailOf(deps.db, c.req.valid("param").id);
-      if (!thumbnail) throw new ImprintError("not_found", "no such image");
+      const thumbnail = await thumbnailUseCase(deps, c.req.valid("param").id);
       return c.body(new Uint8Array(thumbnail), 200, { "content-type": "image/webp", "cache-control": "public, max-age=86400, immutable" });
     },
   );

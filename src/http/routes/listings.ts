@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ImprintError } from "../../core/errors";
-import { addListing, delistListing, getListing, type ListingView } from "../../library/listings";
+import type { ListingView } from "../../library/listings";
+import { addListingUseCase, delistListingUseCase, getListingUseCase } from "../../use-cases/listings";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { receiveImage } from "../image-input";
+import { imageSourceOf } from "../image-form";
 import { countryCode, idParam, imageFields, jsonContent, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
@@ -37,18 +37,12 @@ export const listingSchema = z
 
 
 export function listingsRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { config } = deps;
   const app = new OpenAPIHono<AuthEnv>();
-  const auth = bearerAuth(db);
+  const auth = bearerAuth(deps.db);
   const view = (c: Context, l: ListingView) => {
     const { imageId, ...rest } = l;
     return { ...rest, thumbnailUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`) };
-  };
-  const ownListing = async (c: Context<AuthEnv>, id: string) => {
-    const listing = await getListing(db, id);
-    const account = c.get("account");
-    if (!listing || (listing.accountId !== account.id && account.role !== "admin")) throw new ImprintError("not_found", `no listing ${id}`);
-    return listing;
   };
 
   app.openapi(
@@ -65,24 +59,14 @@ export function listingsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const input = await receiveImage(form, config);
-      const { fingerprint } = input;
-      if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
-        throw new ImprintError("image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
-      }
-      const listing = await addListing(db, {
-        accountId: c.get("account").id,
-        fingerprint,
-        byteSize: input.bytes.length,
-        features: deps.extractFeatures ? await deps.extractFeatures(input.bytes) : null,
+      const listing = await addListingUseCase(deps, c.get("actor"), {
+        image: await imageSourceOf(form),
         productId: form.productId,
         storeId: form.storeId,
         storeCountry: form.storeCountry,
         category: form.category,
-        listedAt: form.listedAt ? new Date(form.listedAt) : new Date(),
-        sourceUrl: input.sourceUrl,
+        listedAt: form.listedAt ? new Date(form.listedAt) : undefined,
       });
-      deps.onImageAdded?.();
       return c.json(view(c, listing), 201);
     },
   );
@@ -96,7 +80,7 @@ export function listingsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(view(c, await ownListing(c, c.req.valid("param").id)), 200),
+    async (c) => c.json(view(c, await getListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -108,11 +92,7 @@ export function listingsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
-    async (c) => {
-      const listing = await ownListing(c, c.req.valid("param").id);
-      await delistListing(db, listing.id, new Date());
-      return c.json(view(c, (await getListing(db, listing.id))!), 200);
-    },
+    async (c) => c.json(view(c, await delistListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
   return app;
 }

@@ -1,15 +1,14 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ImprintError } from "../../core/errors";
-import { checkOriginalQuality } from "../../imaging/quality";
-import { evidenceOf } from "../../ledger/evidence";
-import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView } from "../../ledger/originals";
+import type { OriginalView } from "../../ledger/originals";
+import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { receiveImage } from "../image-input";
+import { imageSourceOf } from "../image-form";
 import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
+import { getCertificate } from "../../use-cases/certificate";
 
 const registerForm = z.object({
   ...imageFields,
@@ -19,11 +18,16 @@ const registerForm = z.object({
   title: label(500).optional(),
 });
 
+/** The answer of the evidence and certificate routes before the registration's batch is anchored. */
+const notAnchored = {
+  description: "Not anchored yet: poll again after the next anchoring",
+  content: { "application/json": { schema: z.object({ id: z.string(), status: z.enum(["pending", "sealed"]), registeredAt: z.string() }) } },
+};
 
 export function originalsRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { config } = deps;
   const app = new OpenAPIHono<AuthEnv>();
-  const auth = bearerAuth(db);
+  const auth = bearerAuth(deps.db);
 
   const view = (c: Context, o: OriginalView, warnings?: string[]) => {
     const { imageId, ...rest } = o;
@@ -33,15 +37,6 @@ export function originalsRoutes(deps: AppDeps) {
       evidenceUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
       ...(warnings?.length ? { warnings } : {}),
     };
-  };
-
-  const ownOriginal = async (accountId: string, role: string, id: string) => {
-    const original = await getOriginal(db, id);
-    // Someone else's registration answers like a missing one: ids are not to be probed.
-    if (!original || (original.accountId !== accountId && role !== "admin")) {
-      throw new ImprintError("not_found", `no registration ${id}`);
-    }
-    return original;
   };
 
   app.openapi(
@@ -59,33 +54,14 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const account = c.get("account");
-      const input = await receiveImage(form, config);
-      const { fingerprint } = input;
-      const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
-      if (!quality.ok) {
-        throw new ImprintError(
-          "image_too_small",
-          `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
-        );
-      }
-      const features = deps.extractFeatures ? await deps.extractFeatures(input.bytes) : null;
-      const { original, created } = await registerOriginal(db, {
-        accountId: account.id,
-        fingerprint,
-        byteSize: input.bytes.length,
-        features,
+      const { original, created, warnings } = await registerOriginalUseCase(deps, c.get("actor"), {
+        image: await imageSourceOf(form),
         productId: form.productId,
         category: form.category,
         storeCountry: form.storeCountry,
-        title: form.title ?? null,
-        sourceUrl: input.sourceUrl,
+        title: form.title,
       });
-      if (created) {
-        deps.batcher.notifyRegistered();
-        deps.onImageAdded?.();
-      }
-      return c.json(view(c, original, quality.warnings), created ? 201 : 200);
+      return c.json(view(c, original, warnings), created ? 201 : 200);
     },
   );
 
@@ -110,10 +86,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { limit, cursor } = c.req.valid("query");
-      const decoded = cursor === undefined ? null : decodeCursor(cursor);
-      if (cursor !== undefined && !decoded) throw new ImprintError("invalid_cursor", "the cursor is not one this API issued");
-      const page = await listOriginals(db, c.get("account").id, limit, decoded);
+      const page = await listOriginalsUseCase(deps, c.get("actor"), c.req.valid("query"));
       return c.json({ items: page.items.map((o) => view(c, o)), nextCursor: page.nextCursor }, 200);
     },
   );
@@ -131,8 +104,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const account = c.get("account");
-      return c.json(view(c, await ownOriginal(account.id, account.role, c.req.valid("param").id)), 200);
+      return c.json(view(c, await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
     },
   );
 
@@ -145,20 +117,36 @@ export function originalsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: {
         200: jsonContent(bundleSchemaDoc, "The bundle; verify it with `npx imprint verify`"),
-        202: {
-          description: "Not anchored yet",
-          content: { "application/json": { schema: z.object({ id: z.string(), status: z.enum(["pending", "sealed"]), registeredAt: z.string() }) } },
-        },
+        202: notAnchored,
         ...errorResponses(401, 404),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      // Bundles hold no secrets and exist to be shown to third parties: any account may fetch one.
-      const evidence = await evidenceOf(db, id);
-      if (!evidence) throw new ImprintError("not_found", `no registration ${id}`);
+      const evidence = await getEvidenceUseCase(deps, id);
       if (evidence.status === "anchored") return c.json(evidence.bundle, 200);
       return c.json({ id, status: evidence.status, registeredAt: evidence.registeredAt }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/originals/{id}/certificate.pdf",
+      summary: "The certificate of an anchored registration: a PDF with the evidence bundle attached (202 with the status before that)",
+      middleware: [auth] as const,
+      request: { params: idParam },
+      responses: {
+        200: { description: "PDF; its attachment evidence-<id>.json is the bundle", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
+        202: notAnchored,
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const answer = await getCertificate(deps.db, { registrationId: id, verifierUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, "/verify") });
+      if (answer.status !== "anchored") return c.json({ id, status: answer.status, registeredAt: answer.registeredAt }, 202);
+      return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${answer.fileName}"` });
     },
   );
 

@@ -1,20 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ImprintError } from "../../core/errors";
-import { fromHex, uint64ToHex } from "../../core/hex";
-import { extractFeatures } from "../../matching/features";
-import { searchLibrary } from "../../search/search";
+import { uint64ToHex } from "../../core/hex";
+import { searchUseCase } from "../../use-cases/search";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { receiveImage } from "../image-input";
+import { imageSourceOf } from "../image-form";
 import { imageFields, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
-
-/** How long a search waits for an index that is still loading before answering 503 (small libraries load in less). */
-export const INDEX_WAIT_MS = 2_000;
-
-/** Below this shorter side a query still runs, with a `low_resolution` warning: fewer local features survive. */
-export const LOW_RESOLUTION_SIDE = 300;
 
 const searchForm = z.object({
   ...imageFields,
@@ -75,31 +67,12 @@ export function searchRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const { library } = deps;
-      if (!library) throw new ImprintError("search_unavailable", "the search index is not running in this process");
-      if (!(await library.whenLoaded(INDEX_WAIT_MS))) {
-        const { images, expectedImages } = library.status;
-        throw new ImprintError(
-          "index_loading",
-          `the search index is still loading (${images}${expectedImages ? ` of about ${expectedImages}` : ""} images); retry shortly`,
-          { details: library.status, retryAfterS: 10 },
-        );
-      }
-      const input = await receiveImage(form, config);
-      const { fingerprint } = input;
-      const side = Math.min(fingerprint.width, fingerprint.height);
-      if (side < config.MIN_QUERY_SIDE) {
-        throw new ImprintError("image_too_small", `a query needs at least ${config.MIN_QUERY_SIDE} px on its shorter side; this one has ${side}`);
-      }
-      const warnings = side < LOW_RESOLUTION_SIDE ? ["low_resolution"] : [];
-      const features = await extractFeatures(input.bytes, { mirrored: true, pdq: false });
-      features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
-      const hits = await searchLibrary(deps.db, library, { fingerprint, features }, {
+      const { query: fingerprint, warnings, hits } = await searchUseCase(deps, c.get("actor"), {
+        image: await imageSourceOf(form),
         scope: form.scope,
         threshold: form.threshold,
         category: form.category,
         limit: form.limit,
-        recentDays: config.RECENT_DAYS,
       });
       const url = (path: string) => absoluteUrl(c, config.PUBLIC_BASE_URL, path);
       return c.json(

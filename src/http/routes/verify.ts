@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { ImprintError } from "../../core/errors";
-import { verifyEvidence } from "../../verifier/verify-evidence";
+import { verifyUseCase } from "../../use-cases/verify";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { jsonContent, verdictSchema } from "../schemas";
@@ -37,7 +37,7 @@ export function verifyRoutes(deps: AppDeps) {
       } else {
         bundle = parseJson(await c.req.text());
       }
-      const verdict = await verifyEvidence(bundle, { readChainFacts: deps.readChainFacts, image });
+      const verdict = await verifyUseCase(deps, bundle, image);
       return c.json({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, 200);
     },
   );

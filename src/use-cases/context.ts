@@ -1,0 +1,44 @@
+import type { Config } from "../config";
+import type { EvidenceBundle } from "../core/bundle";
+import type { ChainFacts } from "../core/verify";
+import type { Db } from "../db/client";
+import type { Batcher } from "../ledger/batcher";
+import type { ReconcilerStats } from "../ledger/reconciler";
+import type { Logger } from "../observability/logger";
+import type { LibraryIndex } from "../search/library-index";
+import type { ImageAnalyser } from "./image-analysis";
+import type { ImageFetcher } from "./image-source";
+
+export interface ChainInfo {
+  chainId: number;
+  contract: string;
+  /** Shown by GET /v1/chain only when it is a local or declared-public endpoint. */
+  publicRpcUrl: string | null;
+  confirmations: number;
+}
+
+/**
+ * Everything the use cases need, built by the composition root (src/services.ts) or a test and injected:
+ * no module-level singletons. The HTTP edge, the CLI and jobs all call use cases with these.
+ */
+export interface UseCaseDeps {
+  db: Db;
+  config: Config;
+  chain: ChainInfo;
+  batcher: Batcher;
+  /** Whether the chain answers (the embedded anvil is up; a real chain's last reconciler pass could read it). */
+  chainStatus?(): { reachable: boolean; restarts?: number };
+  /** The reconciler's counters (anchors re-checked, reverted, unknown roots on chain). */
+  reconciler?: ReconcilerStats;
+  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
+  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** Decodes and fingerprints images (CPU-heavy: may run in a pool). */
+  analyser: ImageAnalyser;
+  /** Fetches an image by URL under the fetch policy. */
+  fetchImage: ImageFetcher;
+  /** This process's search index (absent: search answers 503). */
+  library?: LibraryIndex;
+  /** Called after an image is stored, so the local search index picks it up at once. */
+  onImageAdded?(): void;
+  log: Logger;
+}

@@ -1,0 +1,77 @@
+import { ImprintError } from "../core/errors";
+import { checkOriginalQuality } from "../imaging/quality";
+import { evidenceOf, type EvidenceResult } from "../ledger/evidence";
+import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView } from "../ledger/originals";
+import type { Actor } from "../accounts/actor";
+import { authorize, ownsOrOperates } from "./permissions";
+import type { UseCaseDeps } from "./context";
+import { receiveImage, type ImageSource } from "./image-source";
+
+export interface RegisterOriginalInput {
+  image: ImageSource;
+  productId: string;
+  category: string;
+  storeCountry: string;
+  title?: string;
+}
+
+/**
+ * Registers an original for the actor's organisation: the image must be large enough to be worth protecting;
+ * the same bytes again answer the existing registration (`created: false`).
+ */
+export async function registerOriginalUseCase(
+  deps: UseCaseDeps,
+  actor: Actor,
+  input: RegisterOriginalInput,
+): Promise<{ original: OriginalView; created: boolean; warnings: string[] }> {
+  authorize(actor, "ip-centre");
+  const { config } = deps;
+  const received = await receiveImage(input.image, deps.fetchImage, config.MAX_UPLOAD_BYTES);
+  const { fingerprint, features } = await deps.analyser.forLibrary(received.bytes);
+  const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
+  if (!quality.ok) {
+    throw new ImprintError(
+      "image_too_small",
+      `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
+    );
+  }
+  const { original, created } = await registerOriginal(deps.db, {
+    accountId: actor.organisationId,
+    fingerprint,
+    byteSize: received.bytes.length,
+    features,
+    productId: input.productId,
+    category: input.category,
+    storeCountry: input.storeCountry,
+    title: input.title ?? null,
+    sourceUrl: received.sourceUrl,
+  });
+  if (created) {
+    deps.batcher.notifyRegistered();
+    deps.onImageAdded?.();
+  }
+  return { original, created, warnings: quality.warnings };
+}
+
+/** The organisation's registrations, newest first. */
+export async function listOriginalsUseCase(deps: UseCaseDeps, actor: Actor, page: { limit: number; cursor?: string }) {
+  authorize(actor, "ip-centre");
+  const decoded = page.cursor === undefined ? null : decodeCursor(page.cursor);
+  if (page.cursor !== undefined && !decoded) throw new ImprintError("invalid_cursor", "the cursor is not one this API issued");
+  return listOriginals(deps.db, actor.organisationId, page.limit, decoded);
+}
+
+/** One registration of the actor's organisation; another organisation's answers like a missing one. */
+export async function getOriginalUseCase(deps: UseCaseDeps, actor: Actor, id: string): Promise<OriginalView> {
+  authorize(actor, "ip-centre", "operate");
+  const original = await getOriginal(deps.db, id);
+  if (!original || !ownsOrOperates(actor, original.accountId)) throw new ImprintError("not_found", `no registration ${id}`);
+  return original;
+}
+
+/** The evidence of a registration. Bundles hold no secrets and exist to be shown to third parties: any key may fetch one. */
+export async function getEvidenceUseCase(deps: UseCaseDeps, id: string): Promise<NonNullable<EvidenceResult>> {
+  const evidence = await evidenceOf(deps.db, id);
+  if (!evidence) throw new ImprintError("not_found", `no registration ${id}`);
+  return evidence;
+}

@@ -1,0 +1,60 @@
+import { ImprintError } from "../core/errors";
+import { searchLibrary, type ResolvedHit, type Scope } from "../search/search";
+import type { Fingerprint } from "../imaging/fingerprint";
+import type { Actor } from "../accounts/actor";
+import { authorize } from "./permissions";
+import type { UseCaseDeps } from "./context";
+import { receiveImage, type ImageSource } from "./image-source";
+
+/** How long a search waits for an index that is still loading before answering 503 (small libraries load in less). */
+export const INDEX_WAIT_MS = 2_000;
+
+/** Below this shorter side a query still runs, with a `low_resolution` warning: fewer local features survive. */
+export const LOW_RESOLUTION_SIDE = 300;
+
+export interface SearchInput {
+  image: ImageSource;
+  scope: Scope;
+  threshold: number;
+  category?: string;
+  limit: number;
+}
+
+export interface SearchResult {
+  query: Fingerprint;
+  warnings: string[];
+  hits: ResolvedHit[];
+}
+
+/**
+ * Finds the registered originals and listings most similar to an image. Refuses to answer from an index that
+ * is still loading: a partial index would report "no copies" for copies it has not read yet.
+ */
+export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: SearchInput): Promise<SearchResult> {
+  authorize(actor, "ip-centre", "operate");
+  const { library, config } = deps;
+  if (!library) throw new ImprintError("search_unavailable", "the search index is not running in this process");
+  if (!(await library.whenLoaded(INDEX_WAIT_MS))) {
+    const { images, expectedImages } = library.status;
+    throw new ImprintError(
+      "index_loading",
+      `the search index is still loading (${images}${expectedImages ? ` of about ${expectedImages}` : ""} images); retry shortly`,
+      { details: library.status, retryAfterS: 10 },
+    );
+  }
+  const received = await receiveImage(input.image, deps.fetchImage, config.MAX_UPLOAD_BYTES);
+  const { fingerprint, features } = await deps.analyser.forQuery(received.bytes);
+  const side = Math.min(fingerprint.width, fingerprint.height);
+  if (side < config.MIN_QUERY_SIDE) {
+    throw new ImprintError("image_too_small", `a query needs at least ${config.MIN_QUERY_SIDE} px on its shorter side; this one has ${side}`);
+  }
+  const warnings = side < LOW_RESOLUTION_SIDE ? ["low_resolution"] : [];
+  const hits = await searchLibrary(deps.db, library, { fingerprint, features }, {
+    scope: input.scope,
+    threshold: input.threshold,
+    category: input.category,
+    limit: input.limit,
+    recentDays: config.RECENT_DAYS,
+  });
+  return { query: fingerprint, warnings, hits };
+}
