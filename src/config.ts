@@ -1,6 +1,24 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const flag = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => v === "true");
+/** A comma-separated list of TCP ports, e.g. "80,443". */
+const portList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ports = v.split(",").map((p) => p.trim());
+      if (ports.some((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of ports 1-65535" });
+        return z.NEVER;
+      }
+      return ports.map(Number);
+    });
 const optionalString = z
   .string()
   .optional()
@@ -16,7 +34,10 @@ export const configSchema = z
   /** Real PostgreSQL instead of the embedded PGlite. */
   DATABASE_URL: optionalString,
   IMPRINT_ADMIN_KEY: optionalString,
-  /** Base of links in responses (thumbnails, bundles); defaults to the listening address. */
+  /**
+   * Base of links in answers (thumbnails, bundles). Links are never built from a request's Host header, which
+   * the caller writes: unset, it is http://HOST:PORT, and a HOST that is not loopback requires it (see below).
+   */
   PUBLIC_BASE_URL: optionalString,
 
   MAX_UPLOAD_BYTES: int(5 * 1024 * 1024),
@@ -25,6 +46,12 @@ export const configSchema = z
   MIN_ORIGINAL_SIDE: int(600),
   MIN_QUERY_SIDE: int(128),
   FETCH_TIMEOUT_MS: int(10_000),
+  /** Let `url` fields reach loopback and private addresses: tests and on-premises only (see README, Security). */
+  FETCH_ALLOW_PRIVATE: flag,
+  /** Ports a fetched URL may name. */
+  FETCH_ALLOWED_PORTS: portList("80,443"),
+  /** How far in the future a client's `listedAt` may lie (clocks disagree a little, never by days). */
+  CLOCK_SKEW_MS: int(5 * 60_000),
 
   ANCHOR_INTERVAL_MS: int(10_000),
   ANCHOR_MAX_BATCH: z.coerce.number().int().positive().default(1000),
@@ -44,10 +71,7 @@ export const configSchema = z
   ANVIL_PATH: optionalString,
   CHAIN_TX_TIMEOUT_MS: int(120_000),
   /** Whether GET /v1/chain may show the RPC URL (an API key inside a provider URL must stay private). */
-  CHAIN_RPC_PUBLIC: z
-    .enum(["true", "false"])
-    .optional()
-    .transform((v) => v === "true"),
+  CHAIN_RPC_PUBLIC: flag,
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
@@ -63,7 +87,31 @@ export const configSchema = z
       if (!c[needed]) ctx.addIssue({ code: "custom", path: [needed], message: `CHAIN_RPC_URL needs ${needed} (deploy a contract with npm run deploy)` });
     }
   }
-});
+  // Links in answers: a service listening beyond loopback is reached under a name only the operator knows.
+  if (c.PUBLIC_BASE_URL) {
+    if (!isBaseUrl(c.PUBLIC_BASE_URL)) ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: "must be an http(s) URL without query or fragment" });
+  } else if (!isLoopbackHost(c.HOST)) {
+    ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: `HOST ${c.HOST} is not loopback: set PUBLIC_BASE_URL, the base of links in answers` });
+  }
+}).transform((c) => ({ ...c, PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://${hostInUrl(c.HOST)}:${c.PORT}`).replace(/\/+$/, "") }));
+
+function isLoopbackHost(host: string): boolean {
+  if (host === "localhost") return true;
+  return ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback";
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function isBaseUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && !url.search && !url.hash && !url.username;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

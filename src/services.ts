@@ -17,9 +17,11 @@ import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
+import { fetchPolicyOf } from "./net/fetch-policy";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
 import { inlineAnalyser } from "./use-cases/image-analysis";
+import type { ImageFetcher } from "./use-cases/image-source";
 
 export interface Services {
   app: App;
@@ -38,6 +40,8 @@ export interface ServiceOptions {
   startBatcher?: boolean;
   /** How often the search index polls the database for images added by other processes. */
   indexPollMs?: number;
+  /** How `url` fields are fetched (default: the configured fetch policy). Tests inject one with a trusted origin. */
+  fetchImage?: ImageFetcher;
 }
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
@@ -119,7 +123,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       readChainFacts: chainFactsReader(chain.provider),
       library,
       analyser: inlineAnalyser(config),
-      fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
+      fetchImage: options.fetchImage ?? createImageFetcher(fetchPolicyOf(config, config.MAX_UPLOAD_BYTES)),
       onImageAdded: () => void library.refresh(),
       log,
     };

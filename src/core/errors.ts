@@ -28,8 +28,10 @@ export const ERROR_CODES = [
   "features_corrupt",
   // fetching by URL
   "invalid_url",
+  "url_not_allowed",
   "fetch_failed",
   "fetch_timeout",
+  "fetch_too_large",
   // search
   "search_unavailable",
   "index_loading",

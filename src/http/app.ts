@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from "../complaints/pdf-attachment";
 import { ImprintError } from "../core/errors";
 import type { AppDeps } from "./deps";
@@ -32,6 +33,8 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // Every answer carries X-Request-Id; the log lines of a failure carry the same id.
+  app.use("*", requestId());
   // Complaints and appeals carry up to five 10 MB PDFs; every other body is at most one image.
   const attachmentsLimit = bodyLimit({
     maxSize: MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + FORM_OVERHEAD_BYTES,

@@ -6,6 +6,8 @@ import { featureLoader } from "../library/images";
 import type { Similarity } from "../matching/ransac";
 import { pdqSimilarity, similarityScore } from "../matching/score";
 import { verifyPair } from "../matching/verify-pair";
+import type { MatchGeometry } from "../reports/match-picture";
+import { matchGeometryOf } from "./match-geometry";
 
 export interface Comparison {
   imageId: string;
@@ -15,6 +17,8 @@ export interface Comparison {
   /** Query (the copy's) working-image coordinates → the original's; null without a geometric match. */
   transform: Similarity | null;
   pdqDistance: number;
+  /** The inlier pairs in each image's pixels, for a match picture; null without a geometric match. */
+  geometry: MatchGeometry | null;
 }
 
 /**
@@ -26,7 +30,7 @@ export async function compareStoredImages(db: Db, queryImageId: string, original
   const ids = [queryImageId, ...originalImageIds];
   const [features, hashes] = await Promise.all([
     featureLoader(db)(ids),
-    db.select({ id: images.id, pdq: images.pdq, quality: images.pdqQuality }).from(images).where(inArray(images.id, ids)),
+    db.select({ id: images.id, pdq: images.pdq, quality: images.pdqQuality, width: images.width, height: images.height }).from(images).where(inArray(images.id, ids)),
   ]);
   const pdq = new Map(hashes.map((h) => [h.id, h]));
   const query = features.get(queryImageId);
@@ -37,12 +41,14 @@ export async function compareStoredImages(db: Db, queryImageId: string, original
     const v = query && original ? verifyPair(query, original) : null;
     const pdqDistance = hammingBytes(q.pdq, o.pdq);
     const geometric = v ? similarityScore(v) : 0;
+    const sizes = { query: { width: q.width, height: q.height }, original: { width: o.width, height: o.height } };
     return {
       imageId,
       similarity: Math.max(geometric, pdqSimilarity(pdqDistance, q.quality, o.quality)),
       inliers: v?.inliers ?? 0,
       transform: v?.transform ?? null,
       pdqDistance,
+      geometry: v?.transform && query && original ? matchGeometryOf(query, original, { transform: v.transform, mirrored: false }, sizes) : null,
     };
   });
 }

@@ -3,7 +3,9 @@ import { ImprintError } from "../core/errors";
 import type { ComplaintStatus } from "../db/schema";
 import { evidenceOf } from "../ledger/evidence";
 import { getOriginal, originalIdsByImage, type OriginalView } from "../ledger/originals";
-import { featureLoader } from "../library/images";
+import { accountName } from "../accounts/accounts";
+import { featureLoader, thumbnailOf } from "../library/images";
+import { buildComplaintReport } from "../reports/complaint-report";
 import { delistListing, getListing } from "../library/listings";
 import { checkPdfAttachment, MAX_ATTACHMENTS, type CheckedAttachment } from "../complaints/pdf-attachment";
 import {
@@ -17,6 +19,7 @@ import {
   transition,
   type ComplaintRow,
 } from "../complaints/store";
+import type { MatchGeometry } from "../reports/match-picture";
 import { compareStoredImages } from "../search/compare";
 import type { UseCaseDeps } from "./context";
 import { authorize, can } from "./permissions";
@@ -38,6 +41,8 @@ export interface OriginalMatch {
   similarity: number;
   inliers: number;
   pdqDistance: number;
+  /** The inlier pairs the matcher verified, in each image's pixels: what the match picture draws. */
+  geometry: MatchGeometry | null;
   evidence: EvidenceState;
 }
 
@@ -86,6 +91,7 @@ async function matchOriginals(deps: UseCaseDeps, listingImageId: string, origina
       similarity: comparisons[i].similarity,
       inliers: comparisons[i].inliers,
       pdqDistance: comparisons[i].pdqDistance,
+      geometry: comparisons[i].geometry,
       evidence: await evidenceStateOf(deps, o.id),
     })),
   );
@@ -302,4 +308,73 @@ export async function decideComplaintUseCase(deps: UseCaseDeps, actor: Actor, id
 export async function complaintStatsUseCase(deps: UseCaseDeps, actor: Actor) {
   authorize(actor, "operate", "review");
   return complaintStats(deps.db);
+}
+
+/**
+ * The complaint's evidence report (PDF): both pictures, the match picture from the matcher's verification at
+ * filing, what the similarity means, the listing, the timeline, and every attachment and bundle inside the file.
+ * The parties and the reviewers may fetch it, as the complaint itself.
+ */
+export async function complaintReportUseCase(deps: UseCaseDeps, actor: Actor, id: string, now = new Date()): Promise<Uint8Array> {
+  const { c } = await visibleComplaint(deps, actor, id);
+  const { db } = deps;
+  const listing = await getListing(db, c.listingId);
+  if (!listing) throw new ImprintError("not_found", `the listing ${c.listingId} of complaint ${id} no longer exists`);
+  const party = async (organisationId: string) => ({ id: organisationId, name: (await accountName(db, organisationId)) ?? organisationId });
+  const image = async (imageId: string) => {
+    const thumbnail = await thumbnailOf(db, imageId);
+    if (!thumbnail) throw new Error(`invariant violated: image ${imageId} has no thumbnail`);
+    return thumbnail;
+  };
+  const matches = c.match as OriginalMatch[];
+  const [complainant, respondent, listingImage, timeline, attachmentList] = await Promise.all([
+    party(c.complainantId),
+    party(c.respondentId),
+    image(listing.imageId),
+    timelineOf(db, id),
+    attachmentsOf(db, id),
+  ]);
+  const originals = await Promise.all(
+    matches.map(async (m) => {
+      const original = await getOriginal(db, m.originalId);
+      if (!original) throw new Error(`invariant violated: complaint ${id} cites a missing registration ${m.originalId}`);
+      const evidence = await evidenceOf(db, m.originalId);
+      return {
+        id: original.id,
+        productId: original.productId,
+        title: original.title,
+        registeredAt: new Date(original.registeredAt),
+        image: await image(original.imageId),
+        evidence: evidence?.status === "anchored" ? { status: "anchored" as const, bundle: evidence.bundle } : { status: evidence?.status ?? ("pending" as const) },
+        match: { similarity: m.similarity, inliers: m.inliers, pdqDistance: m.pdqDistance, geometry: m.geometry ?? null },
+      };
+    }),
+  );
+  const attachments = await Promise.all(
+    attachmentList.map(async (a) => ({
+      name: a.filename,
+      mimeType: "application/pdf",
+      bytes: (await attachmentBytes(db, id, a.id))!.bytes,
+      filedBy: a.side === "complaint" ? complainant.name : respondent.name,
+    })),
+  );
+  return buildComplaintReport({
+    complaint: { id: c.id, status: c.status, filedAt: c.createdAt, statement: c.statement, complainant, respondent },
+    listing: {
+      id: listing.id,
+      productId: listing.productId,
+      storeId: listing.storeId,
+      storeCountry: listing.storeCountry,
+      category: listing.category,
+      listedAt: new Date(listing.listedAt),
+      delistedAt: listing.delistedAt ? new Date(listing.delistedAt) : null,
+      sha256: listing.sha256,
+      pdq: listing.pdq,
+      image: listingImage,
+    },
+    originals,
+    timeline: timeline.map((e) => ({ at: e.at, actor: `${e.role} ${e.memberId} (${e.organisationId})`, event: e.kind, note: e.note })),
+    attachments,
+    generatedAt: now,
+  });
 }

@@ -4,6 +4,7 @@ import { ImprintError } from "../../core/errors";
 import {
   appealComplaintUseCase,
   complaintAttachmentUseCase,
+  complaintReportUseCase,
   complaintStatsUseCase,
   decideComplaintUseCase,
   fileComplaintUseCase,
@@ -39,7 +40,7 @@ const appealForm = {
 export function complaintsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
-  const url = (c: Context, path: string) => absoluteUrl(c, deps.config.PUBLIC_BASE_URL, path);
+  const url = (_c: Context, path: string) => absoluteUrl(deps.config.PUBLIC_BASE_URL, path);
   const withLinks = (c: Context, v: ComplaintView) => ({
     ...v,
     listing: { ...v.listing, ...("imageId" in v.listing && v.listing.imageId ? { thumbnailUrl: url(c, `/v1/images/${v.listing.imageId}/thumbnail`) } : {}) },
@@ -123,6 +124,22 @@ export function complaintsRoutes(deps: AppDeps) {
         "content-disposition": `attachment; filename="${file.filename.replace(/[^\w.\- ]/g, "_")}"`,
         "x-content-type-options": "nosniff",
       });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/complaints/{id}/report.pdf",
+      summary: "The complaint's evidence report: both pictures, the match picture, the timeline, every attachment and bundle inside (parties and reviewers)",
+      middleware: [auth] as const,
+      request: { params: idParam },
+      responses: { 200: { description: "PDF", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const pdf = await complaintReportUseCase(deps, c.get("actor"), id);
+      return c.body(new Uint8Array(pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="complaint-${id}.pdf"` });
     },
   );
 
