@@ -86,6 +86,12 @@ export const configSchema = z
   /** Port of the embedded anvil (only without CHAIN_RPC_URL); 0 picks a free one. */
   EMBEDDED_CHAIN_PORT: int(8545),
   CHAIN_CONFIRMATIONS: z.coerce.number().int().positive().default(1),
+  /** Confirmations after which the reconciler stops re-checking an anchor (64 blocks: Ethereum's finality). */
+  CHAIN_FINALITY_BLOCKS: z.coerce.number().int().positive().default(64),
+  /** How often anchored batches are re-checked against the chain (also once at start). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  /** An anvil binary for the embedded chain, when @foundry-rs/anvil has none for this platform. */
+  ANVIL_PATH: optionalString,
   CHAIN_TX_TIMEOUT_MS: int(120_000),
   /** Whether GET /v1/chain may show the RPC URL (an API key inside a provider URL must stay private). */
   CHAIN_RPC_PUBLIC: flag,

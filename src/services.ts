@@ -1,15 +1,17 @@
 import path from "node:path";
 import { ensureAdmin } from "./accounts/admin-key";
 import { contractAnchorTarget } from "./chain/anchor-target";
-import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
+import { anvilBinaryPath, EMBEDDED_ANCHORER_KEY } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
 import { ensureDeployment } from "./chain/embedded";
-import { createChainClient } from "./chain/provider";
+import { createChainClient, type ChainClient } from "./chain/provider";
+import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { Reconciler } from "./ledger/reconciler";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { purgeExpiredSessions } from "./accounts/sessions";
@@ -61,7 +63,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     const { generatedKey, revokedPrevious } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
     if (revokedPrevious) log.warn({ revoked: revokedPrevious }, "IMPRINT_ADMIN_KEY changed: the previous admin key is revoked");
 
-    const chain = await connectChain(config, options, log);
+    const chain = await connectChain(config, log);
     cleanups.push(chain.close);
     const deployments = await resolveServiceDeployments({
       provider: chain.provider,
@@ -77,8 +79,29 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       confirmations: config.CHAIN_CONFIRMATIONS,
       timeoutMs: config.CHAIN_TX_TIMEOUT_MS,
       fromBlock: chain.fromBlock,
+      persist: chain.persist,
     });
-    const batcher = new Batcher(database.db, target, { intervalMs: config.ANCHOR_INTERVAL_MS, maxBatch: config.ANCHOR_MAX_BATCH, log });
+    const batcher = new Batcher(database.db, target, {
+      intervalMs: config.ANCHOR_INTERVAL_MS,
+      maxBatch: config.ANCHOR_MAX_BATCH,
+      log,
+      lock: database.lock("anchoring"),
+    });
+    const reconciler = new Reconciler(database.db, target, {
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      finalityBlocks: config.CHAIN_FINALITY_BLOCKS,
+      fromBlock: chain.fromBlock,
+      log,
+      onReverted: () => void batcher.runNow().catch(() => undefined),
+    });
+    // Before serving: an anchor the chain lost while we were down must answer 202, not a bundle that fails.
+    await reconciler.runNow();
+    reconciler.start();
+    cleanups.push(() => reconciler.stop());
+    chain.onRestart?.(() => {
+      chain.wallet.resetNonce();
+      void reconciler.runNow();
+    });
     if (options.startBatcher ?? true) batcher.start();
     cleanups.push(() => batcher.stop());
 
@@ -108,6 +131,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       batcher,
       anchorTarget: target,
       deployments,
+      chainStatus: () => chain.status?.() ?? { reachable: reconciler.stats.chainReachable !== false },
+      reconciler: reconciler.stats,
       readChainFacts: chainFactsReader(chain.provider),
       library,
       analyser: inlineAnalyser(config),
@@ -122,7 +147,20 @@ export async function startServices(config: Config, options: ServiceOptions = {}
   }
 }
 
-async function connectChain(config: Config, options: ServiceOptions, log: Logger) {
+interface ConnectedChain extends ChainClient {
+  info: ChainInfo;
+  fromBlock: number;
+  /** Makes the chain's current state survive a crash (embedded chain only). */
+  persist?: () => Promise<void>;
+  /** Whether the chain process is up, and its restarts (embedded chain only; a real chain's reachability is the reconciler's). */
+  status?: () => EmbeddedChainStatus;
+  onRestart?: (listener: () => void) => void;
+  /** The embedded deployment's name and block (marked local in the deployments file); none on a real chain. */
+  embedded: { name: string; deployBlock: number } | undefined;
+  close(): Promise<void>;
+}
+
+async function connectChain(config: Config, log: Logger): Promise<ConnectedChain> {
   if (config.CHAIN_RPC_URL) {
     // The config schema guarantees both with CHAIN_RPC_URL.
     const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY! });
@@ -137,16 +175,15 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     return { ...client, info, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
   }
 
-  // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
-  const chainDir = path.join(config.DATA_DIR, "chain");
-  const anvil: AnvilInstance = await startAnvil({
-    stateFile: path.join(chainDir, "anvil-state.json"),
-    stateIntervalSec: 1,
-    port: config.EMBEDDED_CHAIN_PORT,
-  });
+  // The embedded chain: anvil under supervision, its state saved in DATA_DIR after every anchor (and at stop).
+  const anvil = await SupervisedAnvil.start(
+    { stateFile: path.join(config.DATA_DIR, "chain", "anvil-state.json"), port: config.EMBEDDED_CHAIN_PORT, binaryPath: anvilBinaryPath(config.ANVIL_PATH) },
+    log,
+  );
   const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
   try {
     const deployment = await ensureDeployment({ wallet: client.wallet, dataDir: config.DATA_DIR, log });
+    if (!deployment.reused) await anvil.saveState();
     const info: ChainInfo = {
       chainId: deployment.chainId,
       contract: deployment.address.toLowerCase(),
@@ -158,6 +195,9 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       info,
       fromBlock: deployment.blockNumber,
       embedded: { name: `embedded-${deployment.address.slice(2, 10).toLowerCase()}`, deployBlock: deployment.blockNumber },
+      persist: () => anvil.saveState(),
+      status: () => anvil.status,
+      onRestart: (listener: () => void) => anvil.onRestart(listener),
       close: async () => {
         client.provider.destroy();
         await anvil.stop();

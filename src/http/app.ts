@@ -77,11 +77,13 @@ export function createApp(deps: AppDeps) {
   app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
+  // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet,
+  // and one that cannot reach the chain cannot anchor or check evidence.
   app.get("/readyz", (c) => {
     const index = deps.library?.status;
-    const ready = index === undefined || index.state === "ready";
-    return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
+    const chain = deps.chainStatus?.();
+    const ready = (index === undefined || index.state === "ready") && chain?.reachable !== false;
+    return c.json({ ready, ...(index ? { index } : {}), ...(chain ? { chain } : {}) }, ready ? 200 : 503);
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
