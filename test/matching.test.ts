@@ -7,6 +7,8 @@ import { ratioTestMatches } from "../src/matching/descriptor-match";
 import { WASM_BASE64 } from "../src/matching/descriptor-match-wasm";
 import { PdqIndex } from "../src/matching/pdq-index";
 import { PostingTable } from "../src/matching/postings";
+import { fingerprintImage } from "../src/imaging";
+import { analyseImage } from "../src/matching/analyse-image";
 import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
@@ -135,6 +137,31 @@ describe("features", () => {
     expect(keypointCount(dense)).toBeGreaterThan(keypointCount(q));
     expect(dense.mirrored && keypointCount(dense.mirrored)).toBeGreaterThan(keypointCount(q.mirrored!));
     expect(denseQueryFeatures(await extractFeatures(building))).toBeUndefined();
+  });
+});
+
+describe("analyseImage", () => {
+  it("gives from one decode the fingerprint of fingerprintImage and the features of extractFeatures", async () => {
+    const bytes = read("building.jpg");
+    const [original, query, fp, features] = await Promise.all([
+      analyseImage(bytes, { purpose: "original" }),
+      analyseImage(bytes, { purpose: "query" }),
+      fingerprintImage(bytes),
+      extractFeatures(bytes),
+    ]);
+    expect(original.fingerprint).toEqual(fp);
+    expect(original.features.descriptors).toEqual(features.descriptors);
+    expect(Buffer.from(original.features.pdq!.hash)).toEqual(Buffer.from(features.pdq!.hash));
+    expect(original.features.grey).toBeUndefined();
+    // A query keeps its working image for the views the matcher derives only when it needs them.
+    expect(query.features.descriptors).toEqual(features.descriptors);
+    expect(query.features.mirrored).toBeUndefined();
+    expect(query.features.grey).toMatchObject({ width: features.width, height: features.height });
+  });
+
+  it("refuses what decoding refuses, with the same codes and limits", async () => {
+    await expect(analyseImage(Buffer.from("not an image"), { purpose: "query" })).rejects.toMatchObject({ code: "unsupported_image_format" });
+    await expect(analyseImage(read("building.jpg"), { purpose: "original", limits: { maxPixels: 100_000 } })).rejects.toMatchObject({ code: "image_too_many_pixels" });
   });
 });
 

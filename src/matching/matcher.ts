@@ -4,7 +4,8 @@
  * features of the candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
-import { denseQueryFeatures, extractFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { denseQueryFeatures, extractFeatures, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
 import type { Similarity } from "./ransac";
 import { pdqSimilarity, similarityScore } from "./score";
@@ -115,16 +116,29 @@ class Ranker {
     private readonly minVotes: number,
   ) {}
 
+  /**
+   * The query as it is is voted and verified first; its mirror image only when that is not conclusive (below 92),
+   * and then both views are voted together as they always were, reusing the verifications already made.
+   */
   async rank(q: ImageFeatures, filter?: (id: string) => boolean): Promise<MatchHit[]> {
     const loaded = new Map<string, ImageFeatures>();
-    const votes = this.vote(q, filter);
+    const verified = new Map<string, PairVerification>();
+    let votes = this.vote([q], filter);
     // The feature read (a database round trip) runs while the in-memory PDQ lookup does.
     const reading = this.featuresOf([...votes.keys()], loaded);
     const pdqHit = this.nearestPdq(q, filter);
-    const hits = this.verify(q, votes, await reading);
-    const localBest = Math.max(0, ...hits.map((h) => h.inliers));
+    let hits = this.verify(q, votes, await reading, verified);
+    const conclusive = () => bestInliers(hits) >= SECOND_PASS_BELOW || (pdqHit !== undefined && pdqHit.sim >= 92);
+    if (!conclusive() && (q.mirrored || q.grey)) {
+      if (!q.mirrored) await loadOpenCv();
+      const mirrored = mirroredFeatures(q)!;
+      votes = this.vote([q, mirrored], filter);
+      hits = mergeHits(hits, this.verify(q, votes, await this.featuresOf([...votes.keys()], loaded), verified));
+    }
+    const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
-    if (ambiguous) {
+    if (ambiguous && q.grey) {
+      await loadOpenCv();
       const d = denseQueryFeatures(q);
       if (d) await this.secondPass(d, hits, loaded, filter);
     }
@@ -139,10 +153,10 @@ class Ranker {
     return hits;
   }
 
-  /** The verifyTop best-voted candidates (normal and mirrored query) with at least minVotes votes. */
-  private vote(q: ImageFeatures, filter?: (id: string) => boolean): Votes {
+  /** The verifyTop best-voted candidates over the given views (the query, then its mirror image) with at least minVotes votes. */
+  private vote([normalView, mirroredView]: ImageFeatures[], filter?: (id: string) => boolean): Votes {
     const votes: Votes = new Map();
-    const [normal, mirrored = []] = this.index.query(views(q), this.verifyTop, filter);
+    const [normal, mirrored = []] = this.index.query(mirroredView ? [normalView.descriptors, mirroredView.descriptors] : [normalView.descriptors], this.verifyTop, filter);
     for (const c of normal) votes.set(c.id, { normal: c.votes, mirrored: 0 });
     for (const c of mirrored) {
       const v = votes.get(c.id);
@@ -158,16 +172,22 @@ class Ranker {
     );
   }
 
-  /** Geometric verification of each candidate in the orientations that voted for it. */
-  private verify(q: ImageFeatures, votes: Votes, originals: Map<string, ImageFeatures>): MatchHit[] {
+  /** Geometric verification of each candidate in the orientations that voted for it; `verified` remembers each (candidate, orientation). */
+  private verify(q: ImageFeatures, votes: Votes, originals: Map<string, ImageFeatures>, verified: Map<string, PairVerification>): MatchHit[] {
     const hits: MatchHit[] = [];
+    const once = (id: string, original: ImageFeatures, mirrored: boolean) => {
+      const key = `${mirrored ? "m" : "n"}:${id}`;
+      let v = verified.get(key);
+      if (!v) verified.set(key, (v = verifyPair(mirrored ? q.mirrored! : q, original, mirrored)));
+      return v;
+    };
     for (const [id, v] of votes) {
       const original = originals.get(id);
       if (!original) continue;
       let best: PairVerification | undefined;
-      if (v.normal > 0) best = verifyPair(q, original, false);
+      if (v.normal > 0) best = once(id, original, false);
       if (v.mirrored > 0 && q.mirrored) {
-        const m = verifyPair(q.mirrored, original, true);
+        const m = once(id, original, true);
         if (!best || m.inliers > best.inliers) best = m;
       }
       if (best) hits.push(toHit(id, best, Math.max(v.normal, v.mirrored)));
@@ -212,6 +232,20 @@ class Ranker {
       } else if (best.inliers > hits[i].inliers) hits[i] = toHit(id, best, hits[i].votes);
     }
   }
+}
+
+function bestInliers(hits: MatchHit[]): number {
+  return Math.max(0, ...hits.map((h) => h.inliers));
+}
+
+/** The hits of both, one per image: the one with more inliers. */
+function mergeHits(a: MatchHit[], b: MatchHit[]): MatchHit[] {
+  const byId = new Map<string, MatchHit>();
+  for (const h of [...a, ...b]) {
+    const seen = byId.get(h.id);
+    if (!seen || h.inliers > seen.inliers) byId.set(h.id, h);
+  }
+  return [...byId.values()];
 }
 
 /** The descriptors of a query and, when it has them, of its mirror image. */
