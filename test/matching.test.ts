@@ -18,6 +18,7 @@ import { deserializeFeatures, serializeFeatures } from "../src/matching/serializ
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
 import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
 
+type Pipeline = ReturnType<typeof sharp>;
 const photos = join(__dirname, "fixtures/images/photos");
 const read = (f: string) => readFileSync(join(photos, f));
 
@@ -60,6 +61,23 @@ describe("matching edited copies", () => {
     expect(hit.mirrored).toBe(false);
     // Query → original undoes the +10° rotation.
     expect(Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI)).toBeCloseTo(-10, 0);
+  });
+
+  it.each([
+    ["turned by 90°", (s: Pipeline) => s.rotate(90), 90, false],
+    ["turned by 180°", (s: Pipeline) => s.rotate(180), 180, false],
+    ["turned by 270°", (s: Pipeline) => s.rotate(270), -90, false],
+    ["turned by 45° on a grown canvas", (s: Pipeline) => s.rotate(45, { background: "black" }), 45, false],
+    ["flipped upside down", (s: Pipeline) => s.flip(), 180, true],
+  ] as const)("finds a copy %s, with the rotation it undoes", async (_, edit, turned, mirrored) => {
+    const copy = await edit(sharp(building)).jpeg({ quality: 85 }).toBuffer();
+    const [hit] = await matcher.search(copy);
+    expect(hit.id).toBe("building");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+    expect(hit.mirrored).toBe(mirrored);
+    // Query → original turns back by the edit's angle (modulo 360°).
+    const undone = Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI);
+    expect(Math.abs(((undone + turned + 540) % 360) - 180)).toBeLessThan(2);
   });
 
   it("finds a copy under a semi-transparent logo covering 20 % of the image", async () => {
