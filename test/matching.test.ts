@@ -9,6 +9,7 @@ import { PdqIndex } from "../src/matching/pdq-index";
 import { PostingTable } from "../src/matching/postings";
 import { fingerprintImage } from "../src/imaging";
 import { analyseImage } from "../src/matching/analyse-image";
+import { apply, toPixelGeometry } from "../src/matching/geometry";
 import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
@@ -17,6 +18,7 @@ import { similarityScore } from "../src/matching/score";
 import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
 import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
+import { collage } from "./helpers/collage";
 
 type Pipeline = ReturnType<typeof sharp>;
 const photos = join(__dirname, "fixtures/images/photos");
@@ -78,6 +80,24 @@ describe("matching edited copies", () => {
     // Query → original turns back by the edit's angle (modulo 360°).
     const undone = Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI);
     expect(Math.abs(((undone + turned + 540) % 360) - 180)).toBeLessThan(2);
+  });
+
+  it("finds a copy at 40 % of a collage's width, ranked first, and outlines it in the query's pixels", async () => {
+    const placed = await collage(building, { share: 0.4 });
+    const q = await analyseImage(placed.bytes, { purpose: "query" });
+    const [hit] = await matcher.search(q.features);
+    expect(hit.id).toBe("building");
+    expect(hit.similarity).toBeGreaterThanOrEqual(85);
+    const g = toPixelGeometry(hit.geometry!, { width: q.fingerprint.width, height: q.fingerprint.height }, { width: 868, height: 600 });
+    for (const [k, [x, y]] of g.region.entries()) {
+      expect(Math.hypot(x - placed.corners[k][0], y - placed.corners[k][1]), `corner ${k}`).toBeLessThan(0.02 * 1400);
+    }
+    // The inlier pairs and the transform agree: each query point maps onto its original point.
+    expect(g.queryPoints.length).toBe(hit.inliers);
+    g.queryPoints.forEach((p, i) => {
+      const [u, v] = apply(g.transform, p);
+      expect(Math.hypot(u - g.originalPoints[i][0], v - g.originalPoints[i][1])).toBeLessThan(8);
+    });
   });
 
   it("finds a copy under a semi-transparent logo covering 20 % of the image", async () => {

@@ -107,6 +107,20 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
 }
 
 /**
+ * The same image at the size decodeImage gives for `maxSide` (never larger than it is): one decode can serve a
+ * large view (a query's detail view) and the hashes.
+ */
+export async function resizedDecoded(image: DecodedImage, maxSide = DEFAULT_HASH_SIDE): Promise<DecodedImage> {
+  const size = hashingSize(image.width, image.height, maxSide);
+  if (size.width >= image.rgbWidth && size.height >= image.rgbHeight) return image;
+  const rgb = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
+    .resize(size.width, size.height, { fit: "fill" })
+    .raw()
+    .toBuffer();
+  return { ...image, rgb, rgbWidth: size.width, rgbHeight: size.height };
+}
+
+/**
  * The size an image is decoded to for hashing. Images no larger than `target` keep their size (so small images
  * hash exactly as in the reference). Larger ones shrink to about `target` on the long side, choosing a size at which
  * both of PDQ's Jarosz windows (ceil(side / 128)) are odd: an odd box is centred, so the 64×64 downsample commutes

@@ -43,6 +43,11 @@ export interface ImageFeatures {
    * first view is not conclusive, and denser features only for an ambiguous query (denseQueryFeatures).
    */
   grey?: GreyImage;
+  /**
+   * A query's grey image at up to DETAIL_SIDE px (never stored), when it is larger than the working image: a copy
+   * that fills only part of a collage, screenshot or banner is found in its detail view (detailFeatures).
+   */
+  detailGrey?: GreyImage;
 }
 
 export interface GlobalHash {
@@ -76,6 +81,18 @@ function invariantChannels(channels: number): void {
   if (channels !== 1) throw new Error(`invariant violated: expected 1 grey channel, got ${channels}`);
 }
 
+/** Grey and normalised at the decoded size (at most DETAIL_SIDE): a query's detail view. */
+export async function detailGrey(image: DecodedImage): Promise<GreyImage> {
+  const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
+    .greyscale()
+    .normalise()
+    .resize(DETAIL_SIDE, DETAIL_SIDE, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  invariantChannels(info.channels);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
 /** Mirror a grey image left↔right. */
 export function flipGrey(img: GreyImage): GreyImage {
   const { width, height, data } = img;
@@ -94,13 +111,14 @@ export function orbFeatures(
   maxKeypoints = MAX_KEYPOINTS,
   detectKeypoints = DETECT_KEYPOINTS,
   fastThresholds: readonly number[] = FAST_THRESHOLDS,
+  grid = GRID,
 ): ImageFeatures {
   const mat = cv.matFromArray(img.height, img.width, cv.CV_8UC1, img.data);
   const none = new cv.Mat();
   try {
     let best: ImageFeatures | undefined;
     for (const fast of fastThresholds) {
-      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints);
+      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints, grid);
       if (!best || keypointCount(found) > keypointCount(best)) best = found;
       if (keypointCount(found) >= MIN_KEYPOINTS) break;
     }
@@ -138,15 +156,15 @@ function detect(cv: Cv, mat: InstanceType<Cv["Mat"]>, mask: InstanceType<Cv["Mat
   }
 }
 
-/** Pick `n` keypoints round-robin over a GRID×GRID grid, strongest first within each cell. */
-function spread(f: ImageFeatures, n: number): ImageFeatures {
+/** Pick `n` keypoints round-robin over a grid×grid grid, strongest first within each cell. */
+function spread(f: ImageFeatures, n: number, grid: number): ImageFeatures {
   const total = keypointCount(f);
-  const cells: number[][] = Array.from({ length: GRID * GRID }, () => []);
+  const cells: number[][] = Array.from({ length: grid * grid }, () => []);
   for (let i = 0; i < total; i++) {
     // Input rows are sorted by response, so each cell list is too.
-    const cx = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i] / f.width) * GRID));
-    const cy = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i + 1] / f.height) * GRID));
-    cells[cy * GRID + cx].push(i);
+    const cx = Math.min(grid - 1, Math.floor((f.keypoints[2 * i] / f.width) * grid));
+    const cy = Math.min(grid - 1, Math.floor((f.keypoints[2 * i + 1] / f.height) * grid));
+    cells[cy * grid + cx].push(i);
   }
   const order: number[] = [];
   for (let rank = 0; order.length < Math.min(n, total); rank++) {
@@ -223,6 +241,22 @@ export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined 
   const f = orbFeatures(cv, q.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   f.mirrored = orbFeatures(cv, flipGrey(q.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   return f;
+}
+
+/**
+ * The detail view of a query (issue 13: a copy covering 20–60 % of a collage, screenshot or banner). At the working
+ * size such a copy spans 100–300 px and holds a few dozen of the 500 keypoints, the rest going to the content around
+ * it; at up to DETAIL_SIDE px with DETAIL_KEYPOINTS spread over a finer grid, the copy keeps enough of its own.
+ */
+export const DETAIL_SIDE = 1024;
+export const DETAIL_KEYPOINTS = 2500;
+const DETAIL_DETECT = 5000;
+const DETAIL_GRID = 8;
+
+/** Features of a query's detail view, or undefined when it has none (OpenCV must be loaded). */
+export function detailFeatures(q: ImageFeatures): ImageFeatures | undefined {
+  if (!q.detailGrey) return undefined;
+  return orbFeatures(loadedOpenCv(), q.detailGrey, DETAIL_KEYPOINTS, DETAIL_DETECT, FAST_THRESHOLDS, DETAIL_GRID);
 }
 
 /** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */

@@ -4,7 +4,8 @@
  * features of the candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
-import { denseQueryFeatures, extractFeatures, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import type { MatchGeometry } from "./geometry";
 import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
 import type { Similarity } from "./ransac";
@@ -42,6 +43,8 @@ export interface MatchHit {
   votes: number;
   /** PDQ Hamming distance when the global-hash path found this image. */
   pdqDistance?: number;
+  /** Where the copy sits, in working-image coordinates (toPixelGeometry restates it in pixels); absent for PDQ-only hits. */
+  geometry?: MatchGeometry;
 }
 
 export interface SearchOptions {
@@ -135,6 +138,10 @@ class Ranker {
       votes = this.vote([q, mirrored], filter);
       hits = mergeHits(hits, this.verify(q, votes, await this.featuresOf([...votes.keys()], loaded), verified));
     }
+    if (!conclusive() && q.detailGrey) {
+      await loadOpenCv();
+      hits = mergeHits(hits, await this.detailPass(detailFeatures(q)!, loaded, filter));
+    }
     const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous && q.grey) {
@@ -193,6 +200,20 @@ class Ranker {
       if (best) hits.push(toHit(id, best, Math.max(v.normal, v.mirrored)));
     }
     return hits;
+  }
+
+  /**
+   * The query's detail view (a copy inside a larger picture): all its descriptors probe, since the copy may hold a
+   * small share of them; its own best candidates are verified with the same ratio test and RANSAC.
+   */
+  private async detailPass(d: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
+    const [candidates] = this.index.query([d.descriptors], this.verifyTop, filter, keypointCount(d));
+    const wanted = candidates.filter((c) => c.votes >= this.minVotes);
+    const originals = await this.featuresOf(wanted.map((c) => c.id), loaded);
+    return wanted.flatMap((c) => {
+      const original = originals.get(c.id);
+      return original ? [toHit(c.id, verifyPair(d, original, false), c.votes)] : [];
+    });
   }
 
   /** Features of `ids`, reading from the loader only those this query has not loaded yet (the second pass re-verifies). */
@@ -263,5 +284,6 @@ function toHit(id: string, v: PairVerification, votes: number): MatchHit {
     transform: v.transform,
     mirrored: v.mirrored,
     votes,
+    ...(v.geometry ? { geometry: v.geometry } : {}),
   };
 }
