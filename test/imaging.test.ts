@@ -8,6 +8,7 @@ import { STATUS_OF } from "../src/http/error-status";
 import { ImprintError } from "../src/core/errors";
 import { hamming64, hammingBytes } from "../src/core/hamming";
 import { fromHex } from "../src/core/hex";
+import { inlineAnalyser } from "../src/use-cases/image-analysis";
 import { checkOriginalQuality, fingerprintImage, hashingSize, inspectImage, MAX_PNG_DECODE_COST } from "../src/imaging";
 
 const PHOTOS = join(__dirname, "fixtures/images/photos");
@@ -173,6 +174,14 @@ describe("decoding refuses what it should", () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect((await rejection(fingerprintImage(pngHeaderOnly(6000, 6000)))).code).toBe("image_too_many_pixels");
     expect(MAX_PNG_DECODE_COST).toBeGreaterThanOrEqual(4096 * 4096); // a 4K-square 8-bit PNG still decodes
+  });
+
+  it("verification of a presented image decodes within the service's limits (the analyser's fingerprint)", async () => {
+    const analyser = inlineAnalyser({ MAX_UPLOAD_BYTES: 10_000, MAX_IMAGE_PIXELS: 40_000_000 });
+    expect((await rejection(analyser.fingerprint(jpeg))).code).toBe("image_too_large");
+    const fewPixels = inlineAnalyser({ MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 100_000 });
+    expect((await rejection(fewPixels.fingerprint(jpeg))).code).toBe("image_too_many_pixels");
+    expect((await rejection(fewPixels.fingerprint(pngHeaderOnly(6300, 6300, 16)))).code).toBe("image_too_many_pixels");
   });
 
   it("reports oriented dimensions from the header", async () => {
