@@ -1,7 +1,9 @@
 /**
- * The matcher: candidate voting (normal + mirrored query) → geometric verification of the best
- * candidates → calibrated similarity → ranked hits. Only the compact index lives in memory; the full
- * features of the candidates to verify come from a FeatureLoader (the database, in the service).
+ * The matcher: candidate voting → geometric verification of the best candidates → calibrated similarity → ranked
+ * hits, over views of the query made only while no view is conclusive: the query as it is, its mirror image, its
+ * detail view (a copy inside a larger picture), then dense features for an ambiguous query. Only the compact index
+ * lives in memory; the full features of the candidates to verify come from a FeatureLoader (the database, in the
+ * service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
@@ -37,7 +39,7 @@ export interface MatchHit {
   inliers: number;
   inlierRatio: number;
   overlap: number;
-  /** Query → original working-image coordinates (after mirroring the query when `mirrored`). */
+  /** Query → original, in the coordinates of the query view that verified it (after mirroring it when `mirrored`); `geometry` states it for the whole query. */
   transform: Similarity | null;
   mirrored: boolean;
   votes: number;
