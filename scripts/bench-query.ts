@@ -44,6 +44,7 @@ const SEED = Number(values.seed);
 const ROUNDS = Number(values.rounds);
 const ADMIN_KEY = "imp_bench_admin_" + randomBytes(12).toString("hex");
 const MIN_ORIGINAL_SIDE = 600;
+const MIN_QUERY_SIDE = 128;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -83,7 +84,10 @@ async function main() {
     const edits = [...planEdits(SEED * 7919 + i), ...planCopyEdits(SEED * 7919 + i)];
     const edit = edits[Math.floor(rand() * edits.length)];
     const src = await decodeRgb(await sharp(p.bytes).rotate().resize(1024, 1024, { fit: "inside", withoutEnlargement: true }).png({ compressionLevel: 0 }).toBuffer());
-    queries.push({ label: `${p.name} ${edit.label}`, bytes: await applyEdit(src, edit) });
+    const bytes = await applyEdit(src, edit);
+    const { width, height } = await sharp(bytes).metadata();
+    // Search refuses queries under MIN_QUERY_SIDE (a small photo shrunk to 0.3×): that is an answer, not a query.
+    if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
   }
   log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED})`);
 
