@@ -211,6 +211,16 @@ const DENSE_DETECT = 2000;
 const DENSE_FAST = [5] as const;
 const queryGrey = new WeakMap<Uint8Array, { cv: Cv; grey: GreyImage }>();
 
+/** The working image kept for a query's second pass, to hand to another thread with the features. */
+export function queryWorkingImage(q: ImageFeatures): GreyImage | undefined {
+  return queryGrey.get(q.descriptors)?.grey;
+}
+
+/** Keeps a query's working image for its second pass when its features were extracted on another thread. */
+export function keepQueryWorkingImage(q: ImageFeatures, cv: Cv, grey: GreyImage): void {
+  queryGrey.set(q.descriptors, { cv, grey });
+}
+
 /** Dense features (normal + mirrored) of a query built by featuresFromGrey/extractFeatures, or undefined. */
 export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined {
   const g = queryGrey.get(q.descriptors);

@@ -1,0 +1,23 @@
+/**
+ * An analysis worker thread: the inline analyser, run off the event loop. Results go back structured-cloned
+ * (typed arrays transferred); a query also sends its working image so the matcher's second pass can use it.
+ */
+import { workerData } from "node:worker_threads";
+import { queryWorkingImage } from "../matching/features";
+import { loadOpenCv } from "../matching/opencv";
+import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
+import { asBuffer, serveTasks } from "./protocol";
+
+const analyser = inlineAnalyser((workerData as { data: ImageLimits }).data);
+// Load OpenCV now rather than on the first request this worker takes.
+void loadOpenCv();
+
+
+serveTasks({
+  forLibrary: (bytes: Uint8Array) => analyser.forLibrary(asBuffer(bytes)),
+  forQuery: async (bytes: Uint8Array) => {
+    const result = await analyser.forQuery(asBuffer(bytes));
+    return { ...result, workingImage: queryWorkingImage(result.features) };
+  },
+  fingerprint: (bytes: Uint8Array) => analyser.fingerprint(asBuffer(bytes)),
+});

@@ -1,0 +1,44 @@
+import path from "node:path";
+import type { Fingerprint } from "../imaging/fingerprint";
+import { keepQueryWorkingImage, type GreyImage, type ImageFeatures } from "../matching/features";
+import { loadOpenCv } from "../matching/opencv";
+import type { Logger } from "../observability/logger";
+import type { ImageAnalyser, ImageLimits } from "../use-cases/image-analysis";
+import { asBuffer } from "./protocol";
+import { WorkerPool } from "./worker-pool";
+
+export interface AnalysisPoolOptions {
+  size: number;
+  maxQueue: number;
+  log: Logger;
+}
+
+/**
+ * The image analyser on a pool of worker threads (decode, fingerprints, ORB features): the use cases call it
+ * exactly as they call the inline one. Each worker loads its own OpenCV (see README, Operations).
+ */
+export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOptions): { analyser: ImageAnalyser; pool: WorkerPool } {
+  const pool = new WorkerPool({ module: path.join(__dirname, "analysis-worker.ts"), data: limits, ...options });
+  const analyser: ImageAnalyser = {
+    async forLibrary(bytes) {
+      const r = await pool.run<{ fingerprint: Fingerprint; features: Uint8Array | null }>("forLibrary", bytes);
+      return { fingerprint: fingerprintOf(r.fingerprint), features: r.features && asBuffer(r.features) };
+    },
+    async forQuery(bytes) {
+      const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures; workingImage?: GreyImage }>("forQuery", bytes);
+      // The matcher's second pass (dense features of ambiguous queries) re-reads the query's working image on
+      // this thread; it needs OpenCV here too, loaded by the first query.
+      if (r.workingImage) keepQueryWorkingImage(r.features, (await loadOpenCv()).cv, r.workingImage);
+      return { fingerprint: fingerprintOf(r.fingerprint), features: r.features };
+    },
+    async fingerprint(bytes) {
+      return fingerprintOf(await pool.run<Fingerprint>("fingerprint", bytes));
+    },
+  };
+  return { analyser, pool };
+}
+
+
+function fingerprintOf(f: Fingerprint): Fingerprint {
+  return { ...f, thumbnail: asBuffer(f.thumbnail) };
+}
