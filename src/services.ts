@@ -3,6 +3,7 @@ import { ensureAdmin } from "./accounts/accounts";
 import { contractAnchorTarget } from "./chain/anchor-target";
 import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
+import { chainProbe } from "./chain/reachability";
 import { ensureDeployment } from "./chain/embedded";
 import { createChainClient } from "./chain/provider";
 import type { Config } from "./config";
@@ -10,14 +11,17 @@ import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { ledgerCounts } from "./ledger/seal";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
 import { silentLogger, type Logger } from "./observability/logger";
+import { createMetrics, type MetricSources } from "./observability/metrics";
 import { LibraryIndex } from "./search/library-index";
-import { inlineAnalyser } from "./use-cases/image-analysis";
+import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
+import { startAnalysisPool } from "./work/pooled-analyser";
 
 export interface Services {
   app: App;
@@ -56,6 +60,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
 
     const chain = await connectChain(config, options, log);
     cleanups.push(chain.close);
+    const chainReachability = chainProbe(chain.rpcUrl);
+    const sources: MetricSources = { chain: chainReachability, ledger: () => ledgerCounts(database.db) };
+    const metrics = createMetrics(sources);
 
     const target = contractAnchorTarget(chain.wallet, {
       chainId: chain.info.chainId,
@@ -64,9 +71,19 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       timeoutMs: config.CHAIN_TX_TIMEOUT_MS,
       fromBlock: chain.fromBlock,
     });
-    const batcher = new Batcher(database.db, target, { intervalMs: config.ANCHOR_INTERVAL_MS, maxBatch: config.ANCHOR_MAX_BATCH, log });
-    if (options.startBatcher ?? true) batcher.start();
-    cleanups.push(() => batcher.stop());
+    const batcher = new Batcher(database.db, target, {
+      intervalMs: config.ANCHOR_INTERVAL_MS,
+      maxBatch: config.ANCHOR_MAX_BATCH,
+      log,
+      onRun: (result) => metrics.countAnchorFailures(result.errors.filter((e) => e.startsWith("anchor:")).length),
+    });
+    const anchoring = options.startBatcher ?? true;
+    if (anchoring) batcher.start();
+    cleanups.push(async () => {
+      await batcher.stop();
+      // What was registered before the stop is sealed and anchored now rather than at the next start.
+      if (anchoring) await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
+    });
 
     const imageCount = await countImages(database.db);
     const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages: plannedLibrarySize(imageCount) } });
@@ -74,6 +91,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     // Loads in the background: registration, evidence and verification serve at once; search waits for it.
     library.start();
     cleanups.push(() => library.stop());
+    sources.index = () => library.status;
     const purge = setInterval(() => {
       purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
         (ids) => {
@@ -86,6 +104,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
 
+    const analyser = startAnalyser(config, log, sources);
+    cleanups.push(analyser.close);
+
     const deps: AppDeps = {
       db: database.db,
       config,
@@ -93,10 +114,12 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       batcher,
       readChainFacts: chainFactsReader(chain.provider),
       library,
-      analyser: inlineAnalyser(config),
+      analyser: analyser.analyser,
       fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
       onImageAdded: () => void library.refresh(),
       log,
+      metrics,
+      chainReachability,
     };
     return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
   } catch (error) {
@@ -117,7 +140,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };
-    return { ...client, info, fromBlock: 0, close: async () => client.provider.destroy() };
+    return { ...client, info, rpcUrl: config.CHAIN_RPC_URL, fromBlock: 0, close: async () => client.provider.destroy() };
   }
 
   // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
@@ -139,6 +162,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     return {
       ...client,
       info,
+      rpcUrl: anvil.rpcUrl,
       fromBlock: deployment.blockNumber,
       close: async () => {
         client.provider.destroy();
@@ -150,4 +174,22 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     await anvil.stop();
     throw error;
   }
+}
+
+/** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
+function startAnalyser(config: Config, log: Logger, sources: MetricSources): { analyser: ImageAnalyser; close(): Promise<void> } {
+  if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), close: async () => undefined };
+  const { analyser, pool } = startAnalysisPool(config, { size: config.ANALYSIS_WORKERS, maxQueue: config.ANALYSIS_QUEUE, log });
+  sources.pool = () => pool.status;
+  return { analyser, close: () => pool.close() };
+}
+
+/** One last seal-and-anchor run, given at most `timeoutMs` (a chain that does not answer must not hold the exit). */
+async function flush(batcher: Batcher, timeoutMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  const result = await Promise.race([batcher.runNow(), timedOut]);
+  clearTimeout(timer);
+  if (result === "timeout") log.warn({ timeoutMs }, "the last anchoring run did not finish in time; what is sealed is anchored at the next start");
+  else log.info({ sealed: result.sealed, anchored: result.anchored.length, errors: result.errors.length }, "flushed the batcher");
 }

@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   // who is asking
   "unauthorized",
   "forbidden",
+  // how much it is asking
+  "rate_limited",
+  "overloaded",
   // images
   "image_required",
   "invalid_image",

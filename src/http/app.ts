@@ -1,8 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { ImprintError } from "../core/errors";
+import { checkReadiness } from "../observability/readiness";
+import { clientAddress } from "./client-address";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
+import { rateLimits } from "./rate-limits";
+import { requestLog, type RequestLogEnv } from "./request-log";
 import { accountsRoutes } from "./routes/accounts";
 import { chainRoutes } from "./routes/chain";
 import { imagesRoutes } from "./routes/images";
@@ -16,7 +20,7 @@ const FORM_OVERHEAD_BYTES = 64 * 1024;
 
 /** The HTTP API over injected dependencies; `app.request()` runs it without a server. */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono({
+  const app = new OpenAPIHono<RequestLogEnv>({
     // Every validation failure answers in the one error shape.
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -27,6 +31,8 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  app.use("*", requestLog(deps.log, deps.metrics));
+  app.use("/v1/*", rateLimits(deps.config));
   app.use(
     "*",
     bodyLimit({
@@ -46,17 +52,28 @@ export function createApp(deps: AppDeps) {
   app.route("/", imagesRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
-  app.get("/readyz", (c) => {
-    const index = deps.library?.status;
-    const ready = index === undefined || index.state === "ready";
-    return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
+  // Readiness for a load balancer: the database answers and the search index has loaded (the chain is reported).
+  app.get("/readyz", async (c) => {
+    const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, index: deps.library?.status });
+    return c.json(readiness, readiness.ready ? 200 : 503);
+  });
+  // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
+  app.get("/metrics", async (c) => {
+    if (!deps.metrics) return c.json(errorBody("not_found", "metrics are not collected in this process"), 404);
+    const token = deps.config.METRICS_TOKEN;
+    const allowed = token ? c.req.header("authorization") === `Bearer ${token}` : isLoopback(clientAddress(c, deps.config.TRUST_PROXY));
+    if (!allowed) throw new ImprintError("forbidden", token ? "send 'Authorization: Bearer <METRICS_TOKEN>'" : "metrics are served to this host only (set METRICS_TOKEN)");
+    return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
   });
   app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Imprint API", version: "1" } });
 
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => handleError(err, c, deps.log));
+  app.onError((err, c) => handleError(err, c, c.get("log") ?? deps.log));
   return app;
+}
+
+function isLoopback(address: string): boolean {
+  return /^(127\.|::1$|::ffff:127\.)/.test(address);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -7,6 +7,8 @@ export interface BatcherOptions {
   intervalMs: number;
   maxBatch: number;
   log?: Logger;
+  /** Told the outcome of every run (the metrics count anchor failures). */
+  onRun?(result: RunResult): void;
 }
 
 export interface RunResult {
@@ -86,6 +88,8 @@ export class Batcher {
     for (const a of anchored) this.options.log?.info({ batch: a.id, txHash: a.txHash, blockNumber: a.blockNumber }, "anchored batch");
     for (const f of failed) errors.push(`anchor: ${f.error}`);
     for (const e of errors) this.options.log?.warn(e);
-    return { sealed, anchored, errors };
+    const result = { sealed, anchored, errors };
+    this.options.onRun?.(result);
+    return result;
   }
 }
