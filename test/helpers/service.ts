@@ -1,4 +1,4 @@
-import { silentLogger } from "../../src/observability/logger";
+import { silentLogger, type Logger } from "../../src/observability/logger";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,11 +18,11 @@ export interface TestService extends Services {
 }
 
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
-export async function startTestService(engine: Engine, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
   const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
   const database = await freshDatabase(engine);
-  const services = await startServices(config, { database, startBatcher: false, log: silentLogger });
+  const services = await startServices(config, { database, startBatcher: false, log: options.log ?? silentLogger });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {
     const { key, ...rest } = init;
     const headers = new Headers(rest.headers);
