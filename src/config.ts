@@ -50,6 +50,8 @@ export const configSchema = z
   ANALYSIS_WORKERS: int(availableParallelism()),
   /** Analyses allowed to wait for a worker; past it a request answers 503 `overloaded` with Retry-After. */
   ANALYSIS_QUEUE: int(16),
+  /** …or when the analyses queued ahead would take longer than this at the recent pace (503 as well). */
+  ANALYSIS_MAX_WAIT_MS: int(1_000),
   /** Requests per minute per API key (authenticated routes). */
   RATE_LIMIT_KEY_PER_MIN: z.coerce.number().int().positive().default(600),
   /** Requests per minute per client address without a key (thumbnails, chain, …). */

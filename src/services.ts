@@ -179,7 +179,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
 /** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
 function startAnalyser(config: Config, log: Logger, sources: MetricSources): { analyser: ImageAnalyser; close(): Promise<void> } {
   if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), close: async () => undefined };
-  const { analyser, pool } = startAnalysisPool(config, { size: config.ANALYSIS_WORKERS, maxQueue: config.ANALYSIS_QUEUE, log });
+  const { analyser, pool } = startAnalysisPool(config, { size: config.ANALYSIS_WORKERS, maxQueue: config.ANALYSIS_QUEUE, maxWaitMs: config.ANALYSIS_MAX_WAIT_MS, log });
   sources.pool = () => pool.status;
   return { analyser, close: () => pool.close() };
 }

@@ -11,7 +11,7 @@ import { fixture } from "./helpers/service";
 const limits = { MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 40_000_000 };
 
 describe("image analysis on worker threads", () => {
-  const { analyser, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, log: silentLogger });
+  const { analyser, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, maxWaitMs: 60_000, log: silentLogger });
   const inline = inlineAnalyser(limits);
   afterAll(() => pool.close());
 
@@ -45,7 +45,7 @@ describe("image analysis on worker threads", () => {
 describe("the worker pool", () => {
   let pool: WorkerPool;
   beforeAll(() => {
-    pool = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 1, log: silentLogger });
+    pool = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 1, maxWaitMs: 60_000, log: silentLogger });
   });
   afterAll(() => pool.close());
 
@@ -59,6 +59,17 @@ describe("the worker pool", () => {
     expect(await running).toEqual({ value: 1, bytes: new Uint8Array([1]) });
     expect(await queued).toEqual({ value: 2, bytes: new Uint8Array([2]) });
     expect(pool.status).toMatchObject({ workers: 1, busy: 0, queued: 0, rejected: 1 });
+  });
+
+  it("refuses a task whose wait would exceed the limit at the recent pace, even with room in the queue", async () => {
+    const impatient = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 10, maxWaitMs: 100, log: silentLogger });
+    try {
+      const running = impatient.run("echo", { value: 1, ms: 200 });
+      await expect(impatient.run("echo", { value: 2 })).rejects.toMatchObject({ code: "overloaded", retryAfterS: 1 });
+      await running;
+    } finally {
+      await impatient.close();
+    }
   });
 
   it("passes an ImprintError back with its code, details and cause", async () => {

@@ -10,6 +10,7 @@ import { WorkerPool } from "./worker-pool";
 export interface AnalysisPoolOptions {
   size: number;
   maxQueue: number;
+  maxWaitMs: number;
   log: Logger;
 }
 

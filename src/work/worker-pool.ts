@@ -17,6 +17,11 @@ export interface WorkerPoolOptions {
   size: number;
   /** Tasks allowed to wait for a free worker; one more is refused with `overloaded`. */
   maxQueue: number;
+  /**
+   * A task is also refused when the queue ahead of it would take longer than this to drain (at the recent
+   * task duration): on a slow or shared machine the count alone would let waits grow past any client's patience.
+   */
+  maxWaitMs: number;
   log: Logger;
 }
 
@@ -74,11 +79,11 @@ export class WorkerPool {
   run<T>(kind: string, input: unknown): Promise<T> {
     if (this.closed) return Promise.reject(new ImprintError("overloaded", "the service is shutting down", { retryAfterS: 5 }));
     const idle = this.slots.find((s) => !s.job);
-    if (!idle && this.queue.length >= this.options.maxQueue) {
+    const waitMs = ((this.queue.length + 1) * this.averageTaskMs) / this.slots.length;
+    if (!idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs)) {
       this.rejected += 1;
-      const drainS = ((this.queue.length + this.slots.length) * this.averageTaskMs) / this.slots.length / 1000;
       return Promise.reject(
-        new ImprintError("overloaded", "the service is busy analysing other images; retry shortly", { retryAfterS: Math.max(1, Math.ceil(drainS)) }),
+        new ImprintError("overloaded", "the service is busy analysing other images; retry shortly", { retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) }),
       );
     }
     return new Promise<T>((resolve, reject) => {
