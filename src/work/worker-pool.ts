@@ -77,7 +77,7 @@ export class WorkerPool {
 
   /** Runs `kind` with `input` on a free worker; refuses at once when the queue is full. */
   run<T>(kind: string, input: unknown): Promise<T> {
-    if (this.closed) return Promise.reject(new ImprintError("overloaded", "the service is shutting down", { retryAfterS: 5 }));
+    if (this.closed) return Promise.reject(shuttingDown());
     const idle = this.slots.find((s) => !s.job);
     const waitMs = ((this.queue.length + 1) * this.averageTaskMs) / this.slots.length;
     if (!idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs)) {
@@ -136,13 +136,24 @@ export class WorkerPool {
 
   /** A worker that exited (a crash, or an out-of-memory abort) fails its task and is replaced by a fresh one. */
   private replace(slot: Slot, code: number): void {
+    const job = slot.job;
+    slot.job = undefined;
+    job?.reject(new Error(`analysis worker exited with code ${code} during a ${job.request.kind} task`));
     const i = this.slots.indexOf(slot);
-    if (i < 0 || this.closed) return;
+    if (i < 0) return;
+    if (this.closed) {
+      // No worker is started while closing: what waits for one is refused, so that close() can finish.
+      for (const waiting of this.queue.splice(0)) waiting.reject(shuttingDown());
+      return;
+    }
     this.restarts += 1;
-    this.options.log.error({ exitCode: code, task: slot.job?.request.kind }, "analysis worker exited; starting a new one");
-    slot.job?.reject(new Error(`analysis worker exited with code ${code} during a ${slot.job.request.kind} task`));
+    this.options.log.error({ exitCode: code, task: job?.request.kind }, "analysis worker exited; starting a new one");
     const fresh = this.spawn();
     this.slots[i] = fresh;
     this.next(fresh);
   }
+}
+
+function shuttingDown(): ImprintError {
+  return new ImprintError("overloaded", "the service is shutting down", { retryAfterS: 5 });
 }
