@@ -92,10 +92,12 @@ async function main() {
     await Promise.all(clients.map((c, i) => drive(base, c, i, images, until, samples, written)));
     const elapsedS = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    const signals = await serverSignals(base);
     await new Promise((r) => setTimeout(r, AFTER_S * 1000));
     rss.after = rssMb(server.pid!);
 
     report(samples, elapsedS, rss);
+    if (signals) console.log(signals);
     const lost = await lostWrites(base, written);
     console.log(`\nwrites answered 201: ${written.length}; not readable afterwards: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(", ")})` : ""}`);
   } finally {
@@ -281,6 +283,24 @@ function report(samples: Sample[], elapsedS: number, rss: { before: number; peak
   const failed = samples.filter((s) => typeof s.status !== "number").length;
   console.log(`5xx other than 503: ${fivexx}; timeouts/connection errors: ${failed}`);
   console.log(`server RSS: before ${rss.before} MB, peak ${rss.peak} MB, ${AFTER_S} s after ${rss.after} MB (${(((rss.after - rss.before) / rss.before) * 100).toFixed(0)} % over before)`);
+}
+
+/** From the server's own metrics, when it has them: event-loop lag and where analysis time went. */
+async function serverSignals(base: string): Promise<string | undefined> {
+  const res = await fetch(`${base}/metrics`);
+  if (!res.ok) return undefined;
+  const text = await res.text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
+  const mean = (metric: string, task: string) => {
+    const sum = Number(new RegExp(`^${metric}_sum\\{[^}]*task="${task}"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
+    const count = Number(new RegExp(`^${metric}_count\\{[^}]*task="${task}"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
+    return count ? `${((sum / count) * 1000).toFixed(0)} ms` : "-";
+  };
+  const tasks = ["forLibrary", "forQuery", "fingerprint"].map((t) => `${t} waited ${mean("imprint_analysis_wait_seconds", t)}, ran ${mean("imprint_analysis_run_seconds", t)}`);
+  return [
+    `server event loop lag: p50 ${(value("nodejs_eventloop_lag_p50_seconds") * 1000).toFixed(0)} ms, p99 ${(value("nodejs_eventloop_lag_p99_seconds") * 1000).toFixed(0)} ms, max ${(value("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(0)} ms`,
+    `analysis (mean): ${tasks.join("; ")}`,
+  ].join("\n");
 }
 
 /** Every registration or listing answered 201 must be readable by its owner afterwards. */

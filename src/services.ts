@@ -18,7 +18,7 @@ import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
 import { silentLogger, type Logger } from "./observability/logger";
-import { createMetrics, type MetricSources } from "./observability/metrics";
+import { createMetrics, type Metrics, type MetricSources } from "./observability/metrics";
 import { LibraryIndex } from "./search/library-index";
 import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
 import { startAnalysisPool } from "./work/pooled-analyser";
@@ -104,7 +104,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
 
-    const analyser = startAnalyser(config, log, sources);
+    const analyser = startAnalyser(config, log, sources, metrics);
     cleanups.push(analyser.close);
 
     const deps: AppDeps = {
@@ -177,9 +177,15 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
 }
 
 /** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
-function startAnalyser(config: Config, log: Logger, sources: MetricSources): { analyser: ImageAnalyser; close(): Promise<void> } {
+function startAnalyser(config: Config, log: Logger, sources: MetricSources, metrics: Metrics): { analyser: ImageAnalyser; close(): Promise<void> } {
   if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), close: async () => undefined };
-  const { analyser, pool } = startAnalysisPool(config, { size: config.ANALYSIS_WORKERS, maxQueue: config.ANALYSIS_QUEUE, maxWaitMs: config.ANALYSIS_MAX_WAIT_MS, log });
+  const { analyser, pool } = startAnalysisPool(config, {
+    size: config.ANALYSIS_WORKERS,
+    maxQueue: config.ANALYSIS_QUEUE,
+    maxWaitMs: config.ANALYSIS_MAX_WAIT_MS,
+    log,
+    onTask: (kind, waitedMs, ranMs) => metrics.observeAnalysis(kind, waitedMs, ranMs),
+  });
   sources.pool = () => pool.status;
   return { analyser, close: () => pool.close() };
 }

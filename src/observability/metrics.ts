@@ -20,6 +20,8 @@ export interface Metrics {
   observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
   /** Batches the anchorer failed to anchor in a run. */
   countAnchorFailures(n: number): void;
+  /** An analysis task's wait for a worker and its time on it. */
+  observeAnalysis(kind: string, waitedMs: number, ranMs: number): void;
 }
 
 export function createMetrics(sources: MetricSources): Metrics {
@@ -33,6 +35,21 @@ export function createMetrics(sources: MetricSources): Metrics {
     help: "Time to answer a request, by method, route pattern and status",
     labelNames: ["method", "route", "status"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers,
+  });
+  const analysisBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
+  const analysisWait = new Histogram({
+    name: "imprint_analysis_wait_seconds",
+    help: "Time an image analysis waited for a worker, by task",
+    labelNames: ["task"] as const,
+    buckets: analysisBuckets,
+    registers,
+  });
+  const analysisRun = new Histogram({
+    name: "imprint_analysis_run_seconds",
+    help: "Time an image analysis ran on its worker, by task",
+    labelNames: ["task"] as const,
+    buckets: analysisBuckets,
     registers,
   });
   const anchorFailures = new Counter({ name: "imprint_anchor_failures_total", help: "Batches whose anchoring failed in a run", registers });
@@ -119,5 +136,9 @@ export function createMetrics(sources: MetricSources): Metrics {
     registry,
     observeRequest: ({ method, route, status }, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
     countAnchorFailures: (n) => anchorFailures.inc(n),
+    observeAnalysis: (task, waitedMs, ranMs) => {
+      analysisWait.observe({ task }, waitedMs / 1000);
+      analysisRun.observe({ task }, ranMs / 1000);
+    },
   };
 }

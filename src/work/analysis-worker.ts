@@ -2,13 +2,18 @@
  * An analysis worker thread: the inline analyser, run off the event loop. Results go back structured-cloned
  * (typed arrays transferred); a query also sends its working image so the matcher's second pass can use it.
  */
+import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
 import { queryWorkingImage } from "../matching/features";
 import { loadOpenCv } from "../matching/opencv";
 import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer, serveTasks } from "./protocol";
 
+const ANALYSIS_NICE = 10;
 const analyser = inlineAnalyser((workerData as { data: ImageLimits }).data);
+// On Linux a nice value is per thread: analysis yields the CPU to the event loop that answers every other
+// request (reads, listings, evidence) instead of sharing it equally.
+if (process.platform === "linux") setPriority(ANALYSIS_NICE);
 // Load OpenCV now rather than on the first request this worker takes.
 void loadOpenCv();
 

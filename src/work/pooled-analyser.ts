@@ -12,6 +12,7 @@ export interface AnalysisPoolOptions {
   maxQueue: number;
   maxWaitMs: number;
   log: Logger;
+  onTask?(kind: string, waitedMs: number, ranMs: number): void;
 }
 
 /**

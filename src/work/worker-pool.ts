@@ -23,6 +23,8 @@ export interface WorkerPoolOptions {
    */
   maxWaitMs: number;
   log: Logger;
+  /** Told how long each finished task waited for a worker and ran on it (the metrics' histograms). */
+  onTask?(kind: string, waitedMs: number, ranMs: number): void;
 }
 
 export interface PoolStatus {
@@ -35,6 +37,7 @@ export interface PoolStatus {
 
 interface Job {
   request: TaskRequest;
+  queuedAt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -87,7 +90,7 @@ export class WorkerPool {
       );
     }
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { request: { id: this.nextId++, kind, input }, resolve: resolve as (v: unknown) => void, reject };
+      const job: Job = { request: { id: this.nextId++, kind, input }, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject };
       if (idle) this.dispatch(idle, job);
       else this.queue.push(job);
     });
@@ -122,7 +125,9 @@ export class WorkerPool {
     const job = slot.job;
     if (!job || job.request.id !== reply.id) return;
     slot.job = undefined;
-    this.averageTaskMs = 0.9 * this.averageTaskMs + 0.1 * (performance.now() - slot.startedAt);
+    const ranMs = performance.now() - slot.startedAt;
+    this.averageTaskMs = 0.9 * this.averageTaskMs + 0.1 * ranMs;
+    this.options.onTask?.(job.request.kind, slot.startedAt - job.queuedAt, ranMs);
     if (reply.ok) job.resolve(reply.value);
     else job.reject(fromWireError(reply.error));
     this.next(slot);
