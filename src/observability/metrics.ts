@@ -37,21 +37,10 @@ export function createMetrics(sources: MetricSources): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers,
   });
-  const analysisBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
-  const analysisWait = new Histogram({
-    name: "imprint_analysis_wait_seconds",
-    help: "Time an image analysis waited for a worker, by task",
-    labelNames: ["task"] as const,
-    buckets: analysisBuckets,
-    registers,
-  });
-  const analysisRun = new Histogram({
-    name: "imprint_analysis_run_seconds",
-    help: "Time an image analysis ran on its worker, by task",
-    labelNames: ["task"] as const,
-    buckets: analysisBuckets,
-    registers,
-  });
+  const analysisHistogram = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ["task"] as const, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers });
+  const analysisWait = analysisHistogram("imprint_analysis_wait_seconds", "Time an image analysis waited for a worker, by task");
+  const analysisRun = analysisHistogram("imprint_analysis_run_seconds", "Time an image analysis ran on its worker, by task");
   const anchorFailures = new Counter({ name: "imprint_anchor_failures_total", help: "Batches whose anchoring failed in a run", registers });
 
   new Gauge({
