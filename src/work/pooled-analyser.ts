@@ -21,6 +21,9 @@ export interface AnalysisPoolOptions {
  */
 export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOptions): { analyser: ImageAnalyser; pool: WorkerPool } {
   const pool = new WorkerPool({ module: path.join(__dirname, "analysis-worker.ts"), data: limits, ...options });
+  // The matcher's second pass needs OpenCV on this thread too: load it while the service starts, not in the
+  // middle of the first search (its load blocks the event loop for a second or more).
+  void loadOpenCv();
   const analyser: ImageAnalyser = {
     async forLibrary(bytes) {
       const r = await pool.run<{ fingerprint: Fingerprint; features: Uint8Array | null }>("forLibrary", bytes);
@@ -28,8 +31,7 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
     },
     async forQuery(bytes) {
       const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures; workingImage?: GreyImage }>("forQuery", bytes);
-      // The matcher's second pass (dense features of ambiguous queries) re-reads the query's working image on
-      // this thread; it needs OpenCV here too, loaded by the first query.
+      // The matcher's second pass (dense features of ambiguous queries) re-reads the query's working image on this thread.
       if (r.workingImage) keepQueryWorkingImage(r.features, (await loadOpenCv()).cv, r.workingImage);
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features };
     },
