@@ -8,6 +8,8 @@ import { assertCompiled } from "./helpers/anvil";
 import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
 
 const ROOT = path.resolve(__dirname, "..");
+/** A whole process (TypeScript transform, PGlite, anvil, OpenCV in two threads) starts slowly on a shared machine. */
+const START_TIMEOUT_MS = 150_000;
 
 describe("graceful shutdown of the real process", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-shutdown-"));
@@ -37,7 +39,10 @@ describe("graceful shutdown of the real process", () => {
         }, 50);
         void exited.then(() => reject(new Error("the service exited before listening")));
         void exited.finally(() => clearInterval(timer));
-        setTimeout(() => clearInterval(timer), 60_000);
+        setTimeout(() => {
+          clearInterval(timer);
+          reject(new Error(`the service did not listen within ${START_TIMEOUT_MS} ms`));
+        }, START_TIMEOUT_MS).unref();
       });
       const account = await fetch(`${base}/v1/accounts`, {
         method: "POST",
@@ -85,5 +90,5 @@ describe("graceful shutdown of the real process", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-  });
+  }, 240_000);
 });

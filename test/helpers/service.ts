@@ -20,7 +20,8 @@ export interface TestService extends Services {
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
 export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
-  const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
+  // One analysis worker: the pool is exercised, and a suite of services does not load OpenCV in 2 threads each.
+  const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ANALYSIS_WORKERS: "1", ...env });
   const database = await freshDatabase(engine);
   const services = await startServices(config, { database, startBatcher: false, log: options.log ?? silentLogger });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {
