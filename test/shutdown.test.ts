@@ -19,7 +19,9 @@ describe("graceful shutdown of the real process", () => {
     assertCompiled();
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: ROOT,
-      env: { ...process.env, PORT: "0", DATA_DIR: dataDir, EMBEDDED_CHAIN_PORT: "0", IMPRINT_ADMIN_KEY: ADMIN_KEY, ANALYSIS_WORKERS: "1", LOG_LEVEL: "info" },
+      env: { ...process.env, PORT: "0", DATA_DIR: dataDir, EMBEDDED_CHAIN_PORT: "0", IMPRINT_ADMIN_KEY: ADMIN_KEY, ANALYSIS_WORKERS: "1", LOG_LEVEL: "info",
+        // No periodic run: only the shutdown's flush may anchor the registration.
+        ANCHOR_INTERVAL_MS: "3600000" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const lines: Record<string, unknown>[] = [];
