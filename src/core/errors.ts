@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "last_owner",
+  // how much it is asking
+  "rate_limited",
+  "overloaded",
   // images
   "image_required",
   "invalid_image",

@@ -16,6 +16,8 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   unauthorized: 401,
   forbidden: 403,
   last_owner: 409,
+  rate_limited: 429,
+  overloaded: 503,
   image_required: 400,
   invalid_image: 400,
   image_too_large: 413,

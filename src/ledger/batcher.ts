@@ -14,6 +14,8 @@ export interface BatcherOptions {
    * means one nonce sequence). Without it every run proceeds.
    */
   lock?: DatabaseLock;
+  /** Told the outcome of every run (the metrics count anchor failures). */
+  onRun?(result: RunResult): void;
 }
 
 export interface RunResult {
@@ -99,6 +101,8 @@ export class Batcher {
       log?.warn({ batch: f.batch.id, root: f.batch.root, err: f.cause }, "anchoring a batch failed; it stays sealed");
       errors.push(`anchor: ${publicMessage(f.cause)}`);
     }
-    return { sealed, anchored, failed: failed.length, errors };
+    const result = { sealed, anchored, failed: failed.length, errors };
+    this.options.onRun?.(result);
+    return result;
   }
 }
