@@ -1,11 +1,11 @@
 import type { Provider } from "ethers";
-import type { EvidenceBundle } from "../core/bundle";
+import type { AnchoredRoot } from "../core/anchor-checks";
 import type { ChainFacts } from "../core/verify";
 import { readAnchorEvidence } from "./receipt-check";
 
-/** Reads a bundle's anchor from whatever RPC `provider` talks to, in the verifier's terms. */
+/** Reads the anchor of a bundle or receipt from whatever RPC `provider` talks to, in the verifier's terms. */
 export function chainFactsReader(provider: Provider) {
-  return async function readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts> {
+  return async function readChainFacts(bundle: AnchoredRoot): Promise<ChainFacts> {
     const evidence = await readAnchorEvidence(provider, {
       contract: bundle.anchor.contract,
       txHash: bundle.anchor.txHash,

@@ -4,7 +4,7 @@ import { HEX20, HEX32, HEX8 } from "./hex";
 export const BUNDLE_FORMAT = "imprint.evidence.v1";
 
 /** `2026-11-27T12:00:00.123Z` and nothing else: one spelling per instant, so the text is bound to the leaf. */
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const hex32 = z.string().regex(HEX32, "must be 0x + 64 lowercase hex digits");
 const decimal = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -1,3 +1,4 @@
+import { checkAnchor } from "./anchor-checks";
 import { evidenceBundleSchema, type EvidenceBundle } from "./bundle";
 import { leafHash, registrationIdOf } from "./leaf";
 import { processProof } from "./merkle";
@@ -38,8 +39,6 @@ export interface Verdict {
 
 /** PDQ's own match threshold (Meta): up to 31 of 256 bits is the same picture. */
 export const PDQ_MATCH_DISTANCE = 31;
-/** Server clocks and block times drift; registration must precede its anchor block within this. */
-export const CLOCK_TOLERANCE_S = 60;
 
 /** Structure and cryptography only: no network. Returns the parsed bundle when the format is valid. */
 export function verifyBundleOffline(input: unknown): Verdict {
@@ -84,44 +83,7 @@ export function verifyBundleOffline(input: unknown): Verdict {
 
 /** The chain checks, given facts read from an RPC of the bundle's chain. */
 export function checkChainFacts(bundle: EvidenceBundle, facts: ChainFacts): Check[] {
-  const a = bundle.anchor;
-  const registeredS = Date.parse(bundle.registration.registeredAt) / 1000;
-  return [
-    {
-      name: "chain",
-      ok: facts.chainId === a.chainId,
-      detail: `the RPC serves chain ${facts.chainId}; the bundle names ${a.chainId}`,
-    },
-    {
-      name: "transaction",
-      ok: facts.receiptFound && facts.blockNumber === a.blockNumber,
-      detail: facts.receiptFound
-        ? `transaction ${a.txHash} succeeded in block ${facts.blockNumber} (bundle: ${a.blockNumber})`
-        : `no successful transaction ${a.txHash} on this chain`,
-    },
-    {
-      name: "event",
-      ok: facts.eventFound,
-      detail: facts.eventFound
-        ? `its receipt holds Anchored(${bundle.merkle.root}) from ${a.contract}`
-        : `its receipt holds no Anchored(${bundle.merkle.root}) from ${a.contract}`,
-    },
-    {
-      name: "block-time",
-      ok: facts.blockTimestamp === a.blockTimestamp,
-      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (bundle: ${a.blockTimestamp})`,
-    },
-    {
-      name: "anchored-at",
-      ok: facts.anchoredAt !== 0 && facts.anchoredAt === a.blockTimestamp,
-      detail: `${a.contract}.anchoredAt(root) = ${facts.anchoredAt}`,
-    },
-    {
-      name: "order",
-      ok: registeredS <= a.blockTimestamp + CLOCK_TOLERANCE_S,
-      detail: `registered at ${bundle.registration.registeredAt}, anchored at ${new Date(a.blockTimestamp * 1000).toISOString()}`,
-    },
-  ];
+  return checkAnchor({ root: bundle.merkle.root, anchor: bundle.anchor, at: bundle.registration.registeredAt, act: "registered" }, facts);
 }
 
 /** Whether a presented image is the registered one, or an edited copy of it. */

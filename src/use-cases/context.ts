@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import type { EvidenceBundle } from "../core/bundle";
+import type { AnchoredRoot } from "../core/anchor-checks";
 import type { ChainFacts } from "../core/verify";
 import type { Db } from "../db/client";
 import type { Batcher } from "../ledger/batcher";
@@ -25,8 +25,8 @@ export interface UseCaseDeps {
   config: Config;
   chain: ChainInfo;
   batcher: Batcher;
-  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
-  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** Reads what the chain says about a bundle's or receipt's anchor (receipt, event, block time, anchoredAt). */
+  readChainFacts(anchored: AnchoredRoot): Promise<ChainFacts>;
   /** Decodes and fingerprints images (CPU-heavy: may run in a pool). */
   analyser: ImageAnalyser;
   /** Fetches an image by URL under the fetch policy. */

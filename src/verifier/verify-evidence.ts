@@ -1,13 +1,14 @@
-import type { EvidenceBundle } from "../core/bundle";
+import type { AnchoredRoot } from "../core/anchor-checks";
 import { hammingBytes } from "../core/hamming";
 import { fromHex } from "../core/hex";
 import { checkChainFacts, checkImage, verdictOf, verifyBundleOffline, type ChainFacts, type Check, type Verdict } from "../core/verify";
 import { ImprintError } from "../core/errors";
 import { fingerprintImage, type Fingerprint } from "../imaging/fingerprint";
+import { isSearchReceipt, verifySearchReceipt } from "./verify-receipt";
 
 export interface VerifyOptions {
-  /** Reads the chain's view of the bundle's anchor from an RPC of the caller's choosing. */
-  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** Reads the chain's view of a bundle's or receipt's anchor from an RPC of the caller's choosing. */
+  readChainFacts(anchored: AnchoredRoot): Promise<ChainFacts>;
   /** An image to compare with the registered one (exact bytes, or an edited copy by PDQ distance). */
   image?: Buffer;
   /** How the image is fingerprinted (the service passes its limits); default: the plain fingerprint. */
@@ -19,6 +20,7 @@ export interface VerifyOptions {
  * database and no Imprint server; the same function backs POST /v1/verify and `imprint verify`.
  */
 export async function verifyEvidence(input: unknown, options: VerifyOptions): Promise<Verdict> {
+  if (isSearchReceipt(input)) return verifySearchReceipt(input, options);
   const offline = verifyBundleOffline(input);
   if (!offline.bundle) return offline;
   let chainChecks: Check[];
