@@ -48,6 +48,8 @@ export const configSchema = z
   RECENT_DAYS: int(90),
   RETENTION_DELISTED_DAYS: int(548),
   PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
+  /** How long search records are kept; a record whose receipt was asked for is kept for good. */
+  SEARCH_RECORD_DAYS: int(90),
 }).superRefine((c, ctx) => {
   // Which variables need which: a real chain needs its anchorer key and its deployed contract.
   if (c.CHAIN_RPC_URL) {

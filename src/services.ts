@@ -17,6 +17,7 @@ import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
+import { purgeSearchRecords } from "./search/records";
 import { inlineAnalyser } from "./use-cases/image-analysis";
 
 export interface Services {
@@ -75,12 +76,17 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     library.start();
     cleanups.push(() => library.stop());
     const purge = setInterval(() => {
-      purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
+      const now = new Date();
+      purgeDelisted(database.db, now, config.RETENTION_DELISTED_DAYS).then(
         (ids) => {
           for (const id of ids) library.remove(id);
           if (ids.length) log.info({ purged: ids.length, retentionDays: config.RETENTION_DELISTED_DAYS }, "purged delisted listings");
         },
         (error: unknown) => log.warn({ err: error }, "purge failed"),
+      );
+      purgeSearchRecords(database.db, now, config.SEARCH_RECORD_DAYS).then(
+        (n) => n && log.info({ purged: n, retentionDays: config.SEARCH_RECORD_DAYS }, "purged search records"),
+        (error: unknown) => log.warn({ err: error }, "search record purge failed"),
       );
     }, config.PURGE_INTERVAL_MS);
     purge.unref();

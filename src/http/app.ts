@@ -9,6 +9,7 @@ import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
 import { searchRoutes } from "./routes/search";
+import { searchRecordsRoutes } from "./routes/search-records";
 import { verifyRoutes } from "./routes/verify";
 
 /** Multipart framing and text fields around the image. */
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", originalsRoutes(deps));
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));
+  app.route("/", searchRecordsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));

@@ -16,7 +16,7 @@ export interface RunResult {
 }
 
 /**
- * Seals pending registrations every `intervalMs`, or as soon as `maxBatch` are waiting, and anchors what is
+ * Seals pending leaves (registrations, search receipts) every `intervalMs`, or as soon as `maxBatch` are waiting, and anchors what is
  * sealed. Runs are serialised in-process; across processes sealing is safe (row locks) and anchoring is
  * idempotent (the target), so a second anchorer wastes gas at worst and never double-anchors a root.
  */
@@ -44,7 +44,7 @@ export class Batcher {
     await this.running.catch(() => undefined);
   }
 
-  /** Tells the batcher one more registration is pending; a full batch is sealed without waiting for the timer. */
+  /** Tells the batcher one more leaf (a registration, a search receipt) is pending; a full batch is sealed without waiting for the timer. */
   notifyRegistered(): void {
     this.sinceRun += 1;
     if (this.sinceRun >= this.options.maxBatch && !this.stopped) void this.runNow();

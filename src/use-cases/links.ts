@@ -1,0 +1,18 @@
+/**
+ * Absolute links that answers, stored search records and webhook events carry. A request's links start at
+ * PUBLIC_BASE_URL or the request's origin; a job's (no request) at PUBLIC_BASE_URL or the listening address.
+ */
+export interface Links {
+  thumbnail(imageId: string): string;
+  evidence(originalId: string): string;
+  searchThumbnail(searchId: string): string;
+}
+
+export function linksFrom(base: string): Links {
+  const origin = base.replace(/\/+$/, "");
+  return {
+    thumbnail: (imageId) => `${origin}/v1/images/${imageId}/thumbnail`,
+    evidence: (originalId) => `${origin}/v1/originals/${originalId}/evidence`,
+    searchThumbnail: (searchId) => `${origin}/v1/searches/${searchId}/thumbnail`,
+  };
+}
