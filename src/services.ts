@@ -14,15 +14,20 @@ import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
+import { JobRunner } from "./jobs/runner";
 import { createImageFetcher } from "./net/fetch-image";
+import { createWebhookPoster } from "./net/post-webhook";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
 import { purgeSearchRecords } from "./search/records";
 import { inlineAnalyser } from "./use-cases/image-analysis";
+import { watchJobHandler, webhookJobHandler } from "./use-cases/jobs";
 
 export interface Services {
   app: App;
   deps: AppDeps;
+  /** Runners of the job table: watch matching and webhook deliveries. */
+  jobs: { watch: JobRunner; webhooks: JobRunner };
   database: Database;
   /** Printed once on the first start when no IMPRINT_ADMIN_KEY is configured. */
   generatedAdminKey?: string;
@@ -37,6 +42,8 @@ export interface ServiceOptions {
   startBatcher?: boolean;
   /** How often the search index polls the database for images added by other processes. */
   indexPollMs?: number;
+  /** Start the job runners (watch alerts, webhooks); tests of other things may leave them to be driven by hand. */
+  startJobs?: boolean;
 }
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
@@ -102,9 +109,24 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       analyser: inlineAnalyser(config),
       fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
       onImageAdded: () => void library.refresh(),
+      postWebhook: createWebhookPoster({ timeoutMs: config.FETCH_TIMEOUT_MS }),
+      wakeJobs: () => {
+        jobs.watch.wake();
+        jobs.webhooks.wake();
+      },
       log,
     };
-    return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
+    const jobs = {
+      watch: new JobRunner(database.db, watchJobHandler(deps), { pollMs: config.JOB_POLL_MS, log }),
+      // Deliveries wait on receivers, not on this CPU: several at once.
+      webhooks: new JobRunner(database.db, webhookJobHandler(deps), { pollMs: config.JOB_POLL_MS, concurrency: 4, log }),
+    };
+    if (options.startJobs ?? true) {
+      jobs.watch.start();
+      jobs.webhooks.start();
+    }
+    cleanups.push(() => jobs.watch.stop(), () => jobs.webhooks.stop());
+    return { app: createApp(deps), deps, jobs, database, generatedAdminKey: generatedKey, close };
   } catch (error) {
     await close();
     throw error;

@@ -4,12 +4,14 @@ import { ImprintError } from "../core/errors";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
+import { alertsRoutes } from "./routes/alerts";
 import { chainRoutes } from "./routes/chain";
 import { imagesRoutes } from "./routes/images";
 import { listingsRoutes } from "./routes/listings";
 import { originalsRoutes } from "./routes/originals";
 import { searchRoutes } from "./routes/search";
 import { searchRecordsRoutes } from "./routes/search-records";
+import { settingsRoutes } from "./routes/settings";
 import { verifyRoutes } from "./routes/verify";
 
 /** Multipart framing and text fields around the image. */
@@ -43,6 +45,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", searchRecordsRoutes(deps));
+  app.route("/", alertsRoutes(deps));
+  app.route("/", settingsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", imagesRoutes(deps));

@@ -16,3 +16,8 @@ export function linksFrom(base: string): Links {
     searchThumbnail: (searchId) => `${origin}/v1/searches/${searchId}/thumbnail`,
   };
 }
+
+/** Links in what jobs write (alerts' webhook events): there is no request to take an origin from. */
+export function jobLinks(config: { PUBLIC_BASE_URL?: string; HOST: string; PORT: number }): Links {
+  return linksFrom(config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`);
+}

@@ -6,6 +6,7 @@ import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
+import { queueWatch } from "./watch";
 
 export interface RegisterOriginalInput {
   image: ImageSource;
@@ -35,20 +36,26 @@ export async function registerOriginalUseCase(
       `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
     );
   }
-  const { original, created } = await registerOriginal(deps.db, {
-    accountId: actor.organisationId,
-    fingerprint,
-    byteSize: received.bytes.length,
-    features,
-    productId: input.productId,
-    category: input.category,
-    storeCountry: input.storeCountry,
-    title: input.title ?? null,
-    sourceUrl: received.sourceUrl,
+  // A new registration and its watch job are written together (other organisations' originals are watched too).
+  const { original, created } = await deps.db.transaction(async (tx) => {
+    const registered = await registerOriginal(tx, {
+      accountId: actor.organisationId,
+      fingerprint,
+      byteSize: received.bytes.length,
+      features,
+      productId: input.productId,
+      category: input.category,
+      storeCountry: input.storeCountry,
+      title: input.title ?? null,
+      sourceUrl: received.sourceUrl,
+    });
+    if (registered.created) await queueWatch(tx, registered.original.imageId);
+    return registered;
   });
   if (created) {
     deps.batcher.notifyRegistered();
     deps.onImageAdded?.();
+    deps.wakeJobs?.();
   }
   return { original, created, warnings: quality.warnings };
 }
