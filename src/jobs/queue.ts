@@ -13,8 +13,9 @@ export interface Job {
 }
 
 /** Queues a job; pass the transaction that writes what the job is about, so neither exists without the other. */
-export async function enqueueJob(q: Queryable, kind: string, payload: Record<string, unknown>, runAt?: Date): Promise<void> {
-  await q.insert(jobs).values({ kind, payload, ...(runAt ? { runAt } : {}) });
+export async function enqueueJob(q: Queryable, kind: string, payload: Record<string, unknown>, runAt = new Date()): Promise<void> {
+  // The application's clock, like the claims' (`now`), not the database's: the two are compared.
+  await q.insert(jobs).values({ kind, payload, runAt });
 }
 
 /**
