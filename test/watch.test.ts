@@ -3,16 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
 import { engines } from "./helpers/databases";
 import { jobsDrained } from "./helpers/jobs";
+import { logoed } from "./helpers/edits";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
-
-/** A copy with a semi-transparent logo and a text watermark, recompressed. */
-async function logoed(bytes: Buffer): Promise<Buffer> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
-    <rect x="${width * 0.55}" y="20" width="${width * 0.35}" height="${height * 0.3}" rx="20" fill="#d02020" fill-opacity="0.5"/>
-    <text x="30" y="${height - 30}" font-size="${Math.round(height / 12)}" fill="#ffffff" fill-opacity="0.7">© copied-shop.example</text></svg>`;
-  return sharp(bytes).composite([{ input: Buffer.from(svg) }]).jpeg({ quality: 80 }).toBuffer();
-}
 
 describe.each(engines)("watch alerts on %s", (engine) => {
   let svc: TestService;
