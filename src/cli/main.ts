@@ -7,6 +7,8 @@ const USAGE = `usage: imprint verify <bundle.json> [--image FILE] [--rpc URL] [-
            leaf, id, Merkle proof, the Anchored event in the transaction's receipt,
            the block time and anchoredAt(root); with --image, that the image is the
            registered one (same SHA-256) or how far its PDQ is from it.
+           A search receipt (format imprint.search-receipt.v1) is verified the same way:
+           record digest, leaf, proof, chain; --image compares with the query image.
   --rpc    the chain's RPC URL (default: $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
   --json   print the verdict as JSON
 Exit code: 0 verified, 1 not verified, 2 usage or input error.`;
