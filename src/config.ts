@@ -128,6 +128,12 @@ export const configSchema = z
   APPEAL_DAYS: int(7),
   RETENTION_DELISTED_DAYS: int(548),
   PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
+  /** How long search records are kept; a record whose receipt was asked for is kept for good. */
+  SEARCH_RECORD_DAYS: int(90),
+  /** First retry of a failed webhook delivery; each next one waits twice as long (at most an hour), for 24 h. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often job runners look for work queued by other processes (their own is picked up at once). */
+  JOB_POLL_MS: z.coerce.number().int().positive().default(1_000),
 }).superRefine((c, ctx) => {
   // Which variables need which: a real chain needs its anchorer key and its deployed contract.
   if (c.CHAIN_RPC_URL) {

@@ -19,8 +19,10 @@ import { purgeDelisted } from "./library/listings";
 import { purgeExpiredSessions } from "./accounts/sessions";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
+import { JobRunner } from "./jobs/runner";
 import { createImageFetcher } from "./net/fetch-image";
 import { fetchPolicyOf } from "./net/fetch-policy";
+import { createWebhookPoster } from "./net/post-webhook";
 import { silentLogger, type Logger } from "./observability/logger";
 import { createMetrics, type Metrics, type MetricSources } from "./observability/metrics";
 import { LibraryIndex } from "./search/library-index";
@@ -28,10 +30,14 @@ import { resolveServiceDeployments } from "./use-cases/service-deployments";
 import type { ImageFetcher } from "./use-cases/image-source";
 import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
 import { startAnalysisPool } from "./work/pooled-analyser";
+import { purgeSearchRecords } from "./search/records";
+import { watchJobHandler, webhookJobHandler } from "./use-cases/jobs";
 
 export interface Services {
   app: App;
   deps: AppDeps;
+  /** Runners of the job table: watch matching and webhook deliveries. */
+  jobs: { watch: JobRunner; webhooks: JobRunner };
   database: Database;
   /** Printed once on the first start when no IMPRINT_ADMIN_KEY is configured. */
   generatedAdminKey?: string;
@@ -48,6 +54,8 @@ export interface ServiceOptions {
   indexPollMs?: number;
   /** How `url` fields are fetched (default: the configured fetch policy). Tests inject one with a trusted origin. */
   fetchImage?: ImageFetcher;
+  /** Start the job runners (watch alerts, webhooks); tests of other things may leave them to be driven by hand. */
+  startJobs?: boolean;
 }
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
@@ -126,7 +134,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     cleanups.push(() => library.stop());
     sources.index = () => library.status;
     const purge = setInterval(() => {
-      purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
+      const now = new Date();
+      purgeDelisted(database.db, now, config.RETENTION_DELISTED_DAYS).then(
         (ids) => {
           for (const id of ids) library.remove(id);
           if (ids.length) log.info({ purged: ids.length, retentionDays: config.RETENTION_DELISTED_DAYS }, "purged delisted listings");
@@ -134,6 +143,10 @@ export async function startServices(config: Config, options: ServiceOptions = {}
         (error: unknown) => log.warn({ err: error }, "purge failed"),
       );
       purgeExpiredSessions(database.db).catch((error: unknown) => log.warn({ err: error }, "purging expired portal sessions failed"));
+      purgeSearchRecords(database.db, now, config.SEARCH_RECORD_DAYS).then(
+        (n) => n && log.info({ purged: n, retentionDays: config.SEARCH_RECORD_DAYS }, "purged search records"),
+        (error: unknown) => log.warn({ err: error }, "search record purge failed"),
+      );
     }, config.PURGE_INTERVAL_MS);
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
@@ -155,11 +168,26 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       analyser: analyser.analyser,
       fetchImage: options.fetchImage ?? createImageFetcher(fetchPolicyOf(config, config.MAX_UPLOAD_BYTES)),
       onImageAdded: () => void library.refresh(),
+      postWebhook: createWebhookPoster({ timeoutMs: config.FETCH_TIMEOUT_MS }),
+      wakeJobs: () => {
+        jobs.watch.wake();
+        jobs.webhooks.wake();
+      },
       log,
       metrics,
       chainReachability,
     };
-    return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
+    const jobs = {
+      watch: new JobRunner(database.db, watchJobHandler(deps), { pollMs: config.JOB_POLL_MS, log }),
+      // Deliveries wait on receivers, not on this CPU: several at once.
+      webhooks: new JobRunner(database.db, webhookJobHandler(deps), { pollMs: config.JOB_POLL_MS, concurrency: 4, log }),
+    };
+    if (options.startJobs ?? true) {
+      jobs.watch.start();
+      jobs.webhooks.start();
+    }
+    cleanups.push(() => jobs.watch.stop(), () => jobs.webhooks.stop());
+    return { app: createApp(deps), deps, jobs, database, generatedAdminKey: generatedKey, close };
   } catch (error) {
     await close();
     throw error;

@@ -14,7 +14,8 @@ const USAGE = `usage: imprint <command> [options]
            leaf, id, Merkle proof, the owner's signature (v2), the Anchored event in the transaction's
            receipt, the block time and anchoredAt(root), on the bundle's own chain or through its
            re-anchor; with --image, that the image is the registered one (same SHA-256) or how far its
-           PDQ is from it.
+           PDQ is from it. A search receipt (format imprint.search-receipt.v1) is verified the same
+           way: record digest, leaf, proof, chain; --image compares with the query image.
            --trust: a deployments file or its URL (https://host/.well-known/imprint-deployments.json):
            bundles anchored by these deployments are vouched for by their operator.
            --contract: a ProvenanceAnchor you trust, with the anchorer its chain names.

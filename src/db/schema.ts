@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -387,4 +388,134 @@ export const complaintAttachments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("complaint_attachments_complaint_idx").on(t.complaintId)],
+);
+
+/**
+ * A search as it was answered: `record` is the canonical JSON (RFC 8785) of what GET /v1/searches/:id shows,
+ * so its SHA-256 is the receipt's digest. Kept SEARCH_RECORD_DAYS unless a receipt was asked for (then like an
+ * original: forever). A receipt's leaf is computed when it is asked for and sealed with the registrations.
+ */
+export const searchRecords = pgTable(
+  "search_records",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    memberId: text("member_id").notNull(),
+    searchedAtMs: bigint("searched_at_ms", { mode: "number" }).notNull(),
+    record: text("record").notNull(),
+    /** The query image's 256 px WebP thumbnail (the query itself is never stored). */
+    thumbnail: bytea("thumbnail").notNull(),
+    sealRequestedAt: timestamp("seal_requested_at", { withTimezone: true, mode: "date" }),
+    digest: text("digest"),
+    leaf: text("leaf"),
+    batchId: integer("batch_id").references(() => batches.id),
+    leafIndex: integer("leaf_index"),
+    proof: jsonb("proof").$type<string[]>(),
+  },
+  (t) => [
+    index("search_records_account_searched_idx").on(t.accountId, t.searchedAtMs),
+    index("search_records_unsealed_idx").on(t.searchedAtMs).where(sql`${t.sealRequestedAt} is null`),
+    index("search_records_pending_idx").on(t.sealRequestedAt).where(sql`${t.sealRequestedAt} is not null and ${t.batchId} is null`),
+  ],
+);
+
+/** An organisation's settings: its watch threshold and its webhook (the secret signs deliveries, so it is kept). */
+export const organisationSettings = pgTable("organisation_settings", {
+  accountId: text("account_id")
+    .primaryKey()
+    .references(() => accounts.id),
+  watchThreshold: doublePrecision("watch_threshold"),
+  webhookUrl: text("webhook_url"),
+  webhookSecret: text("webhook_secret"),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/**
+ * Work done off the request path (watch matching, webhook deliveries). A worker claims due rows with
+ * `FOR UPDATE SKIP LOCKED` and leases them until `lockedUntil`: a crashed worker's jobs are claimed again once
+ * the lease ends. Done jobs are deleted; a job that gave up stays with status `failed` and its last error.
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["queued", "failed"] }).notNull().default("queued"),
+    runAt: timestamp("run_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("jobs_due_idx").on(t.kind, t.runAt).where(sql`${t.status} = 'queued'`)],
+);
+
+/**
+ * A match of a watched original: a new listing or another organisation's new original. `match` is a snapshot of
+ * what was matched (a listing may be purged later). One alert per (original, match), ever.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    /** The organisation alerted: the original's. */
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    originalId: text("original_id")
+      .notNull()
+      .references(() => originals.id),
+    matchKind: text("match_kind", { enum: ["listing", "original"] }).notNull(),
+    matchId: text("match_id").notNull(),
+    similarity: doublePrecision("similarity").notNull(),
+    match: jsonb("match").$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: ["new", "acknowledged", "dismissed"] }).notNull().default("new"),
+    statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("alerts_pair_idx").on(t.originalId, t.matchKind, t.matchId),
+    index("alerts_account_created_idx").on(t.accountId, t.createdAt, t.id),
+  ],
+);
+
+/** An event for an organisation's webhook; `body` is the exact JSON POSTed on every attempt. */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    type: text("type").notNull(),
+    body: text("body").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    createdAt: createdAt(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("webhook_events_account_idx").on(t.accountId, t.createdAt)],
+);
+
+/** Each delivery attempt of an event, as GET /v1/webhook/deliveries shows it. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id),
+    accountId: text("account_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    url: text("url").notNull(),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true, mode: "date" }).notNull(),
+    outcome: text("outcome", { enum: ["delivered", "failed", "gave-up"] }).notNull(),
+    httpStatus: integer("http_status"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("webhook_deliveries_account_idx").on(t.accountId, t.id)],
 );

@@ -13,6 +13,7 @@ import { rateLimits } from "./rate-limits";
 import { requestLog, type RequestLogEnv } from "./request-log";
 import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
+import { alertsRoutes } from "./routes/alerts";
 import { chainRoutes } from "./routes/chain";
 import { complaintsRoutes } from "./routes/complaints";
 import { docsRoutes } from "./routes/docs";
@@ -25,6 +26,8 @@ import { originalsRoutes } from "./routes/originals";
 import { portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
 import { signingKeysRoutes } from "./routes/signing-keys";
+import { searchRecordsRoutes } from "./routes/search-records";
+import { settingsRoutes } from "./routes/settings";
 import { verifyRoutes } from "./routes/verify";
 import { verifyPageRoutes } from "./routes/verify-page";
 
@@ -75,6 +78,9 @@ export function createApp(deps: AppDeps) {
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", complaintsRoutes(deps));
+  app.route("/", searchRecordsRoutes(deps));
+  app.route("/", alertsRoutes(deps));
+  app.route("/", settingsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
   app.route("/", deploymentsRoutes(deps));

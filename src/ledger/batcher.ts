@@ -32,7 +32,7 @@ export interface RunResult {
 const EMPTY: RunResult = { sealed: 0, anchored: [], failed: 0, errors: [] };
 
 /**
- * Seals pending registrations every `intervalMs`, or as soon as `maxBatch` are waiting, and anchors what is
+ * Seals pending leaves (registrations, search receipts) every `intervalMs`, or as soon as `maxBatch` are waiting, and anchors what is
  * sealed. Runs are serialised in-process and, with a lock, across processes: a timer run skips while another
  * process anchors, a run asked for by an admin waits for it. Anchoring stays idempotent without the lock.
  */
@@ -57,7 +57,7 @@ export class Batcher {
     return this.runner.stop();
   }
 
-  /** Tells the batcher one more registration is pending; a full batch is sealed without waiting for the timer. */
+  /** Tells the batcher one more leaf (a registration, a search receipt) is pending; a full batch is sealed without waiting for the timer. */
   notifyRegistered(): void {
     this.sinceRun += 1;
     if (this.sinceRun >= this.options.maxBatch && !this.runner.isStopped) void this.runner.run(() => this.locked(false));

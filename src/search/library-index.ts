@@ -14,6 +14,8 @@ type Page = Awaited<ReturnType<LibraryIndex["readPage"]>>;
 /** What search filters need to know of an indexed image, kept beside its features. */
 export interface IndexedImage {
   kind: "original" | "listing";
+  /** Whose image it is (watch alerts skip an organisation's own). Interned: one string per organisation. */
+  organisationId: string;
   category: string;
   /** registeredAt of an original, listedAt of a listing (ms). Immutable, so never re-read. */
   timeMs: number;
@@ -45,6 +47,7 @@ export interface IndexStatus {
  */
 export class LibraryIndex {
   private readonly meta = new Map<string, IndexedImage>();
+  private readonly organisations = new Map<string, string>();
   private watermark = 0;
   private readonly gaps = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -198,6 +201,7 @@ export class LibraryIndex {
         id: images.id,
         seq: images.seq,
         kind: images.kind,
+        accountId: images.accountId,
         descriptors: base64Of(images.indexDescriptors),
         pdq: images.pdq,
         pdqQuality: images.pdqQuality,
@@ -221,7 +225,9 @@ export class LibraryIndex {
         this.watermark = row.seq;
       }
       if (this.meta.has(row.id) || row.category === null) continue;
-      this.meta.set(row.id, { kind: row.kind, category: row.category, timeMs: Number(row.timeMs) });
+      let organisationId = this.organisations.get(row.accountId);
+      if (organisationId === undefined) this.organisations.set(row.accountId, (organisationId = row.accountId));
+      this.meta.set(row.id, { kind: row.kind, organisationId, category: row.category, timeMs: Number(row.timeMs) });
       // The PDQ is the fingerprint's (the same computation), kept once in its column, not in the features blob.
       // An image without local features is still found by its PDQ.
       const descriptors = row.descriptors === null ? NO_DESCRIPTORS : fromBase64(row.descriptors);

@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import type { AnchorTarget } from "../ledger/anchor";
 import type { Batcher } from "../ledger/batcher";
 import type { ReconcilerStats } from "../ledger/reconciler";
+import type { WebhookPoster } from "../net/post-webhook";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 import type { ImageAnalyser } from "./image-analysis";
@@ -45,5 +46,9 @@ export interface UseCaseDeps {
   library?: LibraryIndex;
   /** Called after an image is stored, so the local search index picks it up at once. */
   onImageAdded?(): void;
+  /** POSTs a signed webhook delivery (the composition root chooses the fetch policy). */
+  postWebhook: WebhookPoster;
+  /** Called after a job is queued, so this process's job runner looks at once instead of at its next poll. */
+  wakeJobs?(): void;
   log: Logger;
 }

@@ -4,6 +4,7 @@ import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
+import { queueWatch } from "./watch";
 
 export interface AddListingInput {
   image: ImageSource;
@@ -14,7 +15,7 @@ export interface AddListingInput {
   listedAt?: Date;
 }
 
-/** Adds a listed product image of the actor's organisation to the searchable library. */
+/** Adds a listed product image of the actor's organisation to the searchable library, and queues its watch. */
 export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: AddListingInput): Promise<ListingView> {
   authorize(actor, "store");
   const { config } = deps;
@@ -28,20 +29,26 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
   if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
     throw new ImprintError("image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
   }
-  const listing = await addListing(deps.db, {
-    accountId: actor.organisationId,
-    listedBy: actor.memberId,
-    fingerprint,
-    byteSize: received.bytes.length,
-    features,
-    productId: input.productId,
-    storeId: input.storeId,
-    storeCountry: input.storeCountry,
-    category: input.category,
-    listedAt: input.listedAt ?? now,
-    sourceUrl: received.sourceUrl,
+  // The listing and its watch job are written together: no listing escapes the watch, even after a crash.
+  const listing = await deps.db.transaction(async (tx) => {
+    const added = await addListing(tx, {
+      accountId: actor.organisationId,
+      listedBy: actor.memberId,
+      fingerprint,
+      byteSize: received.bytes.length,
+      features,
+      productId: input.productId,
+      storeId: input.storeId,
+      storeCountry: input.storeCountry,
+      category: input.category,
+      listedAt: input.listedAt ?? now,
+      sourceUrl: received.sourceUrl,
+    });
+    await queueWatch(tx, added.imageId);
+    return added;
   });
   deps.onImageAdded?.();
+  deps.wakeJobs?.();
   return listing;
 }
 

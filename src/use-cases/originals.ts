@@ -7,6 +7,7 @@ import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 import { checkOwnerSignature } from "./owner-signature";
+import { queueWatch } from "./watch";
 
 export interface RegisterOriginalInput {
   image: ImageSource;
@@ -45,22 +46,28 @@ export async function registerOriginalUseCase(
     const values = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: fingerprint.phash, productId: input.productId };
     await checkOwnerSignature(deps.db, actor.organisationId, values, input.signed, registeredAtMs);
   }
-  const { original, created } = await registerOriginal(deps.db, {
-    accountId: actor.organisationId,
-    registeredBy: actor.memberId,
-    fingerprint,
-    byteSize: received.bytes.length,
-    features,
-    productId: input.productId,
-    category: input.category,
-    storeCountry: input.storeCountry,
-    title: input.title ?? null,
-    sourceUrl: received.sourceUrl,
-    signed: input.signed,
-  }, () => registeredAtMs);
+  // A new registration and its watch job are written together (other organisations' originals are watched too).
+  const { original, created } = await deps.db.transaction(async (tx) => {
+    const registered = await registerOriginal(tx, {
+      accountId: actor.organisationId,
+      registeredBy: actor.memberId,
+      fingerprint,
+      byteSize: received.bytes.length,
+      features,
+      productId: input.productId,
+      category: input.category,
+      storeCountry: input.storeCountry,
+      title: input.title ?? null,
+      sourceUrl: received.sourceUrl,
+      signed: input.signed,
+    }, () => registeredAtMs);
+    if (registered.created) await queueWatch(tx, registered.original.imageId);
+    return registered;
+  });
   if (created) {
     deps.batcher.notifyRegistered();
     deps.onImageAdded?.();
+    deps.wakeJobs?.();
   }
   return { original, created, warnings: quality.warnings };
 }

@@ -1,10 +1,14 @@
 import { ImprintError } from "../core/errors";
-import { searchLibrary, type ResolvedHit, type Scope } from "../search/search";
-import type { Fingerprint } from "../imaging/fingerprint";
+import { uint64ToHex } from "../core/hex";
+import type { SearchRecord } from "../core/search-receipt";
+import { answerHit, type AnsweredHit } from "../search/answer";
+import { newSearchId, storeSearchRecord } from "../search/records";
+import { searchLibrary, type Scope } from "../search/search";
 import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
+import type { Links } from "./links";
 
 /** How long a search waits for an index that is still loading before answering 503 (small libraries load in less). */
 export const INDEX_WAIT_MS = 2_000;
@@ -21,16 +25,19 @@ export interface SearchInput {
 }
 
 export interface SearchResult {
-  query: Fingerprint;
+  /** The stored record of this search (GET /v1/searches/:id). */
+  searchId: string;
+  query: Omit<SearchRecord["query"], "thumbnailUrl">;
   warnings: string[];
-  hits: ResolvedHit[];
+  hits: AnsweredHit[];
 }
 
 /**
  * Finds the registered originals and listings most similar to an image. Refuses to answer from an index that
- * is still loading: a partial index would report "no copies" for copies it has not read yet.
+ * is still loading: a partial index would report "no copies" for copies it has not read yet. Every answer is
+ * stored as a search record (kept SEARCH_RECORD_DAYS, or for good once a receipt is asked for).
  */
-export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: SearchInput): Promise<SearchResult> {
+export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: SearchInput, links: Links): Promise<SearchResult> {
   authorize(actor, "ip-centre", "operate");
   const { library, config } = deps;
   if (!library) throw new ImprintError("search_unavailable", "the search index is not running in this process");
@@ -56,6 +63,18 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
     limit: input.limit,
     recentDays: config.RECENT_DAYS,
   });
+  const id = newSearchId();
+  const query = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height };
   // A source URL can carry signed tokens in its query and names another seller's hosting: only its owner sees it.
-  return { query: fingerprint, warnings, hits: hits.map((h) => (ownsOrOperates(actor, h.accountId) ? h : { ...h, sourceUrl: null })) };
+  const answered = hits.map((hit) => answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links));
+  const record: SearchRecord = {
+    id,
+    searchedAt: new Date().toISOString(),
+    searchedBy: { organisationId: actor.organisationId, memberId: actor.memberId },
+    query: { ...query, thumbnailUrl: links.searchThumbnail(id) },
+    params: { scope: input.scope, threshold: input.threshold, category: input.category ?? null, limit: input.limit },
+    hits: answered,
+  };
+  await storeSearchRecord(deps.db, record, fingerprint.thumbnail);
+  return { searchId: id, query, warnings, hits: answered };
 }

@@ -15,6 +15,7 @@ import {
   type Verdict,
 } from "../core/verify";
 import { fingerprintImage, type Fingerprint } from "../imaging/fingerprint";
+import { isSearchReceipt, verifySearchReceipt } from "./verify-receipt";
 
 /** Whom the caller trusts to say who registered what. Absent: nobody, and the verdict rests on the chain alone. */
 export interface Trust {
@@ -40,6 +41,7 @@ export interface VerifyOptions {
  * the same function backs POST /v1/verify and `imprint verify`.
  */
 export async function verifyEvidence(input: unknown, options: VerifyOptions): Promise<Verdict> {
+  if (isSearchReceipt(input)) return verifySearchReceipt(input, options);
   const offline = verifyBundleOffline(input);
   const bundle = offline.bundle;
   if (!bundle) return offline;

@@ -7,6 +7,7 @@ import { csrfMatches, SESSION_COOKIE, SESSION_TTL_MS, signIn, signOut, type Sess
 import { ImprintError } from "../../core/errors";
 import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
+import { linksFrom } from "../../use-cases/links";
 import { searchUseCase } from "../../use-cases/search";
 import {
   appealComplaintUseCase,
@@ -120,7 +121,7 @@ export function portalRoutes(deps: AppDeps) {
         threshold,
         category,
         limit: 5,
-      });
+      }, linksFrom(deps.config.PUBLIC_BASE_URL));
       return page(c, <SearchPage ctx={ctx} form={{ scope, threshold, category }} result={result} />);
     }),
   );

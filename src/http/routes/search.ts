@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { uint64ToHex } from "../../core/hex";
 import { searchUseCase } from "../../use-cases/search";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
 import { decimalField, imageFields, integerField, label, multipartBody } from "../schemas";
-import { absoluteUrl } from "../urls";
+import { linksFrom } from "../../use-cases/links";
 
 const searchForm = z.object({
   ...imageFields,
@@ -23,7 +22,7 @@ const evidenceSchema = z
   ])
   .nullable();
 
-const hitSchema = z
+export const hitSchema = z
   .object({
     kind: z.enum(["original", "listing"]),
     id: z.string(),
@@ -60,6 +59,7 @@ export function searchRoutes(deps: AppDeps) {
           content: {
             "application/json": {
               schema: z.object({
+                searchId: z.string().openapi({ description: "The stored record of this search: GET /v1/searches/{id}" }),
                 query: z.object({ sha256: z.string(), pdq: z.string(), phash: z.string(), width: z.number().int(), height: z.number().int() }),
                 warnings: z.array(z.string()),
                 hits: z.array(hitSchema),
@@ -72,27 +72,15 @@ export function searchRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = c.req.valid("form");
-      const { query: fingerprint, warnings, hits } = await searchUseCase(deps, c.get("actor"), {
+      const links = linksFrom(config.PUBLIC_BASE_URL);
+      const result = await searchUseCase(deps, c.get("actor"), {
         image: await imageSourceOf(form),
         scope: form.scope,
         threshold: form.threshold,
         category: form.category,
         limit: form.limit,
-      });
-      const url = (path: string) => absoluteUrl(config.PUBLIC_BASE_URL, path);
-      return c.json(
-        {
-          query: { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height },
-          warnings,
-          hits: hits.map(({ imageId, accountId: _owner, sourceUrl, evidence, geometry: _matchPicture, ...hit }) => ({
-            ...hit,
-            thumbnailUrl: url(`/v1/images/${imageId}/thumbnail`),
-            ...(sourceUrl ? { originalUrl: sourceUrl } : {}),
-            evidence: evidence?.status === "stored-as-evidence" ? { ...evidence, bundleUrl: url(`/v1/originals/${hit.id}/evidence`) } : evidence,
-          })),
-        },
-        200,
-      );
+      }, links);
+      return c.json(result, 200);
     },
   );
   return app;

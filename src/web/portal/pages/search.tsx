@@ -63,7 +63,7 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
       <ol class="grid results">
         {result.hits.map((hit) => (
           <li class="card item hit" data-id={hit.id}>
-            <img src={`/v1/images/${hit.imageId}/thumbnail`} alt="" width="128" height="128" loading="lazy" />
+            <img src={new URL(hit.thumbnailUrl).pathname} alt="" width="128" height="128" loading="lazy" />
             <div>
               <div class="similarity">
                 {m.similarity} <strong>{hit.similarity.toFixed(1)}</strong>
@@ -83,7 +83,7 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
                 <span class="badge pending">{m.evidencePending}</span>
               ) : null}
               <div class="links">
-                <a href={`/v1/images/${hit.imageId}/thumbnail`}>{m.viewOriginal}</a>
+                <a href={new URL(hit.thumbnailUrl).pathname}>{m.viewOriginal}</a>
                 {hit.kind === "listing" ? <a href={`/complaints/new?listingId=${encodeURIComponent(hit.id)}`}>{m.fileComplaint}</a> : null}
               </div>
             </div>

@@ -1,0 +1,76 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { listAlertsUseCase, setAlertStatusUseCase } from "../../use-cases/alerts";
+import { linksFrom } from "../../use-cases/links";
+import { ALERT_STATUSES } from "../../watch/alerts";
+import { bearerAuth, type AuthEnv } from "../auth";
+import type { AppDeps } from "../deps";
+import { errorResponses } from "../errors";
+import { idParam, jsonContent } from "../schemas";
+
+export const alertSchema = z
+  .object({
+    id: z.string().openapi({ example: "alr_9f1e2d3c4b5a69788776a5b4" }),
+    createdAt: z.string(),
+    original: z.object({ id: z.string(), productId: z.string() }),
+    match: z.object({
+      kind: z.enum(["listing", "original"]),
+      id: z.string(),
+      productId: z.string(),
+      storeId: z.string().optional(),
+      storeCountry: z.string(),
+      listedAt: z.string().optional(),
+      registeredAt: z.string().optional(),
+      similarity: z.number(),
+      thumbnailUrl: z.string(),
+    }),
+    status: z.enum(ALERT_STATUSES),
+  })
+  .openapi("Alert");
+
+export function alertsRoutes(deps: AppDeps) {
+  const app = new OpenAPIHono<AuthEnv>();
+  const auth = bearerAuth(deps.db);
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/alerts",
+      summary: "Watch alerts of the organisation's originals, newest first",
+      middleware: [auth] as const,
+      request: {
+        query: z.object({
+          status: z.enum(ALERT_STATUSES).optional(),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+          cursor: z.string().max(200).optional(),
+        }),
+      },
+      responses: {
+        200: jsonContent(z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() }), "A page of alerts"),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const links = linksFrom(deps.config.PUBLIC_BASE_URL);
+      return c.json(await listAlertsUseCase(deps, c.get("actor"), c.req.valid("query"), links), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/alerts/{id}",
+      summary: "Acknowledge or dismiss an alert",
+      middleware: [auth] as const,
+      request: {
+        params: idParam,
+        body: { required: true, content: { "application/json": { schema: z.object({ status: z.enum(ALERT_STATUSES) }) } } },
+      },
+      responses: { 200: jsonContent(alertSchema, "The alert"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const links = linksFrom(deps.config.PUBLIC_BASE_URL);
+      return c.json(await setAlertStatusUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json").status, links), 200);
+    },
+  );
+  return app;
+}
