@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps) {
     const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, index: deps.library?.status });
     const process = deps.chainStatus?.();
     const ready = readiness.ready && process?.reachable !== false;
-    return c.json({ ...readiness, ready, ...(process ? { chainProcess: process } : {}) }, ready ? 200 : 503);
+    return c.json({ ...readiness, ready, ...(process?.reachable === false ? { chain: process } : {}) }, ready ? 200 : 503);
   });
   // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
   app.get("/metrics", async (c) => {
