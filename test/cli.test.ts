@@ -74,7 +74,11 @@ describe("the CLI against a running server (real HTTP)", () => {
 
     const resumed = await imprint(args, { cwd: dir, env });
     const summary = JSON.parse(resumed.stdout);
-    expect(summary).toMatchObject({ files: 4, alreadyRegistered: doneBefore, registered: 3 - doneBefore, notAttempted: 0 });
+    // A file the server committed after the last journal line but before the kill is answered as already
+    // registered (the server is idempotent): either way each photo is uploaded to completion once more at most.
+    expect(summary).toMatchObject({ files: 4, notAttempted: 0 });
+    expect(summary.alreadyRegistered).toBeGreaterThanOrEqual(doneBefore);
+    expect(summary.registered + summary.alreadyRegistered).toBe(3);
     expect(summary.refused).toEqual([{ file: path.join("photos", "SKU-TINY.jpg"), code: "image_too_small", message: expect.any(String) }]);
     expect(resumed.code).toBe(1); // one file refused
 
