@@ -14,6 +14,7 @@
  * A cell is one status when the route has no target row (or answers the same for both), else [own, other].
  * To add a route: add a row to ROUTES (a test fails until every route the app serves has one).
  */
+import { Wallet, type HDNodeWallet } from "ethers";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -94,6 +95,31 @@ const listingFields = { productId: "L-1", storeId: "S-1", storeCountry: "DE", ca
 const formOf = (fields: Record<string, string | undefined>) => imageForm(null, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, string>);
 const everyone = (status: number): Record<Who, Cell> => ({ owner: status, "ip-manager": status, member: status, admin: status, reviewer: status, none: status });
 
+/** `{nonce, signature}`: a challenge for `org` (asked by its owner) signed by `wallet`. */
+async function signedChallenge(f: Fixtures, org: Org, wallet: HDNodeWallet) {
+  const res = await f.svc.request("/v1/signing-keys/challenge", {
+    method: "POST",
+    key: org.keys.owner,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ address: wallet.address }),
+  });
+  const challenge = await res.json();
+  return { nonce: challenge.nonce as string, signature: await wallet.signMessage(challenge.message) };
+}
+
+/** A new signing key registered by `org`'s owner; its address. */
+async function registeredSigningKey(f: Fixtures, org: Org): Promise<string> {
+  const wallet = Wallet.createRandom();
+  const res = await f.svc.request("/v1/signing-keys", {
+    method: "POST",
+    key: org.keys.owner,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(await signedChallenge(f, org, wallet)),
+  });
+  if (res.status !== 201) throw new Error(`registering a signing key failed: ${res.status} ${await res.text()}`);
+  return wallet.address;
+}
+
 /** The shared complaint of a seller organisation (A's or B's, each against C). */
 const complaintOf = (f: Fixtures, org: Org) => f.complaints[org.name as "A" | "B"];
 
@@ -158,6 +184,23 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: [200, 404], admin: 200, reviewer: 403, none: 401 } },
   { route: "POST /v1/listings/:id/delist", kind: "seller-data", call: (_f, { org }) => ({ method: "POST", path: `/v1/listings/${org.listingId}/delist` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: [200, 404], admin: 200, reviewer: 403, none: 401 } },
+
+  // Signing keys (an organisation's Ethereum keys for v2 bundles) and re-anchoring
+  { route: "POST /v1/signing-keys/challenge", call: () => ({ method: "POST", path: "/v1/signing-keys/challenge", json: { address: Wallet.createRandom().address } }),
+    expect: { owner: 201, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "POST /v1/signing-keys",
+    // A challenge of A signed by a new key, registered with the caller's key.
+    call: async (f) => ({ method: "POST", path: "/v1/signing-keys", json: await signedChallenge(f, f.A, Wallet.createRandom()) }),
+    expect: { owner: 201, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/signing-keys", call: () => ({ method: "GET", path: "/v1/signing-keys" }), expect: { ...everyone(200), none: 401 } },
+  { route: "DELETE /v1/signing-keys/:address", kind: "seller-data",
+    call: async (f, { org }) => ({ method: "DELETE", path: `/v1/signing-keys/${await registeredSigningKey(f, org)}` }),
+    expect: { owner: [204, 404], "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  // The test service has one deployment: an admin passes authorisation and is refused re-anchoring onto itself (400).
+  { route: "POST /v1/admin/reanchor",
+    call: (f) => ({ method: "POST", path: "/v1/admin/reanchor", json: { from: f.svc.deps.deployments.current.name, to: f.svc.deps.deployments.current.name } }),
+    expect: { owner: 403, "ip-manager": 403, member: 403, admin: 400, reviewer: 403, none: 401 } },
+  { route: "GET /.well-known/imprint-deployments.json", call: () => ({ method: "GET", path: "/.well-known/imprint-deployments.json" }), expect: everyone(200) },
 
   // Complaints
   { route: "POST /v1/complaints",
