@@ -19,8 +19,12 @@ import { hashApiKey } from "../src/accounts/keys";
 import { anchorRoot } from "../src/chain/anchor";
 import { EMBEDDED_ANCHORER_ADDRESS, EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
 import { deployAnchor } from "../src/chain/deploy";
+import { writeDeploymentsFile } from "../src/chain/deployments-file";
+import { blockTimestamp } from "../src/chain/receipt";
 import { configSchema } from "../src/config";
+import { withDeployment } from "../src/core/deployments";
 import { leafHash, registrationIdOf } from "../src/core/leaf";
+import { isoOfSeconds } from "../src/core/time";
 import { openDatabase, type Database, type Db } from "../src/db/client";
 import { fingerprintImage } from "../src/imaging/fingerprint";
 import { uint64ToHex } from "../src/core/hex";
@@ -92,8 +96,21 @@ describe.each(engines)("upgrading a database from before organisations on %s", (
 
   beforeAll(async () => {
     chain = await startTestChain();
-    contract = (await deployAnchor(chain.wallet)).address.toLowerCase();
+    const deployed = await deployAnchor(chain.wallet);
+    contract = deployed.address.toLowerCase();
     work = mkdtempSync(path.join(tmpdir(), "imprint-upgrade-"));
+    // The service vouches only for contracts its deployments file lists.
+    writeDeploymentsFile(
+      path.join(work, "deployments.json"),
+      withDeployment(null, {
+        name: "upgrade",
+        chainId: 31337,
+        contract,
+        anchorer: deployed.anchorer.toLowerCase(),
+        from: isoOfSeconds(await blockTimestamp(chain.provider, deployed.blockNumber)),
+        local: true,
+      }),
+    );
     old = await oldDatabase(engine, work);
     const { db } = old;
 
@@ -142,6 +159,7 @@ describe.each(engines)("upgrading a database from before organisations on %s", (
       CHAIN_RPC_URL: chain.rpcUrl,
       CHAIN_PRIVATE_KEY: EMBEDDED_ANCHORER_KEY,
       CHAIN_CONTRACT: contract,
+      DEPLOYMENTS_FILE: path.join(work, "deployments.json"),
     });
     services = await startServices(config, { database, startBatcher: false, log: silentLogger });
   });
