@@ -28,8 +28,6 @@ import { isoOfSeconds } from "../src/core/time";
 import { openDatabase, type Database, type Db } from "../src/db/client";
 import { fingerprintImage } from "../src/imaging/fingerprint";
 import { uint64ToHex } from "../src/core/hex";
-import { DEPLOYMENTS_FORMAT } from "../src/core/deployments";
-import { writeDeploymentsFile } from "../src/chain/deployments-file";
 import { phashChunks } from "../src/library/images";
 import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
@@ -146,12 +144,7 @@ describe.each(engines)("upgrading a database from before organisations on %s", (
     };
     await old.close();
 
-    // The new code starts on it (running the remaining migrations) with a new admin key and the same chain, whose
-    // contract its operator lists in the deployments file (as `npm run deploy` writes it).
-    writeDeploymentsFile(path.join(work, "deployments.json"), {
-      format: DEPLOYMENTS_FORMAT,
-      deployments: [{ name: "upgrade-test", chainId: 31337, contract, anchorer: EMBEDDED_ANCHORER_ADDRESS.toLowerCase(), from: new Date(0).toISOString(), local: true }],
-    });
+    // The new code starts on it (running the remaining migrations) with a new admin key and the same chain.
     database = await old.reopen();
     const config = configSchema.parse({
       DATA_DIR: work,
