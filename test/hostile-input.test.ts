@@ -10,6 +10,7 @@ import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } fro
 import {
   FIELD_CASES,
   hostileFiles,
+  PATH_CASES,
   QUERY_CASES,
   strictDecodingFiles,
   VALID_FIELDS,
@@ -194,6 +195,12 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
       expectRefused(answer);
       expect(answer.status, answer.what).toBe(400);
       answered++;
+    }
+  });
+
+  it("refuses hostile ids in paths", async () => {
+    for (const { method, path } of PATH_CASES) {
+      await refuse(`${method} ${path.slice(0, 60)}`, fetch(target.api.url + path, { method, headers: target.key }));
     }
   });
 

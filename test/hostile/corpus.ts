@@ -118,6 +118,15 @@ export const QUERY_CASES: string[] = [
   "limit=-5",
 ];
 
+/** Paths whose `{id}` is hostile (a NUL is refused by PostgreSQL's text type: it must never reach a query). */
+export const PATH_CASES: { method: "GET" | "POST"; path: string }[] = ["%00", "reg_%00", "%1B%5B2J", "x".repeat(101), "%F0%9F%91%9F%00"].flatMap((id) => [
+  { method: "GET" as const, path: `/v1/originals/${id}` },
+  { method: "GET" as const, path: `/v1/originals/${id}/evidence` },
+  { method: "GET" as const, path: `/v1/listings/${id}` },
+  { method: "POST" as const, path: `/v1/listings/${id}/delist` },
+  { method: "GET" as const, path: `/v1/images/${id}/thumbnail` },
+]);
+
 /** Bodies of POST /v1/verify that are not a bundle's JSON (as the JSON body). */
 export function verifyBodies(maxUploadBytes: number): { name: string; body: string }[] {
   return [
