@@ -70,6 +70,8 @@ export const configSchema = z
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   RECENT_DAYS: int(90),
+  /** How long the listing's organisation has to appeal a complaint, from its filing. */
+  APPEAL_DAYS: int(7),
   RETENTION_DELISTED_DAYS: int(548),
   PURGE_INTERVAL_MS: z.coerce.number().int().positive().default(3_600_000),
 }).superRefine((c, ctx) => {

@@ -4,7 +4,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../src/db/schema";
 import { engines, type Engine } from "./helpers/databases";
-import { listen } from "./helpers/http-server";
+import { serveOnFreePort } from "./helpers/http-server";
 import { capturingLogger } from "./helpers/logs";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 import {
@@ -83,7 +83,7 @@ const mb = (bytes: number) => Math.round(bytes / 1e6);
 /** A seller, a running server, and an anchored bundle to verify images against. */
 async function hostileTarget(engine: Engine) {
   const svc = await startTestService(engine);
-  const api = await listen(svc.app);
+  const api = await serveOnFreePort(svc.app);
   const seller = await svc.newSeller("target");
   const key = { authorization: `Bearer ${seller.apiKey}` };
   const registered = await fetch(`${api.url}/v1/originals`, { method: "POST", headers: key, body: imageForm(fixture("building.jpg"), VALID_FIELDS["/v1/originals"]) });
@@ -105,15 +105,15 @@ const verifyImage = (url: string, bundle: string, file: HostileFile) => {
 };
 
 /** A multipart body written by hand, for framing no FormData would produce. */
-function rawMultipart(boundary: string, parts: string[], end = `--${boundary}--\r\n`): Buffer {
-  return Buffer.from(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + end, "latin1");
+function rawMultipart(boundary: string, parts: string[], end = `--${boundary}--\r\n`): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + end, "latin1"));
 }
 const textPart = (name: string, value: string) => `Content-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
 const filePart = (name: string, filename: string, value: string) =>
   `Content-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n${value}`;
 
 /** Multipart and body abuse, for every upload route and verification. */
-function bodyAbuse(maxUploadBytes: number): { name: string; contentType: string; body: Buffer | string | ReadableStream<Uint8Array> }[] {
+function bodyAbuse(maxUploadBytes: number): { name: string; contentType: string; body: Uint8Array<ArrayBuffer> | string | ReadableStream<Uint8Array> }[] {
   const fields = (route: UploadRoute) => Object.entries(VALID_FIELDS[route]).map(([k, v]) => textPart(k, v));
   const b = "hostileBoundary";
   return [
@@ -256,7 +256,7 @@ describe("what a hostile request learns: links and library text", () => {
   const logs = capturingLogger();
   beforeAll(async () => {
     svc = await startTestService("pglite", {}, { log: logs.log });
-    api = await listen(svc.app);
+    api = await serveOnFreePort(svc.app);
   });
 
   it("sends a decoder's own text to the log with the request id, and the client only our sentence", async () => {

@@ -27,14 +27,19 @@ export async function createAccount(db: Db, name: string, role: Role = "seller")
  * account is its own organisation and its key the owner's.
  */
 export async function authenticate(db: Db, apiKey: string): Promise<Actor | null> {
+  return authenticateKeyHash(db, hashApiKey(apiKey), apiKey.slice(0, 12));
+}
+
+/** The same, from the stored hash of a key (a portal session keeps the hash, never the key). */
+export async function authenticateKeyHash(db: Db, keyHash: string, keyPrefix: string): Promise<Actor | null> {
   const [row] = await db
     .select({ id: accounts.id, role: accounts.role })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.keyHash, hashApiKey(apiKey)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) return null;
-  return { organisationId: row.id, memberId: row.id, role: row.role === "admin" ? "admin" : "owner", keyPrefix: apiKey.slice(0, 12) };
+  return { organisationId: row.id, memberId: row.id, role: row.role === "admin" ? "admin" : "owner", keyPrefix };
 }
 
 const ADMIN_ACCOUNT_ID = "acc_admin";
@@ -57,4 +62,10 @@ export async function ensureAdmin(db: Db, configuredKey: string | undefined): Pr
   const generatedKey = newApiKey();
   await db.insert(apiKeys).values({ accountId: ADMIN_ACCOUNT_ID, keyHash: hashApiKey(generatedKey) });
   return { generatedKey };
+}
+
+/** The display name of an account (an organisation's name on its certificates), or null when there is none. */
+export async function accountName(db: Db, id: string): Promise<string | null> {
+  const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row?.name ?? null;
 }

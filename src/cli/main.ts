@@ -1,52 +1,126 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { EXIT } from "./exit-codes";
+import { evidenceCommand } from "./evidence-command";
+import { registerCommand } from "./register-command";
+import { searchCommand } from "./search-command";
 import { verifyCommand } from "./verify-command";
 
-const USAGE = `usage: imprint verify <bundle.json> [--image FILE] [--rpc URL] [--json]
+const USAGE = `usage: imprint <command> [options]
 
-  verify   checks an evidence bundle with nothing but the bundle and an Ethereum RPC:
+  verify   <bundle.json> [--image FILE] [--rpc URL] [--json]
+           checks an evidence bundle with nothing but the bundle and an Ethereum RPC:
            leaf, id, Merkle proof, the Anchored event in the transaction's receipt,
            the block time and anchoredAt(root); with --image, that the image is the
            registered one (same SHA-256) or how far its PDQ is from it.
-  --rpc    the chain's RPC URL (default: $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
-  --json   print the verdict as JSON
-Exit code: 0 verified, 1 not verified, 2 usage or input error.`;
+           --rpc: the chain's RPC URL (default: $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
+  register <files|folders…> --category C --country CC (--product-id ID | --product-id-from-filename)
+           [--title T] [--concurrency N] [--journal FILE]
+           registers originals in bulk with a progress bar; resumable: files whose bytes an earlier
+           run registered (by SHA-256, in the journal, default ./imprint-register.jsonl) are skipped.
+  search   <file|url> [--scope all|recent|originals] [--threshold N] [--category C] [--limit N]
+           prints the most similar registered originals and listings as a table.
+  evidence <registration id> [-o FILE] [--pdf]
+           downloads the evidence bundle (or, with --pdf, the certificate) once anchored.
+
+  register, search and evidence talk to a server: --server URL (default $IMPRINT_SERVER, else
+  http://127.0.0.1:8787) with --key KEY (default $IMPRINT_KEY).
+  --json   prints the result as JSON on every command.
+
+Exit codes: 0 done (verified / all registered / hits found / written), 1 the answer is no (not verified,
+some files refused, no hit, not anchored yet), 2 usage or input error, 3 server or RPC unreachable,
+4 the server refused the key.`;
+
+const serverOptions = { server: { type: "string" }, key: { type: "string" }, json: { type: "boolean", default: false } } as const;
+
+const COMMANDS = {
+  verify: {
+    options: { image: { type: "string" }, rpc: { type: "string" }, json: { type: "boolean", default: false } },
+    positionals: [1, 1],
+    run: (v: Values, [bundlePath]: string[], out: Out) =>
+      verifyCommand({ bundlePath, imagePath: v.image as string | undefined, rpcUrl: (v.rpc as string) ?? process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545", json: v.json === true }, out),
+  },
+  register: {
+    options: {
+      ...serverOptions,
+      category: { type: "string" },
+      country: { type: "string" },
+      "product-id": { type: "string" },
+      "product-id-from-filename": { type: "boolean", default: false },
+      title: { type: "string" },
+      concurrency: { type: "string", default: "2" },
+      journal: { type: "string", default: "imprint-register.jsonl" },
+    },
+    positionals: [1, Infinity],
+    run: (v: Values, paths: string[], out: Out) => {
+      const concurrency = Number(v.concurrency);
+      const missing = [!v.category && "--category", !v.country && "--country", !v["product-id"] && !v["product-id-from-filename"] && "--product-id or --product-id-from-filename"].filter(Boolean);
+      if (missing.length || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
+        return usage(missing.length ? `register needs ${missing.join(", ")}` : "--concurrency is 1 to 16");
+      }
+      return registerCommand(
+        {
+          ...server(v),
+          paths,
+          category: v.category as string,
+          country: v.country as string,
+          productId: v["product-id"] as string | undefined,
+          productIdFromFilename: v["product-id-from-filename"] === true,
+          title: v.title as string | undefined,
+          concurrency,
+          journal: v.journal as string,
+          json: v.json === true,
+        },
+        out,
+      );
+    },
+  },
+  search: {
+    options: { ...serverOptions, scope: { type: "string" }, threshold: { type: "string" }, category: { type: "string" }, limit: { type: "string" } },
+    positionals: [1, 1],
+    run: (v: Values, [image]: string[], out: Out) =>
+      searchCommand({ ...server(v), image, scope: v.scope as string, threshold: v.threshold as string, category: v.category as string, limit: v.limit as string, json: v.json === true }, out),
+  },
+  evidence: {
+    options: { ...serverOptions, output: { type: "string", short: "o" }, pdf: { type: "boolean", default: false } },
+    positionals: [1, 1],
+    run: (v: Values, [id]: string[], out: Out) => evidenceCommand({ ...server(v), id, output: v.output as string | undefined, pdf: v.pdf === true, json: v.json === true }, out),
+  },
+} satisfies Record<string, { options: ParseArgsConfig["options"]; positionals: [number, number]; run(v: Values, p: string[], out: Out): Promise<number> | number }>;
+
+type Values = Record<string, string | boolean | undefined>;
+type Out = (line: string) => void;
+
+const ALIASES: Record<string, keyof typeof COMMANDS> = { v: "verify", r: "register", s: "search", e: "evidence" };
+
+function server(v: Values) {
+  return { server: (v.server as string) ?? process.env.IMPRINT_SERVER ?? "http://127.0.0.1:8787", key: (v.key as string) ?? process.env.IMPRINT_KEY };
+}
+
+function usage(problem?: string): number {
+  console.error(problem ? `${problem}\n\n${USAGE}` : USAGE);
+  return EXIT.usage;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  if (verb !== "verify" && verb !== "v") {
-    console.error(USAGE);
-    return 2;
-  }
+  const name = verb in COMMANDS ? (verb as keyof typeof COMMANDS) : ALIASES[verb];
+  if (!name) return usage(verb && verb !== "--help" && verb !== "-h" ? `unknown command ${verb}` : undefined);
+  const command = COMMANDS[name];
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: { image: { type: "string" }, rpc: { type: "string" }, json: { type: "boolean", default: false } },
-    });
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: command.options });
   } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
+    return usage((error as Error).message);
   }
-  if (parsed.positionals.length !== 1) {
-    console.error(USAGE);
-    return 2;
-  }
-  return verifyCommand(
-    {
-      bundlePath: parsed.positionals[0],
-      imagePath: parsed.values.image,
-      rpcUrl: parsed.values.rpc ?? process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545",
-      json: parsed.values.json ?? false,
-    },
-    (line) => console.log(line),
-  );
+  const [min, max] = command.positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) return usage();
+  return command.run(parsed.values as Values, parsed.positionals, (line) => console.log(line));
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`imprint: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(2);
+    process.exit(EXIT.usage);
   },
 );

@@ -3,6 +3,7 @@ import { chainFactsReader } from "../chain/chain-facts";
 import { createProvider } from "../chain/provider";
 import type { Verdict } from "../core/verify";
 import { verifyEvidence } from "../verifier/verify-evidence";
+import { EXIT } from "./exit-codes";
 
 export interface VerifyCommandOptions {
   bundlePath: string;
@@ -18,7 +19,7 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
     bundle = JSON.parse(readFileSync(options.bundlePath, "utf8"));
   } catch (error) {
     out(`cannot read ${options.bundlePath}: ${error instanceof SyntaxError ? "not valid JSON" : (error as Error).message}`);
-    return 2;
+    return EXIT.usage;
   }
   const image = options.imagePath ? readFileSync(options.imagePath) : undefined;
   const provider = createProvider(options.rpcUrl);
@@ -26,7 +27,7 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
     const verdict = await verifyEvidence(bundle, { readChainFacts: chainFactsReader(provider), image });
     if (options.json) out(JSON.stringify({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, null, 2));
     else printVerdict(verdict, options.rpcUrl, out);
-    return verdict.ok ? 0 : 1;
+    return verdict.ok ? EXIT.ok : EXIT.notAll;
   } finally {
     provider.destroy();
   }

@@ -47,6 +47,15 @@ export const ERROR_CODES = [
   "chain_unavailable",
   "contract_not_compiled",
   "contract_artifact_invalid",
+  // complaints
+  "attachment_too_large",
+  "attachment_not_pdf",
+  "attachment_encrypted",
+  "attachment_has_javascript",
+  "too_many_attachments",
+  "own_listing",
+  "invalid_transition",
+  "appeal_window_closed",
   // we have a bug
   "internal_error",
 ] as const;

@@ -146,6 +146,8 @@ export const listings = pgTable(
     storeId: text("store_id").notNull(),
     listedAt: timestamp("listed_at", { withTimezone: true, mode: "date" }).notNull(),
     delistedAt: timestamp("delisted_at", { withTimezone: true, mode: "date" }),
+    /** Why it was delisted when not by its seller: the upheld complaint's id. */
+    delistedBy: text("delisted_by"),
   },
   (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
 );
@@ -155,3 +157,91 @@ export const meta = pgTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * Portal sign-ins. The browser holds only a random session id (HttpOnly cookie); the table keeps its SHA-256,
+ * the hash of the API key signed in with (so revoking the key ends the session at once) and the CSRF token.
+ */
+export const webSessions = pgTable(
+  "web_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    keyHash: text("key_hash").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("web_sessions_expires_idx").on(t.expiresAt)],
+);
+
+export type ComplaintStatus = "submitted" | "appealed" | "upheld" | "rejected" | "withdrawn";
+
+/**
+ * A complaint by the owner of registered originals against a listing they say copies them. What the matcher found
+ * at filing time, and each original's evidence state then, are kept as filed (`match`): later re-indexing or
+ * re-anchoring does not rewrite what the reviewer decided on.
+ */
+export const complaints = pgTable(
+  "complaints",
+  {
+    id: text("id").primaryKey(),
+    complainantId: text("complainant_id")
+      .notNull()
+      .references(() => accounts.id),
+    filedBy: text("filed_by").notNull(),
+    listingId: text("listing_id").notNull(),
+    /** The listing's organisation (kept: the listing may be purged after a decision). */
+    respondentId: text("respondent_id")
+      .notNull()
+      .references(() => accounts.id),
+    originalIds: jsonb("original_ids").$type<string[]>().notNull(),
+    searchId: text("search_id"),
+    alertId: text("alert_id"),
+    statement: text("statement").notNull(),
+    status: text("status", { enum: ["submitted", "appealed", "upheld", "rejected", "withdrawn"] }).$type<ComplaintStatus>().notNull(),
+    match: jsonb("match").notNull(),
+    appeal: jsonb("appeal"),
+    decisionReason: text("decision_reason"),
+    createdAt: createdAt(),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("complaints_complainant_idx").on(t.complainantId, t.createdAt), index("complaints_respondent_idx").on(t.respondentId, t.createdAt), index("complaints_status_idx").on(t.status)],
+);
+
+/** Every transition of a complaint, timestamped and attributed: its timeline. Only ever inserted. */
+export const complaintEvents = pgTable(
+  "complaint_events",
+  {
+    id: serial("id").primaryKey(),
+    complaintId: text("complaint_id")
+      .notNull()
+      .references(() => complaints.id),
+    at: createdAt(),
+    kind: text("kind", { enum: ["filed", "appealed", "withdrawn", "upheld", "rejected"] }).notNull(),
+    organisationId: text("organisation_id").notNull(),
+    memberId: text("member_id").notNull(),
+    role: text("role").notNull(),
+    note: text("note"),
+  },
+  (t) => [index("complaint_events_complaint_idx").on(t.complaintId, t.id)],
+);
+
+/** PDFs attached to a complaint or its appeal: readable by both parties and the reviewers only. */
+export const complaintAttachments = pgTable(
+  "complaint_attachments",
+  {
+    id: text("id").primaryKey(),
+    complaintId: text("complaint_id")
+      .notNull()
+      .references(() => complaints.id),
+    side: text("side", { enum: ["complaint", "appeal"] }).notNull(),
+    filename: text("filename").notNull(),
+    sha256: text("sha256").notNull(),
+    byteSize: integer("byte_size").notNull(),
+    pages: integer("pages").notNull(),
+    bytes: bytea("bytes").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("complaint_attachments_complaint_idx").on(t.complaintId)],
+);

@@ -41,5 +41,13 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   chain_unavailable: 503,
   contract_not_compiled: 500,
   contract_artifact_invalid: 500,
+  attachment_too_large: 413,
+  attachment_not_pdf: 415,
+  attachment_encrypted: 422,
+  attachment_has_javascript: 422,
+  too_many_attachments: 400,
+  own_listing: 422,
+  invalid_transition: 409,
+  appeal_window_closed: 409,
   internal_error: 500,
 };

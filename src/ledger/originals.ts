@@ -180,3 +180,9 @@ export async function listOriginals(db: Db, accountId: string, limit: number, cu
   const nextCursor = rows.length > limit && last ? encodeCursor({ registeredAtMs: Date.parse(last.registeredAt), id: last.id }) : null;
   return { items, nextCursor };
 }
+
+/** The organisation's registrations by image id (the search index speaks image ids). */
+export async function originalIdsByImage(db: Db, accountId: string): Promise<Map<string, string>> {
+  const rows = await db.select({ id: originals.id, imageId: originals.imageId }).from(originals).where(eq(originals.accountId, accountId));
+  return new Map(rows.map((r) => [r.imageId, r.id]));
+}

@@ -80,11 +80,11 @@ export async function getListing(db: Db, id: string): Promise<ListingView | null
   };
 }
 
-/** Marks a listing delisted (once: the first time counts for retention). */
-export async function delistListing(db: Db, id: string, at: Date): Promise<void> {
+/** Marks a listing delisted (once: the first time counts for retention); `by` names an upheld complaint. */
+export async function delistListing(db: Db, id: string, at: Date, by?: string): Promise<void> {
   await db
     .update(listings)
-    .set({ delistedAt: at })
+    .set({ delistedAt: at, delistedBy: by ?? null })
     .where(and(eq(listings.id, id), isNull(listings.delistedAt)));
 }
 

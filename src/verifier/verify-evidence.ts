@@ -9,9 +9,9 @@ export interface VerifyOptions {
   /** Reads the chain's view of the bundle's anchor from an RPC of the caller's choosing. */
   readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
   /** An image to compare with the registered one (exact bytes, or an edited copy by PDQ distance). */
-  image?: Buffer;
-  /** How the image is fingerprinted (the service passes its limits); default: the plain fingerprint. */
-  fingerprint?: (bytes: Buffer) => Promise<Fingerprint>;
+  image?: Uint8Array;
+  /** How the image is fingerprinted (the service passes its limits, the browser its own); default: the plain fingerprint. */
+  fingerprint?: (bytes: Uint8Array) => Promise<Pick<Fingerprint, "sha256" | "pdq">>;
 }
 
 /**
@@ -30,7 +30,7 @@ export async function verifyEvidence(input: unknown, options: VerifyOptions): Pr
   let imageCheck: Check | undefined;
   if (options.image) {
     try {
-      const fp = await (options.fingerprint ?? fingerprintImage)(options.image);
+      const fp = await (options.fingerprint ?? ((bytes) => fingerprintImage(Buffer.from(bytes))))(options.image);
       const pdqDistance = hammingBytes(fromHex(fp.pdq), fromHex(offline.bundle.registration.pdq));
       imageCheck = checkImage(offline.bundle, { sha256: fp.sha256, pdqDistance });
     } catch (error) {

@@ -7,6 +7,7 @@ import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
 import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
+import { getCertificate } from "../../use-cases/certificate";
 
 const registerForm = z.object({
   ...imageFields,
@@ -16,6 +17,11 @@ const registerForm = z.object({
   title: label(500).optional(),
 });
 
+/** The answer of the evidence and certificate routes before the registration's batch is anchored. */
+const notAnchored = {
+  description: "Not anchored yet: poll again after the next anchoring",
+  content: { "application/json": { schema: z.object({ id: z.string(), status: z.enum(["pending", "sealed"]), registeredAt: z.string() }) } },
+};
 
 export function originalsRoutes(deps: AppDeps) {
   const { config } = deps;
@@ -110,10 +116,7 @@ export function originalsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: {
         200: jsonContent(bundleSchemaDoc, "The bundle; verify it with `npx imprint verify`"),
-        202: {
-          description: "Not anchored yet",
-          content: { "application/json": { schema: z.object({ id: z.string(), status: z.enum(["pending", "sealed"]), registeredAt: z.string() }) } },
-        },
+        202: notAnchored,
         ...errorResponses(401, 404),
       },
     }),
@@ -122,6 +125,27 @@ export function originalsRoutes(deps: AppDeps) {
       const evidence = await getEvidenceUseCase(deps, id);
       if (evidence.status === "anchored") return c.json(evidence.bundle, 200);
       return c.json({ id, status: evidence.status, registeredAt: evidence.registeredAt }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/originals/{id}/certificate.pdf",
+      summary: "The certificate of an anchored registration: a PDF with the evidence bundle attached (202 with the status before that)",
+      middleware: [auth] as const,
+      request: { params: idParam },
+      responses: {
+        200: { description: "PDF; its attachment evidence-<id>.json is the bundle", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
+        202: notAnchored,
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const answer = await getCertificate(deps.db, { registrationId: id, verifierUrl: absoluteUrl(config.PUBLIC_BASE_URL, "/verify") });
+      if (answer.status !== "anchored") return c.json({ id, status: answer.status, registeredAt: answer.registeredAt }, 202);
+      return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${answer.fileName}"` });
     },
   );
 

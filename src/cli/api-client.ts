@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+/** Where the CLI talks to, and as whom: `--server`/`--key`, else IMPRINT_SERVER / IMPRINT_KEY. */
+export interface ServerOptions {
+  server: string;
+  key?: string;
+}
+
+/** An answer the server refused, in its error shape; `status` 0 means the server could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiClient {
+  json<T>(method: string, pathname: string, body?: FormData | object): Promise<{ status: number; body: T }>;
+  bytes(pathname: string): Promise<Buffer>;
+}
+
+/** A thin HTTP client for the Imprint API: one error type, the server's own error codes, a timeout per call. */
+export function apiClient({ server, key }: ServerOptions, timeoutMs = 120_000): ApiClient {
+  const base = server.replace(/\/+$/, "");
+  const call = async (method: string, pathname: string, body?: FormData | object) => {
+    const headers: Record<string, string> = {};
+    if (key) headers.authorization = `Bearer ${key}`;
+    let payload: FormData | string | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(base + pathname, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new ApiError(0, "unreachable", `cannot reach ${base}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+    }
+    if (response.status >= 400) {
+      const text = await response.text();
+      let code = `http_${response.status}`;
+      let message = text.slice(0, 300);
+      try {
+        const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+        code = parsed.error?.code ?? code;
+        message = parsed.error?.message ?? message;
+      } catch {
+        // not the error shape: keep the raw text
+      }
+      const retryAfter = Number(response.headers.get("retry-after"));
+      throw new ApiError(response.status, code, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    }
+    return response;
+  };
+  return {
+    async json<T>(method: string, pathname: string, body?: FormData | object) {
+      const response = await call(method, pathname, body);
+      return { status: response.status, body: (await response.json()) as T };
+    },
+    async bytes(pathname: string) {
+      return Buffer.from(await (await call("GET", pathname)).arrayBuffer());
+    },
+  };
+}
+
+/** A multipart form with an image file part read from disk, plus text fields. */
+export function imageForm(file: string, fields: Record<string, string | undefined>): FormData {
+  const form = new FormData();
+  form.set("image", new Blob([new Uint8Array(readFileSync(file))]), path.basename(file));
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.set(name, value);
+  return form;
+}

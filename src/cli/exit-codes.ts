@@ -1,0 +1,20 @@
+/** The CLI's exit codes: documented in README (CLI) and in `imprint --help`; scripts rely on them. */
+export const EXIT = {
+  /** Everything asked for was done (verified, registered, found). */
+  ok: 0,
+  /** The answer is no: a bundle that does not verify, files the server refused. */
+  notAll: 1,
+  /** Bad usage or unreadable input. */
+  usage: 2,
+  /** The server (or RPC) could not be reached. */
+  unreachable: 3,
+  /** The server refused the key (401/403). */
+  refusedKey: 4,
+} as const;
+
+/** The exit code of a call the server refused: it could not be reached, it refused the key, or the input. */
+export function exitForRefusal(status: number): number {
+  if (status === 0) return EXIT.unreachable;
+  if (status === 401 || status === 403) return EXIT.refusedKey;
+  return EXIT.usage;
+}

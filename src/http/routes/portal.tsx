@@ -1,0 +1,206 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { Hono } from "hono";
+import { csrfMatches, SESSION_COOKIE, SESSION_TTL_MS, signIn, signOut, type Session } from "../../accounts/sessions";
+import { ImprintError } from "../../core/errors";
+import { can } from "../../use-cases/permissions";
+import { listOriginalsUseCase } from "../../use-cases/originals";
+import { searchUseCase } from "../../use-cases/search";
+import {
+  appealComplaintUseCase,
+  decideComplaintUseCase,
+  fileComplaintUseCase,
+  getComplaintUseCase,
+  listComplaintsUseCase,
+  withdrawComplaintUseCase,
+} from "../../use-cases/complaints";
+import { ComplaintPage, ComplaintsPage, NewComplaintPage } from "../../web/portal/pages/complaints";
+import { MAX_STATEMENT, readComplaintForm } from "../complaint-form";
+import { builtOnce, bundleForBrowser } from "../../web/bundle";
+import type { PageContext } from "../../web/portal/layout";
+import { languageOf, MESSAGES } from "../../web/portal/messages";
+import { OriginalsPage } from "../../web/portal/pages/originals";
+import { SearchPage } from "../../web/portal/pages/search";
+import { SignInPage } from "../../web/portal/pages/sign-in";
+import type { AppDeps } from "../deps";
+import { imageSourceOf } from "../image-form";
+import { requireSession } from "../auth";
+import { STATUS_OF } from "../error-status";
+
+const PORTAL_DIR = path.join(__dirname, "../../web/portal");
+
+/** Pages load their script and style from this server only; images also from blob: (previews). */
+const PAGE_POLICY = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * The seller portal, server-rendered (Hono JSX) with one small script: sign-in with an API key into a session
+ * cookie, and pages over the same use cases as the API. State-changing forms carry the session's CSRF token.
+ */
+export function portalRoutes(deps: AppDeps) {
+  const { db } = deps;
+  const app = new Hono();
+  const script = builtOnce(() => bundleForBrowser(path.join(PORTAL_DIR, "client/app.ts")));
+  const style = readFileSync(path.join(PORTAL_DIR, "style.css"));
+
+  const context = (c: Context, session?: Session): PageContext => {
+    const query = c.req.query("lang");
+    const language = languageOf(query, getCookie(c, "lang"), c.req.header("accept-language"));
+    if (query === language) setCookie(c, "lang", language, { path: "/", sameSite: "Strict", maxAge: 365 * 86_400 });
+    return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path };
+  };
+  // Links and cookies follow the configured base (src/config.ts), never the request's Host header.
+  const secure = new URL(deps.config.PUBLIC_BASE_URL).protocol === "https:";
+  const page = (c: Context, html: string | Promise<string>, status: 200 | 401 | 403 | 422 = 200) => {
+    c.header("content-security-policy", PAGE_POLICY);
+    c.header("x-frame-options", "DENY");
+    c.header("referrer-policy", "same-origin");
+    c.header("cache-control", "no-store");
+    return c.html(html, status);
+  };
+  /** The session of a page request, or a redirect to sign in. */
+  const withSession = async (c: Context, render: (session: Session) => Promise<Response>) => {
+    const session = await requireSession(c, db).catch(() => null);
+    if (!session) return c.redirect("/sign-in", 303);
+    return render(session);
+  };
+  /** A form post must carry the session's CSRF token. */
+  const checkCsrf = (session: Session, form: Record<string, unknown>) => {
+    if (!csrfMatches(session, typeof form._csrf === "string" ? form._csrf : undefined)) {
+      throw new ImprintError("forbidden", "this form needs the page's CSRF token: reload the page");
+    }
+  };
+
+  app.get("/portal/style.css", (c) => c.body(new Uint8Array(style), 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" }));
+  app.get("/portal/app.js", async (c) => c.body(await script(), 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
+
+  app.get("/", (c) => withSession(c, async (session) => c.redirect(can(session.actor, "ip-centre") ? "/originals" : "/verify", 303)));
+  app.get("/sign-in", (c) => page(c, <SignInPage ctx={context(c)} />));
+  app.post("/sign-in", async (c) => {
+    const form = await c.req.parseBody();
+    const signedIn = typeof form.key === "string" ? await signIn(db, form.key.trim()) : null;
+    if (!signedIn) return page(c, <SignInPage ctx={context(c)} failed />, 401);
+    setCookie(c, SESSION_COOKIE, signedIn.sessionId, { path: "/", httpOnly: true, sameSite: "Strict", secure, maxAge: SESSION_TTL_MS / 1000 });
+    return c.redirect("/", 303);
+  });
+  app.post("/sign-out", (c) =>
+    withSession(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      await signOut(db, getCookie(c, SESSION_COOKIE)!);
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.redirect("/sign-in", 303);
+    }),
+  );
+
+  app.get("/originals", (c) =>
+    withSession(c, async (session) => {
+      const ctx = context(c, session);
+      const listing = await listOriginalsUseCase(deps, session.actor, { limit: 24, cursor: c.req.query("cursor") });
+      return page(c, <OriginalsPage ctx={ctx} items={listing.items} nextCursor={listing.nextCursor} />);
+    }),
+  );
+
+  const defaults = { scope: "all", threshold: 85 };
+  app.get("/search", (c) => withSession(c, async (session) => page(c, <SearchPage ctx={context(c, session)} form={defaults} />)));
+  app.post("/search", (c) =>
+    withSession(c, async (session) => {
+      const ctx = context(c, session);
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string).trim() : "");
+      const scope = ["all", "recent", "originals"].includes(text("scope")) ? (text("scope") as "all" | "recent" | "originals") : "all";
+      const threshold = /^\d{1,3}$/.test(text("threshold")) ? Math.min(100, Number(text("threshold"))) : 85;
+      const category = text("category") || undefined;
+      const hasFile = form.image instanceof Blob && form.image.size > 0;
+      const result = await searchUseCase(deps, session.actor, {
+        image: await imageSourceOf({ image: hasFile ? form.image : undefined, url: text("url") }),
+        scope,
+        threshold,
+        category,
+        limit: 5,
+      });
+      return page(c, <SearchPage ctx={ctx} form={{ scope, threshold, category }} result={result} />);
+    }),
+  );
+
+  const complaintTabs = (session: Session) => [
+    ...(can(session.actor, "ip-centre") ? (["filed", "received"] as const) : []),
+    ...(can(session.actor, "review") ? (["queue"] as const) : []),
+  ];
+  app.get("/complaints", (c) =>
+    withSession(c, async (session) => {
+      const tabs = complaintTabs(session);
+      const tab = tabs.find((t) => t === c.req.query("tab")) ?? tabs[0];
+      if (!tab) throw new ImprintError("forbidden", context(c, session).m.forbidden);
+      const page_ = await listComplaintsUseCase(deps, session.actor, { side: tab === "queue" ? undefined : tab, limit: 50 });
+      return page(c, <ComplaintsPage ctx={context(c, session)} tab={tab} tabs={[...tabs]} items={page_.items} />);
+    }),
+  );
+  app.get("/complaints/new", (c) =>
+    withSession(c, async (session) =>
+      page(c, <NewComplaintPage ctx={context(c, session)} listingId={c.req.query("listingId") ?? ""} originalIds={c.req.query("originalIds") ?? ""} />),
+    ),
+  );
+  app.post("/complaints", (c) =>
+    withSession(c, async (session) => {
+      const form = await readComplaintForm(c);
+      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+      const filed = await fileComplaintUseCase(deps, session.actor, {
+        listingId: form.text("listingId", 100)!,
+        originalIds: form.ids("originalIds"),
+        statement: form.text("statement", MAX_STATEMENT)!,
+        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+      });
+      return c.redirect(`/complaints/${filed.id}`, 303);
+    }),
+  );
+  app.get("/complaints/:id", (c) =>
+    withSession(c, async (session) => {
+      const complaint = await getComplaintUseCase(deps, session.actor, c.req.param("id"));
+      return page(c, <ComplaintPage ctx={context(c, session)} c={complaint} side={complaint.viewerSide} />);
+    }),
+  );
+  app.post("/complaints/:id/withdraw", (c) =>
+    withSession(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      await withdrawComplaintUseCase(deps, session.actor, c.req.param("id"));
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+    }),
+  );
+  app.post("/complaints/:id/appeal", (c) =>
+    withSession(c, async (session) => {
+      const form = await readComplaintForm(c);
+      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+      await appealComplaintUseCase(deps, session.actor, c.req.param("id"), {
+        statement: form.text("statement", MAX_STATEMENT)!,
+        originalIds: form.ids("originalIds"),
+        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+      });
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+    }),
+  );
+  app.post("/complaints/:id/decision", (c) =>
+    withSession(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const outcome = form.outcome === "upheld" || form.outcome === "rejected" ? form.outcome : undefined;
+      const reason = typeof form.reason === "string" ? form.reason.trim() : "";
+      if (!outcome || !reason) throw new ImprintError("invalid_request", "choose an outcome and give a reason");
+      await decideComplaintUseCase(deps, session.actor, c.req.param("id"), { outcome, reason: reason.slice(0, MAX_STATEMENT) });
+      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+    }),
+  );
+
+  // A refusal inside a page (a forbidden role, a bad image) is shown on a page, not as JSON.
+  app.onError((error, c) => {
+    if (!(error instanceof ImprintError)) throw error;
+    const status = STATUS_OF[error.code];
+    return c.html(`<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/portal/style.css"><main><p class="error" role="alert">${escapeHtml(error.message)}</p><p><a href="/">Imprint</a></p></main>`, status);
+  });
+  return app;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

@@ -1,0 +1,124 @@
+/**
+ * The portal's one small client script: local times, bulk registration with per-file progress, pasting an image
+ * into the search form. Pages work without it except for those three conveniences.
+ */
+const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
+
+function showLocalTimes() {
+  for (const el of document.querySelectorAll<HTMLElement>("[data-local-of]")) {
+    const date = new Date(el.dataset.localOf!);
+    el.textContent = ` · ${date.toLocaleString(document.documentElement.lang)} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+  }
+}
+
+type Outcome = "registered" | "already" | "refused";
+
+/** Uploads one file to the API on the session's cookie, reporting upload progress (fetch cannot). */
+function upload(file: File, fields: Record<string, string>, onProgress: (fraction: number) => void): Promise<{ outcome: Outcome; detail: string }> {
+  return new Promise((resolve) => {
+    const form = new FormData();
+    form.set("image", file, file.name);
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/v1/originals");
+    xhr.setRequestHeader("x-csrf-token", csrfToken);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let body: { id?: string; error?: { code: string; message: string } } = {};
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON: reported by status below
+      }
+      if (xhr.status === 201) resolve({ outcome: "registered", detail: body.id ?? "" });
+      else if (xhr.status === 200) resolve({ outcome: "already", detail: body.id ?? "" });
+      else resolve({ outcome: "refused", detail: body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${xhr.status}` });
+    };
+    xhr.onerror = () => resolve({ outcome: "refused", detail: "network error" });
+    xhr.send(form);
+  });
+}
+
+function setUpRegistration() {
+  const zone = document.getElementById("drop-zone");
+  if (!zone) return;
+  const list = document.getElementById("uploads")!;
+  const summary = document.getElementById("upload-summary")!;
+  let chosen: File[] = [];
+  const images = (files: Iterable<File>) => [...files].filter((f) => /\.(jpe?g|png|webp)$/i.test(f.name) || /^image\//.test(f.type));
+  const choose = (files: Iterable<File>) => {
+    chosen = images(files);
+    list.replaceChildren(
+      ...chosen.map((f) => {
+        const li = document.createElement("li");
+        li.textContent = f.webkitRelativePath || f.name;
+        const bar = document.createElement("progress");
+        bar.max = 1;
+        bar.value = 0;
+        li.append(" ", bar);
+        return li;
+      }),
+    );
+    summary.textContent = "";
+  };
+  for (const id of ["files", "folder"]) {
+    document.getElementById(id)!.addEventListener("change", (e) => choose((e.target as HTMLInputElement).files ?? []));
+  }
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    choose(e.dataTransfer?.files ?? []);
+  });
+  document.getElementById("start-register")!.addEventListener("click", async () => {
+    const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value.trim();
+    const fromName = (document.getElementById("product-id-from-filename") as HTMLInputElement).checked;
+    const counts: Record<Outcome, number> = { registered: 0, already: 0, refused: 0 };
+    const items = [...list.children] as HTMLElement[];
+    // Two at a time: the server's pool has two cores' worth of workers.
+    let next = 0;
+    const worker = async () => {
+      while (next < chosen.length) {
+        const i = next++;
+        const file = chosen[i];
+        const fields = {
+          category: value("category"),
+          storeCountry: value("country"),
+          productId: fromName ? file.name.replace(/\.[^.]+$/, "") : value("product-id"),
+        };
+        const bar = items[i].querySelector("progress")!;
+        const { outcome, detail } = await upload(file, fields, (f) => (bar.value = f));
+        bar.value = 1;
+        counts[outcome] += 1;
+        items[i].dataset.outcome = outcome;
+        const note = document.createElement("span");
+        note.className = `outcome ${outcome}`;
+        note.textContent = ` ${summary.dataset[outcome === "already" ? "already" : outcome]} ${detail}`;
+        items[i].append(note);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    summary.textContent = `${counts.registered} ${summary.dataset.registered} · ${counts.already} ${summary.dataset.already} · ${counts.refused} ${summary.dataset.refused}`;
+  });
+}
+
+/** A pasted image becomes the search form's file. */
+function setUpPaste() {
+  const input = document.getElementById("search-image") as HTMLInputElement | null;
+  if (!input) return;
+  document.addEventListener("paste", (e) => {
+    const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/"));
+    if (!file) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    input.files = transfer.files;
+  });
+}
+
+showLocalTimes();
+setUpRegistration();
+setUpPaste();

@@ -1,0 +1,200 @@
+import type { ComplaintView } from "../../../use-cases/complaints";
+import { Layout, Time, type PageContext } from "../layout";
+
+export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; tab: string; items: ComplaintView[]; tabs: ("filed" | "received" | "queue")[] }) {
+  const { m } = ctx;
+  return (
+    <Layout ctx={ctx} title={m.complaints}>
+      <nav class="tabs" aria-label={m.complaints}>
+        {tabs.map((t) => (
+          <a href={`/complaints?tab=${t}`} aria-current={t === tab ? "page" : undefined}>
+            {m[t]}
+          </a>
+        ))}
+      </nav>
+      {items.length === 0 ? <p>{m.noComplaints}</p> : null}
+      <ul class="grid">
+        {items.map((c) => (
+          <li class="card item complaint" data-id={c.id}>
+            {"imageId" in c.listing && c.listing.imageId ? <img src={`/v1/images/${c.listing.imageId}/thumbnail`} alt="" width="128" height="128" loading="lazy" /> : <span></span>}
+            <div>
+              <a href={`/complaints/${c.id}`}>
+                <strong>{"productId" in c.listing ? c.listing.productId : c.listing.id}</strong>
+              </a>
+              <div>
+                <span class={`badge ${c.status}`}>{m[c.status]}</span>
+              </div>
+              <div class="small">
+                {m.filedAt}: <Time iso={c.createdAt} m={m} />
+              </div>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}
+
+export function NewComplaintPage({ ctx, listingId, originalIds }: { ctx: PageContext; listingId: string; originalIds: string }) {
+  const { m } = ctx;
+  return (
+    <Layout ctx={ctx} title={m.newComplaint}>
+      <form method="post" action="/complaints" enctype="multipart/form-data" class="card" id="complaint-form">
+        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        <label>
+          {m.listingToComplain}
+          <input name="listingId" required value={listingId} maxlength={100} />
+        </label>
+        <label>
+          {m.originalsCited}
+          <input name="originalIds" required value={originalIds} maxlength={600} />
+        </label>
+        <label>
+          {m.statement}
+          <textarea name="statement" required maxlength={5000} rows={6}></textarea>
+        </label>
+        <label>
+          {m.attachments}
+          <input name="attachments" type="file" accept="application/pdf" multiple />
+        </label>
+        <button type="submit">{m.submit}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: ComplaintView; side: "complainant" | "respondent" | "reviewer" }) {
+  const { m } = ctx;
+  const open = c.status === "submitted" || c.status === "appealed";
+  const canAppeal = side === "respondent" && c.status === "submitted" && Date.now() <= Date.parse(c.appealDeadline);
+  return (
+    <Layout ctx={ctx} title={`${m.complaint} ${c.id}`}>
+      <section class="card">
+        <p>
+          <span class={`badge ${c.status}`}>{m[c.status]}</span> · {m.filedAt}: <Time iso={c.createdAt} m={m} />
+        </p>
+        <div class="compare">
+          <figure>
+            {"imageId" in c.listing && c.listing.imageId ? <img src={`/v1/images/${c.listing.imageId}/thumbnail`} alt={m.copy} /> : null}
+            <figcaption>
+              {m.copy}: {"productId" in c.listing ? `${c.listing.productId} (${c.listing.storeCountry})` : c.listing.id}
+            </figcaption>
+          </figure>
+          {c.originals.map((o) => (
+            <figure>
+              <figcaption>
+                {m.original} {o.productId}: {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> ·{" "}
+                {o.evidence.status === "anchored" ? (
+                  <a class="badge anchored" href={`/v1/originals/${o.originalId}/evidence`} download={`evidence-${o.originalId}.json`}>
+                    {m.storedAsEvidence}
+                  </a>
+                ) : (
+                  <span class="badge pending">{m.evidencePending}</span>
+                )}
+              </figcaption>
+            </figure>
+          ))}
+        </div>
+        <h2>{m.statement}</h2>
+        <p class="statement">{c.statement}</p>
+        {c.attachments.length ? (
+          <ul>
+            {c.attachments.map((a) => (
+              <li>
+                <a href={`/v1/complaints/${c.id}/attachments/${a.id}`}>{a.filename}</a> <span class="small mono">SHA-256 {a.sha256}</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <p>
+          <a href={`/v1/complaints/${c.id}/report.pdf`}>{m.report}</a>
+        </p>
+      </section>
+
+      {c.appeal ? (
+        <section class="card">
+          <h2>{m.appeal}</h2>
+          <p class="statement">{c.appeal.statement}</p>
+          <p>
+            {m.priority}: <strong>{c.appeal.priority === "appellant-earlier" ? m.appellantEarlier : m.complainantEarlier}</strong>
+          </p>
+        </section>
+      ) : null}
+
+      {c.decision ? (
+        <section class="card">
+          <h2>{m.decision}</h2>
+          <p>
+            <span class={`badge ${c.decision.outcome}`}>{m[c.decision.outcome]}</span> {c.decision.reason}
+          </p>
+        </section>
+      ) : null}
+
+      <section class="card">
+        <h2>{m.timeline}</h2>
+        <ol class="timeline">
+          {c.timeline.map((e) => (
+            <li>
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({e.role}){e.note ? `: ${e.note}` : ""}
+            </li>
+          ))}
+        </ol>
+      </section>
+
+      {side === "complainant" && open ? (
+        <form method="post" action={`/complaints/${c.id}/withdraw`} class="card">
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <button type="submit" class="secondary">
+            {m.withdraw}
+          </button>
+        </form>
+      ) : null}
+
+      {canAppeal ? (
+        <form method="post" action={`/complaints/${c.id}/appeal`} enctype="multipart/form-data" class="card" id="appeal-form">
+          <h2>{m.appeal}</h2>
+          <p class="hint">
+            {m.appealDeadline}: <Time iso={c.appealDeadline} m={m} />. {m.appealHint}
+          </p>
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <label>
+            {m.statement}
+            <textarea name="statement" required maxlength={5000} rows={5}></textarea>
+          </label>
+          <label>
+            {m.appealOriginals}
+            <input name="originalIds" maxlength={600} />
+          </label>
+          <label>
+            {m.attachments}
+            <input name="attachments" type="file" accept="application/pdf" multiple />
+          </label>
+          <button type="submit">{m.appeal}</button>
+        </form>
+      ) : null}
+
+      {side === "reviewer" && open ? (
+        <form method="post" action={`/complaints/${c.id}/decision`} class="card" id="decision-form">
+          <h2>{m.decide}</h2>
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <label>
+            {m.reason}
+            <textarea name="reason" required maxlength={5000} rows={3}></textarea>
+          </label>
+          <div class="actions">
+            <button type="submit" name="outcome" value="upheld">
+              {m.uphold}
+            </button>
+            <button type="submit" name="outcome" value="rejected" class="secondary">
+              {m.reject}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </Layout>
+  );
+}
+
+function eventLabel(kind: string) {
+  return ({ filed: "submitted", appealed: "appealed", withdrawn: "withdrawn", upheld: "upheld", rejected: "rejected" } as const)[kind as "filed"] ?? "submitted";
+}

@@ -1,0 +1,39 @@
+/**
+ * Builds the verifier page: one self-contained HTML file (script and style inline) so that it can be saved to disk
+ * and opened from a file, and so that, once loaded, it needs nothing from the server that served it. Built in
+ * process with esbuild on first request, then kept: no build step for `npm start`.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { bundleForBrowser } from "../bundle";
+
+export interface VerifierPage {
+  html: string;
+  /**
+   * A Content-Security-Policy for it: only its own inline script and style (by hash), no other script, and
+   * connections to any RPC the person types (the one thing it must reach).
+   */
+  contentSecurityPolicy: string;
+}
+
+/** The whole page, with the script inlined (`</script` cannot occur inside it: esbuild escapes it in strings). */
+export async function buildVerifierPage(): Promise<VerifierPage> {
+  const template = readFileSync(path.join(__dirname, "page.html"), "utf8");
+  const script = await bundleForBrowser(path.join(__dirname, "page.ts"));
+  const style = /<style>([\s\S]*?)<\/style>/.exec(template)![1];
+  const hash = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+  return {
+    html: template.replace("<!--SCRIPT-->", () => `<script>${script}</script>`),
+    contentSecurityPolicy: [
+      "default-src 'none'",
+      `script-src ${hash(script)}`,
+      `style-src ${hash(style)}`,
+      "img-src blob: data:",
+      "connect-src *",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+  };
+}

@@ -1,0 +1,72 @@
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { extractFeatures, topFeatures, type ImageFeatures } from "../src/matching/features";
+import { STORED_KEYPOINTS, type MatchHit } from "../src/matching/matcher";
+import { createMemoryMatcher } from "../src/matching/memory-matcher";
+import { applyAffine, outlineOf, renderMatchPicture, type Point } from "../src/reports/match-picture";
+import { matchGeometryOf } from "../src/search/match-geometry";
+import { fixture } from "./helpers/service";
+
+/** The building photo (868 × 600) and copies of a known region of it. */
+describe("match geometry from the matcher's verification, and the match picture", () => {
+  const original = fixture("building.jpg");
+  const size = { width: 868, height: 600 };
+  const crop = { left: 140, top: 50, width: 560, height: 440 };
+  let stored: ImageFeatures;
+  const matcher = createMemoryMatcher();
+
+  beforeAll(async () => {
+    const features = await extractFeatures(original);
+    matcher.add("building", features);
+    stored = topFeatures(features, STORED_KEYPOINTS);
+  });
+
+  const searchFor = async (copy: Buffer) => {
+    const query = await extractFeatures(copy, { mirrored: true });
+    const [hit] = await matcher.search(query, { threshold: 85 });
+    const meta = await sharp(copy).metadata();
+    return { query, hit, querySize: { width: meta.width!, height: meta.height! } };
+  };
+
+  it.each([false, true])("maps a crop (mirrored: %s) onto the region it was cut from, with the matcher's inliers", async (mirror) => {
+    let copy = sharp(original).extract(crop);
+    if (mirror) copy = copy.flop();
+    const bytes = await copy.resize(480).jpeg({ quality: 75 }).toBuffer();
+    const { query, hit, querySize } = await searchFor(bytes);
+    expect(hit.mirrored).toBe(mirror);
+    const g = matchGeometryOf(query, stored, hit, { query: querySize, original: size })!;
+    expect(g.queryPoints.length).toBe(hit.inliers);
+    // Ground truth: the copy's corners are the crop's corners (swapped left-right when mirrored).
+    const { left, top, width, height } = crop;
+    const expected: Point[] = mirror
+      ? [[left + width, top], [left, top], [left, top + height], [left + width, top + height]]
+      : [[left, top], [left + width, top], [left + width, top + height], [left, top + height]];
+    outlineOf(g).forEach((p, i) => expect(Math.hypot(p[0] - expected[i][0], p[1] - expected[i][1])).toBeLessThan(8));
+    // Every inlier pair agrees with the transform within the RANSAC tolerance (3.5 working px ≈ 6 px here).
+    g.queryPoints.forEach((q, i) => {
+      const [u, v] = applyAffine(g.transform, q);
+      expect(Math.hypot(u - g.originalPoints[i][0], v - g.originalPoints[i][1])).toBeLessThan(6.5);
+    });
+
+    const png = await renderMatchPicture({ query: bytes, original, geometry: g, height: 300 });
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.height).toBe(300);
+    expect(info.width).toBe(Math.round((300 * querySize.width) / querySize.height) + 16 + Math.round((300 * 868) / 600));
+    // The outline's colour (#ff2d55) appears on the original's side only.
+    const leftWidth = Math.round((300 * querySize.width) / querySize.height);
+    let outlineLeft = 0, outlineRight = 0;
+    for (let i = 0; i < data.length; i += info.channels) {
+      if (data[i] > 230 && data[i + 1] < 80 && data[i + 2] > 60 && data[i + 2] < 120) ((i / info.channels) % info.width < leftWidth ? outlineLeft++ : outlineRight++);
+    }
+    expect(outlineRight).toBeGreaterThan(200);
+    expect(outlineLeft).toBeLessThan(20);
+  });
+
+  it("has no geometry for a hit without a verified transform, or one it cannot reproduce", async () => {
+    const { query, querySize } = await searchFor(await sharp(original).resize(600).jpeg().toBuffer());
+    const sizes = { query: querySize, original: size };
+    const pdqOnly: Pick<MatchHit, "transform" | "mirrored"> = { transform: null, mirrored: false };
+    expect(matchGeometryOf(query, stored, pdqOnly, sizes)).toBeNull();
+    expect(matchGeometryOf(query, stored, { transform: { a: 1, b: 0, tx: 3, ty: 4 }, mirrored: false }, sizes)).toBeNull();
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "./helpers/axe";
+import { launchBrowser } from "./helpers/browser";
+import { serveOnFreePort } from "./helpers/http-server";
+import { ADMIN_KEY, fixture, startTestService, type TestService } from "./helpers/service";
+
+/** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
+const SHOTS = path.join(__dirname, "../test-output/screenshots");
+const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+
+describe("the portal in a real browser", () => {
+  let svc: TestService;
+  let http: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let seller: { apiKey: string };
+  let dir: string;
+
+  beforeAll(async () => {
+    svc = await startTestService("pglite");
+    http = await serveOnFreePort(svc.app);
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: WIDTHS.desktop });
+    page = await context.newPage();
+    seller = await svc.newSeller("Shop with a portal");
+    dir = mkdtempSync(path.join(tmpdir(), "imprint-portal-"));
+    const folder = path.join(dir, "catalogue");
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "SKU-BUILDING.jpg"), fixture("building.jpg"));
+    writeFileSync(path.join(folder, "SKU-ALOE.webp"), fixture("aloe.webp"));
+    writeFileSync(path.join(folder, "SKU-TINY.jpg"), fixture("home-small.jpg"));
+    await sharp(fixture("building.jpg")).extract({ left: 60, top: 40, width: 700, height: 520 }).jpeg({ quality: 65 }).toFile(path.join(dir, "copy.jpg"));
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await http?.close();
+    await svc?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Screenshots the page at desktop and phone widths and checks it for serious accessibility violations. */
+  async function check(name: string) {
+    for (const [label, size] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(size);
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+    }
+    await page.setViewportSize(WIDTHS.desktop);
+    expect(await seriousViolations(page), name).toEqual([]);
+  }
+
+  it("refuses a wrong key, signs in with a right one into an HttpOnly SameSite=Strict cookie", async () => {
+    await page.goto(`${http.url}/originals`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    await check("sign-in");
+    await page.fill("#key", "imp_not_a_key");
+    await page.click("button[type=submit]");
+    expect(await page.textContent("[role=alert]")).toContain("unknown or revoked");
+    await page.fill("#key", seller.apiKey);
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/originals$/);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: "imprint_session", httpOnly: true, sameSite: "Strict" });
+    expect(cookie.value).not.toContain(seller.apiKey.slice(4));
+  });
+
+  it("registers a folder with per-file progress and a summary: registered, and refused with the reason", async () => {
+    await page.fill("#category", "plants");
+    await page.fill("#country", "DE");
+    await page.setInputFiles("#folder", path.join(dir, "catalogue"));
+    await page.click("#start-register");
+    await page.waitForFunction(() => document.getElementById("upload-summary")!.textContent !== "");
+    expect(await page.textContent("#upload-summary")).toBe("2 registered · 0 already registered · 1 refused");
+    expect(await page.textContent('#uploads li[data-outcome="refused"]')).toContain("image_too_small");
+    await page.reload();
+    expect(await page.$$eval(".grid .item strong", (els) => els.map((e) => e.textContent).sort())).toEqual(["SKU-ALOE", "SKU-BUILDING"]);
+    await check("originals");
+  });
+
+  it("searches with an edited copy and shows the anchored original as stored as evidence", async () => {
+    expect((await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY })).status).toBe(200);
+    await page.goto(`${http.url}/search`);
+    await page.setInputFiles("#search-image", path.join(dir, "copy.jpg"));
+    await page.click("#search-form button[type=submit]");
+    await page.waitForSelector(".results");
+    const first = page.locator(".hit").first();
+    expect(await first.locator("strong").nth(1).textContent()).toBe("SKU-BUILDING");
+    expect(await first.locator(".badge.anchored").textContent()).toBe("Stored as evidence");
+    await check("search-results");
+  });
+
+  it("switches to Simplified Chinese and remembers it", async () => {
+    await page.goto(`${http.url}/originals?lang=zh`);
+    expect(await page.textContent("h1")).toBe("原图");
+    await page.goto(`${http.url}/search`);
+    expect(await page.textContent("h1")).toBe("搜索");
+    await check("search-zh");
+    await page.goto(`${http.url}/search?lang=en`);
+  });
+
+  it("signs out: the cookie no longer opens a page", async () => {
+    await page.goto(`${http.url}/originals`);
+    await page.click("form[action='/sign-out'] button");
+    await page.waitForURL(/\/sign-in$/);
+    await page.goto(`${http.url}/originals`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+  });
+});
