@@ -24,6 +24,23 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/**
+ * A configured admin key must be hard to guess: at least 32 printable ASCII characters without spaces (it travels
+ * in `Authorization: Bearer`), of at least two classes (lower case, upper case, digits, symbols) and at least 10
+ * distinct characters. `imp_adm_` + 43 letters and digits (what the service generates) passes with ~256 bits.
+ */
+export const adminKey = optionalString.superRefine((key, ctx) => {
+  if (key === undefined) return;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((c) => c.test(key)).length;
+  const problems = [
+    key.length < 32 && "at least 32 characters",
+    !/^[\x21-\x7e]+$/.test(key) && "printable ASCII without spaces",
+    classes < 2 && "at least two kinds of character (lower case, upper case, digits, symbols)",
+    new Set(key).size < 10 && "at least 10 distinct characters",
+  ].filter(Boolean);
+  if (problems.length) ctx.addIssue({ code: "custom", message: `a weak admin key: it needs ${problems.join(", ")}` });
+});
+
 /** Every setting comes from the environment; each has an embedded default so `npm start` needs none. */
 export const configSchema = z
   .object({
@@ -33,7 +50,8 @@ export const configSchema = z
   DATA_DIR: z.string().default("./data"),
   /** Real PostgreSQL instead of the embedded PGlite. */
   DATABASE_URL: optionalString,
-  IMPRINT_ADMIN_KEY: optionalString,
+  /** The platform's bootstrap admin key (see `adminKey`); changing it revokes the previous one at start. */
+  IMPRINT_ADMIN_KEY: adminKey,
   /**
    * Base of links in answers (thumbnails, bundles). Links are never built from a request's Host header, which
    * the caller writes: unset, it is http://HOST:PORT, and a HOST that is not loopback requires it (see below).

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ensureAdmin } from "./accounts/accounts";
+import { ensureAdmin } from "./accounts/admin-key";
 import { contractAnchorTarget } from "./chain/anchor-target";
 import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
@@ -12,6 +12,7 @@ import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
+import { purgeExpiredSessions } from "./accounts/sessions";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
@@ -56,7 +57,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
         ? await openDatabase({ engine: "postgres", url: config.DATABASE_URL })
         : await openDatabase({ engine: "pglite", dataDir: path.join(config.DATA_DIR, "pglite") }));
     if (!options.database) cleanups.push(() => database.close());
-    const { generatedKey } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
+    const { generatedKey, revokedPrevious } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
+    if (revokedPrevious) log.warn({ revoked: revokedPrevious }, "IMPRINT_ADMIN_KEY changed: the previous admin key is revoked");
 
     const chain = await connectChain(config, options, log);
     cleanups.push(chain.close);
@@ -86,6 +88,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
         },
         (error: unknown) => log.warn({ err: error }, "purge failed"),
       );
+      purgeExpiredSessions(database.db).catch((error: unknown) => log.warn({ err: error }, "purging expired portal sessions failed"));
     }, config.PURGE_INTERVAL_MS);
     purge.unref();
     cleanups.push(async () => clearInterval(purge));

@@ -14,7 +14,7 @@ describe.each(engines)("GET /v1/originals/:id/certificate.pdf on %s", (engine) =
   beforeAll(async () => {
     svc = await startTestService(engine, { PUBLIC_BASE_URL: "https://imprint.example" });
     seller = await svc.newSeller("深圳光影贸易 Light & Shadow Ltd");
-    const form = imageForm(fixture("building.jpg"), { productId: "SKU-红-42", category: "建筑 prints", storeCountry: "CN", title: "夏季新款：白色公寓楼 — summer edition" });
+    const form = imageForm(fixture("building.jpg"), { productId: "SKU-红-42", category: "建筑 prints", storeCountry: "CN", title: "夏季新款：白色公寓楼 龘 — summer edition" });
     const res = await svc.request("/v1/originals", { method: "POST", key: seller.apiKey, body: form });
     expect(res.status).toBe(201);
     id = (await res.json()).id;
@@ -60,7 +60,7 @@ describe.each(engines)("GET /v1/originals/:id/certificate.pdf on %s", (engine) =
       "Certificate of registration", "图片登记证书", "SHA-256 of the file", "文件 SHA-256 哈希", "Merkle root", "默克尔根",
       "Block time (UTC)", "区块时间（UTC）", "如何自行验证本证书",
       r.id, r.sha256, r.pdq, r.phash, r.accountId, bundle.merkle.root, a.txHash, a.contract, String(a.blockNumber),
-      "SKU-红-42", "夏季新款：白色公寓楼", "深圳光影贸易 Light & Shadow Ltd", "https://imprint.example/verify",
+      "SKU-红-42", "夏季新款：白色公寓楼 龘", "深圳光影贸易 Light & Shadow Ltd", "https://imprint.example/verify",
       new Date(a.blockTimestamp * 1000).toISOString().replace("T", " ").replace("Z", " UTC"),
       r.registeredAt.replace("T", " ").replace("Z", " UTC"),
     ]) {

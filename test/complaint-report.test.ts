@@ -21,6 +21,9 @@ import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } fro
 
 describe("the complaint report", () => {
   let svc: TestService;
+  let owner: { accountId: string; apiKey: string };
+  let copier: { accountId: string; apiKey: string };
+  let originalIds: string[];
   let input: ComplaintReportInput;
   let pdf: Uint8Array;
   let bundles: EvidenceBundle[];
@@ -30,8 +33,8 @@ describe("the complaint report", () => {
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
-    const owner = await svc.newSeller("杭州原创摄影工作室 Original Studio");
-    const copier = await svc.newSeller("Copy Shop 仿品店");
+    owner = await svc.newSeller("杭州原创摄影工作室 Original Studio");
+    copier = await svc.newSeller("Copy Shop 仿品店");
     const building = fixture("building.jpg");
     const aloe = fixture("aloe.webp");
     const ids: string[] = [];
@@ -39,6 +42,7 @@ describe("the complaint report", () => {
       const res = await svc.request("/v1/originals", { method: "POST", key: owner.apiKey, body: imageForm(bytes, { productId, category: "posters", storeCountry: "CN", title: `原创海报 ${productId}` }) });
       ids.push((await res.json()).id);
     }
+    originalIds = ids;
     await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY });
     bundles = await Promise.all(ids.map(async (id) => (await svc.request(`/v1/originals/${id}/evidence`, { key: owner.apiKey })).json()));
 
@@ -155,6 +159,50 @@ describe("the complaint report", () => {
       match.similarity >= 92 ? "at or above 92" : "between 85 and 92",
       "2026-11-30 09:15:00.000 UTC",
     ]) {
+      expect(text, expected).toContain(expected);
+    }
+  });
+
+  it("is served at GET /v1/complaints/:id/report.pdf to both parties and nobody else, from what the complaint recorded", async () => {
+    // A plain crop this time: stored features have no mirror view, so the filed match is geometric.
+    const crop = await sharp(fixture("building.jpg")).extract({ left: 100, top: 80, width: 600, height: 450 }).jpeg({ quality: 80 }).toBuffer();
+    const listing = await (
+      await svc.request("/v1/listings", { method: "POST", key: copier.apiKey, body: imageForm(crop, { productId: "仿-BLD-100", storeId: "store-88", storeCountry: "CN", category: "posters" }) })
+    ).json();
+    const form = new FormData();
+    form.set("listingId", listing.id);
+    form.append("originalIds", originalIds[0]);
+    form.append("originalIds", originalIds[1]);
+    form.set("statement", "该商品图片裁剪自我方登记的原图。The listing crops our registered photo.");
+    form.append("attachments", new Blob([input.attachments[0].bytes as Uint8Array<ArrayBuffer>], { type: "application/pdf" }), "版权登记证书.pdf");
+    const filed = await svc.request("/v1/complaints", { method: "POST", key: owner.apiKey, body: form });
+    expect(filed.status).toBe(201);
+    const complaint = await filed.json();
+
+    const outsider = await svc.newSeller("Bystander");
+    expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: outsider.apiKey })).status).toBe(404);
+    expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: copier.apiKey })).status).toBe(200);
+    const res = await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: owner.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
+    const report = new Uint8Array(await res.arrayBuffer());
+
+    const attachments = await pdfAttachments(report);
+    expect(new Uint8Array(attachments.get("attachment-1-版权登记证书.pdf")!)).toEqual(input.attachments[0].bytes);
+    const provider = createProvider(svc.deps.chain.publicRpcUrl!, { chainId: 31337 });
+    try {
+      for (const bundle of bundles) {
+        const extracted = JSON.parse(attachments.get(`evidence-${bundle.registration.id}.json`)!.toString("utf8"));
+        expect((await verifyEvidence(extracted, { readChainFacts: chainFactsReader(provider) })).ok).toBe(true);
+      }
+    } finally {
+      provider.destroy();
+    }
+    for (const page of await renderPages(report)) expect(await inkedShare(page)).toBeGreaterThan(0.01);
+    const text = (await pdfText(report)).replace(/\s+/g, " ");
+    const recorded = complaint.originals.find((o: { originalId: string }) => o.originalId === originalIds[0]);
+    expect(recorded.inliers).toBeGreaterThanOrEqual(16);
+    for (const expected of [complaint.id, "submitted / 已提交", "该商品图片裁剪自我方登记的原图", `${recorded.inliers} matched keypoints`, `${recorded.similarity} / 100`, "Copy Shop 仿品店", "filed"]) {
       expect(text, expected).toContain(expected);
     }
   });

@@ -4,7 +4,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as schema from "../src/db/schema";
 import { engines, type Engine } from "./helpers/databases";
-import { serveOnFreePort } from "./helpers/http-server";
+import { listen } from "./helpers/http-server";
 import { capturingLogger } from "./helpers/logs";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 import {
@@ -83,7 +83,7 @@ const mb = (bytes: number) => Math.round(bytes / 1e6);
 /** A seller, a running server, and an anchored bundle to verify images against. */
 async function hostileTarget(engine: Engine) {
   const svc = await startTestService(engine);
-  const api = await serveOnFreePort(svc.app);
+  const api = await listen(svc.app);
   const seller = await svc.newSeller("target");
   const key = { authorization: `Bearer ${seller.apiKey}` };
   const registered = await fetch(`${api.url}/v1/originals`, { method: "POST", headers: key, body: imageForm(fixture("building.jpg"), VALID_FIELDS["/v1/originals"]) });
@@ -140,7 +140,7 @@ function bodyAbuse(maxUploadBytes: number): { name: string; contentType: string;
     {
       name: "a chunked body over the limit, with no length",
       contentType: `multipart/form-data; boundary=${b}`,
-      body: new Blob([rawMultipart(b, [filePart("image", "a.jpg", "\xff".repeat(maxUploadBytes + 128 * 1024))])]).stream(),
+      body: new Blob([new Uint8Array(rawMultipart(b, [filePart("image", "a.jpg", "\xff".repeat(maxUploadBytes + 128 * 1024))]))]).stream(),
     },
   ];
 }
@@ -218,7 +218,7 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
   it("refuses multipart and body abuse on every upload route and verify", async () => {
     for (const route of [...UPLOAD_ROUTES, "/v1/verify"]) {
       for (const c of bodyAbuse(target.svc.config.MAX_UPLOAD_BYTES)) {
-        const init: RequestInit & { duplex?: "half" } = { method: "POST", headers: { ...target.key, "content-type": c.contentType }, body: c.body };
+        const init: RequestInit & { duplex?: "half" } = { method: "POST", headers: { ...target.key, "content-type": c.contentType }, body: typeof c.body === "string" || c.body instanceof ReadableStream ? c.body : new Uint8Array(c.body) };
         if (c.body instanceof ReadableStream) init.duplex = "half";
         await refuse(`${route} ${c.name}`, fetch(target.api.url + route, init));
       }
@@ -256,7 +256,7 @@ describe("what a hostile request learns: links and library text", () => {
   const logs = capturingLogger();
   beforeAll(async () => {
     svc = await startTestService("pglite", {}, { log: logs.log });
-    api = await serveOnFreePort(svc.app);
+    api = await listen(svc.app);
   });
 
   it("sends a decoder's own text to the log with the request id, and the client only our sentence", async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema } from "../src/config";
 import { createImageFetcher } from "../src/net/fetch-image";
 import { fetchPolicyOf } from "../src/net/fetch-policy";
-import { localServer, serveOnFreePort, type LocalTarget } from "./helpers/http-server";
+import { listen, localServer, type LocalTarget } from "./helpers/http-server";
 import { fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 /**
@@ -70,7 +70,7 @@ describe("SSRF: every url field refuses loopback in every spelling, directly and
     // service's own (FETCH_ALLOW_PRIVATE off), with that one origin added.
     const policy = { ...fetchPolicyOf(configSchema.parse(env), 5 * 1024 * 1024), trustedOrigins: new Set([redirector.origin]) };
     svc = await startTestService("pglite", env, { fetchImage: createImageFetcher(policy) });
-    api = await serveOnFreePort(svc.app);
+    api = await listen(svc.app);
     seller = await svc.newSeller("brand");
     other = await svc.newSeller("other");
   });

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   // who is asking
   "unauthorized",
   "forbidden",
+  "last_owner",
   // images
   "image_required",
   "invalid_image",

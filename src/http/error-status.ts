@@ -15,6 +15,7 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   not_found: 404,
   unauthorized: 401,
   forbidden: 403,
+  last_owner: 409,
   image_required: 400,
   invalid_image: 400,
   image_too_large: 413,

@@ -4,6 +4,9 @@ import { ISO_3166_ALPHA2 } from "../core/countries";
 /** A JSON response of the OpenAPI contract. */
 export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
+/** A required JSON request body. */
+export const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+
 /** A required multipart/form-data request body. */
 export const multipartBody = <T>(schema: T) => ({ body: { required: true, content: { "multipart/form-data": { schema } } } });
 
@@ -42,10 +45,16 @@ export const imageFields = {
   url: z.string().max(2048).refine(plainText, NOT_TEXT_MESSAGE).optional().openapi({ description: "http(s) URL of the image, instead of a file" }),
 };
 
+/** A member as created, with their first key (shown only in this answer). */
+export const newMemberSchema = z
+  .object({ memberId: z.string(), name: z.string(), role: z.string(), apiKey: z.string() })
+  .openapi("NewMember");
+
 export const originalSchema = z
   .object({
     id: z.string().openapi({ example: "reg_4f1c2a9e0b7d3c5a6e8f9012" }),
     accountId: z.string(),
+    registeredBy: z.string().openapi({ description: "The member who registered it" }),
     sha256: z.string(),
     pdq: z.string(),
     phash: z.string(),

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { EvidenceBundle } from "../core/bundle";
 import { bundleFileName } from "./certificate";
-import { LABELS, type Label } from "./labels";
+import { LABELS, stateLabel, type Label } from "./labels";
 import { renderMatchPicture, type MatchGeometry } from "./match-picture";
 import { similarityMeaning } from "./similarity-meaning";
 import { utc } from "./time";
@@ -79,6 +79,14 @@ export interface ComplaintReportInput {
     image: Buffer;
   };
   originals: ComplaintOriginal[];
+  /** The respondent's appeal, when there is one: whose registration the chain dates first, and its bundles. */
+  appeal?: {
+    statement: string;
+    priority: "appellant-earlier" | "complainant-earlier";
+    appellantEarliest: Date | null;
+    complainantEarliest: Date | null;
+    bundles: EvidenceBundle[];
+  };
   timeline: TimelineEntry[];
   attachments: ComplaintAttachment[];
   generatedAt: Date;
@@ -93,7 +101,7 @@ export async function buildComplaintReport(input: ComplaintReportInput): Promise
 
   await w.section(LABELS.complaint);
   await w.field(LABELS.complaintId, complaint.id, { mono: true });
-  await w.field(LABELS.status, complaint.status);
+  await w.field(LABELS.status, stateLabel(complaint.status));
   await w.field(LABELS.filedAt, utc(complaint.filedAt));
   await w.field(LABELS.complainant, `${complaint.complainant.name} (${complaint.complainant.id})`);
   await w.field(LABELS.respondent, `${complaint.respondent.name} (${complaint.respondent.id})`);
@@ -112,6 +120,22 @@ export async function buildComplaintReport(input: ComplaintReportInput): Promise
 
   for (const original of input.originals) await originalSection(w, input, original);
 
+  if (input.appeal) {
+    const a = input.appeal;
+    const block = (at: Date | null) => (at ? utc(at) : "— (not anchored / 未锚定)");
+    await w.section(LABELS.appeal);
+    await w.field(LABELS.statement, a.statement);
+    await w.field(
+      LABELS.priority,
+      a.priority === "appellant-earlier"
+        ? "The appellant's registration was anchored first / 申诉方的登记先被锚定"
+        : "The complainant's registration was anchored first / 投诉方的登记先被锚定",
+      { weight: 700 },
+    );
+    await w.field(LABELS.appellantEarliest, block(a.appellantEarliest));
+    await w.field(LABELS.complainantEarliest, block(a.complainantEarliest));
+  }
+
   await w.section(LABELS.timeline);
   for (const entry of [...input.timeline].sort((a, b) => a.at.getTime() - b.at.getTime())) {
     await w.field({ en: utc(entry.at), zh: entry.actor }, entry.note ? `${entry.event} — ${entry.note}` : entry.event);
@@ -126,7 +150,7 @@ export async function buildComplaintReport(input: ComplaintReportInput): Promise
     await w.attach(a.bytes, name, a.mimeType, `${a.name}, filed by ${a.filedBy}; SHA-256 ${sha256}`, complaint.filedAt);
   }
 
-  const bundles = input.originals.flatMap((o) => (o.evidence.status === "anchored" ? [o.evidence.bundle] : []));
+  const bundles = [...input.originals.flatMap((o) => (o.evidence.status === "anchored" ? [o.evidence.bundle] : [])), ...(input.appeal?.bundles ?? [])];
   await w.section(LABELS.bundles);
   if (bundles.length === 0) await w.text("— (none anchored yet / 尚无已锚定的证据包)", { size: 8.5 });
   for (const bundle of bundles) {

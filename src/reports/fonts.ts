@@ -3,7 +3,8 @@
  * TrueType outlines, which fontkit subsets well). The "chinese-simplified" file covers Latin, common
  * punctuation and ~7 900 CJK characters (1.5 MB); any other character a user typed (a rare hanzi, Cyrillic,
  * an arrow) is looked up in the package's own range table and its small numbered file embedded too, so every
- * character Noto Sans SC has renders. Only the glyphs a document uses end up in it (subset: true).
+ * character Noto Sans SC has renders; one it lacks (Greek, emoji) shows as a box.
+ * Only the glyphs a document uses end up in it (subset: true).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";

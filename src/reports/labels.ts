@@ -58,6 +58,10 @@ export const LABELS = {
   inliers: label("Matched keypoints", "匹配特征点（RANSAC 内点）"),
   pdqDistance: label("PDQ distance", "PDQ 距离"),
   evidenceState: label("Evidence state", "存证状态"),
+  appeal: label("Appeal", "申诉"),
+  priority: label("Priority (chain time)", "优先权（链上时间）"),
+  appellantEarliest: label("Appellant's first anchor", "申诉方最早锚定时间"),
+  complainantEarliest: label("Complainant's first anchor", "投诉方最早锚定时间"),
   timeline: label("Timeline", "时间线"),
   attachments: label("Attachments", "附件"),
   bundles: label("Evidence bundles (attached)", "证据包（已附）"),
@@ -65,4 +69,16 @@ export const LABELS = {
   page: label("Page", "页"),
 } as const;
 
-export type LabelKey = keyof typeof LABELS;
+/** The complaint states in both languages; a state this table does not know is printed as it is. */
+const STATES: Record<string, Label> = {
+  submitted: label("submitted", "已提交"),
+  appealed: label("appealed", "已申诉"),
+  upheld: label("upheld", "投诉成立"),
+  rejected: label("rejected", "已驳回"),
+  withdrawn: label("withdrawn", "已撤回"),
+};
+
+export function stateLabel(state: string): string {
+  const known = STATES[state];
+  return known ? `${known.en} / ${known.zh}` : state;
+}

@@ -30,6 +30,7 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
   }
   const listing = await addListing(deps.db, {
     accountId: actor.organisationId,
+    listedBy: actor.memberId,
     fingerprint,
     byteSize: received.bytes.length,
     features,

@@ -1,14 +1,17 @@
+import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import http from "node:http";
-import { serve } from "@hono/node-server";
 
-/** Serves an app over real HTTP on a free loopback port (clients in other processes: the CLI, a browser). */
-export async function serveOnFreePort(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<{ url: string; close(): Promise<void> }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => {
-      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => closeServer(server as http.Server) });
+/** An app served by the real node server on 127.0.0.1 and a free port, as `npm start` serves it. */
+export async function listen(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<{ url: string; close(): Promise<void> }> {
+  let port = 0;
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => {
+      port = info.port;
+      resolve(s);
     });
   });
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
 export interface LocalTarget {
@@ -32,10 +35,9 @@ export async function localServer(handler: (req: http.IncomingMessage, res: http
   return { origin: `http://127.0.0.1:${port}`, port, hits, close: () => closeServer(server) };
 }
 
-/** Closes a server, kept-alive client connections included (they would hold close() open). */
-function closeServer(server: http.Server): Promise<void> {
+function closeServer(server: { close(cb: (err?: Error) => void): unknown; closeAllConnections?(): void }): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    server.closeAllConnections?.();
   });
 }

@@ -11,6 +11,7 @@ import {
   withdrawComplaintUseCase,
   type ComplaintView,
 } from "../../use-cases/complaints";
+import { complaintReportUseCase } from "../../use-cases/complaint-report";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -103,6 +104,21 @@ export function complaintsRoutes(deps: AppDeps) {
       responses: { 200: jsonContent(complaintSchema, "The complaint"), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(withLinks(await getComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/complaints/{id}/report.pdf",
+      summary: "The evidence report (PDF, bundles and attachments embedded): both parties and the reviewers only",
+      middleware: [auth] as const,
+      request: { params: idParam },
+      responses: { 200: { description: "The report", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const report = await complaintReportUseCase(deps, c.get("actor"), c.req.valid("param").id);
+      return c.body(new Uint8Array(report.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${report.fileName}"` });
+    },
   );
 
   app.openapi(

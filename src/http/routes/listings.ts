@@ -21,6 +21,7 @@ export const listingSchema = z
   .object({
     id: z.string(),
     accountId: z.string(),
+    listedBy: z.string().openapi({ description: "The member who listed it" }),
     productId: z.string(),
     storeId: z.string(),
     storeCountry: z.string(),
