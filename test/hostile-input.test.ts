@@ -1,4 +1,4 @@
-import { count, getTableName, is } from "drizzle-orm";
+import { count, getTableName, is, lt } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,10 +61,14 @@ function expectRefused(answer: Answer) {
   expect(String(body.error?.message), summary).not.toMatch(LIBRARY_TEXT);
 }
 
+/**
+ * Rows per table, but for the audit log: it records every refused state-changing request on purpose (checked
+ * apart: only refusals may have been added to it).
+ */
 async function rowCounts(svc: TestService): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of Object.values(schema)) {
-    if (!is(table, PgTable)) continue;
+    if (!is(table, PgTable) || table === schema.auditLog) continue;
     const [{ n }] = await svc.deps.db.select({ n: count() }).from(table);
     counts[getTableName(table)] = Number(n);
   }
@@ -148,6 +152,8 @@ function bodyAbuse(maxUploadBytes: number): { name: string; contentType: string;
 describe.each(engines)("the hostile-input corpus through the real HTTP server on %s", (engine) => {
   let target: Awaited<ReturnType<typeof hostileTarget>>;
   let before: Record<string, number>;
+  /** Accepted requests in the audit log before the corpus. */
+  let auditedBefore: number;
   let rssBefore: number;
   let sampler: ReturnType<typeof rssSampler>;
   let answered = 0;
@@ -155,6 +161,7 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
   beforeAll(async () => {
     target = await hostileTarget(engine);
     before = await rowCounts(target.svc);
+    auditedBefore = Number((await target.svc.deps.db.select({ n: count() }).from(schema.auditLog).where(lt(schema.auditLog.status, 400)))[0].n);
     rssBefore = process.memoryUsage().rss;
     sampler = rssSampler();
   });
@@ -244,6 +251,8 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
     expect(answered).toBeGreaterThanOrEqual(300);
     expect(mb(peak - rssBefore)).toBeLessThan(RSS_BUDGET_MB);
     expect(await rowCounts(target.svc)).toEqual(before);
+    const accepted = await target.svc.deps.db.select({ n: count() }).from(schema.auditLog).where(lt(schema.auditLog.status, 400));
+    expect(Number(accepted[0].n)).toBe(auditedBefore);
     expect((await fetch(`${target.api.url}/healthz`)).status).toBe(200);
     const fine = await fetch(`${target.api.url}/v1/listings`, { method: "POST", headers: target.key, body: imageForm(fixture("building.jpg"), VALID_FIELDS["/v1/listings"]) });
     expect(fine.status).toBe(201);
