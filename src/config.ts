@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -86,11 +87,41 @@ export const configSchema = z
   /** Port of the embedded anvil (only without CHAIN_RPC_URL); 0 picks a free one. */
   EMBEDDED_CHAIN_PORT: int(8545),
   CHAIN_CONFIRMATIONS: z.coerce.number().int().positive().default(1),
+  /** Confirmations after which the reconciler stops re-checking an anchor (64 blocks: Ethereum's finality). */
+  CHAIN_FINALITY_BLOCKS: z.coerce.number().int().positive().default(64),
+  /** How often anchored batches are re-checked against the chain (also once at start). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  /** An anvil binary for the embedded chain, when @foundry-rs/anvil has none for this platform. */
+  ANVIL_PATH: optionalString,
   CHAIN_TX_TIMEOUT_MS: int(120_000),
   /** Whether GET /v1/chain may show the RPC URL (an API key inside a provider URL must stay private). */
   CHAIN_RPC_PUBLIC: flag,
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  /** Worker threads for image analysis (decode, fingerprints, features); 0 analyses on the request's thread. */
+  ANALYSIS_WORKERS: int(availableParallelism()),
+  /** Analyses allowed to wait for a worker; past it a request answers 503 `overloaded` with Retry-After. */
+  ANALYSIS_QUEUE: int(16),
+  /** …or when the analyses queued ahead would take longer than this at the recent pace (503 as well). */
+  ANALYSIS_MAX_WAIT_MS: int(1_000),
+  /** Requests per minute per API key (authenticated routes). */
+  RATE_LIMIT_KEY_PER_MIN: z.coerce.number().int().positive().default(600),
+  /** Requests per minute per client address without a key (thumbnails, chain, …). */
+  RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().positive().default(600),
+  /** Verifications per minute per client address (each may decode an image). */
+  RATE_LIMIT_VERIFY_PER_MIN: z.coerce.number().int().positive().default(60),
+  /** Refused keys per minute per client address; past it every keyed request from there answers 429. */
+  RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().positive().default(20),
+  /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry, not the socket. */
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true"),
+  /** Who may read /metrics besides loopback clients: `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: optionalString,
+  /** On SIGTERM, how long in-flight requests may take to finish, and then the batcher's last anchoring. */
+  SHUTDOWN_TIMEOUT_MS: int(20_000),
 
   RECENT_DAYS: int(90),
   /** How long the listing's organisation has to appeal a complaint, from its filing. */

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "./config";
 import { createLogger } from "./observability/logger";
@@ -22,21 +23,34 @@ async function main() {
   });
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  // Graceful stop: refuse new connections, let requests in flight finish (up to SHUTDOWN_TIMEOUT_MS), then
+  // close the services: analysis workers, index, a last seal-and-anchor run, anvil (which saves its state) and
+  // the database.
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "stopping");
-    server.close();
-    services.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+    log.info({ signal, timeoutMs }, "stopping: finishing requests in flight");
+    const http = server as Server;
+    const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      log.warn({ timeoutMs }, "requests still in flight at the shutdown deadline; closing their connections");
+      http.closeAllConnections();
+    }, timeoutMs);
+    await drained;
+    clearTimeout(deadline);
+    await services.close();
+    log.info("stopped");
+    process.exit(0);
   };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  const stop = (signal: string) =>
+    shutdown(signal).catch((error: unknown) => {
+      log.fatal({ err: error }, "shutdown failed");
+      process.exit(1);
+    });
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 main().catch((error: unknown) => {

@@ -1,15 +1,19 @@
 import path from "node:path";
 import { ensureAdmin } from "./accounts/admin-key";
 import { contractAnchorTarget } from "./chain/anchor-target";
-import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
+import { anvilBinaryPath, EMBEDDED_ANCHORER_KEY } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
+import { chainProbe } from "./chain/reachability";
 import { ensureDeployment } from "./chain/embedded";
-import { createChainClient } from "./chain/provider";
+import { createChainClient, type ChainClient } from "./chain/provider";
+import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
 import type { Config } from "./config";
 import { openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
+import { Reconciler } from "./ledger/reconciler";
+import { ledgerCounts } from "./ledger/seal";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
 import { purgeExpiredSessions } from "./accounts/sessions";
@@ -18,10 +22,12 @@ import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
 import { fetchPolicyOf } from "./net/fetch-policy";
 import { silentLogger, type Logger } from "./observability/logger";
+import { createMetrics, type Metrics, type MetricSources } from "./observability/metrics";
 import { LibraryIndex } from "./search/library-index";
 import { resolveServiceDeployments } from "./use-cases/service-deployments";
-import { inlineAnalyser } from "./use-cases/image-analysis";
 import type { ImageFetcher } from "./use-cases/image-source";
+import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
+import { startAnalysisPool } from "./work/pooled-analyser";
 
 export interface Services {
   app: App;
@@ -61,7 +67,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     const { generatedKey, revokedPrevious } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
     if (revokedPrevious) log.warn({ revoked: revokedPrevious }, "IMPRINT_ADMIN_KEY changed: the previous admin key is revoked");
 
-    const chain = await connectChain(config, options, log);
+    const chain = await connectChain(config, log);
     cleanups.push(chain.close);
     const deployments = await resolveServiceDeployments({
       provider: chain.provider,
@@ -70,6 +76,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       contract: chain.info.contract,
       embedded: chain.embedded,
     });
+    const chainReachability = chainProbe(chain.rpcUrl);
+    const sources: MetricSources = { chain: chainReachability, ledger: () => ledgerCounts(database.db) };
+    const metrics = createMetrics(sources);
 
     const target = contractAnchorTarget(chain.wallet, {
       chainId: chain.info.chainId,
@@ -77,10 +86,37 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       confirmations: config.CHAIN_CONFIRMATIONS,
       timeoutMs: config.CHAIN_TX_TIMEOUT_MS,
       fromBlock: chain.fromBlock,
+      persist: chain.persist,
     });
-    const batcher = new Batcher(database.db, target, { intervalMs: config.ANCHOR_INTERVAL_MS, maxBatch: config.ANCHOR_MAX_BATCH, log });
-    if (options.startBatcher ?? true) batcher.start();
-    cleanups.push(() => batcher.stop());
+    const batcher = new Batcher(database.db, target, {
+      intervalMs: config.ANCHOR_INTERVAL_MS,
+      maxBatch: config.ANCHOR_MAX_BATCH,
+      log,
+      lock: database.lock("anchoring"),
+      onRun: (result) => metrics.countAnchorFailures(result.failed),
+    });
+    const reconciler = new Reconciler(database.db, target, {
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      finalityBlocks: config.CHAIN_FINALITY_BLOCKS,
+      fromBlock: chain.fromBlock,
+      log,
+      onReverted: () => void batcher.runNow().catch(() => undefined),
+    });
+    // Before serving: an anchor the chain lost while we were down must answer 202, not a bundle that fails.
+    await reconciler.runNow();
+    reconciler.start();
+    cleanups.push(() => reconciler.stop());
+    chain.onRestart?.(() => {
+      chain.wallet.resetNonce();
+      void reconciler.runNow();
+    });
+    const anchoring = options.startBatcher ?? true;
+    if (anchoring) batcher.start();
+    cleanups.push(async () => {
+      await batcher.stop();
+      // What was registered before the stop is sealed and anchored now rather than at the next start.
+      if (anchoring) await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
+    });
 
     const imageCount = await countImages(database.db);
     const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages: plannedLibrarySize(imageCount) } });
@@ -88,6 +124,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     // Loads in the background: registration, evidence and verification serve at once; search waits for it.
     library.start();
     cleanups.push(() => library.stop());
+    sources.index = () => library.status;
     const purge = setInterval(() => {
       purgeDelisted(database.db, new Date(), config.RETENTION_DELISTED_DAYS).then(
         (ids) => {
@@ -101,6 +138,9 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
 
+    const analyser = startAnalyser(config, log, sources, metrics);
+    cleanups.push(analyser.close);
+
     const deps: AppDeps = {
       db: database.db,
       config,
@@ -108,12 +148,16 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       batcher,
       anchorTarget: target,
       deployments,
+      chainStatus: () => chain.status?.() ?? { reachable: reconciler.stats.chainReachable !== false },
+      reconciler: reconciler.stats,
       readChainFacts: chainFactsReader(chain.provider),
       library,
-      analyser: inlineAnalyser(config),
+      analyser: analyser.analyser,
       fetchImage: options.fetchImage ?? createImageFetcher(fetchPolicyOf(config, config.MAX_UPLOAD_BYTES)),
       onImageAdded: () => void library.refresh(),
       log,
+      metrics,
+      chainReachability,
     };
     return { app: createApp(deps), deps, database, generatedAdminKey: generatedKey, close };
   } catch (error) {
@@ -122,7 +166,22 @@ export async function startServices(config: Config, options: ServiceOptions = {}
   }
 }
 
-async function connectChain(config: Config, options: ServiceOptions, log: Logger) {
+interface ConnectedChain extends ChainClient {
+  info: ChainInfo;
+  fromBlock: number;
+  /** Makes the chain's current state survive a crash (embedded chain only). */
+  persist?: () => Promise<void>;
+  /** Whether the chain process is up, and its restarts (embedded chain only; a real chain's reachability is the reconciler's). */
+  status?: () => EmbeddedChainStatus;
+  onRestart?: (listener: () => void) => void;
+  /** The RPC the service itself reads (its reachability is probed for /readyz and the metrics). */
+  rpcUrl: string;
+  /** The embedded deployment's name and block (marked local in the deployments file); none on a real chain. */
+  embedded: { name: string; deployBlock: number } | undefined;
+  close(): Promise<void>;
+}
+
+async function connectChain(config: Config, log: Logger): Promise<ConnectedChain> {
   if (config.CHAIN_RPC_URL) {
     // The config schema guarantees both with CHAIN_RPC_URL.
     const client = createChainClient({ rpcUrl: config.CHAIN_RPC_URL, privateKey: config.CHAIN_PRIVATE_KEY! });
@@ -134,19 +193,18 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };
-    return { ...client, info, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
+    return { ...client, info, rpcUrl: config.CHAIN_RPC_URL, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
   }
 
-  // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
-  const chainDir = path.join(config.DATA_DIR, "chain");
-  const anvil: AnvilInstance = await startAnvil({
-    stateFile: path.join(chainDir, "anvil-state.json"),
-    stateIntervalSec: 1,
-    port: config.EMBEDDED_CHAIN_PORT,
-  });
+  // The embedded chain: anvil under supervision, its state saved in DATA_DIR after every anchor (and at stop).
+  const anvil = await SupervisedAnvil.start(
+    { stateFile: path.join(config.DATA_DIR, "chain", "anvil-state.json"), port: config.EMBEDDED_CHAIN_PORT, binaryPath: anvilBinaryPath(config.ANVIL_PATH) },
+    log,
+  );
   const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
   try {
     const deployment = await ensureDeployment({ wallet: client.wallet, dataDir: config.DATA_DIR, log });
+    if (!deployment.reused) await anvil.saveState();
     const info: ChainInfo = {
       chainId: deployment.chainId,
       contract: deployment.address.toLowerCase(),
@@ -156,8 +214,12 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     return {
       ...client,
       info,
+      rpcUrl: anvil.rpcUrl,
       fromBlock: deployment.blockNumber,
       embedded: { name: `embedded-${deployment.address.slice(2, 10).toLowerCase()}`, deployBlock: deployment.blockNumber },
+      persist: () => anvil.saveState(),
+      status: () => anvil.status,
+      onRestart: (listener: () => void) => anvil.onRestart(listener),
       close: async () => {
         client.provider.destroy();
         await anvil.stop();
@@ -168,4 +230,28 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
     await anvil.stop();
     throw error;
   }
+}
+
+/** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
+function startAnalyser(config: Config, log: Logger, sources: MetricSources, metrics: Metrics): { analyser: ImageAnalyser; close(): Promise<void> } {
+  if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), close: async () => undefined };
+  const { analyser, pool } = startAnalysisPool(config, {
+    size: config.ANALYSIS_WORKERS,
+    maxQueue: config.ANALYSIS_QUEUE,
+    maxWaitMs: config.ANALYSIS_MAX_WAIT_MS,
+    log,
+    onTask: (kind, waitedMs, ranMs) => metrics.observeAnalysis(kind, waitedMs, ranMs),
+  });
+  sources.pool = () => pool.status;
+  return { analyser, close: () => pool.close() };
+}
+
+/** One last seal-and-anchor run, given at most `timeoutMs` (a chain that does not answer must not hold the exit). */
+async function flush(batcher: Batcher, timeoutMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  const result = await Promise.race([batcher.runNow(), timedOut]);
+  clearTimeout(timer);
+  if (result === "timeout") log.warn({ timeoutMs }, "the last anchoring run did not finish in time; what is sealed is anchored at the next start");
+  else log.info({ sealed: result.sealed, anchored: result.anchored.length, errors: result.errors.length }, "flushed the batcher");
 }

@@ -2,8 +2,11 @@ import { Contract } from "ethers";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVENANCE_ANCHOR_ABI } from "../src/chain/abi";
-import { createProvider } from "../src/chain/provider";
+import { contractAnchorTarget } from "../src/chain/anchor-target";
+import { createChainClient, createProvider } from "../src/chain/provider";
 import type { EvidenceBundle } from "../src/core/bundle";
+import { createApp } from "../src/http/app";
+import { Batcher } from "../src/ledger/batcher";
 import { engines } from "./helpers/databases";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
@@ -233,6 +236,30 @@ describe.each(engines)("the evidence API on %s with a real anvil", (engine) => {
       const res = await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
       expect(res.status).toBe(400);
       expect((await res.json()).error.code).toBe("invalid_json");
+    });
+  });
+
+  describe("when the chain is down", () => {
+    it("answers 503 chain_unavailable to anchor-now rather than 200 with errors, and /readyz says the chain is unreachable", async () => {
+      const bytes = await sharp(fixture("smarties.png")).resize({ height: 640 }).jpeg().toBuffer();
+      expect((await register(seller.apiKey, bytes)).status).toBe(201);
+      const dead = createChainClient({ rpcUrl: "http://127.0.0.1:9", privateKey: "0x" + "11".repeat(32), chainId: 31337 });
+      const target = contractAnchorTarget(dead.wallet, { chainId: 31337, contract: svc.deps.chain.contract, confirmations: 1, timeoutMs: 2_000, fromBlock: 0 });
+      const app = createApp({ ...svc.deps, batcher: new Batcher(svc.deps.db, target, { intervalMs: 60_000, maxBatch: 100 }), chainStatus: () => ({ reachable: false }) });
+      const res = await app.request("/v1/admin/anchor", { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("10");
+      const body = await res.json();
+      expect(body.error).toMatchObject({ code: "chain_unavailable", details: { sealed: 1, failed: 1 } });
+      expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|fetch failed|ethers/i); // library text stays in the log
+      const ready = await app.request("/readyz");
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).chain).toEqual({ reachable: false });
+      dead.provider.destroy();
+      // The real chain takes the batch that stayed sealed.
+      const run = await (await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY })).json();
+      expect(run.batches).toHaveLength(1);
+      expect((await svc.request("/readyz")).status).toBe(200);
     });
   });
 });

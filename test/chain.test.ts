@@ -7,7 +7,9 @@ import { PROVENANCE_ANCHOR_ABI } from "../src/chain/abi";
 import { anchorRoot, findAnchor, readAnchoredAt } from "../src/chain/anchor";
 import { deployAnchor } from "../src/chain/deploy";
 import { ensureDeployment, deploymentFile } from "../src/chain/embedded";
-import { SequencedSigner } from "../src/chain/provider";
+import { EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
+import { createChainClient, SequencedSigner } from "../src/chain/provider";
+import { SupervisedAnvil } from "../src/chain/supervised-anvil";
 import { readAnchorEvidence } from "../src/chain/receipt-check";
 import { ImprintError } from "../src/core/errors";
 import { capturingLogger } from "./helpers/logs";
@@ -133,7 +135,7 @@ describe("anchorRoot / findAnchor / readAnchorEvidence", () => {
   });
 });
 
-describe("embedded chain persistence (anvil --state across a SIGTERM restart)", () => {
+describe("embedded chain persistence (state saved on stop, loaded at start)", () => {
   let dir: string;
   let chain: TestChain | undefined;
 
@@ -152,7 +154,7 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
     const stateFile = path.join(dir, "anvil-state.json");
     const { log, messages } = capturingLogger();
 
-    chain = await startTestChain({ stateFile, stateIntervalSec: 1 });
+    chain = await startTestChain({ stateFile });
     const first = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(first.reused).toBe(false);
     expect(messages().at(-1)).toContain("deployed ProvenanceAnchor");
@@ -164,7 +166,7 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
     await chain.stop();
     chain = undefined;
 
-    chain = await startTestChain({ stateFile, stateIntervalSec: 1 });
+    chain = await startTestChain({ stateFile });
     const reopened = await ensureDeployment({ wallet: chain.wallet, dataDir: dir, log });
     expect(reopened).toMatchObject({ reused: true, address: first.address, chainId: 31337 });
     expect(await readAnchoredAt(chain.provider, first.address, root)).toBe(anchored.blockTimestamp);
@@ -195,3 +197,61 @@ describe("embedded chain persistence (anvil --state across a SIGTERM restart)", 
     expect(await new Contract(second.address, PROVENANCE_ANCHOR_ABI, chain.provider).getFunction("anchorer")()).toBe(chain.address);
   });
 });
+
+describe("embedded chain durability (anvil SIGKILLed)", () => {
+  let dir: string;
+  let chain: TestChain | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "imprint-chain-kill-"));
+  });
+  afterEach(async () => {
+    await chain?.stop();
+    chain = undefined;
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps an anchor saved with saveState, and loses one that was not", async () => {
+    const stateFile = path.join(dir, "kill", "anvil-state.json");
+    chain = await startTestChain({ stateFile });
+    const { address } = await deployAnchor(chain.wallet);
+    const saved = root32();
+    await anchorRoot(chain.wallet, { contract: address, root: saved, leafCount: 1 });
+    await chain.anvil.saveState();
+    const unsaved = root32();
+    await anchorRoot(chain.wallet, { contract: address, root: unsaved, leafCount: 1 });
+    chain.anvil.process.kill("SIGKILL");
+    await chain.anvil.exited;
+    chain.provider.destroy();
+
+    chain = await startTestChain({ stateFile });
+    expect(await readAnchoredAt(chain.provider, address, saved)).toBeGreaterThan(0);
+    expect(await readAnchoredAt(chain.provider, address, unsaved)).toBe(0);
+  });
+
+  it("is restarted by its supervisor on the same URL, from its saved state, and says so", async () => {
+    const stateFile = path.join(dir, "supervised", "anvil-state.json");
+    const { log, messages } = capturingLogger();
+    const anvil = await SupervisedAnvil.start({ stateFile, port: 0 }, log);
+    try {
+      let restarted = 0;
+      anvil.onRestart(() => (restarted += 1));
+      const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
+      const { address } = await deployAnchor(client.wallet);
+      const root = root32();
+      await anchorRoot(client.wallet, { contract: address, root, leafCount: 1 });
+      await anvil.saveState();
+      process.kill(anvil.pid!, "SIGKILL");
+      for (let i = 0; i < 200 && (restarted === 0 || !anvil.status.reachable); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(anvil.status).toEqual({ reachable: true, restarts: 1 });
+      expect(restarted).toBe(1);
+      expect(messages()).toContain("embedded chain restarted");
+      expect(await readAnchoredAt(client.provider, address, root)).toBeGreaterThan(0);
+      client.provider.destroy();
+    } finally {
+      await anvil.stop();
+    }
+  });
+});
+

@@ -8,7 +8,8 @@ import { STATUS_OF } from "../src/http/error-status";
 import { ImprintError } from "../src/core/errors";
 import { hamming64, hammingBytes } from "../src/core/hamming";
 import { fromHex } from "../src/core/hex";
-import { checkOriginalQuality, fingerprintImage, hashingSize, inspectImage } from "../src/imaging";
+import { inlineAnalyser } from "../src/use-cases/image-analysis";
+import { checkOriginalQuality, fingerprintImage, hashingSize, inspectImage, MAX_PNG_DECODE_COST } from "../src/imaging";
 
 const PHOTOS = join(__dirname, "fixtures/images/photos");
 const photo = (f: string) => readFileSync(join(PHOTOS, f));
@@ -22,8 +23,8 @@ async function rejection(p: Promise<unknown>): Promise<ImprintError> {
   return error as ImprintError;
 }
 
-/** A PNG whose IHDR claims width × height RGB pixels, with one tiny IDAT (libspng wants one) and IEND. */
-function pngHeaderOnly(width: number, height: number): Buffer {
+/** A PNG whose IHDR claims width × height RGB pixels of `depth` bits, with one tiny IDAT (libspng wants one) and IEND. */
+function pngHeaderOnly(width: number, height: number, depth = 8): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(data.length);
@@ -35,7 +36,7 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter, no interlace
+  ihdr.set([depth, 2, 0, 0, 0], 8); // RGB, deflate, no filter, no interlace
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(Buffer.alloc(64))), chunk("IEND", Buffer.alloc(0))]);
 }
 
@@ -149,6 +150,38 @@ describe("decoding refuses what it should", () => {
     expect([STATUS_OF[e.code], e.code]).toEqual([422, "image_too_many_pixels"]);
     const fp = await fingerprintImage(solid, { maxPixels: 4_000_000 });
     expect(fp.pdqQuality).toBe(0);
+  });
+
+  it("400 invalid_image for a JPEG whose header claims more pixels than its data holds", async () => {
+    // 1200×799 of entropy-coded data under a frame header that says 6000×6600: decoding would pad it with grey.
+    const liar = await sharp(jpeg).resize(1200, 799, { fit: "fill" }).jpeg({ quality: 85 }).toBuffer();
+    let at = 2;
+    while (!(liar[at + 1] >= 0xc0 && liar[at + 1] <= 0xc2)) at += 2 + liar.readUInt16BE(at + 2);
+    liar.writeUInt16BE(6600, at + 5);
+    liar.writeUInt16BE(6000, at + 7);
+    expect(await inspectImage(liar)).toMatchObject({ width: 6000, height: 6600 });
+    const e = await rejection(fingerprintImage(liar));
+    expect([STATUS_OF[e.code], e.code]).toEqual([400, "invalid_image"]);
+  });
+
+  it("422 image_too_many_pixels for a PNG that would cost too much to decode, before decoding", async () => {
+    // Within the 40 M pixel limit, but PNG cannot shrink while decoding and 16-bit samples cost ~8× more.
+    const wide = pngHeaderOnly(6300, 6300, 16);
+    const started = performance.now();
+    const e = await rejection(fingerprintImage(wide));
+    expect([STATUS_OF[e.code], e.code]).toEqual([422, "image_too_many_pixels"]);
+    expect(e.message).toMatch(/16-bit PNG/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect((await rejection(fingerprintImage(pngHeaderOnly(6000, 6000)))).code).toBe("image_too_many_pixels");
+    expect(MAX_PNG_DECODE_COST).toBeGreaterThanOrEqual(4096 * 4096); // a 4K-square 8-bit PNG still decodes
+  });
+
+  it("verification of a presented image decodes within the service's limits (the analyser's fingerprint)", async () => {
+    const analyser = inlineAnalyser({ MAX_UPLOAD_BYTES: 10_000, MAX_IMAGE_PIXELS: 40_000_000 });
+    expect((await rejection(analyser.fingerprint(jpeg))).code).toBe("image_too_large");
+    const fewPixels = inlineAnalyser({ MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 100_000 });
+    expect((await rejection(fewPixels.fingerprint(jpeg))).code).toBe("image_too_many_pixels");
+    expect((await rejection(fewPixels.fingerprint(pngHeaderOnly(6300, 6300, 16)))).code).toBe("image_too_many_pixels");
   });
 
   it("reports oriented dimensions from the header", async () => {

@@ -1,26 +1,37 @@
-import { eq, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts/accounts";
+import type { Actor } from "../src/accounts/actor";
 import { contractAnchorTarget } from "../src/chain/anchor-target";
 import { deployAnchor } from "../src/chain/deploy";
+import { chainFactsReader } from "../src/chain/chain-facts";
 import { createChainClient } from "../src/chain/provider";
+import { ImprintError } from "../src/core/errors";
 import { processProof } from "../src/core/merkle";
 import type { Database } from "../src/db/client";
 import { batches, originals } from "../src/db/schema";
 import { fingerprintImage } from "../src/imaging/fingerprint";
-import { anchorSealed, type AnchorTarget } from "../src/ledger/anchor";
+import { anchorSealed } from "../src/ledger/anchor";
 import { Batcher } from "../src/ledger/batcher";
+import { evidenceOf } from "../src/ledger/evidence";
 import { registerOriginal } from "../src/ledger/originals";
+import { Reconciler } from "../src/ledger/reconciler";
+import { silentLogger } from "../src/observability/logger";
+import { anchorNowUseCase } from "../src/use-cases/anchoring";
+import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { countPending, sealPending } from "../src/ledger/seal";
 import { startTestChain, type TestChain } from "./helpers/anvil";
 import { engines, freshDatabase } from "./helpers/databases";
+import { capturingLogger } from "./helpers/logs";
 import { fixture } from "./helpers/service";
+
+const operator: Actor = { organisationId: "acc_admin", memberId: "acc_admin", role: "admin", keyPrefix: "imp_test" };
 
 describe.each(engines)("batches on %s", (engine) => {
   let database: Database;
   let chain: TestChain;
-  let target: AnchorTarget;
+  let target: ReturnType<typeof contractAnchorTarget>;
   let accountId: string;
   let registeredBy: string;
   let imageCounter = 0;
@@ -119,5 +130,97 @@ describe.each(engines)("batches on %s", (engine) => {
     await batcher.stop();
     expect(await countPending(database.db)).toBe(0);
     expect(await database.db.select().from(batches).where(eq(batches.status, "sealed"))).toEqual([]);
+  });
+  describe("reconciler", () => {
+    const registerAndSeal = async () => {
+      const { original } = await registerOne();
+      return { id: original.id, batch: (await sealPending(database.db, 100))! };
+    };
+    const reconcilerOf = (finalityBlocks: number, log = silentLogger) => new Reconciler(database.db, target, { intervalMs: 60_000, finalityBlocks, fromBlock: 0, log });
+    const rpc = (method: string, params: unknown[] = []) => chain.provider.send(method, params);
+
+    it("sends a batch whose transaction vanished back to sealed (evidence 202), and it is anchored again with the same root", async () => {
+      const { id, batch } = await registerAndSeal();
+      const snapshot = await rpc("evm_snapshot");
+      const [first] = (await anchorSealed(database.db, target)).anchored;
+      expect((await evidenceOf(database.db, id))?.status).toBe("anchored");
+      // The chain forgets the block (a reorg; a node restarted from older state), the database does not.
+      await rpc("evm_revert", [snapshot]);
+      chain.wallet.resetNonce();
+
+      const { log, lines } = capturingLogger();
+      const reconciler = reconcilerOf(64, log);
+      expect(await reconciler.runNow()).toMatchObject({ reverted: 1, finalized: 0, unknownRoots: [] });
+      expect(reconciler.stats).toMatchObject({ reverted: 1, chainReachable: true, passes: 1 });
+      expect(lines.find((l) => l.msg === "reconciler: anchor vanished; batch back to sealed")).toMatchObject({ batch: batch.id, txHash: first.txHash });
+      expect(await evidenceOf(database.db, id)).toMatchObject({ status: "sealed" });
+
+      const [again] = (await anchorSealed(database.db, target)).anchored;
+      expect(again.root).toBe(batch.root);
+      // A new transaction (same nonce, data and fee after the revert, so possibly the same hash), now on chain.
+      const evidence = await evidenceOf(database.db, id);
+      expect(evidence?.status).toBe("anchored");
+      const verdict = await verifyEvidence((evidence as { bundle: unknown }).bundle, { readChainFacts: chainFactsReader(chain.provider) });
+      expect(verdict.ok).toBe(true);
+      expect(await reconciler.runNow()).toMatchObject({ reverted: 0 });
+    });
+
+    it("marks an intact anchor final after CHAIN_FINALITY_BLOCKS and stops re-checking it", async () => {
+      await registerAndSeal();
+      await anchorSealed(database.db, target);
+      const reconciler = reconcilerOf(1);
+      const first = await reconciler.runNow();
+      expect(first!.finalized).toBeGreaterThanOrEqual(1);
+      expect(await reconciler.runNow()).toMatchObject({ checked: 0 });
+      expect(await database.db.select().from(batches).where(and(eq(batches.status, "anchored"), isNull(batches.finalizedAt)))).toEqual([]);
+    });
+
+    it("logs and counts, once, a root on chain that the database does not know", async () => {
+      const stranger = "0x" + "ab".repeat(32);
+      await target.anchor(stranger, 3);
+      const { log, lines } = capturingLogger();
+      const reconciler = reconcilerOf(64, log);
+      expect((await reconciler.runNow())!.unknownRoots).toEqual([stranger]);
+      expect(await reconciler.runNow()).toMatchObject({ unknownRoots: [] });
+      expect(reconciler.stats.unknownRoots).toBe(1);
+      expect(lines.filter((l) => l.msg === "reconciler: a root is anchored on chain that the database does not know")).toEqual([
+        expect.objectContaining({ root: stranger, level: 50 }),
+      ]);
+    });
+
+    it("counts an unreachable chain as a failed pass and changes nothing", async () => {
+      const dead = createChainClient({ rpcUrl: "http://127.0.0.1:9", privateKey: "0x" + "11".repeat(32), chainId: 31337 });
+      const deadTarget = contractAnchorTarget(dead.wallet, { chainId: 31337, contract: target.contract, confirmations: 1, timeoutMs: 2_000, fromBlock: 0 });
+      const reconciler = new Reconciler(database.db, deadTarget, { intervalMs: 60_000, finalityBlocks: 64, fromBlock: 0, log: silentLogger });
+      const before = await database.db.select().from(batches);
+      expect(await reconciler.runNow()).toBeNull();
+      expect(reconciler.stats).toMatchObject({ failedPasses: 1, chainReachable: false });
+      expect(await database.db.select().from(batches)).toEqual(before);
+      dead.provider.destroy();
+    });
+
+    it("does not count a batch as anchored when its transaction could not be made durable", async () => {
+      const { id } = await registerAndSeal();
+      const failing = contractAnchorTarget(chain.wallet, {
+        chainId: 31337,
+        contract: target.contract,
+        confirmations: 1,
+        timeoutMs: 10_000,
+        fromBlock: 0,
+        persist: async () => {
+          throw new ImprintError("chain_unavailable", "the embedded chain is restarting");
+        },
+      });
+      const { anchored, failed } = await anchorSealed(database.db, failing);
+      expect(anchored).toEqual([]);
+      expect(failed).toHaveLength(1);
+      expect((await evidenceOf(database.db, id))?.status).toBe("sealed");
+      // The admin's "anchor now" answers 503 chain_unavailable rather than 200 with an error list.
+      const batcher = new Batcher(database.db, failing, { intervalMs: 60_000, maxBatch: 100 });
+      await expect(anchorNowUseCase({ batcher }, operator)).rejects.toMatchObject({ code: "chain_unavailable" });
+      // Once the chain takes it, the same root is recorded (already on chain: nothing is sent twice).
+      expect((await anchorNowUseCase({ batcher: new Batcher(database.db, target, { intervalMs: 60_000, maxBatch: 100 }) }, operator)).anchored).toHaveLength(1);
+      expect((await evidenceOf(database.db, id))?.status).toBe("anchored");
+    });
   });
 });

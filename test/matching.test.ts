@@ -7,6 +7,9 @@ import { ratioTestMatches } from "../src/matching/descriptor-match";
 import { WASM_BASE64 } from "../src/matching/descriptor-match-wasm";
 import { PdqIndex } from "../src/matching/pdq-index";
 import { PostingTable } from "../src/matching/postings";
+import { fingerprintImage } from "../src/imaging";
+import { analyseImage } from "../src/matching/analyse-image";
+import { apply, toPixelGeometry } from "../src/matching/geometry";
 import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
@@ -15,7 +18,9 @@ import { similarityScore } from "../src/matching/score";
 import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
 import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
+import { collage } from "./helpers/collage";
 
+type Pipeline = ReturnType<typeof sharp>;
 const photos = join(__dirname, "fixtures/images/photos");
 const read = (f: string) => readFileSync(join(photos, f));
 
@@ -58,6 +63,41 @@ describe("matching edited copies", () => {
     expect(hit.mirrored).toBe(false);
     // Query → original undoes the +10° rotation.
     expect(Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI)).toBeCloseTo(-10, 0);
+  });
+
+  it.each([
+    ["turned by 90°", (s: Pipeline) => s.rotate(90), 90, false],
+    ["turned by 180°", (s: Pipeline) => s.rotate(180), 180, false],
+    ["turned by 270°", (s: Pipeline) => s.rotate(270), -90, false],
+    ["turned by 45° on a grown canvas", (s: Pipeline) => s.rotate(45, { background: "black" }), 45, false],
+    ["flipped upside down", (s: Pipeline) => s.flip(), 180, true],
+  ] as const)("finds a copy %s, with the rotation it undoes", async (_, edit, turned, mirrored) => {
+    const copy = await edit(sharp(building)).jpeg({ quality: 85 }).toBuffer();
+    const [hit] = await matcher.search(copy);
+    expect(hit.id).toBe("building");
+    expect(hit.similarity).toBeGreaterThanOrEqual(92);
+    expect(hit.mirrored).toBe(mirrored);
+    // Query → original turns back by the edit's angle (modulo 360°).
+    const undone = Math.atan2(hit.transform!.b, hit.transform!.a) * (180 / Math.PI);
+    expect(Math.abs(((undone + turned + 540) % 360) - 180)).toBeLessThan(2);
+  });
+
+  it("finds a copy at 40 % of a collage's width, ranked first, and outlines it in the query's pixels", async () => {
+    const placed = await collage(building, { share: 0.4 });
+    const q = await analyseImage(placed.bytes, { purpose: "query" });
+    const [hit] = await matcher.search(q.features);
+    expect(hit.id).toBe("building");
+    expect(hit.similarity).toBeGreaterThanOrEqual(85);
+    const g = toPixelGeometry(hit.geometry!, { width: q.fingerprint.width, height: q.fingerprint.height }, { width: 868, height: 600 });
+    for (const [k, [x, y]] of g.region.entries()) {
+      expect(Math.hypot(x - placed.corners[k][0], y - placed.corners[k][1]), `corner ${k}`).toBeLessThan(0.02 * 1400);
+    }
+    // The inlier pairs and the transform agree: each query point maps onto its original point.
+    expect(g.queryPoints.length).toBe(hit.inliers);
+    g.queryPoints.forEach((p, i) => {
+      const [u, v] = apply(g.transform, p);
+      expect(Math.hypot(u - g.originalPoints[i][0], v - g.originalPoints[i][1])).toBeLessThan(8);
+    });
   });
 
   it("finds a copy under a semi-transparent logo covering 20 % of the image", async () => {
@@ -135,6 +175,31 @@ describe("features", () => {
     expect(keypointCount(dense)).toBeGreaterThan(keypointCount(q));
     expect(dense.mirrored && keypointCount(dense.mirrored)).toBeGreaterThan(keypointCount(q.mirrored!));
     expect(denseQueryFeatures(await extractFeatures(building))).toBeUndefined();
+  });
+});
+
+describe("analyseImage", () => {
+  it("gives from one decode the fingerprint of fingerprintImage and the features of extractFeatures", async () => {
+    const bytes = read("building.jpg");
+    const [original, query, fp, features] = await Promise.all([
+      analyseImage(bytes, { purpose: "original" }),
+      analyseImage(bytes, { purpose: "query" }),
+      fingerprintImage(bytes),
+      extractFeatures(bytes),
+    ]);
+    expect(original.fingerprint).toEqual(fp);
+    expect(original.features.descriptors).toEqual(features.descriptors);
+    expect(Buffer.from(original.features.pdq!.hash)).toEqual(Buffer.from(features.pdq!.hash));
+    expect(original.features.grey).toBeUndefined();
+    // A query keeps its working image for the views the matcher derives only when it needs them.
+    expect(query.features.descriptors).toEqual(features.descriptors);
+    expect(query.features.mirrored).toBeUndefined();
+    expect(query.features.grey).toMatchObject({ width: features.width, height: features.height });
+  });
+
+  it("refuses what decoding refuses, with the same codes and limits", async () => {
+    await expect(analyseImage(Buffer.from("not an image"), { purpose: "query" })).rejects.toMatchObject({ code: "unsupported_image_format" });
+    await expect(analyseImage(read("building.jpg"), { purpose: "original", limits: { maxPixels: 100_000 } })).rejects.toMatchObject({ code: "image_too_many_pixels" });
   });
 });
 

@@ -47,5 +47,6 @@ describe("the embedded defaults across a restart", () => {
     expect(again).toEqual(bundle);
     const verdict = await (await second.app.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bundle) })).json();
     expect(verdict.ok).toBe(true);
-  });
+    // Two whole service starts (PGlite, anvil, deployment): over a minute on a shared 2-core machine.
+  }, 180_000);
 });

@@ -10,6 +10,7 @@ import { purgeDelisted } from "../src/library/listings";
 import { startServices } from "../src/services";
 import { engines } from "./helpers/databases";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
+import { collage } from "./helpers/collage";
 
 /** An evasive copy: rotated 10°, cropped off-centre, recompressed. */
 async function rotatedCrop(bytes: Buffer): Promise<Buffer> {
@@ -84,6 +85,18 @@ describe.each(engines)("search on %s", (engine) => {
     const verdict = await (await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(bundle) })).json();
     expect(verdict.ok).toBe(true);
     expect((await svc.request(new URL(top.thumbnailUrl).pathname)).status).toBe(200);
+  });
+
+  it("finds an original inside a collage and says where it sits (region, in query pixels)", async () => {
+    const placed = await collage(fixture("building.jpg"), { share: 0.4 });
+    const { status, body } = await search(placed.bytes, { scope: "originals" });
+    expect(status).toBe(200);
+    const [top] = body.hits;
+    expect(top).toMatchObject({ id: ids["building.jpg"] });
+    expect(top.similarity).toBeGreaterThanOrEqual(85);
+    expect(top.region).toHaveLength(4);
+    (top.region as [number, number][]).forEach(([x, y], k) => expect(Math.hypot(x - placed.corners[k][0], y - placed.corners[k][1])).toBeLessThan(28));
+    expect(top.geometry).toBeUndefined(); // the inlier pairs stay in-process (match pictures), not in the answer
   });
 
   it("searches listings and originals by scope", async () => {

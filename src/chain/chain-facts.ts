@@ -2,6 +2,7 @@ import { Contract, type Provider } from "ethers";
 import { ImprintError } from "../core/errors";
 import type { AnchorQuery, ChainFacts } from "../core/verify";
 import { PROVENANCE_ANCHOR_ABI } from "./abi";
+import type { AnchorFacts } from "../ledger/reconciler";
 import { readAnchorEvidence } from "./receipt-check";
 
 /** Reads an anchor from a chain: the RPC is chosen by the anchor's chain id. */
@@ -26,19 +27,8 @@ export function chainFactsReader(providers: Provider | readonly Provider[]): Cha
     let provider: Provider | undefined;
     for (const p of list) if (!provider && (await chainIdOf(p)) === anchor.chainId) provider = p;
     if (!provider) throw new ImprintError("chain_unavailable", `no RPC that answered serves chain ${anchor.chainId}`);
-    const [evidence, anchorer] = await Promise.all([
-      readAnchorEvidence(provider, { contract: anchor.contract, txHash: anchor.txHash, root: anchor.root }),
-      readAnchorer(provider, anchor.contract),
-    ]);
-    return {
-      chainId: evidence.chainId,
-      receiptFound: evidence.receiptFound && evidence.receiptStatus === 1,
-      eventFound: evidence.eventFound,
-      blockNumber: evidence.blockNumber,
-      blockTimestamp: evidence.blockTimestamp,
-      anchoredAt: evidence.anchoredAt ?? 0,
-      anchorer,
-    };
+    const { confirmations: _depth, ...facts } = await readAnchorFacts(provider, anchor);
+    return facts;
   };
 }
 
@@ -50,4 +40,19 @@ export async function readAnchorer(provider: Provider, contract: string): Promis
   } catch {
     return null;
   }
+}
+
+/** What the chain says now about an anchor (receipt, event, block time, anchoredAt, anchorer) and how deep it is: the reconciler's view. */
+export async function readAnchorFacts(provider: Provider, anchor: { contract: string; txHash: string; root: string }): Promise<AnchorFacts> {
+  const [evidence, anchorer] = await Promise.all([readAnchorEvidence(provider, anchor), readAnchorer(provider, anchor.contract)]);
+  return {
+    chainId: evidence.chainId,
+    receiptFound: evidence.receiptFound && evidence.receiptStatus === 1,
+    eventFound: evidence.eventFound,
+    blockNumber: evidence.blockNumber,
+    blockTimestamp: evidence.blockTimestamp,
+    anchoredAt: evidence.anchoredAt ?? 0,
+    anchorer,
+    confirmations: evidence.confirmations ?? 0,
+  };
 }

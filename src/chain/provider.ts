@@ -95,6 +95,11 @@ export class SequencedSigner extends AbstractSigner<Provider> {
     return this.signer.signTypedData(domain, types, value);
   }
 
+  /** Forgets the local nonce: the node's count is the truth again (e.g. after the node restarted from older state). */
+  resetNonce(): void {
+    this.#next = undefined;
+  }
+
   sendTransaction(tx: TransactionRequest): Promise<TransactionResponse> {
     const run = this.#queue.then(() => this.#send(tx));
     this.#queue = run.catch(() => undefined);

@@ -5,6 +5,9 @@
 import type { Provider, TransactionReceipt } from "ethers";
 import { ImprintError } from "../core/errors";
 
+/** How often a transaction still unmined is looked up in the node. */
+const PRESENCE_CHECK_MS = 1_000;
+
 export interface WaitForReceiptOptions {
   /** Blocks on top of and including the receipt's block (1 = mined). */
   confirmations?: number;
@@ -18,8 +21,17 @@ export async function waitForReceipt(
   { confirmations = 1, timeoutMs = 60_000, pollMs = 50 }: WaitForReceiptOptions = {},
 ): Promise<TransactionReceipt> {
   const deadline = Date.now() + timeoutMs;
+  let nextPresenceCheck = Date.now() + PRESENCE_CHECK_MS;
+  let misses = 0;
   for (;;) {
     const receipt = await provider.getTransactionReceipt(txHash);
+    if (!receipt && Date.now() >= nextPresenceCheck) {
+      // A node that no longer knows the transaction will never mine it (dropped from the pool, or the node
+      // restarted from older state): fail now rather than at the deadline, and let the caller send it again.
+      misses = (await provider.getTransaction(txHash)) ? 0 : misses + 1;
+      if (misses >= 2) throw new ImprintError("chain_unavailable", `Transaction ${txHash} is no longer known to the node.`);
+      nextPresenceCheck = Date.now() + PRESENCE_CHECK_MS;
+    }
     if (receipt) {
       if (confirmations <= 1) return receipt;
       const head = await provider.getBlockNumber();

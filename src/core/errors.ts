@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "last_owner",
+  // how much it is asking
+  "rate_limited",
+  "overloaded",
   // images
   "image_required",
   "invalid_image",
@@ -45,7 +48,9 @@ export const ERROR_CODES = [
   "chain_anchor_reverted",
   "chain_anchor_event_missing",
   "chain_anchor_rejected",
+  "chain_anchor_lost",
   "chain_unavailable",
+  "embedded_chain_unsupported",
   "contract_not_compiled",
   "contract_artifact_invalid",
   // deployments and re-anchoring

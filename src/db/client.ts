@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -19,6 +20,8 @@ export type Queryable = Pick<Db, "select" | "insert" | "update" | "delete" | "ex
 export interface Database {
   db: Db;
   engine: "pglite" | "postgres";
+  /** A lock shared by every process on this database (see locks.ts). */
+  lock(name: LockName): DatabaseLock;
   close(): Promise<void>;
 }
 
@@ -29,17 +32,35 @@ export type DatabaseOptions =
   | { engine: "pglite"; dataDir?: string }
   | { engine: "postgres"; url: string; max?: number };
 
-/** Opens the database and brings its schema up to date (migrations are idempotent and run in-process). */
+/**
+ * Opens the database and brings its schema up to date. Migrations run in-process, under a lock: processes
+ * starting together on one PostgreSQL would otherwise race to create the same tables and migration records.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === "pglite") {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await PGlite.create(options.dataDir);
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
-    return { db: db as unknown as Db, engine: "pglite", close: () => client.close() };
+    return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, close: () => client.close() };
   }
   const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });
-  await migratePostgres(db, { migrationsFolder });
-  return { db: db as unknown as Db, engine: "postgres", close: () => client.end({ timeout: 5 }) };
+  const locks = advisoryLocks(options.url);
+  try {
+    await locks.lock("migrations").run(() => migratePostgres(db, { migrationsFolder }));
+  } catch (error) {
+    await locks.close();
+    await client.end({ timeout: 5 });
+    throw error;
+  }
+  return {
+    db: db as unknown as Db,
+    engine: "postgres",
+    lock: locks.lock,
+    close: async () => {
+      await locks.close();
+      await client.end({ timeout: 5 });
+    },
+  };
 }

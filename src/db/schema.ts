@@ -150,7 +150,10 @@ export const images = pgTable(
   ],
 );
 
-/** Merkle batches. A batch is sealed (root fixed, leaves assigned) before anything is sent to the chain. */
+/**
+ * Merkle batches. A batch is sealed (root fixed, leaves assigned) before anything is sent to the chain, and
+ * anchored once its transaction is durable; the reconciler turns it back to sealed if the chain loses it.
+ */
 export const batches = pgTable(
   "batches",
   {
@@ -171,6 +174,8 @@ export const batches = pgTable(
     /** The root of roots that carries this batch's root to a newer deployment, and the proof up to it. */
     reanchorId: integer("reanchor_id").references(() => reanchors.id),
     reanchorProof: jsonb("reanchor_proof").$type<string[]>(),
+    /** When the reconciler found the anchor intact under CHAIN_FINALITY_BLOCKS confirmations; until then it re-checks it. */
+    finalizedAt: timestamp("finalized_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [index("batches_status_idx").on(t.status), index("batches_reanchor_idx").on(t.reanchorId)],
 );

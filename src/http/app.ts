@@ -1,11 +1,16 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from "../complaints/pdf-attachment";
 import { ImprintError } from "../core/errors";
 import { auditTrail } from "./audit-trail";
+import { checkReadiness } from "../observability/readiness";
+import { clientAddress } from "./client-address";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
+import { rateLimits } from "./rate-limits";
+import { requestLog, type RequestLogEnv } from "./request-log";
 import { accountsRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
@@ -28,7 +33,7 @@ const FORM_OVERHEAD_BYTES = 64 * 1024;
 
 /** The HTTP API over injected dependencies; `app.request()` runs it without a server. */
 export function createApp(deps: AppDeps) {
-  const app = new OpenAPIHono({
+  const app = new OpenAPIHono<RequestLogEnv>({
     // Every validation failure answers in the one error shape.
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -43,6 +48,9 @@ export function createApp(deps: AppDeps) {
   app.use("*", requestId());
   // Outermost but for the request id, so that it sees every answer, refusals included.
   app.use("*", auditTrail(deps));
+
+  app.use("*", requestLog(deps.log, deps.metrics));
+  app.use("/v1/*", rateLimits(deps.config));
 
   // Complaints and appeals carry up to five 10 MB PDFs; every other body is at most one image.
   const attachmentsLimit = bodyLimit({
@@ -77,11 +85,21 @@ export function createApp(deps: AppDeps) {
   app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  // Readiness for a load balancer: a process whose search index is still loading takes no search traffic yet.
-  app.get("/readyz", (c) => {
-    const index = deps.library?.status;
-    const ready = index === undefined || index.state === "ready";
-    return c.json({ ready, ...(index ? { index } : {}) }, ready ? 200 : 503);
+  // Readiness for a load balancer: the database answers and the search index has loaded. The chain is reported,
+  // and a supervised embedded chain that is down (being restarted) also makes the process unready.
+  app.get("/readyz", async (c) => {
+    const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, index: deps.library?.status });
+    const process = deps.chainStatus?.();
+    const ready = readiness.ready && process?.reachable !== false;
+    return c.json({ ...readiness, ready, ...(process ? { chainProcess: process } : {}) }, ready ? 200 : 503);
+  });
+  // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
+  app.get("/metrics", async (c) => {
+    if (!deps.metrics) return c.json(errorBody("not_found", "metrics are not collected in this process"), 404);
+    const token = deps.config.METRICS_TOKEN;
+    const allowed = token ? sameSecret(c.req.header("authorization") ?? "", `Bearer ${token}`) : isLoopback(clientAddress(c, deps.config.TRUST_PROXY));
+    if (!allowed) throw new ImprintError("forbidden", token ? "send 'Authorization: Bearer <METRICS_TOKEN>'" : "metrics are served to this host only (set METRICS_TOKEN)");
+    return c.text(await deps.metrics.registry.metrics(), 200, { "content-type": deps.metrics.registry.contentType });
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -91,8 +109,18 @@ export function createApp(deps: AppDeps) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "an Imprint API key" });
 
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
-  app.onError((err, c) => handleError(err, c, deps.log));
+  app.onError((err, c) => handleError(err, c, c.get("log") ?? deps.log));
   return app;
+}
+
+/** Compares digests in constant time, so the answer's timing says nothing about how much of a token was right. */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function isLoopback(address: string): boolean {
+  return /^(127\.|::1$|::ffff:127\.)/.test(address);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,8 +1,9 @@
 /**
  * The one place bytes become pixels. Accepts JPEG, PNG and WebP only (sniffed by libvips, never by name or MIME),
- * bounds bytes and pixels before decoding (decompression bombs), honours EXIF orientation, and turns every
- * failure into an ImprintError: 413 image_too_large, 415 unsupported_image_format, 422 image_too_many_pixels,
- * 400 invalid_image.
+ * bounds bytes, pixels and decoding work before decoding (decompression bombs), decodes strictly (a libvips
+ * warning such as "premature end of data" refuses the image: a header that claims more pixels than the data holds
+ * would otherwise decode to grey filler), honours EXIF orientation, and turns every failure into an ImprintError:
+ * 413 image_too_large, 415 unsupported_image_format, 422 image_too_many_pixels, 400 invalid_image.
  */
 import sharp from "sharp";
 import { ImprintError } from "../core/errors";
@@ -11,6 +12,14 @@ export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 /** Target longest side of the pixels handed to the hashes (PDQ blurs to 64×64 anyway; see hashingSize). */
 export const DEFAULT_HASH_SIDE = 576;
+/**
+ * JPEG and WebP shrink while they decode (libjpeg's scaled IDCT, libwebp's scaling), so their cost follows the
+ * output size; PNG always decodes every pixel, and 16-bit samples cost ~8× more through libvips' colour pipeline.
+ * A PNG may cost at most this many "8-bit pixels" (16-bit pixels count 8): 5000² at 8 bits decodes in ~0.3 s
+ * here, where a 309 KB 16-bit PNG of 6300² took 1.4–3 s. Numbers: docs/calibration.md, "Decoding cost".
+ */
+export const MAX_PNG_DECODE_COST = 25_000_000;
+const PNG_16_BIT_COST = 8;
 
 export const ACCEPTED_FORMATS = ["jpeg", "png", "webp"] as const;
 export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
@@ -62,6 +71,13 @@ export async function inspectImage(bytes: Buffer, opts: DecodeOptions = {}): Pro
   if (width * height > maxPixels) {
     throw new ImprintError("image_too_many_pixels", `The image has ${width}×${height} pixels; the limit is ${maxPixels}.`);
   }
+  const wide = meta.depth === "ushort";
+  if (format === "png" && width * height * (wide ? PNG_16_BIT_COST : 1) > MAX_PNG_DECODE_COST) {
+    throw new ImprintError(
+      "image_too_many_pixels",
+      `A ${wide ? "16-bit " : ""}PNG of ${width}×${height} pixels costs too much to decode; send it as JPEG or WebP, or smaller.`,
+    );
+  }
   const swap = (meta.orientation ?? 1) >= 5;
   return { format, width: swap ? height : width, height: swap ? width : height };
 }
@@ -72,7 +88,7 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
   const { maxPixels = DEFAULT_MAX_PIXELS, maxSide = DEFAULT_HASH_SIDE } = opts;
   const size = hashingSize(header.width, header.height, maxSide);
   try {
-    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" }).rotate();
+    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "warning" }).rotate();
     if (size.width !== header.width || size.height !== header.height) {
       pipeline = pipeline.resize(size.width, size.height, { fit: "fill" });
     }
@@ -88,6 +104,20 @@ export async function decodeImage(bytes: Buffer, opts: DecodeOptions = {}): Prom
   } catch (error) {
     throw toImprintError(error);
   }
+}
+
+/**
+ * The same image at the size decodeImage gives for `maxSide` (never larger than it is): one decode can serve a
+ * large view (a query's detail view) and the hashes.
+ */
+export async function resizedDecoded(image: DecodedImage, maxSide = DEFAULT_HASH_SIDE): Promise<DecodedImage> {
+  const size = hashingSize(image.width, image.height, maxSide);
+  if (size.width >= image.rgbWidth && size.height >= image.rgbHeight) return image;
+  const rgb = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
+    .resize(size.width, size.height, { fit: "fill" })
+    .raw()
+    .toBuffer();
+  return { ...image, rgb, rgbWidth: size.width, rgbHeight: size.height };
 }
 
 /**

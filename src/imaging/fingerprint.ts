@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { toHex } from "../core/hex";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../core/phash";
-import { decodeImage, type DecodeOptions, type ImageFormat } from "./decode";
+import { decodeImage, type DecodedImage, type DecodeOptions, type ImageFormat } from "./decode";
 
 export const THUMBNAIL_SIDE = 256;
 
@@ -25,7 +25,11 @@ export interface Fingerprint {
 export type FingerprintOptions = Pick<DecodeOptions, "maxBytes" | "maxPixels">;
 
 export async function fingerprintImage(bytes: Buffer, opts: FingerprintOptions = {}): Promise<Fingerprint> {
-  const image = await decodeImage(bytes, opts);
+  return fingerprintDecoded(bytes, await decodeImage(bytes, opts));
+}
+
+/** The fingerprint of `bytes` from their decoded pixels (decodeImage at its default size), for callers that decode once for several uses. */
+export async function fingerprintDecoded(bytes: Buffer, image: DecodedImage): Promise<Fingerprint> {
   const { rgb, rgbWidth: w, rgbHeight: h } = image;
   // The thumbnail encodes on a libuv thread while the hashes run here.
   const thumbnail = sharp(rgb, { raw: { width: w, height: h, channels: 3 } })

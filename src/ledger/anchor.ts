@@ -1,4 +1,5 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { ImprintError } from "../core/errors";
 import type { Db } from "../db/client";
 import { batches } from "../db/schema";
 import { sealedBatches, type SealedBatch } from "./seal";
@@ -12,12 +13,25 @@ export interface AnchorReceipt {
 
 /**
  * Where roots go. `anchor` must be idempotent: a root already on chain (a crash after sending, another
- * anchorer) returns its existing receipt instead of failing, so retrying a sealed batch is always safe.
+ * anchorer) returns its existing receipt instead of failing, so retrying a sealed batch is always safe. It
+ * resolves only once the anchor is durable (a batch counts as anchored from then on, and its evidence is served).
  */
 export interface AnchorTarget {
   chainId: number;
   contract: string;
   anchor(root: string, leafCount: number): Promise<AnchorReceipt>;
+}
+
+export interface AnchorFailure {
+  batch: SealedBatch;
+  /** For the log and the batch's lastError, never for a client (it may hold a library's text). */
+  error: string;
+  cause: unknown;
+}
+
+/** What a client may be told of a failure: our own sentence, or that the log has it. */
+export function publicMessage(error: unknown): string {
+  return error instanceof ImprintError ? error.message : "anchoring failed (details in the service log)";
 }
 
 export interface AnchoredBatch extends SealedBatch, AnchorReceipt {
@@ -38,9 +52,9 @@ export function anchoredColumns(target: AnchorTarget, receipt: AnchorReceipt) {
 }
 
 /** Anchors every sealed batch in sealing order; a failure is recorded on the batch and retried next time. */
-export async function anchorSealed(db: Db, target: AnchorTarget): Promise<{ anchored: AnchoredBatch[]; failed: { batch: SealedBatch; error: string }[] }> {
+export async function anchorSealed(db: Db, target: AnchorTarget): Promise<{ anchored: AnchoredBatch[]; failed: AnchorFailure[] }> {
   const anchored: AnchoredBatch[] = [];
-  const failed: { batch: SealedBatch; error: string }[] = [];
+  const failed: AnchorFailure[] = [];
   for (const batch of await sealedBatches(db)) {
     await db.update(batches).set({ attempts: sql`${batches.attempts} + 1` }).where(eq(batches.id, batch.id));
     try {
@@ -53,12 +67,12 @@ export async function anchorSealed(db: Db, target: AnchorTarget): Promise<{ anch
           anchoredAt: new Date(),
           lastError: null,
         })
-        .where(eq(batches.id, batch.id));
+        .where(and(eq(batches.id, batch.id), eq(batches.status, "sealed")));
       anchored.push({ ...batch, ...receipt, chainId: target.chainId, contract: target.contract });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await db.update(batches).set({ lastError: message.slice(0, 1000) }).where(eq(batches.id, batch.id));
-      failed.push({ batch, error: message });
+      failed.push({ batch, error: message, cause: error });
       // Later batches wait: anchoring out of order would only confuse whoever reads the chain.
       break;
     }

@@ -53,3 +53,11 @@ export async function sealedBatches(db: Db): Promise<SealedBatch[]> {
     .where(and(eq(batches.status, "sealed")))
     .orderBy(asc(batches.id));
 }
+
+/** How many registrations wait for a batch, and how many batches are in each state (for metrics). */
+export async function ledgerCounts(db: Db): Promise<{ pendingRegistrations: number; batches: Record<"sealed" | "anchored", number> }> {
+  const rows = await db.select({ status: batches.status, n: sql<number>`count(*)::int` }).from(batches).groupBy(batches.status);
+  const counts = { sealed: 0, anchored: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return { pendingRegistrations: await countPending(db), batches: counts };
+}

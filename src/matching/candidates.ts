@@ -129,7 +129,8 @@ export class CandidateIndex {
 
   /**
    * For each view of a query (its descriptors, and those of its mirror image), the k images with most votes;
-   * `accept` (e.g. a search scope) is applied before the top k are cut.
+   * `accept` (e.g. a search scope) is applied before the top k are cut. The first `queryDescriptors` of each view
+   * probe (a query's detail view probes with all of its own, see matcher.ts).
    * When no view has an accepted image at widenBelow votes, the query widens: every descriptor also probes the
    * keys one bit away in key bits [probeBits, wideProbeBits). Those probes land far away in the table (~0.5 µs
    * each at 1 M images), so only queries without a clear candidate pay them: mostly unrelated photos and hard
@@ -139,16 +140,16 @@ export class CandidateIndex {
    * what is verified. Bits 8–11 rather than 8–15: at 1 M images the wider set cost 6 ms p50 more per unrelated
    * query (p99 26 ms) for one more rotated copy of 234 found.
    */
-  query(views: readonly Uint8Array[], k = 10, accept?: (id: string) => boolean): Candidate[][] {
+  query(views: readonly Uint8Array[], k = 10, accept?: (id: string) => boolean, queryDescriptors = this.queryDescriptors): Candidate[][] {
     readyForLookups(this.tables, () => this.merge());
     while (this.scratch.length < views.length) this.scratch.push(newScratch(this.slots.capacity));
     const touched = views.map((descriptors, v) => {
       const slots: number[] = [];
-      this.probe(descriptors, -1, this.probeBits, this.scratch[v], slots);
+      this.probe(descriptors, queryDescriptors, -1, this.probeBits, this.scratch[v], slots);
       return slots;
     });
     if (this.widenBelow > 0 && this.wideProbeBits > this.probeBits && !touched.some((slots, v) => this.hasClearCandidate(slots, this.scratch[v], accept))) {
-      views.forEach((descriptors, v) => this.probe(descriptors, this.probeBits, this.wideProbeBits, this.scratch[v], touched[v]));
+      views.forEach((descriptors, v) => this.probe(descriptors, queryDescriptors, this.probeBits, this.wideProbeBits, this.scratch[v], touched[v]));
     }
     return touched.map((slots, v) => {
       const { votes, lastVoter } = this.scratch[v];
@@ -164,9 +165,9 @@ export class CandidateIndex {
     });
   }
 
-  /** Votes from probing, for each query descriptor, its own key (bit -1) and the keys with bit b flipped, fromBit ≤ b < toBit. */
-  private probe(descriptors: Uint8Array, fromBit: number, toBit: number, { votes, lastVoter }: Scratch, touched: number[]): void {
-    const nq = Math.min(this.queryDescriptors, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
+  /** Votes from probing, for each of the first `count` query descriptors, its own key (bit -1) and the keys with bit b flipped, fromBit ≤ b < toBit. */
+  private probe(descriptors: Uint8Array, count: number, fromBit: number, toBit: number, { votes, lastVoter }: Scratch, touched: number[]): void {
+    const nq = Math.min(count, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
     const { maxSignatureDistance, keyBits } = this;
     const mask = 2 ** keyBits - 1;
     for (let i = 0; i < nq; i++) {

@@ -3,14 +3,15 @@
  * image scaled to WORK_SIZE px on its longest side (small images are enlarged, so flat product
  * photos of ~320 px still yield keypoints).
  *
- * Pipeline: sharp decode (EXIF orientation applied) → greyscale → normalise → resize → ORB with an
- * adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found).
+ * Pipeline: the decode the fingerprint uses (src/imaging: oriented sRGB, ~576 px) → greyscale → normalise →
+ * resize → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found). The image
+ * is decoded once for both (analyse-image.ts).
  */
 import sharp from "sharp";
 import { ImprintError } from "../core/errors";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
-import { decodeImage } from "../imaging/decode";
-import { loadOpenCv, type Cv } from "./opencv";
+import { decodeImage, type DecodedImage } from "../imaging/decode";
+import { loadedOpenCv, loadOpenCv, type Cv } from "./opencv";
 
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;
@@ -37,6 +38,16 @@ export interface ImageFeatures {
   mirrored?: ImageFeatures;
   /** Global PDQ hash of the image (optional second path for near-exact copies). */
   pdq?: GlobalHash;
+  /**
+   * A query's grey working image (never stored): the matcher derives the mirrored view from it only when the
+   * first view is not conclusive, and denser features only for an ambiguous query (denseQueryFeatures).
+   */
+  grey?: GreyImage;
+  /**
+   * A query's grey image at up to DETAIL_SIDE px (never stored), when it is larger than the working image: a copy
+   * that fills only part of a collage, screenshot or banner is found in its detail view (detailFeatures).
+   */
+  detailGrey?: GreyImage;
 }
 
 export interface GlobalHash {
@@ -54,26 +65,32 @@ export function keypointCount(f: ImageFeatures): number {
   return f.keypoints.length / 2;
 }
 
-/** Decode, orient, grey, normalise and resize to the working size. */
-export async function decodeGrey(bytes: Buffer): Promise<GreyImage> {
-  try {
-    const { data, info } = await sharp(bytes, { failOn: "error" })
-      .rotate()
-      .greyscale()
-      .normalise()
-      .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    invariantChannels(info.channels);
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-  } catch (err) {
-    if (err instanceof ImprintError) throw err;
-    throw new ImprintError("image_undecodable", "The image could not be decoded.", { cause: err });
-  }
+/** The grey working image: the decoded pixels (src/imaging decodeImage) greyed, normalised and resized to WORK_SIZE. */
+export async function workingGrey(image: DecodedImage): Promise<GreyImage> {
+  const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
+    .greyscale()
+    .normalise()
+    .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  invariantChannels(info.channels);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 function invariantChannels(channels: number): void {
   if (channels !== 1) throw new Error(`invariant violated: expected 1 grey channel, got ${channels}`);
+}
+
+/** Grey and normalised at the decoded size (at most DETAIL_SIDE): a query's detail view. */
+export async function detailGrey(image: DecodedImage): Promise<GreyImage> {
+  const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
+    .greyscale()
+    .normalise()
+    .resize(DETAIL_SIDE, DETAIL_SIDE, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  invariantChannels(info.channels);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 /** Mirror a grey image left↔right. */
@@ -94,13 +111,14 @@ export function orbFeatures(
   maxKeypoints = MAX_KEYPOINTS,
   detectKeypoints = DETECT_KEYPOINTS,
   fastThresholds: readonly number[] = FAST_THRESHOLDS,
+  grid = GRID,
 ): ImageFeatures {
   const mat = cv.matFromArray(img.height, img.width, cv.CV_8UC1, img.data);
   const none = new cv.Mat();
   try {
     let best: ImageFeatures | undefined;
     for (const fast of fastThresholds) {
-      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints);
+      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints, grid);
       if (!best || keypointCount(found) > keypointCount(best)) best = found;
       if (keypointCount(found) >= MIN_KEYPOINTS) break;
     }
@@ -138,15 +156,15 @@ function detect(cv: Cv, mat: InstanceType<Cv["Mat"]>, mask: InstanceType<Cv["Mat
   }
 }
 
-/** Pick `n` keypoints round-robin over a GRID×GRID grid, strongest first within each cell. */
-function spread(f: ImageFeatures, n: number): ImageFeatures {
+/** Pick `n` keypoints round-robin over a grid×grid grid, strongest first within each cell. */
+function spread(f: ImageFeatures, n: number, grid: number): ImageFeatures {
   const total = keypointCount(f);
-  const cells: number[][] = Array.from({ length: GRID * GRID }, () => []);
+  const cells: number[][] = Array.from({ length: grid * grid }, () => []);
   for (let i = 0; i < total; i++) {
     // Input rows are sorted by response, so each cell list is too.
-    const cx = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i] / f.width) * GRID));
-    const cy = Math.min(GRID - 1, Math.floor((f.keypoints[2 * i + 1] / f.height) * GRID));
-    cells[cy * GRID + cx].push(i);
+    const cx = Math.min(grid - 1, Math.floor((f.keypoints[2 * i] / f.width) * grid));
+    const cy = Math.min(grid - 1, Math.floor((f.keypoints[2 * i + 1] / f.height) * grid));
+    cells[cy * grid + cx].push(i);
   }
   const order: number[] = [];
   for (let rank = 0; order.length < Math.min(n, total); rank++) {
@@ -163,29 +181,31 @@ function spread(f: ImageFeatures, n: number): ImageFeatures {
 }
 
 export interface ExtractOptions {
-  /** Also extract features of the mirrored image (for queries). */
+  /** Also extract features of the mirrored image, and keep the working image for a dense second pass (queries). */
   mirrored?: boolean;
-  /** Also compute the global PDQ hash (one more decode; default true). */
+  /** Also compute the global PDQ hash (from the same decode; default true). */
   pdq?: boolean;
 }
 
-/** Features of an encoded image (JPEG/PNG/WebP/…); with `mirrored`, also those of its mirror image. */
+/**
+ * Features of an encoded image (JPEG/PNG/WebP); with `mirrored`, also those of its mirror image. For tests and
+ * benchmarks: the service analyses an upload once for its fingerprint and features (analyseImage).
+ */
 export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {}): Promise<ImageFeatures> {
-  // Both decodes run at once; when both fail, the grey decode's error is the one reported, every time.
-  const [greyResult, pdqResult] = await Promise.allSettled([decodeGrey(bytes), options.pdq === false ? undefined : globalHash(bytes)]);
-  if (greyResult.status === "rejected") throw greyResult.reason;
-  if (pdqResult.status === "rejected") throw pdqResult.reason;
-  const grey = greyResult.value;
-  const pdq = pdqResult.value;
-  const { cv } = await loadOpenCv();
+  let image: DecodedImage;
+  try {
+    image = await decodeImage(bytes);
+  } catch (err) {
+    throw new ImprintError("image_undecodable", "The image could not be decoded.", { cause: err });
+  }
+  const [grey, { cv }] = await Promise.all([workingGrey(image), loadOpenCv()]);
   const f = featuresFromGrey(cv, grey, options);
-  if (pdq) f.pdq = pdq;
+  if (options.pdq !== false) f.pdq = globalHash(image);
   return f;
 }
 
 /** PDQ exactly as the fingerprint computes it (src/imaging decode → luma → core/pdq). */
-export async function globalHash(bytes: Buffer): Promise<GlobalHash> {
-  const img = await decodeImage(bytes);
+export function globalHash(img: DecodedImage): GlobalHash {
   const { hash, quality } = pdqFromLuma(lumaFromRgb(img.rgb, img.rgbWidth, img.rgbHeight, 3), img.rgbWidth, img.rgbHeight);
   return { hash, quality };
 }
@@ -194,11 +214,15 @@ export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOption
   const f = orbFeatures(cv, grey);
   if (options.mirrored) {
     f.mirrored = orbFeatures(cv, flipGrey(grey));
-    // Queries keep their working image (keyed by the descriptor array, which survives `{ ...f }`)
-    // so that the matcher can re-extract denser features for an ambiguous query (denseQueryFeatures).
-    queryGrey.set(f.descriptors, { cv, grey });
+    f.grey = grey;
   }
   return f;
+}
+
+/** The features of a query's mirror image: computed from its working image on first use (OpenCV must be loaded). */
+export function mirroredFeatures(q: ImageFeatures): ImageFeatures | undefined {
+  if (!q.mirrored && q.grey) q.mirrored = orbFeatures(loadedOpenCv(), flipGrey(q.grey));
+  return q.mirrored;
 }
 
 /**
@@ -209,15 +233,30 @@ export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOption
 export const DENSE_KEYPOINTS = 1000;
 const DENSE_DETECT = 2000;
 const DENSE_FAST = [5] as const;
-const queryGrey = new WeakMap<Uint8Array, { cv: Cv; grey: GreyImage }>();
 
-/** Dense features (normal + mirrored) of a query built by featuresFromGrey/extractFeatures, or undefined. */
+/** Dense features (normal + mirrored) of a query that kept its working image, or undefined. OpenCV must be loaded. */
 export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined {
-  const g = queryGrey.get(q.descriptors);
-  if (!g) return undefined;
-  const f = orbFeatures(g.cv, g.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
-  if (q.mirrored) f.mirrored = orbFeatures(g.cv, flipGrey(g.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  if (!q.grey) return undefined;
+  const cv = loadedOpenCv();
+  const f = orbFeatures(cv, q.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  f.mirrored = orbFeatures(cv, flipGrey(q.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   return f;
+}
+
+/**
+ * The detail view of a query (issue 13: a copy covering 20–60 % of a collage, screenshot or banner). At the working
+ * size such a copy spans 100–300 px and holds a few dozen of the 500 keypoints, the rest going to the content around
+ * it; at up to DETAIL_SIDE px with DETAIL_KEYPOINTS spread over a finer grid, the copy keeps enough of its own.
+ */
+export const DETAIL_SIDE = 1024;
+export const DETAIL_KEYPOINTS = 2500;
+const DETAIL_DETECT = 5000;
+const DETAIL_GRID = 8;
+
+/** Features of a query's detail view, or undefined when it has none (OpenCV must be loaded). */
+export function detailFeatures(q: ImageFeatures): ImageFeatures | undefined {
+  if (!q.detailGrey) return undefined;
+  return orbFeatures(loadedOpenCv(), q.detailGrey, DETAIL_KEYPOINTS, DETAIL_DETECT, FAST_THRESHOLDS, DETAIL_GRID);
 }
 
 /** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */

@@ -1,10 +1,14 @@
 /**
- * The matcher: candidate voting (normal + mirrored query) → geometric verification of the best
- * candidates → calibrated similarity → ranked hits. Only the compact index lives in memory; the full
- * features of the candidates to verify come from a FeatureLoader (the database, in the service).
+ * The matcher: candidate voting → geometric verification of the best candidates → calibrated similarity → ranked
+ * hits, over views of the query made only while no view is conclusive: the query as it is, its mirror image, its
+ * detail view (a copy inside a larger picture), then dense features for an ambiguous query. Only the compact index
+ * lives in memory; the full features of the candidates to verify come from a FeatureLoader (the database, in the
+ * service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
-import { denseQueryFeatures, extractFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import type { MatchGeometry } from "./geometry";
+import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
 import type { Similarity } from "./ransac";
 import { pdqSimilarity, similarityScore } from "./score";
@@ -35,12 +39,14 @@ export interface MatchHit {
   inliers: number;
   inlierRatio: number;
   overlap: number;
-  /** Query → original working-image coordinates (after mirroring the query when `mirrored`). */
+  /** Query → original, in the coordinates of the query view that verified it (after mirroring it when `mirrored`); `geometry` states it for the whole query. */
   transform: Similarity | null;
   mirrored: boolean;
   votes: number;
   /** PDQ Hamming distance when the global-hash path found this image. */
   pdqDistance?: number;
+  /** Where the copy sits, in working-image coordinates (toPixelGeometry restates it in pixels); absent for PDQ-only hits. */
+  geometry?: MatchGeometry;
 }
 
 export interface SearchOptions {
@@ -115,16 +121,33 @@ class Ranker {
     private readonly minVotes: number,
   ) {}
 
+  /**
+   * The query as it is is voted and verified first; its mirror image only when that is not conclusive (below 92),
+   * and then both views are voted together as they always were, reusing the verifications already made.
+   */
   async rank(q: ImageFeatures, filter?: (id: string) => boolean): Promise<MatchHit[]> {
     const loaded = new Map<string, ImageFeatures>();
-    const votes = this.vote(q, filter);
+    const verified = new Map<string, PairVerification>();
+    let votes = this.vote([q], filter);
     // The feature read (a database round trip) runs while the in-memory PDQ lookup does.
     const reading = this.featuresOf([...votes.keys()], loaded);
     const pdqHit = this.nearestPdq(q, filter);
-    const hits = this.verify(q, votes, await reading);
-    const localBest = Math.max(0, ...hits.map((h) => h.inliers));
+    let hits = this.verify(q, votes, await reading, verified);
+    const conclusive = () => bestInliers(hits) >= SECOND_PASS_BELOW || (pdqHit !== undefined && pdqHit.sim >= 92);
+    if (!conclusive() && (q.mirrored || q.grey)) {
+      if (!q.mirrored) await loadOpenCv();
+      const mirrored = mirroredFeatures(q)!;
+      votes = this.vote([q, mirrored], filter);
+      hits = mergeHits(hits, this.verify(q, votes, await this.featuresOf([...votes.keys()], loaded), verified));
+    }
+    if (!conclusive() && q.detailGrey) {
+      await loadOpenCv();
+      hits = mergeHits(hits, await this.detailPass(detailFeatures(q)!, loaded, filter));
+    }
+    const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
-    if (ambiguous) {
+    if (ambiguous && q.grey) {
+      await loadOpenCv();
       const d = denseQueryFeatures(q);
       if (d) await this.secondPass(d, hits, loaded, filter);
     }
@@ -139,10 +162,10 @@ class Ranker {
     return hits;
   }
 
-  /** The verifyTop best-voted candidates (normal and mirrored query) with at least minVotes votes. */
-  private vote(q: ImageFeatures, filter?: (id: string) => boolean): Votes {
+  /** The verifyTop best-voted candidates over the given views (the query, then its mirror image) with at least minVotes votes. */
+  private vote([normalView, mirroredView]: ImageFeatures[], filter?: (id: string) => boolean): Votes {
     const votes: Votes = new Map();
-    const [normal, mirrored = []] = this.index.query(views(q), this.verifyTop, filter);
+    const [normal, mirrored = []] = this.index.query(mirroredView ? [normalView.descriptors, mirroredView.descriptors] : [normalView.descriptors], this.verifyTop, filter);
     for (const c of normal) votes.set(c.id, { normal: c.votes, mirrored: 0 });
     for (const c of mirrored) {
       const v = votes.get(c.id);
@@ -158,21 +181,41 @@ class Ranker {
     );
   }
 
-  /** Geometric verification of each candidate in the orientations that voted for it. */
-  private verify(q: ImageFeatures, votes: Votes, originals: Map<string, ImageFeatures>): MatchHit[] {
+  /** Geometric verification of each candidate in the orientations that voted for it; `verified` remembers each (candidate, orientation). */
+  private verify(q: ImageFeatures, votes: Votes, originals: Map<string, ImageFeatures>, verified: Map<string, PairVerification>): MatchHit[] {
     const hits: MatchHit[] = [];
+    const once = (id: string, original: ImageFeatures, mirrored: boolean) => {
+      const key = `${mirrored ? "m" : "n"}:${id}`;
+      let v = verified.get(key);
+      if (!v) verified.set(key, (v = verifyPair(mirrored ? q.mirrored! : q, original, mirrored)));
+      return v;
+    };
     for (const [id, v] of votes) {
       const original = originals.get(id);
       if (!original) continue;
       let best: PairVerification | undefined;
-      if (v.normal > 0) best = verifyPair(q, original, false);
+      if (v.normal > 0) best = once(id, original, false);
       if (v.mirrored > 0 && q.mirrored) {
-        const m = verifyPair(q.mirrored, original, true);
+        const m = once(id, original, true);
         if (!best || m.inliers > best.inliers) best = m;
       }
       if (best) hits.push(toHit(id, best, Math.max(v.normal, v.mirrored)));
     }
     return hits;
+  }
+
+  /**
+   * The query's detail view (a copy inside a larger picture): all its descriptors probe, since the copy may hold a
+   * small share of them; its own best candidates are verified with the same ratio test and RANSAC.
+   */
+  private async detailPass(d: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
+    const [candidates] = this.index.query([d.descriptors], this.verifyTop, filter, keypointCount(d));
+    const wanted = candidates.filter((c) => c.votes >= this.minVotes);
+    const originals = await this.featuresOf(wanted.map((c) => c.id), loaded);
+    return wanted.flatMap((c) => {
+      const original = originals.get(c.id);
+      return original ? [toHit(c.id, verifyPair(d, original, false), c.votes)] : [];
+    });
   }
 
   /** Features of `ids`, reading from the loader only those this query has not loaded yet (the second pass re-verifies). */
@@ -214,6 +257,20 @@ class Ranker {
   }
 }
 
+function bestInliers(hits: MatchHit[]): number {
+  return Math.max(0, ...hits.map((h) => h.inliers));
+}
+
+/** The hits of both, one per image: the one with more inliers. */
+function mergeHits(a: MatchHit[], b: MatchHit[]): MatchHit[] {
+  const byId = new Map<string, MatchHit>();
+  for (const h of [...a, ...b]) {
+    const seen = byId.get(h.id);
+    if (!seen || h.inliers > seen.inliers) byId.set(h.id, h);
+  }
+  return [...byId.values()];
+}
+
 /** The descriptors of a query and, when it has them, of its mirror image. */
 function views(q: ImageFeatures): Uint8Array[] {
   return q.mirrored ? [q.descriptors, q.mirrored.descriptors] : [q.descriptors];
@@ -229,5 +286,6 @@ function toHit(id: string, v: PairVerification, votes: number): MatchHit {
     transform: v.transform,
     mirrored: v.mirrored,
     votes,
+    ...(v.geometry ? { geometry: v.geometry } : {}),
   };
 }

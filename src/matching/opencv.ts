@@ -9,6 +9,13 @@ import type * as CvNamespace from "@techstark/opencv-js";
 export type Cv = typeof CvNamespace;
 
 let loading: Promise<{ cv: Cv }> | undefined;
+let loaded: Cv | undefined;
+
+/** The module once loadOpenCv() has resolved, for synchronous callers that run after it (e.g. a query's lazy views). */
+export function loadedOpenCv(): Cv {
+  if (!loaded) throw new Error("invariant violated: OpenCV used before loadOpenCv() resolved");
+  return loaded;
+}
 
 /** Resolves to `{ cv }` (wrapped, never the thenable module itself) once the runtime is ready. */
 export function loadOpenCv(): Promise<{ cv: Cv }> {
@@ -25,11 +32,15 @@ export function loadOpenCv(): Promise<{ cv: Cv }> {
       for (const listener of process.listeners("uncaughtException")) {
         if (!before.exception.includes(listener)) process.off("uncaughtException", listener);
       }
-      if (typeof (mod as { Mat?: unknown }).Mat === "function") {
+      const ready = () => {
+        loaded = mod;
         resolve({ cv: mod });
+      };
+      if (typeof (mod as { Mat?: unknown }).Mat === "function") {
+        ready();
         return;
       }
-      mod.onRuntimeInitialized = () => resolve({ cv: mod });
+      mod.onRuntimeInitialized = ready;
     } catch (err) {
       reject(err);
     }

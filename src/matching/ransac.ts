@@ -1,7 +1,10 @@
 /**
  * 4-parameter similarity RANSAC (scale, rotation, translation) in plain JS.
  * OpenCV-js lacks estimateAffinePartial2D, and a similarity has the right number of degrees of
- * freedom for our edits (crop, rotate, resize); mirroring is handled by matching a mirrored query.
+ * freedom for our edits (crop, rotate, resize); mirroring is handled by matching a mirrored query, so a
+ * vertical flip is the mirror image turned by 180°. Any rotation is admissible by default: ORB's descriptors are
+ * rotation-normalised, and a bound of 25° (until issue 13) lost every copy turned by 90° or 180°, while the null
+ * tail did not move measurably without it (docs/calibration.md).
  *
  * Model, mapping query (x, y) → original (u, v):  u = a·x − b·y + tx,  v = b·x + a·y + ty.
  * Deterministic: the sampler is a seeded PRNG, so the same input always gives the same answer.
@@ -20,7 +23,7 @@ export interface RansacOptions {
   iterations?: number;
   minScale?: number;
   maxScale?: number;
-  /** Largest absolute rotation, degrees. */
+  /** Largest absolute rotation, degrees (default 180: any). */
   maxRotationDeg?: number;
   seed?: number;
 }
@@ -38,7 +41,7 @@ const DEFAULTS: Required<RansacOptions> = {
   iterations: 600,
   minScale: 0.25,
   maxScale: 4,
-  maxRotationDeg: 25,
+  maxRotationDeg: 180,
   seed: 0x1f2e3d4c,
 };
 

@@ -5,6 +5,7 @@
  */
 import { ratioTestMatches } from "./descriptor-match";
 import type { ImageFeatures } from "./features";
+import { matchGeometry, type MatchGeometry, type Point } from "./geometry";
 import { overlapFraction, ransacSimilarity, type Similarity } from "./ransac";
 
 export const RATIO = 0.8;
@@ -21,6 +22,8 @@ export interface PairVerification {
   /** Fraction of the original's area covered by the query. */
   overlap: number;
   mirrored: boolean;
+  /** Inlier pairs, outline and transform in working-image coordinates (the query un-mirrored), when verified. */
+  geometry?: MatchGeometry;
 }
 
 /** Ratio-test matches of query → original: returns pairs of (query index, original index). */
@@ -45,8 +48,18 @@ export function verifyPair(query: ImageFeatures, original: ImageFeatures, mirror
   const r = ransacSimilarity(src, dst);
   if (!r) return none;
   // Count each original keypoint once (several query points may land on one original point).
-  const distinct = new Set(r.inliers.map((k) => pairs[2 * k + 1])).size;
+  const seen = new Set<number>();
+  const points: { query: Point[]; original: Point[] } = { query: [], original: [] };
+  for (const k of r.inliers) {
+    const oi = pairs[2 * k + 1];
+    if (seen.has(oi)) continue;
+    seen.add(oi);
+    points.query.push([src[2 * k], src[2 * k + 1]]);
+    points.original.push([dst[2 * k], dst[2 * k + 1]]);
+  }
+  const distinct = seen.size;
   return {
+    geometry: matchGeometry(r.transform, mirrored, points, query, original),
     inliers: distinct,
     inlierRatio: distinct / m,
     matches: m,

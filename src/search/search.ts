@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { batches, images, listings, originals } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
 import type { ImageFeatures } from "../matching/features";
+import { toPixelGeometry, type MatchGeometry, type Point } from "../matching/geometry";
 import type { IndexedImage, LibraryIndex } from "./library-index";
 
 export type Scope = "all" | "recent" | "originals";
@@ -28,6 +29,10 @@ export interface ResolvedHit {
   registeredAt?: string;
   listedAt?: string;
   similarity: number;
+  /** The copy's outline in the query, in query pixels (corners of the original: top-left, top-right, bottom-right, bottom-left); absent for exact-bytes and PDQ-only hits. */
+  region?: [Point, Point, Point, Point];
+  /** What a match picture is drawn from: inlier pairs, outline and transform, each in its image's own pixels. */
+  geometry?: MatchGeometry;
   sourceUrl: string | null;
   evidence: { status: "stored-as-evidence"; root: string; txHash: string; blockTimestamp: number } | { status: "pending" } | null;
 }
@@ -64,11 +69,15 @@ export async function searchLibrary(
   const exactIds = new Set(exact.map((e) => e.id).filter(filter));
   for (const id of exactIds) similarity.set(id, 100);
   const hits = await index.matcher.search(query.features, { limit: params.limit + similarity.size, threshold: params.threshold, filter });
-  for (const hit of hits) if (!similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
+  const geometryOf = new Map<string, MatchGeometry>();
+  for (const hit of hits) {
+    if (!similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
+    if (hit.geometry) geometryOf.set(hit.id, hit.geometry);
+  }
   if (similarity.size === 0) return [];
 
   const rows = await db
-    .select({ imageId: images.id, original: originals, listing: listings, batch: batches })
+    .select({ imageId: images.id, width: images.width, height: images.height, original: originals, listing: listings, batch: batches })
     .from(images)
     .leftJoin(originals, eq(originals.imageId, images.id))
     .leftJoin(listings, eq(listings.imageId, images.id))
@@ -78,8 +87,12 @@ export async function searchLibrary(
   for (const id of similarity.keys()) if (!found.has(id)) index.remove(id); // purged since it was indexed
 
   const resolved: ResolvedHit[] = [];
-  for (const { imageId, original: o, listing: l, batch: b } of rows) {
+  const querySize = { width: query.fingerprint.width, height: query.fingerprint.height };
+  for (const { imageId, width, height, original: o, listing: l, batch: b } of rows) {
     const score = similarity.get(imageId)!;
+    const working = geometryOf.get(imageId);
+    const geometry = working && toPixelGeometry(working, querySize, { width, height });
+    const where = geometry ? { region: geometry.region, geometry } : {};
     if (o) {
       resolved.push({
         kind: "original",
@@ -91,6 +104,7 @@ export async function searchLibrary(
         category: o.category,
         registeredAt: new Date(o.registeredAtMs).toISOString(),
         similarity: score,
+        ...where,
         sourceUrl: o.sourceUrl,
         evidence:
           b?.status === "anchored"
@@ -108,6 +122,7 @@ export async function searchLibrary(
         category: l.category,
         listedAt: l.listedAt.toISOString(),
         similarity: score,
+        ...where,
         sourceUrl: l.sourceUrl,
         evidence: null,
       });

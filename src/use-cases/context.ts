@@ -3,6 +3,7 @@ import type { ChainFactsReader } from "../chain/chain-facts";
 import type { Db } from "../db/client";
 import type { AnchorTarget } from "../ledger/anchor";
 import type { Batcher } from "../ledger/batcher";
+import type { ReconcilerStats } from "../ledger/reconciler";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 import type { ImageAnalyser } from "./image-analysis";
@@ -32,6 +33,10 @@ export interface UseCaseDeps {
   deployments: ServiceDeployments;
   /** Reads what the chain says about an anchor (receipt, event, block time, anchoredAt, anchorer). */
   readChainFacts: ChainFactsReader;
+  /** Whether the chain answers (the embedded anvil is up; a real chain's last reconciler pass could read it). */
+  chainStatus?(): { reachable: boolean; restarts?: number };
+  /** The reconciler's counters (anchors re-checked, reverted, unknown roots on chain). */
+  reconciler?: ReconcilerStats;
   /** Decodes and fingerprints images (CPU-heavy: may run in a pool). */
   analyser: ImageAnalyser;
   /** Fetches an image by URL under the fetch policy. */

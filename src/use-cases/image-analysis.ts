@@ -1,10 +1,9 @@
 import type { Config } from "../config";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { fingerprintImage } from "../imaging/fingerprint";
-import { extractFeatures, topFeatures, type ImageFeatures } from "../matching/features";
-import { STORED_KEYPOINTS } from "../matching/matcher";
+import { analyseImage } from "../matching/analyse-image";
+import type { ImageFeatures } from "../matching/features";
 import { serializeFeatures } from "../matching/serialize";
-import { fromHex } from "../core/hex";
 
 export type ImageLimits = Pick<Config, "MAX_UPLOAD_BYTES" | "MAX_IMAGE_PIXELS">;
 
@@ -12,7 +11,7 @@ export type ImageLimits = Pick<Config, "MAX_UPLOAD_BYTES" | "MAX_IMAGE_PIXELS">;
 export interface ImageAnalyser {
   /** An image to store (an original or a listing): its fingerprint and serialised verification features. */
   forLibrary(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: Buffer | null }>;
-  /** A search query: its fingerprint and query features (both views, PDQ set from the fingerprint). */
+  /** A search query: its fingerprint and query features (the first view, its PDQ, and the working image the matcher derives other views from). */
   forQuery(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: ImageFeatures }>;
   /** A fingerprint alone (verification of a presented image). */
   fingerprint(bytes: Buffer): Promise<Fingerprint>;
@@ -23,17 +22,10 @@ export function inlineAnalyser(limits: ImageLimits): ImageAnalyser {
   const options = { maxBytes: limits.MAX_UPLOAD_BYTES, maxPixels: limits.MAX_IMAGE_PIXELS };
   return {
     async forLibrary(bytes) {
-      const fingerprint = await fingerprintImage(bytes, options);
-      // Stored features are the strongest keypoints, spread over the image (see src/matching).
-      const features = serializeFeatures(topFeatures(await extractFeatures(bytes, { pdq: false }), STORED_KEYPOINTS));
-      return { fingerprint, features };
+      const { fingerprint, features } = await analyseImage(bytes, { purpose: "original", limits: options });
+      return { fingerprint, features: serializeFeatures(features) };
     },
-    async forQuery(bytes) {
-      const fingerprint = await fingerprintImage(bytes, options);
-      const features = await extractFeatures(bytes, { mirrored: true, pdq: false });
-      features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
-      return { fingerprint, features };
-    },
+    forQuery: (bytes) => analyseImage(bytes, { purpose: "query", limits: options }),
     fingerprint: (bytes) => fingerprintImage(bytes, options),
   };
 }

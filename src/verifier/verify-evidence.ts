@@ -67,8 +67,9 @@ export async function verifyEvidence(input: unknown, options: VerifyOptions): Pr
       const pdqDistance = hammingBytes(fromHex(fp.pdq), fromHex(bundle.registration.pdq));
       image = checkImage(bundle, { sha256: fp.sha256, pdqDistance });
     } catch (error) {
-      // Only our own sentences reach the verdict, never a decoder's error text.
-      if (!(error instanceof ImprintError)) throw error;
+      // Only our own sentences reach the verdict, never a decoder's error text. A busy service is not a verdict
+      // on the image: the request answers 503 and the client retries.
+      if (!(error instanceof ImprintError) || error.code === "overloaded") throw error;
       image = { name: "image", ok: false, detail: `the image could not be read: ${error.message}` };
     }
   }

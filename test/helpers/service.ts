@@ -1,4 +1,4 @@
-import { silentLogger } from "../../src/observability/logger";
+import { silentLogger, type Logger } from "../../src/observability/logger";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,7 +20,17 @@ export interface TestService extends Services {
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
 export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: Pick<ServiceOptions, "fetchImage" | "log"> = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
-  const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
+  // One analysis worker: the pool is exercised, and a suite of services does not load OpenCV in 2 threads each.
+  // Its wait bound is for production traffic: on a loaded test machine one analysis can take over a second, and
+  // tests that send a few requests at once expect answers, not 503 (test/operations.test.ts tests the bounds).
+  const config = configSchema.parse({
+    DATA_DIR: dataDir,
+    IMPRINT_ADMIN_KEY: ADMIN_KEY,
+    EMBEDDED_CHAIN_PORT: "0",
+    ANALYSIS_WORKERS: "1",
+    ANALYSIS_MAX_WAIT_MS: "60000",
+    ...env,
+  });
   const database = await freshDatabase(engine);
   const services = await startServices(config, { database, startBatcher: false, log: silentLogger, ...options });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {

@@ -38,10 +38,10 @@ export function chainRoutes(deps: AppDeps) {
       middleware: [bearerAuth(deps.db)] as const,
       responses: {
         200: {
-          description: "The batches anchored by this run (empty when nothing was pending)",
+          description: "The batches anchored by this run (empty when nothing was pending); 503 chain_unavailable when none could be",
           content: { "application/json": { schema: z.object({ batches: z.array(batchSchema), errors: z.array(z.string()) }) } },
         },
-        ...errorResponses(401, 403),
+        ...errorResponses(401, 403, 503),
       },
     }),
     async (c) => {

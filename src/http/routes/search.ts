@@ -33,6 +33,11 @@ const hitSchema = z
     registeredAt: z.string().optional(),
     listedAt: z.string().optional(),
     similarity: z.number(),
+    region: z
+      .array(z.tuple([z.number(), z.number()]))
+      .length(4)
+      .optional()
+      .openapi({ description: "Where the copy sits in the query, in query pixels: the original's corners (top-left, top-right, bottom-right, bottom-left) mapped into the query" }),
     thumbnailUrl: z.string(),
     originalUrl: z.string().optional().openapi({ description: "The URL the image was fetched from; shown to its owner only" }),
     evidence: evidenceSchema,
@@ -79,7 +84,7 @@ export function searchRoutes(deps: AppDeps) {
         {
           query: { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height },
           warnings,
-          hits: hits.map(({ imageId, accountId: _owner, sourceUrl, evidence, ...hit }) => ({
+          hits: hits.map(({ imageId, accountId: _owner, sourceUrl, evidence, geometry: _matchPicture, ...hit }) => ({
             ...hit,
             thumbnailUrl: url(`/v1/images/${imageId}/thumbnail`),
             ...(sourceUrl ? { originalUrl: sourceUrl } : {}),

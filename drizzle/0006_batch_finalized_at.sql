@@ -1,0 +1,1 @@
+ALTER TABLE "batches" ADD COLUMN "finalized_at" timestamp with time zone;

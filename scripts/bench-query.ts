@@ -1,0 +1,180 @@
+/**
+ * The query path as a client sees it, over real HTTP on the embedded defaults (PGlite in a temp DATA_DIR + a spawned
+ * anvil, exactly as startServices builds them), next to the floor any image service pays: a bare sharp decode of the
+ * same bytes at full size to raw pixels.
+ *
+ *   npm run bench:query -- [--images DIR] [--queries N] [--seed N] [--rounds R]
+ *
+ * 1. Registrations/s over HTTP (POST /v1/originals: decode, fingerprint, features, DB) of the photos with a short side
+ *    ≥ 600 px: the first half one at a time, the second half two at a time.
+ * 2. Queries (POST /v1/search, from the request's bytes to the JSON answer): seeded edits of every photo (one edit of
+ *    each, drawn over all benchmark families, so both registered originals' copies and unrelated photos), single
+ *    client and two at a time, `--rounds` times each; p50 / p99.
+ * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
+ *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
+ * The temp dir is removed and anvil stopped at the end.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import sharp from "sharp";
+import { configSchema } from "../src/config";
+import { mulberry32 } from "../src/matching/ransac";
+import { silentLogger } from "../src/observability/logger";
+import { startServices, type Services } from "../src/services";
+import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
+
+const ROOT = resolve(__dirname, "..");
+const { values } = parseArgs({
+  options: {
+    images: { type: "string", default: join(ROOT, "../shared/datasets/photos-dev") },
+    queries: { type: "string", default: "120" },
+    seed: { type: "string", default: "1" },
+    rounds: { type: "string", default: "2" },
+  },
+});
+const dir = resolve(ROOT, values.images!);
+const QUERIES = Number(values.queries);
+const SEED = Number(values.seed);
+const ROUNDS = Number(values.rounds);
+const ADMIN_KEY = "imp_bench_admin_" + randomBytes(12).toString("hex");
+const MIN_ORIGINAL_SIDE = 600;
+const MIN_QUERY_SIDE = 128;
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+const ms = (x: number) => x.toFixed(1);
+const log = (line: string) => console.log(line);
+
+/** Runs `work` over `items`, `concurrency` at a time; resolves with the wall time. */
+async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
+  return performance.now() - start;
+}
+
+async function main() {
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
+  const photos = files.map((f) => ({ name: f, bytes: readFileSync(join(dir, f)) }));
+  const sides = await Promise.all(photos.map(async (p) => sharp(p.bytes).metadata().then((m) => Math.min(m.width!, m.height!))));
+  const originals = photos.filter((_, i) => sides[i] >= MIN_ORIGINAL_SIDE);
+
+  // Query images first (not timed): one seeded edit of each photo in a seeded order, the photo shrunk to ≤ 1024 px as
+  // web copies are.
+  const rand = mulberry32(SEED);
+  const order = photos.map((p) => ({ p, key: rand() })).sort((a, b) => a.key - b.key).map(({ p }) => p);
+  const queries: { label: string; bytes: Buffer }[] = [];
+  for (const [i, p] of order.entries()) {
+    if (queries.length >= QUERIES) break;
+    const edits = [...planEdits(SEED * 7919 + i), ...planCopyEdits(SEED * 7919 + i)];
+    const edit = edits[Math.floor(rand() * edits.length)];
+    const src = await decodeRgb(await sharp(p.bytes).rotate().resize(1024, 1024, { fit: "inside", withoutEnlargement: true }).png({ compressionLevel: 0 }).toBuffer());
+    const bytes = await applyEdit(src, edit);
+    const { width, height } = await sharp(bytes).metadata();
+    // Search refuses queries under MIN_QUERY_SIDE (a small photo shrunk to 0.3×): that is an answer, not a query.
+    if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
+  }
+  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED})`);
+
+  const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
+  let services: Services | undefined;
+  let server: ReturnType<typeof serve> | undefined;
+  try {
+    const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", MAX_UPLOAD_BYTES: String(8 * 1024 * 1024) });
+    services = await startServices(config, { startBatcher: false, log: silentLogger });
+    const app = services.app;
+    const base = await new Promise<string>((done) => {
+      server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => done(`http://127.0.0.1:${info.port}`));
+    });
+    const account = await fetch(`${base}/v1/accounts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Bench" }),
+    });
+    if (account.status !== 201) throw new Error(`creating an account failed: ${account.status} ${await account.text()}`);
+    const { apiKey } = (await account.json()) as { apiKey: string };
+    const post = async (path: string, bytes: Buffer, fields: Record<string, string>) => {
+      const form = new FormData();
+      form.set("image", new Blob([new Uint8Array(bytes)]), "image.jpg");
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      const started = performance.now();
+      const res = await fetch(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` }, body: form });
+      const body = await res.json();
+      const took = performance.now() - started;
+      if (res.status >= 300) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
+      return { took, body };
+    };
+
+    // 1. Registrations over HTTP.
+    const half = Math.ceil(originals.length / 2);
+    for (const [concurrency, batch] of [[1, originals.slice(0, half)], [2, originals.slice(half)]] as const) {
+      const latency: number[] = [];
+      const wall = await pool([...batch], concurrency, async (p) => {
+        latency.push((await post("/v1/originals", p.bytes, { productId: p.name.slice(0, 60), category: "bench", storeCountry: "DE" })).took);
+      });
+      log(`registrations over HTTP, concurrency ${concurrency}: ${batch.length} in ${(wall / 1000).toFixed(1)} s → ${((batch.length / wall) * 1000).toFixed(1)}/s; latency p50 ${ms(quantile(latency, 0.5))} ms, p99 ${ms(quantile(latency, 0.99))} ms`);
+    }
+
+    // 2. Queries, from bytes to answer. One warm-up pass loads OpenCV and the index, untimed.
+    for (const q of queries.slice(0, 3)) await post("/v1/search", q.bytes, { threshold: "85" });
+    const perQuery = new Map<number, number[]>();
+    for (const concurrency of [1, 2]) {
+      const times: number[] = [];
+      let wall = 0, found = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        wall += await pool(queries, concurrency, async (q, i) => {
+          const { took, body } = await post("/v1/search", q.bytes, { threshold: "85" });
+          times.push(took);
+          if (concurrency === 1) perQuery.set(i, [...(perQuery.get(i) ?? []), took]);
+          if (round === 0 && (body as { hits: unknown[] }).hits.length) found++;
+        });
+      }
+      log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85`);
+      if (concurrency === 1) perQuery.set(-1, times);
+    }
+
+    // 3. The floor: sharp's full-size decode of the same bytes to raw pixels.
+    const decode: number[] = [];
+    const decodeOf = new Map<number, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, q] of queries.entries()) {
+        const started = performance.now();
+        await sharp(q.bytes).raw().toBuffer();
+        const took = performance.now() - started;
+        decode.push(took);
+        decodeOf.set(i, [...(decodeOf.get(i) ?? []), took]);
+      }
+    }
+    const single = perQuery.get(-1)!;
+    log(`bare sharp decode at full size to raw pixels, one at a time: p50 ${ms(quantile(decode, 0.5))} ms, p99 ${ms(quantile(decode, 0.99))} ms`);
+    const ratios = queries.map((_, i) => quantile(perQuery.get(i)!, 0.5) / quantile(decodeOf.get(i)!, 0.5));
+    log(
+      `single-client query ÷ decode: p50 ${(quantile(single, 0.5) / quantile(decode, 0.5)).toFixed(1)}× (target ≤ 3×), ` +
+        `p99 ${(quantile(single, 0.99) / quantile(decode, 0.99)).toFixed(1)}× (target ≤ 6×); per image, median ${quantile(ratios, 0.5).toFixed(1)}×, p99 ${quantile(ratios, 0.99).toFixed(1)}×`,
+    );
+  } finally {
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await services?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+/**
+ * Prometheus metrics (prom-client), one registry per service instance (tests run several in one process).
+ * Gauges that describe state (pool, index, ledger, chain) are read when scraped, never kept up to date by hand.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ChainReachability } from "../chain/reachability";
+import type { IndexStatus } from "../search/library-index";
+import type { PoolStatus } from "../work/worker-pool";
+
+export interface MetricSources {
+  pool?: () => PoolStatus;
+  index?: () => IndexStatus | undefined;
+  ledger?: () => Promise<{ pendingRegistrations: number; batches: Record<string, number> }>;
+  chain?: () => Promise<ChainReachability>;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** Latency of each answered request, by route pattern (never the raw path: ids would explode the series). */
+  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  /** Batches the anchorer failed to anchor in a run. */
+  countAnchorFailures(n: number): void;
+  /** An analysis task's wait for a worker and its time on it. */
+  observeAnalysis(kind: string, waitedMs: number, ranMs: number): void;
+}
+
+export function createMetrics(sources: MetricSources): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: "imprint" });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const requests = new Histogram({
+    name: "imprint_http_request_duration_seconds",
+    help: "Time to answer a request, by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers,
+  });
+  const analysisHistogram = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ["task"] as const, buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers });
+  const analysisWait = analysisHistogram("imprint_analysis_wait_seconds", "Time an image analysis waited for a worker, by task");
+  const analysisRun = analysisHistogram("imprint_analysis_run_seconds", "Time an image analysis ran on its worker, by task");
+  const anchorFailures = new Counter({ name: "imprint_anchor_failures_total", help: "Batches whose anchoring failed in a run", registers });
+
+  new Gauge({
+    name: "imprint_analysis_queue_depth",
+    help: "Image analyses waiting for a worker",
+    registers,
+    collect() {
+      this.set(sources.pool?.().queued ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_analysis_workers",
+    help: "Analysis worker threads, by whether they are busy",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      const s = sources.pool?.();
+      this.set({ state: "busy" }, s?.busy ?? 0);
+      this.set({ state: "idle" }, s ? s.workers - s.busy : 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_analysis_refused_total",
+    help: "Analyses refused with 503 overloaded because the queue was full",
+    registers,
+    collect() {
+      this.set(sources.pool?.().rejected ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_analysis_worker_restarts_total",
+    help: "Analysis workers replaced after exiting",
+    registers,
+    collect() {
+      this.set(sources.pool?.().restarts ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_index_ready",
+    help: "1 when the search index has loaded, 0 while it loads",
+    registers,
+    collect() {
+      this.set(sources.index?.()?.state === "ready" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_index_images",
+    help: "Images in this process's search index",
+    registers,
+    collect() {
+      this.set(sources.index?.()?.images ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_batches",
+    help: "Merkle batches by state (read from the database when scraped)",
+    labelNames: ["state"] as const,
+    registers,
+    async collect() {
+      const counts = await sources.ledger?.();
+      for (const [state, n] of Object.entries(counts?.batches ?? {})) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: "imprint_registrations_pending",
+    help: "Registrations not yet sealed into a batch",
+    registers,
+    async collect() {
+      this.set((await sources.ledger?.())?.pendingRegistrations ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_chain_reachable",
+    help: "1 when the chain's RPC answered eth_blockNumber within its timeout",
+    registers,
+    async collect() {
+      this.set((await sources.chain?.())?.reachable ? 1 : 0);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest: ({ method, route, status }, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
+    countAnchorFailures: (n) => anchorFailures.inc(n),
+    observeAnalysis: (task, waitedMs, ranMs) => {
+      analysisWait.observe({ task }, waitedMs / 1000);
+      analysisRun.observe({ task }, ranMs / 1000);
+    },
+  };
+}

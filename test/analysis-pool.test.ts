@@ -1,0 +1,92 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ImprintError } from "../src/core/errors";
+import { denseQueryFeatures, type ImageFeatures } from "../src/matching/features";
+import { silentLogger } from "../src/observability/logger";
+import { inlineAnalyser } from "../src/use-cases/image-analysis";
+import { startAnalysisPool } from "../src/work/pooled-analyser";
+import { WorkerPool } from "../src/work/worker-pool";
+import { fixture } from "./helpers/service";
+
+const limits = { MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 40_000_000 };
+
+describe("image analysis on worker threads", () => {
+  const { analyser, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, maxWaitMs: 60_000, log: silentLogger });
+  const inline = inlineAnalyser(limits);
+  afterAll(() => pool.close());
+
+  it("gives exactly what the inline analysis gives", async () => {
+    const bytes = fixture("building.jpg");
+    const [pooled, local] = await Promise.all([analyser.forLibrary(bytes), inline.forLibrary(bytes)]);
+    expect(Buffer.isBuffer(pooled.features) && Buffer.isBuffer(pooled.fingerprint.thumbnail)).toBe(true);
+    expect(pooled).toEqual(local);
+
+    const [query, localQuery] = await Promise.all([analyser.forQuery(bytes), inline.forQuery(bytes)]);
+    expect(query.fingerprint).toEqual(localQuery.fingerprint);
+    // The PDQ hash crosses as a Uint8Array (inline it is a Buffer, a Uint8Array too): same bytes.
+    const plainPdq = (f: ImageFeatures) => ({ ...f, pdq: f.pdq && { quality: f.pdq.quality, hash: new Uint8Array(f.pdq.hash) } });
+    expect(plainPdq(query.features)).toEqual(plainPdq(localQuery.features));
+    expect(query.features.mirrored!.descriptors).toBeInstanceOf(Uint8Array);
+    // The matcher's second pass still finds the query's working image on this thread.
+    expect(denseQueryFeatures(query.features)).toEqual(denseQueryFeatures(localQuery.features));
+
+    expect(await analyser.fingerprint(bytes)).toEqual(await inline.fingerprint(bytes));
+  });
+
+  it("keeps the error a worker's analysis answers with", async () => {
+    const failure = await analyser.forLibrary(Buffer.from("not an image")).catch((e: unknown) => e);
+    const expected = await inline.forLibrary(Buffer.from("not an image")).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ImprintError);
+    expect((failure as ImprintError).code).toBe((expected as ImprintError).code);
+    expect((failure as ImprintError).message).toBe((expected as ImprintError).message);
+  });
+});
+
+describe("the worker pool", () => {
+  let pool: WorkerPool;
+  beforeAll(() => {
+    pool = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 1, maxWaitMs: 60_000, log: silentLogger });
+  });
+  afterAll(() => pool.close());
+
+  it("refuses a task past its queue with overloaded and a retry time", async () => {
+    const running = pool.run("echo", { value: 1, ms: 300 });
+    const queued = pool.run("echo", { value: 2 });
+    const refused = await pool.run("echo", { value: 3 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ImprintError);
+    expect((refused as ImprintError).code).toBe("overloaded");
+    expect((refused as ImprintError).retryAfterS).toBeGreaterThanOrEqual(1);
+    expect(await running).toEqual({ value: 1, bytes: new Uint8Array([1]) });
+    expect(await queued).toEqual({ value: 2, bytes: new Uint8Array([2]) });
+    expect(pool.status).toMatchObject({ workers: 1, busy: 0, queued: 0, rejected: 1 });
+  });
+
+  it("refuses a task whose wait would exceed the limit at the recent pace, even with room in the queue", async () => {
+    const impatient = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 10, maxWaitMs: 100, log: silentLogger });
+    try {
+      const running = impatient.run("echo", { value: 1, ms: 200 });
+      await expect(impatient.run("echo", { value: 2 })).rejects.toMatchObject({ code: "overloaded", retryAfterS: 1 });
+      await running;
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it("passes an ImprintError back with its code, details and cause", async () => {
+    const error = (await pool.run("refuse", {}).catch((e: unknown) => e)) as ImprintError;
+    expect(error).toBeInstanceOf(ImprintError);
+    expect(error).toMatchObject({ code: "invalid_image", message: "not an image", details: { why: "test" } });
+    expect((error.cause as Error).message).toBe("libvips said no");
+  });
+
+  it("replaces a worker that exits, failing only the task it was running", async () => {
+    const queued = pool.run("echo", { value: 4 });
+    const crashed = pool.run("crash", {});
+    await expect(pool.run("crash", {})).rejects.toMatchObject({ code: "overloaded" });
+    await expect(crashed).rejects.toThrow(/exited with code 7/);
+    // queued was accepted before the crash task: it ran first on the old worker.
+    expect(await queued).toMatchObject({ value: 4 });
+    expect(await pool.run("echo", { value: 5 })).toMatchObject({ value: 5 });
+    expect(pool.status).toMatchObject({ workers: 1, restarts: 1 });
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Test helper: the real service as `npm start` runs it (tsx src/main.ts), in a process group of its own so that
+ * a test can SIGKILL all of it (node and its anvil) at once, as a crash or an OOM kill would.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+const repoRoot = path.resolve(__dirname, "../..");
+const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
+
+export class ServiceProcess {
+  /** The API's base URL, once the service said it listens. */
+  url = "";
+  readonly lines: string[] = [];
+  readonly exited: Promise<void>;
+  readonly ready: Promise<string>;
+  private alive = true;
+
+  private constructor(readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    void this.exited.then(() => (this.alive = false));
+    this.ready = new Promise((resolve, reject) => {
+      let pending = "";
+      const onData = (chunk: Buffer) => {
+        pending += chunk.toString("utf8");
+        const parts = pending.split("\n");
+        pending = parts.pop()!;
+        for (const line of parts) {
+          this.lines.push(line);
+          if (this.lines.length > 400) this.lines.shift();
+          const m = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"imprint listening"/.exec(line);
+          if (m) {
+            this.url = m[1];
+            resolve(m[1]);
+          }
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      void this.exited.then(() => reject(new Error(`the service exited before listening:\n${this.lines.slice(-30).join("\n")}`)));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  static spawn(env: Record<string, string>): ServiceProcess {
+    const child = spawn(process.execPath, [tsxCli, "src/main.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: -pid reaches node, tsx's child and anvil
+    });
+    return new ServiceProcess(child);
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** SIGKILL to the whole process group; resolves once the service process is gone. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await this.exited;
+  }
+
+  /** SIGTERM (a clean shutdown: the batcher flushes, anvil's state is saved); SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.alive) return;
+    process.kill(-this.child.pid!, "SIGTERM");
+    const timer = setTimeout(() => void this.kill(), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** The pid of the embedded anvil in this service's process group, if it runs. */
+  anvilPid(): number | null {
+    const out = execFileSync("ps", ["-eo", "pid=,pgid=,comm="], { encoding: "utf8" });
+    for (const line of out.split("\n")) {
+      const [pid, pgid, comm] = line.trim().split(/\s+/);
+      if (Number(pgid) === this.child.pid && comm === "anvil") return Number(pid);
+    }
+    return null;
+  }
+
+  request(pathname: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
+    const { key, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (key) headers.set("authorization", `Bearer ${key}`);
+    return fetch(this.url + pathname, { ...rest, headers, signal: rest.signal ?? AbortSignal.timeout(60_000) });
+  }
+}
