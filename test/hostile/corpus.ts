@@ -9,10 +9,7 @@ import { nestedJson, oversized, wideJson } from "./large-files";
 
 const dir = path.join(__dirname, "../fixtures/hostile");
 
-/**
- * Files whose refusal needs strict decoding in src/imaging (the matcher's branch): today they decode. They run
- * in their own block of hostile-input.test.ts.
- */
+/** Files whose refusal needs strict decoding in src/imaging: they run in their own block of hostile-input.test.ts. */
 export const NEEDS_STRICT_DECODING = new Set(["jpeg-claims-6000x6600-over-1200x799.jpg", "jpeg-corrupt-scan.jpg"]);
 
 /** Decodable but too small to store or search: refused by the upload routes, a fair image for verification. */
