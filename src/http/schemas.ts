@@ -37,7 +37,7 @@ export const decimalField = z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a
 export const integerField = z.string().regex(/^\d{1,6}$/, "must be a whole decimal number").transform(Number);
 
 /** `{id}` in a route's path. */
-export const idParam = z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" } }) });
+export const idParam = z.object({ id: z.string().max(100).refine(plainText, NOT_TEXT_MESSAGE).openapi({ param: { name: "id", in: "path" } }) });
 
 /** A file part or a URL to fetch; which one is present is checked by the handler (exactly one). */
 export const imageFields = {

@@ -9,10 +9,7 @@ import { nestedJson, oversized, wideJson } from "./large-files";
 
 const dir = path.join(__dirname, "../fixtures/hostile");
 
-/**
- * Files whose refusal needs strict decoding in src/imaging (the matcher's branch): today they decode. They run
- * in their own block of hostile-input.test.ts.
- */
+/** Files whose refusal needs strict decoding in src/imaging: they run in their own block of hostile-input.test.ts. */
 export const NEEDS_STRICT_DECODING = new Set(["jpeg-claims-6000x6600-over-1200x799.jpg", "jpeg-corrupt-scan.jpg"]);
 
 /** Decodable but too small to store or search: refused by the upload routes, a fair image for verification. */
@@ -117,6 +114,15 @@ export const QUERY_CASES: string[] = [
   "limit=101",
   "limit=-5",
 ];
+
+/** Paths whose `{id}` is hostile (a NUL is refused by PostgreSQL's text type: it must never reach a query). */
+export const PATH_CASES: { method: "GET" | "POST"; path: string }[] = ["%00", "reg_%00", "%1B%5B2J", "x".repeat(101), "%F0%9F%91%9F%00"].flatMap((id) => [
+  { method: "GET" as const, path: `/v1/originals/${id}` },
+  { method: "GET" as const, path: `/v1/originals/${id}/evidence` },
+  { method: "GET" as const, path: `/v1/listings/${id}` },
+  { method: "POST" as const, path: `/v1/listings/${id}/delist` },
+  { method: "GET" as const, path: `/v1/images/${id}/thumbnail` },
+]);
 
 /** Bodies of POST /v1/verify that are not a bundle's JSON (as the JSON body). */
 export function verifyBodies(maxUploadBytes: number): { name: string; body: string }[] {

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { ImprintError } from "../../core/errors";
 import {
   appealComplaintUseCase,
@@ -40,12 +39,12 @@ const appealForm = {
 export function complaintsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
-  const url = (_c: Context, path: string) => absoluteUrl(deps.config.PUBLIC_BASE_URL, path);
-  const withLinks = (c: Context, v: ComplaintView) => ({
+  const url = (path: string) => absoluteUrl(deps.config.PUBLIC_BASE_URL, path);
+  const withLinks = (v: ComplaintView) => ({
     ...v,
-    listing: { ...v.listing, ...("imageId" in v.listing && v.listing.imageId ? { thumbnailUrl: url(c, `/v1/images/${v.listing.imageId}/thumbnail`) } : {}) },
-    originals: v.originals.map((o) => ({ ...o, bundleUrl: url(c, `/v1/originals/${o.originalId}/evidence`) })),
-    attachments: v.attachments.map((a) => ({ ...a, url: url(c, `/v1/complaints/${v.id}/attachments/${a.id}`) })),
+    listing: { ...v.listing, ...("imageId" in v.listing && v.listing.imageId ? { thumbnailUrl: url(`/v1/images/${v.listing.imageId}/thumbnail`) } : {}) },
+    originals: v.originals.map((o) => ({ ...o, bundleUrl: url(`/v1/originals/${o.originalId}/evidence`) })),
+    attachments: v.attachments.map((a) => ({ ...a, url: url(`/v1/complaints/${v.id}/attachments/${a.id}`) })),
   });
 
   app.openapi(
@@ -69,7 +68,7 @@ export function complaintsRoutes(deps: AppDeps) {
         statement: form.text("statement", MAX_STATEMENT)!,
         attachments: await form.files(),
       });
-      return c.json(withLinks(c, complaint), 201);
+      return c.json(withLinks(complaint), 201);
     },
   );
 
@@ -91,7 +90,7 @@ export function complaintsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const page = await listComplaintsUseCase(deps, c.get("actor"), c.req.valid("query"));
-      return c.json({ items: page.items.map((v) => withLinks(c, v)), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.items.map((v) => withLinks(v)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -104,7 +103,7 @@ export function complaintsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(complaintSchema, "The complaint"), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(withLinks(c, await getComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
+    async (c) => c.json(withLinks(await getComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -151,7 +150,7 @@ export function complaintsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(complaintSchema, "Withdrawn"), ...errorResponses(401, 403, 404, 409) },
     }),
-    async (c) => c.json(withLinks(c, await withdrawComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
+    async (c) => c.json(withLinks(await withdrawComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -171,7 +170,7 @@ export function complaintsRoutes(deps: AppDeps) {
         originalIds: form.ids("originalIds"),
         attachments: await form.files(),
       });
-      return c.json(withLinks(c, complaint), 200);
+      return c.json(withLinks(complaint), 200);
     },
   );
 
@@ -187,7 +186,7 @@ export function complaintsRoutes(deps: AppDeps) {
       },
       responses: { 200: jsonContent(complaintSchema, "Decided"), ...errorResponses(400, 401, 403, 404, 409) },
     }),
-    async (c) => c.json(withLinks(c, await decideComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json"))), 200),
+    async (c) => c.json(withLinks(await decideComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json"))), 200),
   );
 
   app.openapi(

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { thumbnailUseCase } from "../../use-cases/thumbnails";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
+import { idParam } from "../schemas";
 
 export function imagesRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
@@ -10,7 +11,7 @@ export function imagesRoutes(deps: AppDeps) {
       method: "get",
       path: "/v1/images/{id}/thumbnail",
       summary: "A 256 px WebP thumbnail",
-      request: { params: z.object({ id: z.string().max(100) }) },
+      request: { params: idParam },
       responses: {
         200: { description: "WebP image", content: { "image/webp": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
         ...errorResponses(404),

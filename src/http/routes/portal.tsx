@@ -51,7 +51,8 @@ export function portalRoutes(deps: AppDeps) {
     if (query === language) setCookie(c, "lang", language, { path: "/", sameSite: "Strict", maxAge: 365 * 86_400 });
     return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path };
   };
-  const secure = (c: Context) => new URL(deps.config.PUBLIC_BASE_URL ?? c.req.url).protocol === "https:";
+  // Links and cookies follow the configured base (src/config.ts), never the request's Host header.
+  const secure = new URL(deps.config.PUBLIC_BASE_URL).protocol === "https:";
   const page = (c: Context, html: string | Promise<string>, status: 200 | 401 | 403 | 422 = 200) => {
     c.header("content-security-policy", PAGE_POLICY);
     c.header("x-frame-options", "DENY");
@@ -83,7 +84,7 @@ export function portalRoutes(deps: AppDeps) {
     const signedIn = typeof form.key === "string" ? await signIn(db, form.key.trim()) : null;
     if (!signedIn) return page(c, <SignInPage ctx={context(c)} failed />, 401);
     c.set("actor", signedIn.session.actor);
-    setCookie(c, SESSION_COOKIE, signedIn.sessionId, { path: "/", httpOnly: true, sameSite: "Strict", secure: secure(c), maxAge: SESSION_TTL_MS / 1000 });
+    setCookie(c, SESSION_COOKIE, signedIn.sessionId, { path: "/", httpOnly: true, sameSite: "Strict", secure, maxAge: SESSION_TTL_MS / 1000 });
     return c.redirect("/", 303);
   });
   app.post("/sign-out", (c) =>
