@@ -55,6 +55,8 @@ interface Fixtures {
   fileComplaint(complainant: Org, respondent: Org, attachment?: boolean): Promise<{ id: string; attachmentId?: string }>;
   /** Complaints shared by the rows that only read: A's (own) and B's (other), each against C, with a PDF attached. */
   complaints: Record<"A" | "B", { id: string; attachmentId?: string }>;
+  /** A search record of `org` (made once, by its owner). */
+  searchOf(org: Org): Promise<string>;
   /** A portal session signed in with `key`. */
   signIn(key: string): Promise<PortalSession>;
   sessions: Partial<Record<Who, PortalSession>>;
@@ -231,6 +233,36 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "GET /complaints/new", via: "session", call: () => ({ method: "GET", path: "/complaints/new" }),
     expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 303 } },
 
+  // Search records, alerts, settings and the webhook (owner/ip-manager: the IP centre; the owner: the organisation)
+  { route: "GET /v1/searches", call: () => ({ method: "GET", path: "/v1/searches" }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/searches/:id", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}` }),
+    expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "POST /v1/searches/:id/seal", kind: "seller-data", call: async (f, { org }) => ({ method: "POST", path: `/v1/searches/${await f.searchOf(org)}/seal` }),
+    expect: { owner: [202, 404], "ip-manager": [202, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/searches/:id/receipt", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/receipt` }),
+    expect: { owner: [202, 404], "ip-manager": [202, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/searches/:id/thumbnail", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/thumbnail` }),
+    expect: everyone(200) },
+  { route: "GET /v1/alerts", call: () => ({ method: "GET", path: "/v1/alerts" }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/settings", call: () => ({ method: "GET", path: "/v1/settings" }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "PATCH /v1/settings", call: () => ({ method: "PATCH", path: "/v1/settings", json: { watchThreshold: 92 } }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "PUT /v1/webhook", call: () => ({ method: "PUT", path: "/v1/webhook", json: { url: "https://hooks.example.com/imprint", secret: "a-webhook-secret-of-enough-length" } }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/webhook/deliveries", call: () => ({ method: "GET", path: "/v1/webhook/deliveries" }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "DELETE /v1/webhook", call: () => ({ method: "DELETE", path: "/v1/webhook" }),
+    expect: { owner: 204, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  // No fixture makes an alert (that needs a watch job to run); the role gate is checked on an id no one has, and
+  // own versus other organisation in test/watch.test.ts.
+  { route: "PATCH /v1/alerts/:id", call: () => ({ method: "PATCH", path: "/v1/alerts/alr_000000000000000000000000", json: { status: "acknowledged" } }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  // Metrics are served to the host itself or with METRICS_TOKEN; app.request has no socket, so no one here.
+  { route: "GET /metrics", call: () => ({ method: "GET", path: "/metrics" }), expect: everyone(403) },
+
   // Public
   { route: "GET /v1/images/:id/thumbnail", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/images/${org.imageId}/thumbnail` }), expect: everyone(200) },
   { route: "GET /v1/chain", call: () => ({ method: "GET", path: "/v1/chain" }), expect: everyone(200) },
@@ -349,7 +381,17 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
     const complaints = { A: await fileComplaint(A, C, true), B: await fileComplaint(B, C, true) };
     const sessions: Fixtures["sessions"] = {};
     for (const [who, key] of [...Object.entries(A.keys), ...Object.entries(P.keys)]) sessions[who as Who] = await signIn(key);
-    f = { svc, A, B, C, P, bundle, freshImage, freshMember, freshKey, fileComplaint, complaints, signIn, sessions };
+    const searches = new Map<string, Promise<string>>();
+    const searchOf = (org: Org) => {
+      if (!searches.has(org.name)) {
+        searches.set(
+          org.name,
+          svc.request("/v1/search", { method: "POST", key: org.keys.owner!, body: imageForm(fixture("aloe.webp"), {}, "q.webp") }).then(async (r) => (await r.json()).searchId as string),
+        );
+      }
+      return searches.get(org.name)!;
+    };
+    f = { svc, A, B, C, P, bundle, searchOf, freshImage, freshMember, freshKey, fileComplaint, complaints, signIn, sessions };
   });
   afterAll(() => f?.svc.stop());
 
