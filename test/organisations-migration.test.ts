@@ -19,8 +19,12 @@ import { hashApiKey } from "../src/accounts/keys";
 import { anchorRoot } from "../src/chain/anchor";
 import { EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
 import { deployAnchor } from "../src/chain/deploy";
+import { writeDeploymentsFile } from "../src/chain/deployments-file";
+import { blockTimestamp } from "../src/chain/receipt";
 import { configSchema } from "../src/config";
+import { withDeployment } from "../src/core/deployments";
 import { leafHash, registrationIdOf } from "../src/core/leaf";
+import { isoOfSeconds } from "../src/core/time";
 import { openDatabase, type Database, type Db } from "../src/db/client";
 import { fingerprintImage } from "../src/imaging/fingerprint";
 import { uint64ToHex } from "../src/core/hex";
@@ -90,8 +94,13 @@ describe.each(engines)("upgrading a database from before organisations on %s", (
 
   beforeAll(async () => {
     chain = await startTestChain();
-    contract = (await deployAnchor(chain.wallet)).address.toLowerCase();
+    const deployed = await deployAnchor(chain.wallet);
+    contract = deployed.address.toLowerCase();
     work = mkdtempSync(path.join(tmpdir(), "imprint-upgrade-"));
+    // A service on a chain of its own publishes its deployments file, as npm run deploy writes it (DATA_DIR).
+    const from = isoOfSeconds(await blockTimestamp(chain.provider, deployed.blockNumber));
+    const deployment = { name: "upgrade-chain", chainId: 31337, contract, anchorer: deployed.anchorer.toLowerCase(), from, local: true };
+    writeDeploymentsFile(path.join(work, "deployments.json"), withDeployment(null, deployment));
     old = await oldDatabase(engine, work);
     const { db } = old;
 
