@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImprintError } from "../src/core/errors";
-import { denseQueryFeatures, type ImageFeatures } from "../src/matching/features";
+import { denseQueryFeatures, mirroredFeatures, type ImageFeatures } from "../src/matching/features";
 import { silentLogger } from "../src/observability/logger";
 import { inlineAnalyser } from "../src/use-cases/image-analysis";
 import { startAnalysisPool } from "../src/work/pooled-analyser";
@@ -26,7 +26,9 @@ describe("image analysis on worker threads", () => {
     // The PDQ hash crosses as a Uint8Array (inline it is a Buffer, a Uint8Array too): same bytes.
     const plainPdq = (f: ImageFeatures) => ({ ...f, pdq: f.pdq && { quality: f.pdq.quality, hash: new Uint8Array(f.pdq.hash) } });
     expect(plainPdq(query.features)).toEqual(plainPdq(localQuery.features));
-    expect(query.features.mirrored!.descriptors).toBeInstanceOf(Uint8Array);
+    // The mirrored view is made on this thread when the matcher needs it, from the grey image the query carries.
+    expect(query.features.grey!.data).toBeInstanceOf(Uint8Array);
+    expect(mirroredFeatures(query.features)).toEqual(mirroredFeatures(localQuery.features));
     // The matcher's second pass still finds the query's working image on this thread.
     expect(denseQueryFeatures(query.features)).toEqual(denseQueryFeatures(localQuery.features));
 

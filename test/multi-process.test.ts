@@ -14,6 +14,10 @@ import { openDatabase } from "../src/db/client";
 import { EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
 import { chainFactsReader } from "../src/chain/chain-facts";
 import { deployAnchor } from "../src/chain/deploy";
+import { writeDeploymentsFile } from "../src/chain/deployments-file";
+import { blockTimestamp } from "../src/chain/receipt";
+import { withDeployment } from "../src/core/deployments";
+import { isoOfSeconds } from "../src/core/time";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { startTestChain, type TestChain } from "./helpers/anvil";
 import { postgresAdminUrl } from "./helpers/databases";
@@ -42,7 +46,21 @@ describe(`${PROCESSES} processes on one PostgreSQL`, () => {
     const url = new URL(postgresAdminUrl);
     url.pathname = `/${name}`;
     chain = await startTestChain();
-    const contract = (await deployAnchor(chain.wallet)).address;
+    const deployed = await deployAnchor(chain.wallet);
+    const contract = deployed.address;
+    // The service vouches only for contracts its deployments file lists: the operator's one file, for all three.
+    const deploymentsFile = path.join(dataDir, "deployments.json");
+    writeDeploymentsFile(
+      deploymentsFile,
+      withDeployment(null, {
+        name: "multi",
+        chainId: 31337,
+        contract: contract.toLowerCase(),
+        anchorer: deployed.anchorer.toLowerCase(),
+        from: isoOfSeconds(await blockTimestamp(chain.provider, deployed.blockNumber)),
+        local: true,
+      }),
+    );
     for (let i = 0; i < PROCESSES; i++) {
       services.push(
         ServiceProcess.spawn({
@@ -50,6 +68,7 @@ describe(`${PROCESSES} processes on one PostgreSQL`, () => {
           CHAIN_RPC_URL: chain.rpcUrl,
           CHAIN_PRIVATE_KEY: EMBEDDED_ANCHORER_KEY,
           CHAIN_CONTRACT: contract,
+          DEPLOYMENTS_FILE: deploymentsFile,
           DATA_DIR: path.join(dataDir, String(i)),
           PORT: "0",
           IMPRINT_ADMIN_KEY: ADMIN_KEY,

@@ -97,7 +97,9 @@ export function createApp(deps: AppDeps) {
     const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, index: deps.library?.status });
     const process = deps.chainStatus?.();
     const ready = readiness.ready && process?.reachable !== false;
-    return c.json({ ...readiness, ready, ...(process?.reachable === false ? { chain: process } : {}) }, ready ? 200 : 503);
+    // The embedded chain's own status (up, restarts) wins over the RPC probe's, which may lag a restart.
+    const chain = process?.reachable === false ? process : process ? { ...readiness.chain, ...process } : readiness.chain;
+    return c.json({ ...readiness, ready, chain }, ready ? 200 : 503);
   });
   // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
   app.get("/metrics", async (c) => {

@@ -13,6 +13,9 @@ export interface AnchorFacts extends ChainFacts {
 
 /** The reads the reconciler needs from the chain (implemented in src/chain). */
 export interface ChainView {
+  /** The deployment this process anchors with: only its anchors are re-checked here (a retired one's chain may be gone). */
+  chainId: number;
+  contract: string;
   head(): Promise<number>;
   inspect(anchor: { root: string; txHash: string; contract: string }): Promise<AnchorFacts>;
   /** Roots of every Anchored event of the configured contract in [fromBlock, toBlock]. */
@@ -111,7 +114,14 @@ export class Reconciler {
     const open = await this.db
       .select()
       .from(batches)
-      .where(and(eq(batches.status, "anchored"), isNull(batches.finalizedAt)))
+      .where(
+        and(
+          eq(batches.status, "anchored"),
+          isNull(batches.finalizedAt),
+          eq(batches.chainId, this.chain.chainId),
+          eq(batches.contract, this.chain.contract.toLowerCase()),
+        ),
+      )
       .orderBy(asc(batches.id));
     const result: ReconcileResult = { checked: open.length, finalized: 0, reverted: 0, unknownRoots: [] };
 

@@ -14,11 +14,13 @@ import type { UseCaseDeps } from "./context";
 export async function verifyUseCase(deps: UseCaseDeps, bundle: unknown, image?: Buffer, log: Logger = deps.log): Promise<Verdict> {
   const fingerprint = image === undefined ? undefined : await deps.analyser.fingerprint(image);
   return verifyEvidence(bundle, {
-    readChainFacts: async (query) => {
+    readChainFacts: async (anchor) => {
       try {
-        return await deps.readChainFacts(query);
+        return await deps.readChainFacts(anchor);
       } catch (error) {
-        log.warn({ err: error, txHash: query.txHash }, "reading the chain for a verification failed");
+        log.warn({ err: error, chainId: anchor.chainId, txHash: anchor.txHash }, "reading the chain for a verification failed");
+        // Our own sentences (no RPC for that chain) pass; a client library's text does not.
+        if (error instanceof ImprintError) throw error;
         throw new ImprintError("chain_unavailable", "the chain's RPC did not answer", { cause: error });
       }
     },
