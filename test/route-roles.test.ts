@@ -141,19 +141,6 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /v1/admin/anchor", call: () => ({ method: "POST", path: "/v1/admin/anchor" }),
     expect: { owner: 403, "ip-manager": 403, member: 403, admin: 200, reviewer: 403, none: 401 } },
 
-  { route: "POST /v1/admin/reanchor", call: () => ({ method: "POST", path: "/v1/admin/reanchor", json: { from: "none-such", to: "none-such" } }),
-    expect: { owner: 403, "ip-manager": 403, member: 403, admin: 404, reviewer: 403, none: 401 } },
-
-  // Signing keys: the organisation's owner manages them; any of its keys may see them
-  { route: "POST /v1/signing-keys/challenge", call: () => ({ method: "POST", path: "/v1/signing-keys/challenge", json: { address: "0x" + "12".repeat(20) } }),
-    expect: { owner: 201, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
-  { route: "POST /v1/signing-keys", call: () => ({ method: "POST", path: "/v1/signing-keys", json: { nonce: "none-such", signature: "0x00" } }),
-    expect: { owner: 400, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
-  { route: "GET /v1/signing-keys", call: () => ({ method: "GET", path: "/v1/signing-keys" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 401 } },
-  { route: "DELETE /v1/signing-keys/:address", call: () => ({ method: "DELETE", path: `/v1/signing-keys/0x${"34".repeat(20)}` }),
-    expect: { owner: 404, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
-
   // Members, keys, audit: the organisation's (the platform's for an admin)
   { route: "POST /v1/members", call: () => ({ method: "POST", path: "/v1/members", json: { name: "New", role: "member" } }),
     expect: { owner: 201, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 401 } },
@@ -279,7 +266,6 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   // Public
   { route: "GET /v1/images/:id/thumbnail", kind: "seller-data", call: (_f, { org }) => ({ method: "GET", path: `/v1/images/${org.imageId}/thumbnail` }), expect: everyone(200) },
   { route: "GET /v1/chain", call: () => ({ method: "GET", path: "/v1/chain" }), expect: everyone(200) },
-  { route: "GET /.well-known/imprint-deployments.json", call: () => ({ method: "GET", path: "/.well-known/imprint-deployments.json" }), expect: everyone(200) },
   { route: "POST /v1/verify", call: (f) => ({ method: "POST", path: "/v1/verify", json: f.bundle }), expect: everyone(200) },
   { route: "GET /openapi.json", call: () => ({ method: "GET", path: "/openapi.json" }), expect: everyone(200) },
   { route: "GET /healthz", call: () => ({ method: "GET", path: "/healthz" }), expect: everyone(200) },
