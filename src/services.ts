@@ -168,7 +168,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       analyser: analyser.analyser,
       fetchImage: options.fetchImage ?? createImageFetcher(fetchPolicyOf(config, config.MAX_UPLOAD_BYTES)),
       onImageAdded: () => void library.refresh(),
-      postWebhook: createWebhookPoster({ timeoutMs: config.FETCH_TIMEOUT_MS }),
+      // A receiver's answer is read only for its status: a small body limit is enough.
+      postWebhook: createWebhookPoster(fetchPolicyOf(config, 64 * 1024)),
       wakeJobs: () => {
         jobs.watch.wake();
         jobs.webhooks.wake();

@@ -43,14 +43,15 @@ describe.each(engines)("webhooks on %s", (engine) => {
     svc.request(path, { method, key, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    svc = await startTestService(engine, { JOB_POLL_MS: "100", WEBHOOK_RETRY_BASE_MS: "300" });
-    brand = await svc.newSeller("brand");
-    store = await svc.newSeller("store");
     // A port nothing listens on yet: the receiver is down.
     const probe = createServer().listen(0, "127.0.0.1");
     await new Promise((r) => probe.once("listening", r));
     port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
+    // Deliveries go through the fetch policy: this local receiver is allowed as on-premises ones are, by configuration.
+    svc = await startTestService(engine, { JOB_POLL_MS: "100", WEBHOOK_RETRY_BASE_MS: "300", FETCH_ALLOW_PRIVATE: "true", FETCH_ALLOWED_PORTS: `80,443,${port}` });
+    brand = await svc.newSeller("brand");
+    store = await svc.newSeller("store");
   });
   afterAll(async () => {
     await svc?.stop();
