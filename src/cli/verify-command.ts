@@ -67,6 +67,9 @@ function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGive
     out(`  What a deployment vouches:   ${f.deployment}`);
     out(`  What a signature proves:     ${f.signature}`);
     if (f.local) out(`  WARNING: ${f.local}`);
+  } else if (verdict.ok) {
+    // A search receipt: the chain's part holds; no deployment is checked for it yet (its statement says so).
+    out(`CHAIN ONLY: ${verdict.statement}`);
   } else if (bundleOk) {
     out("BUNDLE HOLDS, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
   } else {
