@@ -196,7 +196,9 @@ async function main() {
         body: JSON.stringify({ name }),
       });
       if (res.status !== 201) throw new Error(`creating a seller failed: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { accountId: string; apiKey: string };
+      const seller = (await res.json()) as { accountId: string; apiKey: string };
+      const members = await (await app.request("/v1/members", { headers: { authorization: `Bearer ${seller.apiKey}` } })).json();
+      return { ...seller, ownerId: (members as { items: { memberId: string }[] }).items[0].memberId };
     };
     const httpSeller = await newSeller("Bench HTTP");
     const ledgerSeller = await newSeller("Bench ledger");
@@ -236,7 +238,7 @@ async function main() {
     log(`    (fingerprintImage alone, sequential, for reference: ${ms(fpMs / fps.length)} ms per image over ${fps.length})`);
     const ledgerInputs = Array.from({ length: LEDGER_N }, (_, i) => {
       const fp = fps[i % fps.length];
-      return { accountId: ledgerSeller.accountId, fingerprint: { ...fp, sha256: hex32() }, byteSize: uploads[i % fps.length].length, ...META };
+      return { accountId: ledgerSeller.accountId, registeredBy: ledgerSeller.ownerId, fingerprint: { ...fp, sha256: hex32() }, byteSize: uploads[i % fps.length].length, ...META };
     });
     const ledgerLatency: number[] = [];
     const [, ledgerWall] = await timed(async () => {

@@ -396,6 +396,7 @@ interface DbRow {
 /** Fills an empty library database with n synthetic images (see the header); returns the seconds it took. */
 async function loadLibrary(db: Db, engine: "pglite" | "postgres", n: number): Promise<number> {
   await rows(db, sql`insert into accounts (id, name, role) values ('acct_bench', 'bench', 'seller')`);
+  await rows(db, sql`insert into members (id, account_id, name, role) values ('mem_bench', 'acct_bench', 'bench', 'owner')`);
   // Rows by generate_series: pHash = md5 of the seq, PDQ = sha256 of it, 64 index descriptors = 32 sha512s
   // (2 KB, as the service stores), features NULL; a listing per image so that the index admits it.
   const batch = 20_000;
@@ -415,8 +416,8 @@ async function loadLibrary(db: Db, engine: "pglite" | "postgres", n: number): Pr
     );
     await rows(
       db,
-      sql.raw(`insert into listings (id, account_id, image_id, product_id, category, store_country, store_id, listed_at)
-        select 'lst_' || g, 'acct_bench', 'img_' || g, 'P' || g, 'cat' || (g % 7), 'DE', 'store', now() from generate_series(${a}, ${b}) g`),
+      sql.raw(`insert into listings (id, account_id, listed_by, image_id, product_id, category, store_country, store_id, listed_at)
+        select 'lst_' || g, 'acct_bench', 'mem_bench', 'img_' || g, 'P' || g, 'cat' || (g % 7), 'DE', 'store', now() from generate_series(${a}, ${b}) g`),
     );
     if (performance.now() - lastLog > 30_000) {
       lastLog = performance.now();

@@ -1,10 +1,45 @@
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const flag = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => v === "true");
+/** A comma-separated list of TCP ports, e.g. "80,443". */
+const portList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ports = v.split(",").map((p) => p.trim());
+      if (ports.some((p) => !/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+        ctx.addIssue({ code: "custom", message: "must be a comma-separated list of ports 1-65535" });
+        return z.NEVER;
+      }
+      return ports.map(Number);
+    });
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+/**
+ * A configured admin key must be hard to guess: at least 32 printable ASCII characters without spaces (it travels
+ * in `Authorization: Bearer`), of at least two classes (lower case, upper case, digits, symbols) and at least 10
+ * distinct characters. `imp_adm_` + 43 letters and digits (what the service generates) passes with ~256 bits.
+ */
+export const adminKey = optionalString.superRefine((key, ctx) => {
+  if (key === undefined) return;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((c) => c.test(key)).length;
+  const problems = [
+    key.length < 32 && "at least 32 characters",
+    !/^[\x21-\x7e]+$/.test(key) && "printable ASCII without spaces",
+    classes < 2 && "at least two kinds of character (lower case, upper case, digits, symbols)",
+    new Set(key).size < 10 && "at least 10 distinct characters",
+  ].filter(Boolean);
+  if (problems.length) ctx.addIssue({ code: "custom", message: `a weak admin key: it needs ${problems.join(", ")}` });
+});
 
 /** Every setting comes from the environment; each has an embedded default so `npm start` needs none. */
 export const configSchema = z
@@ -15,8 +50,12 @@ export const configSchema = z
   DATA_DIR: z.string().default("./data"),
   /** Real PostgreSQL instead of the embedded PGlite. */
   DATABASE_URL: optionalString,
-  IMPRINT_ADMIN_KEY: optionalString,
-  /** Base of links in responses (thumbnails, bundles); defaults to the listening address. */
+  /** The platform's bootstrap admin key (see `adminKey`); changing it revokes the previous one at start. */
+  IMPRINT_ADMIN_KEY: adminKey,
+  /**
+   * Base of links in answers (thumbnails, bundles). Links are never built from a request's Host header, which
+   * the caller writes: unset, it is http://HOST:PORT, and a HOST that is not loopback requires it (see below).
+   */
   PUBLIC_BASE_URL: optionalString,
 
   MAX_UPLOAD_BYTES: int(5 * 1024 * 1024),
@@ -25,6 +64,12 @@ export const configSchema = z
   MIN_ORIGINAL_SIDE: int(600),
   MIN_QUERY_SIDE: int(128),
   FETCH_TIMEOUT_MS: int(10_000),
+  /** Let `url` fields reach loopback and private addresses: tests and on-premises only (see README, Security). */
+  FETCH_ALLOW_PRIVATE: flag,
+  /** Ports a fetched URL may name. */
+  FETCH_ALLOWED_PORTS: portList("80,443"),
+  /** How far in the future a client's `listedAt` may lie (clocks disagree a little, never by days). */
+  CLOCK_SKEW_MS: int(5 * 60_000),
 
   ANCHOR_INTERVAL_MS: int(10_000),
   ANCHOR_MAX_BATCH: z.coerce.number().int().positive().default(1000),
@@ -38,10 +83,7 @@ export const configSchema = z
   CHAIN_CONFIRMATIONS: z.coerce.number().int().positive().default(1),
   CHAIN_TX_TIMEOUT_MS: int(120_000),
   /** Whether GET /v1/chain may show the RPC URL (an API key inside a provider URL must stay private). */
-  CHAIN_RPC_PUBLIC: z
-    .enum(["true", "false"])
-    .optional()
-    .transform((v) => v === "true"),
+  CHAIN_RPC_PUBLIC: flag,
 
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
@@ -57,7 +99,31 @@ export const configSchema = z
       if (!c[needed]) ctx.addIssue({ code: "custom", path: [needed], message: `CHAIN_RPC_URL needs ${needed} (deploy a contract with npm run deploy)` });
     }
   }
-});
+  // Links in answers: a service listening beyond loopback is reached under a name only the operator knows.
+  if (c.PUBLIC_BASE_URL) {
+    if (!isBaseUrl(c.PUBLIC_BASE_URL)) ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: "must be an http(s) URL without query or fragment" });
+  } else if (!isLoopbackHost(c.HOST)) {
+    ctx.addIssue({ code: "custom", path: ["PUBLIC_BASE_URL"], message: `HOST ${c.HOST} is not loopback: set PUBLIC_BASE_URL, the base of links in answers` });
+  }
+}).transform((c) => ({ ...c, PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://${hostInUrl(c.HOST)}:${c.PORT}`).replace(/\/+$/, "") }));
+
+function isLoopbackHost(host: string): boolean {
+  if (host === "localhost") return true;
+  return ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback";
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function isBaseUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && !url.search && !url.hash && !url.username;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof configSchema>;
 

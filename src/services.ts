@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ensureAdmin } from "./accounts/accounts";
+import { ensureAdmin } from "./accounts/admin-key";
 import { contractAnchorTarget } from "./chain/anchor-target";
 import { EMBEDDED_ANCHORER_KEY, startAnvil, type AnvilInstance } from "./chain/anvil";
 import { chainFactsReader } from "./chain/chain-facts";
@@ -12,12 +12,15 @@ import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
 import { countImages, featureLoader } from "./library/images";
 import { purgeDelisted } from "./library/listings";
+import { purgeExpiredSessions } from "./accounts/sessions";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
 import { createImageFetcher } from "./net/fetch-image";
+import { fetchPolicyOf } from "./net/fetch-policy";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
 import { inlineAnalyser } from "./use-cases/image-analysis";
+import type { ImageFetcher } from "./use-cases/image-source";
 
 export interface Services {
   app: App;
@@ -36,6 +39,8 @@ export interface ServiceOptions {
   startBatcher?: boolean;
   /** How often the search index polls the database for images added by other processes. */
   indexPollMs?: number;
+  /** How `url` fields are fetched (default: the configured fetch policy). Tests inject one with a trusted origin. */
+  fetchImage?: ImageFetcher;
 }
 
 /** The composition root: builds every dependency from the config and injects it; `close()` undoes it all. */
@@ -52,7 +57,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
         ? await openDatabase({ engine: "postgres", url: config.DATABASE_URL })
         : await openDatabase({ engine: "pglite", dataDir: path.join(config.DATA_DIR, "pglite") }));
     if (!options.database) cleanups.push(() => database.close());
-    const { generatedKey } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
+    const { generatedKey, revokedPrevious } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
+    if (revokedPrevious) log.warn({ revoked: revokedPrevious }, "IMPRINT_ADMIN_KEY changed: the previous admin key is revoked");
 
     const chain = await connectChain(config, options, log);
     cleanups.push(chain.close);
@@ -82,6 +88,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
         },
         (error: unknown) => log.warn({ err: error }, "purge failed"),
       );
+      purgeExpiredSessions(database.db).catch((error: unknown) => log.warn({ err: error }, "purging expired portal sessions failed"));
     }, config.PURGE_INTERVAL_MS);
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
@@ -94,7 +101,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       readChainFacts: chainFactsReader(chain.provider),
       library,
       analyser: inlineAnalyser(config),
-      fetchImage: createImageFetcher({ maxBytes: config.MAX_UPLOAD_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS }),
+      fetchImage: options.fetchImage ?? createImageFetcher(fetchPolicyOf(config, config.MAX_UPLOAD_BYTES)),
       onImageAdded: () => void library.refresh(),
       log,
     };

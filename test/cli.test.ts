@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveOnFreePort } from "./helpers/http-server";
+import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, startTestService, type TestService } from "./helpers/service";
 
 const cli = path.join(__dirname, "../bin/imprint.cjs");
@@ -44,7 +44,7 @@ describe("the CLI against a running server (real HTTP)", () => {
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
-    http = await serveOnFreePort(svc.app);
+    http = await listen(svc.app);
     seller = await svc.newSeller("bulk shop");
     dir = mkdtempSync(path.join(tmpdir(), "imprint-cli-"));
     env = { IMPRINT_SERVER: http.url, IMPRINT_KEY: seller.apiKey };

@@ -22,13 +22,14 @@ describe.each(engines)("batches on %s", (engine) => {
   let chain: TestChain;
   let target: AnchorTarget;
   let accountId: string;
+  let registeredBy: string;
   let imageCounter = 0;
 
   /** A distinct real image each call (same photo, another width: other bytes and leaf). */
   const registerOne = async () => {
     const bytes = await sharp(fixture("aloe.webp")).resize(600 + imageCounter++).jpeg().toBuffer();
     const fingerprint = await fingerprintImage(bytes);
-    return registerOriginal(database.db, { accountId, fingerprint, byteSize: bytes.length, productId: "p", category: "c", storeCountry: "DE" });
+    return registerOriginal(database.db, { accountId, registeredBy, fingerprint, byteSize: bytes.length, productId: "p", category: "c", storeCountry: "DE" });
   };
 
   beforeAll(async () => {
@@ -36,7 +37,7 @@ describe.each(engines)("batches on %s", (engine) => {
     chain = await startTestChain();
     const deployed = await deployAnchor(chain.wallet);
     target = contractAnchorTarget(chain.wallet, { chainId: 31337, contract: deployed.address, confirmations: 1, timeoutMs: 10_000, fromBlock: 0 });
-    accountId = (await createAccount(database.db, "seller")).account.id;
+    ({ account: { id: accountId }, ownerId: registeredBy } = await createAccount(database.db, "seller"));
   });
   afterAll(async () => {
     await chain?.stop();
@@ -46,7 +47,7 @@ describe.each(engines)("batches on %s", (engine) => {
   it("registers the same bytes once when concurrent requests arrive in the same millisecond", async () => {
     const bytes = await sharp(fixture("aloe.webp")).resize(590).jpeg().toBuffer();
     const fingerprint = await fingerprintImage(bytes);
-    const input = { accountId, fingerprint, byteSize: bytes.length, productId: "p", category: "c", storeCountry: "DE" };
+    const input = { accountId, registeredBy, fingerprint, byteSize: bytes.length, productId: "p", category: "c", storeCountry: "DE" };
     // Same clock reading: same leaf, same id, so the image's primary key is what refuses the losers.
     const results = await Promise.all([1, 2, 3, 4].map(() => registerOriginal(database.db, input, () => 1_800_000_000_000)));
     expect(results.filter((r) => r.created)).toHaveLength(1);

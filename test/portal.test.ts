@@ -6,7 +6,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./helpers/axe";
 import { launchBrowser } from "./helpers/browser";
-import { serveOnFreePort } from "./helpers/http-server";
+import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, startTestService, type TestService } from "./helpers/service";
 
 /** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
@@ -24,7 +24,7 @@ describe("the portal in a real browser", () => {
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
-    http = await serveOnFreePort(svc.app);
+    http = await listen(svc.app);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: WIDTHS.desktop });
     page = await context.newPage();

@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./helpers/browser";
-import { serveOnFreePort } from "./helpers/http-server";
+import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 describe("/verify: verification in a real browser, trusting no server", () => {
@@ -19,7 +19,7 @@ describe("/verify: verification in a real browser, trusting no server", () => {
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
-    http = await serveOnFreePort(svc.app);
+    http = await listen(svc.app);
     browser = await launchBrowser();
     dir = mkdtempSync(path.join(tmpdir(), "imprint-verify-page-"));
     const seller = await svc.newSeller("shop");

@@ -1,67 +1,29 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { accounts, apiKeys, meta } from "../db/schema";
-import type { Actor } from "./actor";
-import { hashApiKey, newApiKey, newId } from "./keys";
+import { accounts, members } from "../db/schema";
+import { issueKey } from "./api-keys";
+import { newId } from "./keys";
 
-export type Role = "admin" | "seller";
+/** The operator's own organisation: its members are the admins and reviewers. */
+export const PLATFORM_ACCOUNT_ID = "acc_admin";
 
 export interface Account {
   id: string;
   name: string;
-  role: Role;
 }
 
-export async function createAccount(db: Db, name: string, role: Role = "seller"): Promise<{ account: Account; apiKey: string }> {
-  const account: Account = { id: newId("acc"), name, role };
-  const apiKey = newApiKey();
-  await db.transaction(async (tx) => {
-    await tx.insert(accounts).values(account);
-    await tx.insert(apiKeys).values({ accountId: account.id, keyHash: hashApiKey(apiKey) });
+/**
+ * Creates a seller organisation with its owner, who gets the first key. The account id is what the leaves of its
+ * registrations commit to (`owner = keccak256(utf8(accountId))`), so it never changes.
+ */
+export async function createAccount(db: Db, name: string): Promise<{ account: Account; ownerId: string; apiKey: string }> {
+  const account: Account = { id: newId("acc"), name };
+  return db.transaction(async (tx) => {
+    await tx.insert(accounts).values({ ...account, role: "seller" });
+    const [owner] = await tx.insert(members).values({ id: newId("mem"), accountId: account.id, name: "owner", role: "owner" }).returning();
+    const { apiKey } = await issueKey(tx, owner);
+    return { account, ownerId: owner.id, apiKey };
   });
-  return { account, apiKey };
-}
-
-/**
- * Who a bearer key acts as, or null for an unknown or revoked key. Until organisations have members, an
- * account is its own organisation and its key the owner's.
- */
-export async function authenticate(db: Db, apiKey: string): Promise<Actor | null> {
-  return authenticateKeyHash(db, hashApiKey(apiKey), apiKey.slice(0, 12));
-}
-
-/** The same, from the stored hash of a key (a portal session keeps the hash, never the key). */
-export async function authenticateKeyHash(db: Db, keyHash: string, keyPrefix: string): Promise<Actor | null> {
-  const [row] = await db
-    .select({ id: accounts.id, role: accounts.role })
-    .from(apiKeys)
-    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-    .limit(1);
-  if (!row) return null;
-  return { organisationId: row.id, memberId: row.id, role: row.role === "admin" ? "admin" : "owner", keyPrefix };
-}
-
-const ADMIN_ACCOUNT_ID = "acc_admin";
-
-/**
- * Makes sure an admin can get in. A configured key is (re)registered as the admin's; without one, a key is
- * generated on the first start only and returned so the caller can print it once.
- */
-export async function ensureAdmin(db: Db, configuredKey: string | undefined): Promise<{ generatedKey?: string }> {
-  await db.insert(accounts).values({ id: ADMIN_ACCOUNT_ID, name: "admin", role: "admin" }).onConflictDoNothing();
-  if (configuredKey) {
-    await db
-      .insert(apiKeys)
-      .values({ accountId: ADMIN_ACCOUNT_ID, keyHash: hashApiKey(configuredKey) })
-      .onConflictDoNothing();
-    return {};
-  }
-  const claimed = await db.insert(meta).values({ key: "admin_key_generated", value: new Date().toISOString() }).onConflictDoNothing().returning();
-  if (claimed.length === 0) return {};
-  const generatedKey = newApiKey();
-  await db.insert(apiKeys).values({ accountId: ADMIN_ACCOUNT_ID, keyHash: hashApiKey(generatedKey) });
-  return { generatedKey };
 }
 
 /** The display name of an account (an organisation's name on its certificates), or null when there is none. */

@@ -2,7 +2,8 @@
  * Who is asking: the organisation whose data a request may touch, the member acting for it (recorded on what
  * they change), and their role. Platform roles (`admin`, `reviewer`) belong to the operator, not to a seller.
  */
-export type Role = "owner" | "ip-manager" | "member" | "admin" | "reviewer";
+export const ROLES = ["owner", "ip-manager", "member", "admin", "reviewer"] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface Actor {
   organisationId: string;

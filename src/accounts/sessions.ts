@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { eq, lt } from "drizzle-orm";
-import { authenticate, authenticateKeyHash } from "./accounts";
+import { authenticate, authenticateKeyHash } from "./api-keys";
 import type { Actor } from "./actor";
 import { hashApiKey } from "./keys";
 import type { Db } from "../db/client";

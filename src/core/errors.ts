@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   // who is asking
   "unauthorized",
   "forbidden",
+  "last_owner",
   // images
   "image_required",
   "invalid_image",
@@ -28,8 +29,10 @@ export const ERROR_CODES = [
   "features_corrupt",
   // fetching by URL
   "invalid_url",
+  "url_not_allowed",
   "fetch_failed",
   "fetch_timeout",
+  "fetch_too_large",
   // search
   "search_unavailable",
   "index_loading",

@@ -13,6 +13,9 @@ export type Schema = typeof schema;
 /** The one database type the rest of the code sees, whichever engine is behind it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** Anything that can run queries: the database or a transaction on it. */
+export type Queryable = Pick<Db, "select" | "insert" | "update" | "delete" | "execute">;
+
 export interface Database {
   db: Db;
   engine: "pglite" | "postgres";

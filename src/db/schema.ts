@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -12,10 +13,16 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { ROLES } from "../accounts/actor";
 import { bytea } from "./bytea";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
+/**
+ * An organisation (the API still says account: its id is the `owner` of its registrations' leaves). Its members
+ * act for it; `role` tells a seller organisation from the operator's own (`admin`: the platform, whose members are
+ * the admins and reviewers).
+ */
 export const accounts = pgTable("accounts", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
@@ -23,16 +30,83 @@ export const accounts = pgTable("accounts", {
   createdAt: createdAt(),
 });
 
-/** API keys are stored as SHA-256 of the key: a leaked table grants nothing. */
-export const apiKeys = pgTable("api_keys", {
-  id: serial("id").primaryKey(),
-  accountId: text("account_id")
+/** The organisation a row belongs to. */
+const accountIdColumn = () =>
+  text("account_id")
     .notNull()
-    .references(() => accounts.id),
-  keyHash: text("key_hash").notNull().unique(),
-  createdAt: createdAt(),
-  revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
-});
+    .references(() => accounts.id);
+
+/** The member a row is about or who acted. */
+const memberIdColumn = (name: string) =>
+  text(name)
+    .notNull()
+    .references(() => members.id);
+
+/**
+ * The people (or systems) acting for an organisation (an `accounts` row). A member is never deleted, only
+ * removed (`removed_at`), so `registered_by`, `listed_by` and the audit log keep pointing at someone.
+ */
+export const members = pgTable(
+  "members",
+  {
+    id: text("id").primaryKey(),
+    accountId: accountIdColumn(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
+    createdAt: createdAt(),
+    removedAt: timestamp("removed_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("members_account_idx").on(t.accountId)],
+);
+
+/**
+ * API keys are stored as SHA-256 of the key: a leaked table grants nothing. `prefix` (the key's first
+ * characters, safe to show) tells keys apart in lists and in the audit log; `last_used_at` is refreshed at most
+ * once a minute. `account_id` is the member's organisation, kept so an organisation's keys are one index away.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: serial("id").primaryKey(),
+    accountId: accountIdColumn(),
+    memberId: memberIdColumn("member_id"),
+    keyHash: text("key_hash").notNull().unique(),
+    /** Null for keys issued before prefixes were stored, until their first use. */
+    prefix: text("prefix"),
+    /**
+     * The platform's bootstrap key: IMPRINT_ADMIN_KEY or the key generated on the first start. A start with
+     * another configured key revokes the previous one (src/accounts/admin-key.ts).
+     */
+    bootstrap: boolean("bootstrap").notNull().default(false),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("api_keys_account_idx").on(t.accountId), index("api_keys_member_idx").on(t.memberId)],
+);
+
+/**
+ * Every state-changing request an authenticated member made, refused ones included. Append-only: the code has
+ * no update or delete path, and a trigger (migration) refuses UPDATE, DELETE and TRUNCATE.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    accountId: accountIdColumn(),
+    memberId: memberIdColumn("member_id"),
+    keyPrefix: text("key_prefix").notNull(),
+    /** Method and route pattern, e.g. `DELETE /v1/members/:id`. */
+    action: text("action").notNull(),
+    /** The id the request acted on or created, when there is one. */
+    target: text("target"),
+    status: smallint("status").notNull(),
+    /** The error code of a refused request. */
+    errorCode: text("error_code"),
+  },
+  (t) => [index("audit_log_account_idx").on(t.accountId, t.id)],
+);
 
 /**
  * Every stored picture (an original or a listing) with its fingerprints. `seq` only grows, so other processes
@@ -121,6 +195,8 @@ export const originals = pgTable(
   "originals",
   {
     ...productImageColumns(),
+    /** The member who registered it (the leaf commits to the organisation, not to them). */
+    registeredBy: memberIdColumn("registered_by"),
     sha256: text("sha256").notNull(),
     title: text("title"),
     /** Milliseconds since the epoch, exactly as committed to in the leaf. */
@@ -143,6 +219,7 @@ export const listings = pgTable(
   "listings",
   {
     ...productImageColumns(),
+    listedBy: memberIdColumn("listed_by"),
     storeId: text("store_id").notNull(),
     listedAt: timestamp("listed_at", { withTimezone: true, mode: "date" }).notNull(),
     delistedAt: timestamp("delisted_at", { withTimezone: true, mode: "date" }),
@@ -152,7 +229,7 @@ export const listings = pgTable(
   (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
 );
 
-/** Small key-value facts the service keeps about itself (e.g. that the admin key was generated). */
+/** Small key-value facts the service keeps about itself. */
 export const meta = pgTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),

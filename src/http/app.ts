@@ -1,15 +1,20 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from "../complaints/pdf-attachment";
 import { ImprintError } from "../core/errors";
+import { auditTrail } from "./audit-trail";
 import type { AppDeps } from "./deps";
 import { errorBody, handleError } from "./errors";
 import { accountsRoutes } from "./routes/accounts";
+import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
 import { complaintsRoutes } from "./routes/complaints";
 import { docsRoutes } from "./routes/docs";
 import { imagesRoutes } from "./routes/images";
+import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
+import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
 import { portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
@@ -32,6 +37,11 @@ export function createApp(deps: AppDeps) {
     },
   });
 
+  // Every answer carries X-Request-Id; the log lines of a failure carry the same id.
+  app.use("*", requestId());
+  // Outermost but for the request id, so that it sees every answer, refusals included.
+  app.use("*", auditTrail(deps));
+
   // Complaints and appeals carry up to five 10 MB PDFs; every other body is at most one image.
   const attachmentsLimit = bodyLimit({
     maxSize: MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + FORM_OVERHEAD_BYTES,
@@ -48,6 +58,9 @@ export function createApp(deps: AppDeps) {
   app.use("*", (c, next) => (/^\/v1\/complaints(\/[^/]+\/appeal)?$/.test(c.req.path) ? attachmentsLimit : imageLimit)(c, next));
 
   app.route("/", accountsRoutes(deps));
+  app.route("/", membersRoutes(deps));
+  app.route("/", keysRoutes(deps));
+  app.route("/", auditRoutes(deps));
   app.route("/", originalsRoutes(deps));
   app.route("/", listingsRoutes(deps));
   app.route("/", searchRoutes(deps));

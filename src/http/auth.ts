@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { authenticate } from "../accounts/accounts";
+import { authenticate } from "../accounts/api-keys";
 import type { Actor } from "../accounts/actor";
 import { ImprintError } from "../core/errors";
 import type { Db } from "../db/client";

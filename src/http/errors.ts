@@ -20,23 +20,35 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** Maps anything thrown in a handler to the error shape. A cause goes to the log, never to the client. */
+/** What a framework refusal (hono's HTTPException) answers: our sentence, never the library's. */
+const FRAMEWORK_REFUSALS: Record<number, { code: string; message: string }> = {
+  400: { code: "malformed_body", message: "the request body could not be parsed" },
+  401: { code: "unauthorized", message: "send an API key as 'Authorization: Bearer <key>'" },
+  413: { code: "payload_too_large", message: "the request body is too large" },
+  415: { code: "unsupported_media_type", message: "this route does not take that content type" },
+};
+
+/**
+ * Maps anything thrown in a handler to the error shape. A cause (a library's own error text) goes to the log
+ * with the request id, never to the client; the client gets the request id in `X-Request-Id` to quote.
+ */
 export function handleError(err: Error, c: Context, log: Logger): Response {
+  const requestId = c.get("requestId") as string | undefined;
+  const where = { requestId, method: c.req.method, path: c.req.path };
   if (err instanceof ImprintError) {
     const status = STATUS_OF[err.code];
     if (err.retryAfterS !== undefined) c.header("Retry-After", String(Math.ceil(err.retryAfterS)));
     if (status >= 500 || err.cause !== undefined) {
-      log.warn({ code: err.code, method: c.req.method, path: c.req.path, cause: describeCause(err.cause) }, err.message);
+      log.warn({ ...where, code: err.code, cause: describeCause(err.cause) }, err.message);
     }
     return c.json(errorBody(err.code, err.message, err.details), status);
   }
   if (err instanceof HTTPException) {
-    const status = err.status;
-    const code =
-      { 400: "malformed_body", 401: "unauthorized", 413: "payload_too_large", 415: "unsupported_media_type" }[status as number] ?? "bad_request";
-    return c.json(errorBody(code, err.message || "the request was refused"), status);
+    const refusal = FRAMEWORK_REFUSALS[err.status] ?? { code: "bad_request", message: "the request was refused" };
+    log.info({ ...where, status: err.status, cause: err.message }, "request refused by the framework");
+    return c.json(errorBody(refusal.code, refusal.message), err.status);
   }
-  log.error({ method: c.req.method, path: c.req.path, err }, "internal error");
+  log.error({ ...where, err }, "internal error");
   return c.json(errorBody("internal_error", "an internal error occurred; it has been logged"), 500);
 }
 

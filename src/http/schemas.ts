@@ -1,22 +1,40 @@
 import { z } from "@hono/zod-openapi";
+import { ISO_3166_ALPHA2 } from "../core/countries";
 
 /** A JSON response of the OpenAPI contract. */
 export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
+/** A required JSON request body. */
+export const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+
 /** A required multipart/form-data request body. */
 export const multipartBody = <T>(schema: T) => ({ body: { required: true, content: { "multipart/form-data": { schema } } } });
 
-const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
-
-/** ISO 3166-1 alpha-2, checked against ICU's list of regions (so "XX" and "ZZ" are refused), upper-cased. */
+/** ISO 3166-1 alpha-2, one of the officially assigned codes (so "ZZ", "EU" and "UK" are refused), upper-cased. */
 export const countryCode = z
   .string()
   .trim()
   .transform((s) => s.toUpperCase())
-  .refine((s) => /^[A-Z]{2}$/.test(s) && regionNames.of(s) !== s, "must be an ISO 3166-1 alpha-2 country code")
+  .refine((s) => ISO_3166_ALPHA2.has(s), "must be an ISO 3166-1 alpha-2 country code")
   .openapi({ example: "DE" });
 
-export const label = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * Control characters (C0, DEL, C1: a NUL is refused by PostgreSQL's text type, the others corrupt logs and
+ * exports) and lone UTF-16 surrogates (not text in any encoding). A surrogate pair is one code point under /u.
+ */
+const NOT_TEXT = /[\p{Cc}\uD800-\uDFFF]/u;
+const plainText = (s: string) => !NOT_TEXT.test(s);
+const NOT_TEXT_MESSAGE = "must not contain control characters";
+
+/** A one-line text field stored as given (trimmed). */
+export const label = (max: number) => z.string().trim().min(1).max(max).refine(plainText, NOT_TEXT_MESSAGE);
+
+/**
+ * Numbers in form and query fields, decimal digits only: z.coerce would read "" as 0, "0x50" as 80, "1e2" as
+ * 100 and " 85" as 85, so a typo would silently change what a search means.
+ */
+export const decimalField = z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a decimal number such as 85 or 92.5").transform(Number);
+export const integerField = z.string().regex(/^\d{1,6}$/, "must be a whole decimal number").transform(Number);
 
 /** `{id}` in a route's path. */
 export const idParam = z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" } }) });
@@ -24,13 +42,19 @@ export const idParam = z.object({ id: z.string().max(100).openapi({ param: { nam
 /** A file part or a URL to fetch; which one is present is checked by the handler (exactly one). */
 export const imageFields = {
   image: z.any().optional().openapi({ type: "string", format: "binary", description: "JPEG, PNG or WebP" }),
-  url: z.string().optional().openapi({ description: "http(s) URL of the image, instead of a file" }),
+  url: z.string().max(2048).refine(plainText, NOT_TEXT_MESSAGE).optional().openapi({ description: "http(s) URL of the image, instead of a file" }),
 };
+
+/** A member as created, with their first key (shown only in this answer). */
+export const newMemberSchema = z
+  .object({ memberId: z.string(), name: z.string(), role: z.string(), apiKey: z.string() })
+  .openapi("NewMember");
 
 export const originalSchema = z
   .object({
     id: z.string().openapi({ example: "reg_4f1c2a9e0b7d3c5a6e8f9012" }),
     accountId: z.string(),
+    registeredBy: z.string().openapi({ description: "The member who registered it" }),
     sha256: z.string(),
     pdq: z.string(),
     phash: z.string(),

@@ -1,7 +1,7 @@
-import type { Context } from "hono";
-
-/** Absolute URL of an API path: PUBLIC_BASE_URL when set (behind a proxy), else the request's own origin. */
-export function absoluteUrl(c: Context, base: string | undefined, path: string): string {
-  const origin = base ?? new URL(c.req.url).origin;
-  return origin.replace(/\/+$/, "") + path;
+/**
+ * Absolute URL of an API path under the configured PUBLIC_BASE_URL (src/config.ts). Never built from the
+ * request: its Host header is whatever the caller wrote, and links in answers are followed by others.
+ */
+export function absoluteUrl(base: string, path: string): string {
+  return base + path;
 }

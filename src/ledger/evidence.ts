@@ -12,7 +12,21 @@ export type EvidenceResult =
 /** The evidence bundle of a registration once its batch is anchored; its status before that. */
 export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
   const [row] = await db
-    .select({ original: originals, pdq: images.pdq, phash: images.phash, batch: batches })
+    .select({
+      // Only what a bundle says (so a bundle reads the same from every schema version since the first).
+      original: { id: originals.id, accountId: originals.accountId, sha256: originals.sha256, registeredAtMs: originals.registeredAtMs, leaf: originals.leaf, proof: originals.proof },
+      pdq: images.pdq,
+      phash: images.phash,
+      batch: {
+        status: batches.status,
+        root: batches.root,
+        chainId: batches.chainId,
+        contract: batches.contract,
+        txHash: batches.txHash,
+        blockNumber: batches.blockNumber,
+        blockTimestamp: batches.blockTimestamp,
+      },
+    })
     .from(originals)
     .innerJoin(images, eq(images.id, originals.imageId))
     .leftJoin(batches, eq(batches.id, originals.batchId))

@@ -12,6 +12,8 @@ export type OriginalStatus = "pending" | "sealed" | "anchored";
 export interface OriginalView {
   id: string;
   accountId: string;
+  /** The member who registered it. */
+  registeredBy: string;
   sha256: string;
   pdq: string;
   phash: string;
@@ -28,7 +30,10 @@ export interface OriginalView {
 }
 
 export interface RegisterInput {
+  /** The organisation: the leaf's owner. */
   accountId: string;
+  /** The member acting for it (recorded, not committed to). */
+  registeredBy: string;
   fingerprint: Fingerprint;
   byteSize: number;
   features?: Buffer | null;
@@ -61,6 +66,7 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
         .values({
           id,
           accountId: input.accountId,
+          registeredBy: input.registeredBy,
           imageId,
           sha256: fp.sha256,
           productId: input.productId,
@@ -102,6 +108,7 @@ function isUniqueViolation(error: unknown): boolean {
 const viewColumns = {
   id: originals.id,
   accountId: originals.accountId,
+  registeredBy: originals.registeredBy,
   sha256: originals.sha256,
   pdq: images.pdq,
   phash: images.phash,

@@ -2,16 +2,13 @@ import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { ImprintError } from "../core/errors";
 import { fromHex } from "../core/hex";
 import { base64Of, fromBase64 } from "../db/bytea";
-import type { Db } from "../db/client";
+import type { Db, Queryable } from "../db/client";
 import { images } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { INDEX_DESCRIPTORS } from "../matching/candidates";
 import type { FeatureLoader } from "../matching/matcher";
 import type { ImageFeatures } from "../matching/features";
 import { deserializeFeatures, leadingDescriptors } from "../matching/serialize";
-
-/** Anything that can run queries: the database or a transaction on it. */
-export type Queryable = Pick<Db, "select" | "insert" | "update" | "delete" | "execute">;
 
 export interface NewImage {
   id: string;

@@ -9,6 +9,8 @@ import { insertImage } from "./images";
 export interface ListingView {
   id: string;
   accountId: string;
+  /** The member who listed it. */
+  listedBy: string;
   imageId: string;
   productId: string;
   storeId: string;
@@ -23,6 +25,7 @@ export interface ListingView {
 
 export interface NewListing {
   accountId: string;
+  listedBy: string;
   fingerprint: Fingerprint;
   byteSize: number;
   features?: Buffer | null;
@@ -43,6 +46,7 @@ export async function addListing(db: Db, input: NewListing): Promise<ListingView
     await tx.insert(listings).values({
       id,
       accountId: input.accountId,
+      listedBy: input.listedBy,
       imageId,
       productId: input.productId,
       storeId: input.storeId,
@@ -67,6 +71,7 @@ export async function getListing(db: Db, id: string): Promise<ListingView | null
   return {
     id: l.id,
     accountId: l.accountId,
+    listedBy: l.listedBy,
     imageId: l.imageId,
     productId: l.productId,
     storeId: l.storeId,

@@ -7,6 +7,7 @@ import type { Similarity } from "../matching/ransac";
 import { pdqSimilarity, similarityScore } from "../matching/score";
 import { verifyPair } from "../matching/verify-pair";
 
+
 export interface Comparison {
   imageId: string;
   /** Calibrated 0–100, as search answers it: the stronger of the geometric and the PDQ evidence. */

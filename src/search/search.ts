@@ -19,6 +19,8 @@ export interface SearchParams {
 export interface ResolvedHit {
   kind: "original" | "listing";
   id: string;
+  /** The organisation that registered or listed it (decides who may see `sourceUrl`). */
+  accountId: string;
   imageId: string;
   productId: string;
   storeCountry: string;
@@ -82,6 +84,7 @@ export async function searchLibrary(
       resolved.push({
         kind: "original",
         id: o.id,
+        accountId: o.accountId,
         imageId,
         productId: o.productId,
         storeCountry: o.storeCountry,
@@ -98,6 +101,7 @@ export async function searchLibrary(
       resolved.push({
         kind: "listing",
         id: l.id,
+        accountId: l.accountId,
         imageId,
         productId: l.productId,
         storeCountry: l.storeCountry,

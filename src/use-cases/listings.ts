@@ -18,6 +18,11 @@ export interface AddListingInput {
 export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: AddListingInput): Promise<ListingView> {
   authorize(actor, "store");
   const { config } = deps;
+  const now = new Date();
+  // A listing dated ahead would stay "recent" (search scope) for as long as its date lies ahead.
+  if (input.listedAt && input.listedAt.getTime() > now.getTime() + config.CLOCK_SKEW_MS) {
+    throw new ImprintError("invalid_request", "'listedAt' lies in the future");
+  }
   const received = await receiveImage(input.image, deps.fetchImage, config.MAX_UPLOAD_BYTES);
   const { fingerprint, features } = await deps.analyser.forLibrary(received.bytes);
   if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
@@ -25,6 +30,7 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
   }
   const listing = await addListing(deps.db, {
     accountId: actor.organisationId,
+    listedBy: actor.memberId,
     fingerprint,
     byteSize: received.bytes.length,
     features,
@@ -32,7 +38,7 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
     storeId: input.storeId,
     storeCountry: input.storeCountry,
     category: input.category,
-    listedAt: input.listedAt ?? new Date(),
+    listedAt: input.listedAt ?? now,
     sourceUrl: received.sourceUrl,
   });
   deps.onImageAdded?.();

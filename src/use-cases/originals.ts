@@ -37,6 +37,7 @@ export async function registerOriginalUseCase(
   }
   const { original, created } = await registerOriginal(deps.db, {
     accountId: actor.organisationId,
+    registeredBy: actor.memberId,
     fingerprint,
     byteSize: received.bytes.length,
     features,

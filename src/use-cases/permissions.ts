@@ -38,3 +38,11 @@ export function authorize(actor: Actor, ...permissions: [Permission, ...Permissi
 export function ownsOrOperates(actor: Actor, organisationId: string): boolean {
   return actor.organisationId === organisationId || actor.role === "admin";
 }
+
+/**
+ * The roles a member of the actor's organisation may be given, and the `keeper` role it must never run out of
+ * (whoever holds it manages members and keys). For those who may `operate` that organisation is the platform.
+ */
+export function memberRoles(actor: Actor): { assignable: readonly Role[]; keeper: Role } {
+  return can(actor, "operate") ? { assignable: ["admin", "reviewer"], keeper: "admin" } : { assignable: ["owner", "ip-manager", "member"], keeper: "owner" };
+}

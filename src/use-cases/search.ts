@@ -2,7 +2,7 @@ import { ImprintError } from "../core/errors";
 import { searchLibrary, type ResolvedHit, type Scope } from "../search/search";
 import type { Fingerprint } from "../imaging/fingerprint";
 import type { Actor } from "../accounts/actor";
-import { authorize } from "./permissions";
+import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 
@@ -56,5 +56,6 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
     limit: input.limit,
     recentDays: config.RECENT_DAYS,
   });
-  return { query: fingerprint, warnings, hits };
+  // A source URL can carry signed tokens in its query and names another seller's hosting: only its owner sees it.
+  return { query: fingerprint, warnings, hits: hits.map((h) => (ownsOrOperates(actor, h.accountId) ? h : { ...h, sourceUrl: null })) };
 }

@@ -1,8 +1,26 @@
+import { ImprintError } from "../core/errors";
 import type { Verdict } from "../core/verify";
+import type { Logger } from "../observability/logger";
 import { verifyEvidence } from "../verifier/verify-evidence";
 import type { UseCaseDeps } from "./context";
 
-/** Runs the open verifier against this service's own RPC: anyone can do the same offline with the CLI. */
-export async function verifyUseCase(deps: UseCaseDeps, bundle: unknown, image?: Buffer): Promise<Verdict> {
-  return verifyEvidence(bundle, { readChainFacts: deps.readChainFacts, image, fingerprint: (bytes) => deps.analyser.fingerprint(Buffer.from(bytes)) });
+/**
+ * Runs the open verifier against this service's own RPC: anyone can do the same offline with the CLI.
+ * A presented image that cannot be read is bad input (4xx, like on every upload route), not a verdict; what the
+ * chain's client said when it failed goes to `log` (the request's), never into the verdict.
+ */
+export async function verifyUseCase(deps: UseCaseDeps, bundle: unknown, image?: Buffer, log: Logger = deps.log): Promise<Verdict> {
+  const fingerprint = image === undefined ? undefined : await deps.analyser.fingerprint(image);
+  return verifyEvidence(bundle, {
+    readChainFacts: async (b) => {
+      try {
+        return await deps.readChainFacts(b);
+      } catch (error) {
+        log.warn({ err: error, txHash: b.anchor.txHash }, "reading the chain for a verification failed");
+        throw new ImprintError("chain_unavailable", "the chain's RPC did not answer", { cause: error });
+      }
+    },
+    image,
+    fingerprint: fingerprint && (async () => fingerprint),
+  });
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { configSchema, type Config } from "../../src/config";
-import { startServices, type Services } from "../../src/services";
+import { startServices, type ServiceOptions, type Services } from "../../src/services";
 import { freshDatabase, type Engine } from "./databases";
 
 export const ADMIN_KEY = "imp_test_admin_key_0123456789abcdef";
@@ -18,11 +18,11 @@ export interface TestService extends Services {
 }
 
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
-export async function startTestService(engine: Engine, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: Pick<ServiceOptions, "fetchImage" | "log"> = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
   const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", ...env });
   const database = await freshDatabase(engine);
-  const services = await startServices(config, { database, startBatcher: false, log: silentLogger });
+  const services = await startServices(config, { database, startBatcher: false, log: silentLogger, ...options });
   const request = (pathname: string, init: RequestInit & { key?: string } = {}) => {
     const { key, ...rest } = init;
     const headers = new Headers(rest.headers);

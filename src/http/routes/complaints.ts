@@ -40,7 +40,7 @@ const appealForm = {
 export function complaintsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
-  const url = (c: Context, path: string) => absoluteUrl(c, deps.config.PUBLIC_BASE_URL, path);
+  const url = (_c: Context, path: string) => absoluteUrl(deps.config.PUBLIC_BASE_URL, path);
   const withLinks = (c: Context, v: ComplaintView) => ({
     ...v,
     listing: { ...v.listing, ...("imageId" in v.listing && v.listing.imageId ? { thumbnailUrl: url(c, `/v1/images/${v.listing.imageId}/thumbnail`) } : {}) },

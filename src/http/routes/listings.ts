@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { ListingView } from "../../library/listings";
 import { addListingUseCase, delistListingUseCase, getListingUseCase } from "../../use-cases/listings";
 import { bearerAuth, type AuthEnv } from "../auth";
@@ -22,6 +21,7 @@ export const listingSchema = z
   .object({
     id: z.string(),
     accountId: z.string(),
+    listedBy: z.string().openapi({ description: "The member who listed it" }),
     productId: z.string(),
     storeId: z.string(),
     storeCountry: z.string(),
@@ -40,9 +40,9 @@ export function listingsRoutes(deps: AppDeps) {
   const { config } = deps;
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
-  const view = (c: Context, l: ListingView) => {
+  const view = (l: ListingView) => {
     const { imageId, ...rest } = l;
-    return { ...rest, thumbnailUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`) };
+    return { ...rest, thumbnailUrl: absoluteUrl(config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`) };
   };
 
   app.openapi(
@@ -67,7 +67,7 @@ export function listingsRoutes(deps: AppDeps) {
         category: form.category,
         listedAt: form.listedAt ? new Date(form.listedAt) : undefined,
       });
-      return c.json(view(c, listing), 201);
+      return c.json(view(listing), 201);
     },
   );
 
@@ -80,7 +80,7 @@ export function listingsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(view(c, await getListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
+    async (c) => c.json(view(await getListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
 
   app.openapi(
@@ -92,7 +92,7 @@ export function listingsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
     }),
-    async (c) => c.json(view(c, await delistListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
+    async (c) => c.json(view(await delistListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
   return app;
 }

@@ -1,12 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import type { OriginalView } from "../../ledger/originals";
 import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { absoluteUrl } from "../urls";
 import { getCertificateUseCase } from "../../use-cases/certificate";
 
@@ -29,12 +28,12 @@ export function originalsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
 
-  const view = (c: Context, o: OriginalView, warnings?: string[]) => {
+  const view = (o: OriginalView, warnings?: string[]) => {
     const { imageId, ...rest } = o;
     return {
       ...rest,
-      thumbnailUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`),
-      evidenceUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
+      thumbnailUrl: absoluteUrl(config.PUBLIC_BASE_URL, `/v1/images/${imageId}/thumbnail`),
+      evidenceUrl: absoluteUrl(config.PUBLIC_BASE_URL, `/v1/originals/${o.id}/evidence`),
       ...(warnings?.length ? { warnings } : {}),
     };
   };
@@ -61,7 +60,7 @@ export function originalsRoutes(deps: AppDeps) {
         storeCountry: form.storeCountry,
         title: form.title,
       });
-      return c.json(view(c, original, warnings), created ? 201 : 200);
+      return c.json(view(original, warnings), created ? 201 : 200);
     },
   );
 
@@ -73,7 +72,7 @@ export function originalsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          limit: integerField.pipe(z.number().min(1).max(100)).default(20),
           cursor: z.string().max(200).optional(),
         }),
       },
@@ -87,7 +86,7 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const page = await listOriginalsUseCase(deps, c.get("actor"), c.req.valid("query"));
-      return c.json({ items: page.items.map((o) => view(c, o)), nextCursor: page.nextCursor }, 200);
+      return c.json({ items: page.items.map((o) => view(o)), nextCursor: page.nextCursor }, 200);
     },
   );
 
@@ -104,7 +103,7 @@ export function originalsRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      return c.json(view(c, await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
+      return c.json(view(await getOriginalUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200);
     },
   );
 
@@ -144,7 +143,7 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const answer = await getCertificateUseCase(deps, { registrationId: id, verifierUrl: absoluteUrl(c, config.PUBLIC_BASE_URL, "/verify") });
+      const answer = await getCertificateUseCase(deps, { registrationId: id, verifierUrl: absoluteUrl(config.PUBLIC_BASE_URL, "/verify") });
       if (answer.status !== "anchored") return c.json({ id, status: answer.status, registeredAt: answer.registeredAt }, 202);
       return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${answer.fileName}"` });
     },

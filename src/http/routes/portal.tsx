@@ -26,7 +26,7 @@ import { SearchPage } from "../../web/portal/pages/search";
 import { SignInPage } from "../../web/portal/pages/sign-in";
 import type { AppDeps } from "../deps";
 import { imageSourceOf } from "../image-form";
-import { requireSession } from "../auth";
+import { requireSession, type AuthEnv } from "../auth";
 import { STATUS_OF } from "../error-status";
 
 const PORTAL_DIR = path.join(__dirname, "../../web/portal");
@@ -40,7 +40,7 @@ const PAGE_POLICY = "default-src 'self'; img-src 'self' blob: data:; script-src 
  */
 export function portalRoutes(deps: AppDeps) {
   const { db } = deps;
-  const app = new Hono();
+  const app = new Hono<AuthEnv>();
   const script = builtOnce(() => bundleForBrowser(path.join(PORTAL_DIR, "client/app.ts")));
   const style = readFileSync(path.join(PORTAL_DIR, "style.css"));
 
@@ -58,10 +58,11 @@ export function portalRoutes(deps: AppDeps) {
     c.header("cache-control", "no-store");
     return c.html(html, status);
   };
-  /** The session of a page request, or a redirect to sign in. */
-  const withSession = async (c: Context, render: (session: Session) => Promise<Response>) => {
+  /** The session of a page request, or a redirect to sign in. Its actor is the request's (the audit log's too). */
+  const withSession = async (c: Context<AuthEnv>, render: (session: Session) => Promise<Response>) => {
     const session = await requireSession(c, db).catch(() => null);
     if (!session) return c.redirect("/sign-in", 303);
+    c.set("actor", session.actor);
     return render(session);
   };
   /** A form post must carry the session's CSRF token. */
@@ -80,6 +81,7 @@ export function portalRoutes(deps: AppDeps) {
     const form = await c.req.parseBody();
     const signedIn = typeof form.key === "string" ? await signIn(db, form.key.trim()) : null;
     if (!signedIn) return page(c, <SignInPage ctx={context(c)} failed />, 401);
+    c.set("actor", signedIn.session.actor);
     setCookie(c, SESSION_COOKIE, signedIn.sessionId, { path: "/", httpOnly: true, sameSite: "Strict", secure: secure(c), maxAge: SESSION_TTL_MS / 1000 });
     return c.redirect("/", 303);
   });

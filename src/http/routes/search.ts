@@ -5,15 +5,15 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { imageFields, label, multipartBody } from "../schemas";
+import { decimalField, imageFields, integerField, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const searchForm = z.object({
   ...imageFields,
   scope: z.enum(["all", "recent", "originals"]).default("all"),
-  threshold: z.coerce.number().min(0).max(100).default(85).openapi({ description: "0–100; 85 ≈ ≤ 0.1 % false positives, 92 ≈ ≤ 0.01 %" }),
+  threshold: decimalField.pipe(z.number().min(0).max(100)).default(85).openapi({ description: "0–100; 85 ≈ ≤ 0.1 % false positives, 92 ≈ ≤ 0.01 %" }),
   category: label(100).optional(),
-  limit: z.coerce.number().int().min(1).max(50).default(5),
+  limit: integerField.pipe(z.number().min(1).max(50)).default(5),
 });
 
 const evidenceSchema = z
@@ -34,7 +34,7 @@ const hitSchema = z
     listedAt: z.string().optional(),
     similarity: z.number(),
     thumbnailUrl: z.string(),
-    originalUrl: z.string().optional(),
+    originalUrl: z.string().optional().openapi({ description: "The URL the image was fetched from; shown to its owner only" }),
     evidence: evidenceSchema,
   })
   .openapi("SearchHit");
@@ -74,12 +74,12 @@ export function searchRoutes(deps: AppDeps) {
         category: form.category,
         limit: form.limit,
       });
-      const url = (path: string) => absoluteUrl(c, config.PUBLIC_BASE_URL, path);
+      const url = (path: string) => absoluteUrl(config.PUBLIC_BASE_URL, path);
       return c.json(
         {
           query: { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height },
           warnings,
-          hits: hits.map(({ imageId, sourceUrl, evidence, ...hit }) => ({
+          hits: hits.map(({ imageId, accountId: _owner, sourceUrl, evidence, ...hit }) => ({
             ...hit,
             thumbnailUrl: url(`/v1/images/${imageId}/thumbnail`),
             ...(sourceUrl ? { originalUrl: sourceUrl } : {}),
