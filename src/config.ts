@@ -78,6 +78,11 @@ export const configSchema = z
   CHAIN_RPC_URL: optionalString,
   CHAIN_PRIVATE_KEY: optionalString,
   CHAIN_CONTRACT: optionalString,
+  /**
+   * The deployments this service publishes and trusts (format imprint.deployments.v1, written by npm run deploy);
+   * default DATA_DIR/deployments.json. With CHAIN_RPC_URL it must list CHAIN_CONTRACT.
+   */
+  DEPLOYMENTS_FILE: optionalString,
   /** Port of the embedded anvil (only without CHAIN_RPC_URL); 0 picks a free one. */
   EMBEDDED_CHAIN_PORT: int(8545),
   CHAIN_CONFIRMATIONS: z.coerce.number().int().positive().default(1),

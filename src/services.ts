@@ -19,6 +19,7 @@ import { createImageFetcher } from "./net/fetch-image";
 import { fetchPolicyOf } from "./net/fetch-policy";
 import { silentLogger, type Logger } from "./observability/logger";
 import { LibraryIndex } from "./search/library-index";
+import { resolveServiceDeployments } from "./use-cases/service-deployments";
 import { inlineAnalyser } from "./use-cases/image-analysis";
 import type { ImageFetcher } from "./use-cases/image-source";
 
@@ -62,6 +63,13 @@ export async function startServices(config: Config, options: ServiceOptions = {}
 
     const chain = await connectChain(config, options, log);
     cleanups.push(chain.close);
+    const deployments = await resolveServiceDeployments({
+      provider: chain.provider,
+      file: config.DEPLOYMENTS_FILE ?? path.join(config.DATA_DIR, "deployments.json"),
+      chainId: chain.info.chainId,
+      contract: chain.info.contract,
+      embedded: chain.embedded,
+    });
 
     const target = contractAnchorTarget(chain.wallet, {
       chainId: chain.info.chainId,
@@ -98,6 +106,8 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       config,
       chain: chain.info,
       batcher,
+      anchorTarget: target,
+      deployments,
       readChainFacts: chainFactsReader(chain.provider),
       library,
       analyser: inlineAnalyser(config),
@@ -124,7 +134,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       publicRpcUrl: local || config.CHAIN_RPC_PUBLIC ? config.CHAIN_RPC_URL : null,
       confirmations: config.CHAIN_CONFIRMATIONS,
     };
-    return { ...client, info, fromBlock: 0, close: async () => client.provider.destroy() };
+    return { ...client, info, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
   }
 
   // The embedded chain: anvil keeps its state in DATA_DIR (dumped every second and on SIGTERM).
@@ -147,6 +157,7 @@ async function connectChain(config: Config, options: ServiceOptions, log: Logger
       ...client,
       info,
       fromBlock: deployment.blockNumber,
+      embedded: { name: `embedded-${deployment.address.slice(2, 10).toLowerCase()}`, deployBlock: deployment.blockNumber },
       close: async () => {
         client.provider.destroy();
         await anvil.stop();

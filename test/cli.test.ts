@@ -104,8 +104,11 @@ describe("the CLI against a running server (real HTTP)", () => {
     const evidence = await imprint(["evidence", id, "-o", bundlePath], { cwd: dir, env });
     expect(evidence.code).toBe(0);
     expect(JSON.parse(readFileSync(bundlePath, "utf8")).registration.id).toBe(id);
-    const verify = await imprint(["verify", bundlePath, "--rpc", svc.deps.chain.publicRpcUrl!], { cwd: dir, env: {} });
+    // Verified means vouched for by a deployment the verifier pins (issue 14); without one it is chain-only (5).
+    const trust = path.join(svc.config.DATA_DIR, "deployments.json");
+    const verify = await imprint(["verify", bundlePath, "--rpc", svc.deps.chain.publicRpcUrl!, "--trust", trust], { cwd: dir, env: {} });
     expect(verify.code).toBe(0);
+    expect((await imprint(["verify", bundlePath, "--rpc", svc.deps.chain.publicRpcUrl!], { cwd: dir, env: {} })).code).toBe(5);
   });
 
   it("exits with documented codes: usage 2, unreachable 3, refused key 4", async () => {

@@ -92,7 +92,9 @@ describe("an anchored evidence bundle", () => {
   });
 
   it("is verified by the CLI with only the bundle file and the RPC, and refused when tampered", async () => {
-    const ok = await run("node", [cli, "verify", bundleFile, "--rpc", rpcUrl, "--image", path.join(__dirname, "fixtures/images/photos/building.jpg")]);
+    // The service's own deployments file is what a verifier pins (served at /.well-known/imprint-deployments.json).
+    const trust = path.join(svc.config.DATA_DIR, "deployments.json");
+    const ok = await run("node", [cli, "verify", bundleFile, "--trust", trust, "--rpc", rpcUrl, "--image", path.join(__dirname, "fixtures/images/photos/building.jpg")]);
     expect(ok.stdout).toContain("VERIFIED");
     expect(ok.stdout).toMatch(/ok\s+image/);
 

@@ -200,6 +200,7 @@ const ROWS_OWED = [
   "POST /v1/complaints",
   "GET /v1/complaints/:id",
   "GET /v1/complaints/:id/attachments/:attachmentId",
+  "GET /v1/complaints/:id/report.pdf",
   "POST /v1/complaints/:id/withdraw",
   "POST /v1/complaints/:id/appeal",
   "POST /v1/complaints/:id/decision",

@@ -22,6 +22,8 @@ export interface StartAnvilOptions {
   /** Seconds between blocks; default: a block per transaction. */
   blockTimeSec?: number;
   binaryPath?: string;
+  /** Default EMBEDDED_CHAIN_ID; tests running two chains side by side give the second another id. */
+  chainId?: number;
 }
 
 export interface AnvilInstance {
@@ -53,8 +55,9 @@ export async function startAnvil({
   startTimeoutMs = 15_000,
   blockTimeSec,
   binaryPath = anvilBinaryPath(),
+  chainId = EMBEDDED_CHAIN_ID,
 }: StartAnvilOptions = {}): Promise<AnvilInstance> {
-  const args = ["--host", host, "--port", String(port), "--chain-id", String(EMBEDDED_CHAIN_ID)];
+  const args = ["--host", host, "--port", String(port), "--chain-id", String(chainId)];
   if (stateFile) args.push("--state", stateFile);
   if (stateFile && stateIntervalSec) args.push("--state-interval", String(stateIntervalSec));
   if (blockTimeSec) args.push("--block-time", String(blockTimeSec));

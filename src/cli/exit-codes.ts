@@ -10,6 +10,8 @@ export const EXIT = {
   unreachable: 3,
   /** The server refused the key (401/403). */
   refusedKey: 4,
+  /** verify: the chain confirms the bundle, but no trusted deployment vouches for who registered it. */
+  chainOnly: 5,
 } as const;
 
 /** The exit code of a call the server refused: it could not be reached, it refused the key, or the input. */

@@ -1,18 +1,33 @@
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EXIT } from "./exit-codes";
 import { evidenceCommand } from "./evidence-command";
 import { registerCommand } from "./register-command";
 import { searchCommand } from "./search-command";
+import { signChallengeCommand, signCommand } from "./sign-command";
 import { verifyCommand } from "./verify-command";
 
 const USAGE = `usage: imprint <command> [options]
 
-  verify   <bundle.json> [--image FILE] [--rpc URL] [--json]
-           checks an evidence bundle with nothing but the bundle and an Ethereum RPC:
-           leaf, id, Merkle proof, the Anchored event in the transaction's receipt,
-           the block time and anchoredAt(root); with --image, that the image is the
-           registered one (same SHA-256) or how far its PDQ is from it.
-           --rpc: the chain's RPC URL (default: $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
+  verify   <bundle.json> [--trust FILE|URL]... [--contract ADDR]... [--rpc URL]... [--image FILE] [--json]
+           checks an evidence bundle with nothing but the bundle, the trust you give and Ethereum RPCs:
+           leaf, id, Merkle proof, the owner's signature (v2), the Anchored event in the transaction's
+           receipt, the block time and anchoredAt(root), on the bundle's own chain or through its
+           re-anchor; with --image, that the image is the registered one (same SHA-256) or how far its
+           PDQ is from it.
+           --trust: a deployments file or its URL (https://host/.well-known/imprint-deployments.json):
+           bundles anchored by these deployments are vouched for by their operator.
+           --contract: a ProvenanceAnchor you trust, with the anchorer its chain names.
+           Without either, only what the chain proves is stated (existence by a block time, the
+           contract and its anchorer), never who registered the image (exit code 5).
+           --rpc: repeatable, each serves the chain whose eth_chainId it answers (default:
+           $IMPRINT_RPC_URL, else http://127.0.0.1:8545)
+  sign     --key FILE --product-id ID (--image FILE | --sha256 HEX --pdq HEX --phash HEX) [--signed-at S]
+           the owner's EIP-712 signature over a registration, with a local key (a JSON keystore with
+           $IMPRINT_KEY_PASSWORD or --password-file, or a file holding a 0x key); prints the fields
+           signer, signature and signedAt to send with POST /v1/originals.
+  sign-challenge --key FILE (MESSAGE_FILE | -)
+           signs a signing-key challenge (POST /v1/signing-keys/challenge) with a local key.
   register <files|folders…> --category C --country CC (--product-id ID | --product-id-from-filename)
            [--title T] [--concurrency N] [--journal FILE]
            registers originals in bulk with a progress bar; resumable: files whose bytes an earlier
@@ -28,16 +43,63 @@ const USAGE = `usage: imprint <command> [options]
 
 Exit codes: 0 done (verified / all registered / hits found / written), 1 the answer is no (not verified,
 some files refused, no hit, not anchored yet), 2 usage or input error, 3 server or RPC unreachable,
-4 the server refused the key.`;
+4 the server refused the key, 5 (verify) the chain confirms the bundle but no trusted deployment vouches for it.`;
 
+const keyOptions = { key: { type: "string" }, "password-file": { type: "string" } } as const;
 const serverOptions = { server: { type: "string" }, key: { type: "string" }, json: { type: "boolean", default: false } } as const;
 
 const COMMANDS = {
   verify: {
-    options: { image: { type: "string" }, rpc: { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      image: { type: "string" },
+      rpc: { type: "string", multiple: true },
+      trust: { type: "string", multiple: true },
+      contract: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+    },
     positionals: [1, 1],
     run: (v: Values, [bundlePath]: string[], out: Out) =>
-      verifyCommand({ bundlePath, imagePath: v.image as string | undefined, rpcUrl: (v.rpc as string) ?? process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545", json: v.json === true }, out),
+      verifyCommand(
+        {
+          bundlePath,
+          imagePath: v.image as string | undefined,
+          rpcUrls: (v.rpc as string[] | undefined) ?? [process.env.IMPRINT_RPC_URL ?? "http://127.0.0.1:8545"],
+          trust: (v.trust as string[] | undefined) ?? [],
+          contracts: (v.contract as string[] | undefined) ?? [],
+          json: v.json === true,
+        },
+        out,
+      ),
+  },
+  sign: {
+    options: {
+      ...keyOptions,
+      "product-id": { type: "string" },
+      image: { type: "string" },
+      sha256: { type: "string" },
+      pdq: { type: "string" },
+      phash: { type: "string" },
+      "signed-at": { type: "string" },
+    },
+    positionals: [0, 0],
+    run: (v: Values, _: string[], out: Out) => {
+      const signedAt = v["signed-at"] === undefined ? undefined : Number(v["signed-at"]);
+      if (!v.key || !v["product-id"] || (signedAt !== undefined && !Number.isSafeInteger(signedAt))) return usage("sign needs --key and --product-id (and --signed-at in seconds)");
+      const hashes = v.sha256 && v.pdq && v.phash ? { sha256: v.sha256 as string, pdq: v.pdq as string, phash: v.phash as string } : undefined;
+      return signCommand(
+        { keyFile: v.key as string, passwordFile: v["password-file"] as string | undefined, productId: v["product-id"] as string, imagePath: v.image as string | undefined, hashes, signedAt },
+        out,
+      );
+    },
+  },
+  "sign-challenge": {
+    options: keyOptions,
+    positionals: [1, 1],
+    run: (v: Values, [messageFile]: string[], out: Out) => {
+      if (!v.key) return usage("sign-challenge needs --key");
+      const message = readFileSync(messageFile === "-" ? 0 : messageFile, "utf8");
+      return signChallengeCommand({ keyFile: v.key as string, passwordFile: v["password-file"] as string | undefined, message }, out);
+    },
   },
   register: {
     options: {
@@ -87,7 +149,7 @@ const COMMANDS = {
   },
 } satisfies Record<string, { options: ParseArgsConfig["options"]; positionals: [number, number]; run(v: Values, p: string[], out: Out): Promise<number> | number }>;
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | string[] | boolean | undefined>;
 type Out = (line: string) => void;
 
 const ALIASES: Record<string, keyof typeof COMMANDS> = { v: "verify", r: "register", s: "search", e: "evidence" };

@@ -4,15 +4,21 @@ import { createProvider } from "../chain/provider";
 import type { Verdict } from "../core/verify";
 import { verifyEvidence } from "../verifier/verify-evidence";
 import { EXIT } from "./exit-codes";
+import { loadTrust, TrustSourceError } from "./trust-source";
 
 export interface VerifyCommandOptions {
   bundlePath: string;
   imagePath?: string;
-  rpcUrl: string;
+  /** RPCs of the chains the bundle names (its own and, for a re-anchored bundle, the newer one). */
+  rpcUrls: string[];
+  /** Deployments files (paths or URLs) whose deployments are trusted. */
+  trust: string[];
+  /** Contracts trusted on any chain. */
+  contracts: string[];
   json: boolean;
 }
 
-/** `imprint verify`: everything from the bundle file and the RPC; returns the process exit code. */
+/** `imprint verify`: everything from the bundle file, the trust given and the RPCs; returns the exit code. */
 export async function verifyCommand(options: VerifyCommandOptions, out: (line: string) => void): Promise<number> {
   let bundle: unknown;
   try {
@@ -21,23 +27,49 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
     out(`cannot read ${options.bundlePath}: ${error instanceof SyntaxError ? "not valid JSON" : (error as Error).message}`);
     return EXIT.usage;
   }
-  const image = options.imagePath ? readFileSync(options.imagePath) : undefined;
-  const provider = createProvider(options.rpcUrl);
+  let trust;
   try {
-    const verdict = await verifyEvidence(bundle, { readChainFacts: chainFactsReader(provider), image });
-    if (options.json) out(JSON.stringify({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, null, 2));
-    else printVerdict(verdict, options.rpcUrl, out);
-    return verdict.ok ? EXIT.ok : EXIT.notAll;
+    trust = await loadTrust(options.trust, options.contracts);
+  } catch (error) {
+    if (!(error instanceof TrustSourceError)) throw error;
+    out(error.message);
+    return EXIT.usage;
+  }
+  const image = options.imagePath ? readFileSync(options.imagePath) : undefined;
+  const providers = options.rpcUrls.map((url) => createProvider(url));
+  try {
+    const verdict = await verifyEvidence(bundle, { readChainFacts: chainFactsReader(providers), trust, image });
+    if (options.json) {
+      const { ok, trusted, path, statement, findings, checks } = verdict;
+      out(JSON.stringify({ ok, trusted, path, statement, findings, checks }, null, 2));
+    } else {
+      printVerdict(verdict, options, trust !== undefined, out);
+    }
+    return !verdict.ok ? EXIT.notAll : verdict.trusted ? EXIT.ok : EXIT.chainOnly;
   } finally {
-    provider.destroy();
+    for (const p of providers) p.destroy();
   }
 }
 
-function printVerdict(verdict: Verdict, rpcUrl: string, out: (line: string) => void) {
-  out(`Checking against ${rpcUrl} (trusting only this RPC and the bundle).`);
-  for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(12)} ${check.detail}`);
+function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGiven: boolean, out: (line: string) => void) {
+  const trusting = trustGiven ? `the deployments and contracts given (${[...options.trust, ...options.contracts].join(", ")})` : "no deployment (none given)";
+  out(`Checking against ${options.rpcUrls.join(", ")}, trusting these RPCs, the bundle and ${trusting}.`);
+  for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(18)} ${check.detail}`);
+  const f = verdict.findings;
   const bundleOk = verdict.checks.every((c) => c.ok || c.name === "image");
-  if (verdict.ok) out(`VERIFIED: ${verdict.statement}`);
-  else if (bundleOk) out("BUNDLE VERIFIED, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
-  else out("NOT VERIFIED: see the failed checks above.");
+  if (verdict.ok && f) {
+    out(
+      verdict.trusted
+        ? `VERIFIED (anchor path: ${verdict.path}): ${verdict.statement}`
+        : `CHAIN ONLY (anchor path: ${verdict.path}): the chain confirms the bundle, but no trusted deployment vouches for who registered it.`,
+    );
+    out(`  What the chain proves:       ${f.chain}`);
+    out(`  What a deployment vouches:   ${f.deployment}`);
+    out(`  What a signature proves:     ${f.signature}`);
+    if (f.local) out(`  WARNING: ${f.local}`);
+  } else if (bundleOk) {
+    out("BUNDLE HOLDS, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
+  } else {
+    out("NOT VERIFIED: see the failed checks above.");
+  }
 }

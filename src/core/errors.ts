@@ -48,6 +48,17 @@ export const ERROR_CODES = [
   "chain_unavailable",
   "contract_not_compiled",
   "contract_artifact_invalid",
+  // deployments and re-anchoring
+  "deployment_unknown",
+  "reanchor_target_not_current",
+  // owners' signing keys and signed registrations
+  "signing_key_challenge_invalid",
+  "signing_key_taken",
+  "signature_invalid",
+  "signature_expired",
+  "signature_replayed",
+  "signer_not_registered",
+  "deployments_file_invalid",
   // complaints
   "attachment_too_large",
   "attachment_not_pdf",

@@ -30,14 +30,18 @@ export function ownerOf(accountId: string): string {
  * `keccak256(bytes.concat(keccak256(abi.encode(sha256, pdq, phash, registeredAtMs, owner))))`.
  */
 export function leafHash(values: LeafValues): string {
-  const encoded = AbiCoder.defaultAbiCoder().encode(LEAF_TYPES, [
+  return standardLeaf(LEAF_TYPES, [
     values.sha256,
     values.pdq,
     BigInt.asUintN(64, values.phash),
     BigInt(values.registeredAtMs),
     ownerOf(values.accountId),
   ]);
-  return keccak256(keccak256(encoded));
+}
+
+/** `keccak256(keccak256(abi.encode(values)))`: OpenZeppelin's StandardMerkleTree leaf of `types`. */
+function standardLeaf(types: readonly string[], values: readonly unknown[]): string {
+  return keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(types, values)));
 }
 
 /**
@@ -46,4 +50,64 @@ export function leafHash(values: LeafValues): string {
  */
 export function registrationIdOf(leaf: string): string {
   return "reg_" + leaf.slice(2, 26);
+}
+
+/** What a signed registration (format v2) commits to besides the v1 values. */
+export interface SignedLeafValues extends LeafValues {
+  productId: string;
+  /** Seconds, as signed. */
+  signedAt: number;
+  /** The signing key's address, 0x + 40 hex. */
+  signer: string;
+  /** The 65-byte EIP-712 signature, 0x + 130 hex. */
+  signature: string;
+}
+
+/** `[… v1 …, productIdHash bytes32, signedAt uint64, signer address, signatureHash bytes32]`. */
+export const SIGNED_LEAF_TYPES = [...LEAF_TYPES, "bytes32", "uint64", "address", "bytes32"] as const;
+
+/**
+ * The leaf of a signed registration: the v1 values, then `keccak256(utf8(productId))`, `signedAt`, the signer and
+ * `keccak256(signature)`, so neither the signer nor the signature can be swapped once anchored. Nine words
+ * against v1's five: a v1 and a v2 leaf never share an encoding.
+ */
+export function signedLeafHash(values: SignedLeafValues): string {
+  return standardLeaf(SIGNED_LEAF_TYPES, [
+    values.sha256,
+    values.pdq,
+    BigInt.asUintN(64, values.phash),
+    BigInt(values.registeredAtMs),
+    ownerOf(values.accountId),
+    keccak256(toUtf8Bytes(values.productId)),
+    BigInt(values.signedAt),
+    values.signer,
+    keccak256(values.signature),
+  ]);
+}
+
+/** An anchor as a bundle states it. */
+export interface AnchorValues {
+  chainId: number;
+  contract: string;
+  txHash: string;
+  blockNumber: number;
+  blockTimestamp: number;
+}
+
+export const REANCHOR_LEAF_TYPES = ["bytes32", "uint256", "address", "bytes32", "uint64", "uint64"] as const;
+
+/**
+ * A leaf of a root of roots: one old root together with where and when it was anchored,
+ * `keccak256(keccak256(abi.encode(root, chainId, contract, txHash, blockNumber, blockTimestamp)))`. Re-anchoring
+ * thus also carries the old anchor's facts to the new chain, where the old chain may no longer answer.
+ */
+export function reanchorLeafHash(root: string, anchor: AnchorValues): string {
+  return standardLeaf(REANCHOR_LEAF_TYPES, [
+    root,
+    BigInt(anchor.chainId),
+    anchor.contract,
+    anchor.txHash,
+    BigInt(anchor.blockNumber),
+    BigInt(anchor.blockTimestamp),
+  ]);
 }

@@ -1,18 +1,32 @@
-import { evidenceBundleSchema, type EvidenceBundle } from "./bundle";
-import { leafHash, registrationIdOf } from "./leaf";
+import { evidenceBundleSchema, type BundleAnchor, type EvidenceBundle } from "./bundle";
+import { CLOCK_TOLERANCE_S } from "./clock";
+import { findDeployment, inPeriod, isLocalDeployment, type Deployment } from "./deployments";
+import { leafHash, reanchorLeafHash, registrationIdOf, signedLeafHash } from "./leaf";
 import { processProof } from "./merkle";
+import { recoverSigner, signatureTimeProblem } from "./signature";
+import { isoOfSeconds } from "./time";
 
-/** What the chain says about a bundle's anchor, read from any RPC by the caller (see src/chain). */
+/** Which anchor a reader is asked about: a root, where it is said to be anchored and by which transaction. */
+export interface AnchorQuery {
+  chainId: number;
+  contract: string;
+  txHash: string;
+  root: string;
+}
+
+/** What the chain says about an anchor, read from any RPC by the caller (see src/chain). */
 export interface ChainFacts {
   chainId: number;
   /** The transaction's receipt exists and succeeded. */
   receiptFound: boolean;
-  /** The receipt holds `Anchored(root, …)` emitted by the bundle's contract. */
+  /** The receipt holds `Anchored(root, …)` emitted by the named contract. */
   eventFound: boolean;
   blockNumber: number | null;
   blockTimestamp: number | null;
-  /** `anchoredAt(root)` on the bundle's contract now (0 = never anchored). */
+  /** `anchoredAt(root)` on the contract now (0 = never anchored). */
   anchoredAt: number;
+  /** `anchorer()` of the contract, lowercase; null when there is no such contract. */
+  anchorer: string | null;
 }
 
 /** What is known about an image presented with the bundle. */
@@ -28,35 +42,51 @@ export interface Check {
   detail: string;
 }
 
+/** The two ways from a bundle's root to a chain: its own anchor, or the root of roots that re-anchored it. */
+export type AnchorPath = "direct" | "reanchor";
+
+/** What each party proves, stated separately (see README, "Trust model"). */
+export interface Findings {
+  /** What the chain alone proves: existence by a block time, anchored by a contract whose anchorer it names. */
+  chain: string;
+  /** What a trusted deployment's operator vouches for: who registered it. */
+  deployment: string;
+  /** What an owner's signature proves: which key signed the values. */
+  signature: string;
+  /** Set when the anchoring chain is a local development chain: it proves nothing to a third party. */
+  local?: string;
+}
+
 export interface Verdict {
   ok: boolean;
+  /** A trusted deployment vouches for the anchor (false: the verdict rests on the chain alone). */
+  trusted: boolean;
+  /** The path whose chain confirmed the anchor. */
+  path?: AnchorPath;
   checks: Check[];
   /** The one-line statement a verified bundle supports. */
   statement?: string;
+  findings?: Findings;
   bundle?: EvidenceBundle;
 }
 
 /** PDQ's own match threshold (Meta): up to 31 of 256 bits is the same picture. */
 export const PDQ_MATCH_DISTANCE = 31;
-/** Server clocks and block times drift; registration must precede its anchor block within this. */
-export const CLOCK_TOLERANCE_S = 60;
 
 /** Structure and cryptography only: no network. Returns the parsed bundle when the format is valid. */
 export function verifyBundleOffline(input: unknown): Verdict {
   const parsed = evidenceBundleSchema.safeParse(input);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(bundle)"}: ${i.message}`).join("; ");
-    return { ok: false, checks: [{ name: "format", ok: false, detail }] };
+    return { ok: false, trusted: false, checks: [{ name: "format", ok: false, detail }] };
   }
   const bundle = parsed.data;
   const r = bundle.registration;
-  const leaf = leafHash({
-    sha256: r.sha256,
-    pdq: r.pdq,
-    phash: BigInt(r.phash),
-    registeredAtMs: Date.parse(r.registeredAt),
-    accountId: r.accountId,
-  });
+  const v1Values = { sha256: r.sha256, pdq: r.pdq, phash: BigInt(r.phash), registeredAtMs: Date.parse(r.registeredAt), accountId: r.accountId };
+  const leaf =
+    bundle.format === "imprint.evidence.v2"
+      ? signedLeafHash({ ...bundle.registration, ...v1Values })
+      : leafHash(v1Values);
   const root = processProof(bundle.leaf, bundle.merkle.proof);
   const checks: Check[] = [
     { name: "format", ok: true, detail: bundle.format },
@@ -78,50 +108,167 @@ export function verifyBundleOffline(input: unknown): Verdict {
           ? `the proof (${bundle.merkle.proof.length} steps) folds the leaf into the root`
           : `the proof folds to ${root}, not ${bundle.merkle.root}`,
     },
-  ];
-  return { ok: checks.every((c) => c.ok), checks, bundle };
-}
-
-/** The chain checks, given facts read from an RPC of the bundle's chain. */
-export function checkChainFacts(bundle: EvidenceBundle, facts: ChainFacts): Check[] {
-  const a = bundle.anchor;
-  const registeredS = Date.parse(bundle.registration.registeredAt) / 1000;
-  return [
-    {
-      name: "chain",
-      ok: facts.chainId === a.chainId,
-      detail: `the RPC serves chain ${facts.chainId}; the bundle names ${a.chainId}`,
-    },
-    {
-      name: "transaction",
-      ok: facts.receiptFound && facts.blockNumber === a.blockNumber,
-      detail: facts.receiptFound
-        ? `transaction ${a.txHash} succeeded in block ${facts.blockNumber} (bundle: ${a.blockNumber})`
-        : `no successful transaction ${a.txHash} on this chain`,
-    },
-    {
-      name: "event",
-      ok: facts.eventFound,
-      detail: facts.eventFound
-        ? `its receipt holds Anchored(${bundle.merkle.root}) from ${a.contract}`
-        : `its receipt holds no Anchored(${bundle.merkle.root}) from ${a.contract}`,
-    },
-    {
-      name: "block-time",
-      ok: facts.blockTimestamp === a.blockTimestamp,
-      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (bundle: ${a.blockTimestamp})`,
-    },
-    {
-      name: "anchored-at",
-      ok: facts.anchoredAt !== 0 && facts.anchoredAt === a.blockTimestamp,
-      detail: `${a.contract}.anchoredAt(root) = ${facts.anchoredAt}`,
-    },
     {
       name: "order",
-      ok: registeredS <= a.blockTimestamp + CLOCK_TOLERANCE_S,
-      detail: `registered at ${bundle.registration.registeredAt}, anchored at ${new Date(a.blockTimestamp * 1000).toISOString()}`,
+      ok: Date.parse(r.registeredAt) / 1000 <= bundle.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
+      detail: `registered at ${r.registeredAt}, anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)}`,
     },
   ];
+  if (bundle.format === "imprint.evidence.v2") checks.push(...signatureChecks(bundle));
+  if (bundle.reanchor) {
+    const re = bundle.reanchor;
+    const folded = processProof(reanchorLeafHash(bundle.merkle.root, bundle.anchor), re.proof);
+    checks.push(
+      {
+        name: "reanchor-merkle",
+        ok: folded === re.root,
+        detail:
+          folded === re.root
+            ? `the root and its anchor fold into the root of roots ${re.root} (${re.proof.length} steps)`
+            : `the root and its anchor fold to ${folded}, not the root of roots ${re.root}`,
+      },
+      {
+        name: "reanchor-order",
+        ok: bundle.anchor.blockTimestamp <= re.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
+        detail: `anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)}, re-anchored at ${isoOfSeconds(re.anchor.blockTimestamp)}`,
+      },
+    );
+  }
+  return { ok: checks.every((c) => c.ok), trusted: false, checks, bundle };
+}
+
+function signatureChecks(bundle: Extract<EvidenceBundle, { format: "imprint.evidence.v2" }>): Check[] {
+  const r = bundle.registration;
+  const recovered = recoverSigner(r, r.signature);
+  const late = signatureTimeProblem(r.signedAt, Date.parse(r.registeredAt));
+  return [
+    {
+      name: "signature",
+      ok: recovered === r.signer,
+      detail:
+        recovered === r.signer
+          ? `${r.signer} signed sha256, pdq, phash, productId ${JSON.stringify(r.productId)} and signedAt (EIP-712)`
+          : `the signature over these values is by ${recovered ?? "no key (malformed)"}, not ${r.signer}`,
+    },
+    {
+      name: "signature-time",
+      ok: late === null,
+      detail: late ?? `signed at ${isoOfSeconds(r.signedAt)}, registered at ${r.registeredAt}`,
+    },
+  ];
+}
+
+/** The chain's checks of one anchor: `prefix` "" for the bundle's own anchor, "reanchor-" for its root of roots. */
+export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor, root: string, facts: ChainFacts): Check[] {
+  const named = (name: string) => prefix + name;
+  return [
+    { name: named("chain"), ok: facts.chainId === anchor.chainId, detail: `the RPC serves chain ${facts.chainId}; the bundle names ${anchor.chainId}` },
+    {
+      name: named("transaction"),
+      ok: facts.receiptFound && facts.blockNumber === anchor.blockNumber,
+      detail: facts.receiptFound
+        ? `transaction ${anchor.txHash} succeeded in block ${facts.blockNumber} (bundle: ${anchor.blockNumber})`
+        : `no successful transaction ${anchor.txHash} on this chain`,
+    },
+    {
+      name: named("event"),
+      ok: facts.eventFound,
+      detail: facts.eventFound ? `its receipt holds Anchored(${root}) from ${anchor.contract}` : `its receipt holds no Anchored(${root}) from ${anchor.contract}`,
+    },
+    {
+      name: named("block-time"),
+      ok: facts.blockTimestamp === anchor.blockTimestamp,
+      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (bundle: ${anchor.blockTimestamp})`,
+    },
+    {
+      name: named("anchored-at"),
+      ok: facts.anchoredAt !== 0 && facts.anchoredAt === anchor.blockTimestamp,
+      detail: `${anchor.contract}.anchoredAt(root) = ${facts.anchoredAt}`,
+    },
+  ];
+}
+
+/** What reading one path's chain gave: its facts, or why nothing could be read. */
+export type PathReading = { facts: ChainFacts } | { unreadable: string };
+
+/**
+ * Chooses the anchor path. A path whose chain answered must agree with the bundle (a contradiction fails the
+ * bundle, whichever path it is on); a path whose chain could not be read is skipped; at least one must be
+ * confirmed. The direct path is preferred.
+ */
+export function checkAnchorPaths(bundle: EvidenceBundle, direct: PathReading, reanchor?: PathReading): { checks: Check[]; path?: AnchorPath; facts?: ChainFacts } {
+  const checks: Check[] = [];
+  let path: AnchorPath | undefined;
+  let confirmedFacts: ChainFacts | undefined;
+  const unread: string[] = [];
+  if ("facts" in direct) {
+    const c = checkAnchorFacts("", bundle.anchor, bundle.merkle.root, direct.facts);
+    checks.push(...c);
+    if (c.every((x) => x.ok)) [path, confirmedFacts] = ["direct", direct.facts];
+  } else {
+    unread.push(`chain ${bundle.anchor.chainId}: ${direct.unreadable}`);
+  }
+  if (bundle.reanchor && reanchor) {
+    if ("facts" in reanchor) {
+      const c = checkAnchorFacts("reanchor-", bundle.reanchor.anchor, bundle.reanchor.root, reanchor.facts);
+      checks.push(...c);
+      if (!path && c.every((x) => x.ok)) [path, confirmedFacts] = ["reanchor", reanchor.facts];
+    } else {
+      unread.push(`chain ${bundle.reanchor.anchor.chainId} (re-anchor): ${reanchor.unreadable}`);
+    }
+  }
+  const usedChain = path === "reanchor" ? bundle.reanchor!.anchor.chainId : bundle.anchor.chainId;
+  // "chain" when nothing could be read at all; "anchor-path" when a chain answered (its own checks then say how).
+  checks.push({
+    name: path || checks.length > 0 ? "anchor-path" : "chain",
+    ok: path !== undefined,
+    detail: path
+      ? `${path === "direct" ? "the bundle's own anchor" : "the re-anchor (root of roots)"} was confirmed on chain ${usedChain}` +
+        (unread.length ? `; not readable: ${unread.join("; ")}` : "")
+      : unread.length
+        ? `the chain could not be read: ${unread.join("; ")}`
+        : "no anchor path was confirmed by its chain",
+  });
+  return { checks, path, facts: confirmedFacts };
+}
+
+/**
+ * The `deployment` check: whether a trusted deployment anchored the bundle. On the direct path the chain's
+ * anchorer must be the listed one; on the re-anchor path the new deployment's anchorer is read from its chain
+ * and the old deployment (whose chain may be gone) must be listed too. Each anchor must fall in its
+ * deployment's period of use.
+ */
+export function checkDeployment(bundle: EvidenceBundle, path: AnchorPath, chainAnchorer: string | null, trusted: readonly Deployment[]): DeploymentJudgement {
+  const describe = (a: BundleAnchor, anchorer: string | null) =>
+    `contract ${a.contract} on chain ${a.chainId} (anchorer ${anchorer ?? "unknown"}${path === "reanchor" && a === bundle.anchor ? ", its chain not read" : ", read from the chain"})`;
+  const fail = (detail: string) => ({ check: { name: "deployment", ok: false, detail } });
+  const judge = (a: BundleAnchor, anchorer: string | null): Deployment | string => {
+    const d = findDeployment(trusted, a.chainId, a.contract);
+    if (!d) return `${describe(a, anchorer)} is not one of the trusted deployments`;
+    if (anchorer !== null && anchorer !== d.anchorer) return `${describe(a, anchorer)}: deployment ${d.name} lists anchorer ${d.anchorer}`;
+    if (!inPeriod(d, a.blockTimestamp)) return `anchored at ${isoOfSeconds(a.blockTimestamp)}, outside deployment ${d.name}'s period (${d.from} – ${d.until ?? "now"})`;
+    return d;
+  };
+  const own = judge(bundle.anchor, path === "direct" ? chainAnchorer : null);
+  if (typeof own === "string") return fail(own);
+  if (path === "direct") {
+    return { check: { name: "deployment", ok: true, detail: `anchored by trusted deployment ${own.name} (anchorer ${own.anchorer})` }, deployment: own, confirmedBy: own };
+  }
+  const re = judge(bundle.reanchor!.anchor, chainAnchorer);
+  if (typeof re === "string") return fail(`re-anchor: ${re}`);
+  return {
+    check: { name: "deployment", ok: true, detail: `anchored by trusted deployment ${own.name}, re-anchored by trusted deployment ${re.name} (anchorer ${re.anchorer})` },
+    deployment: own,
+    confirmedBy: re,
+  };
+}
+
+export interface DeploymentJudgement {
+  check: Check;
+  /** The trusted deployment that anchored the bundle's root. */
+  deployment?: Deployment;
+  /** The trusted deployment whose chain confirmed it (the re-anchoring one on the re-anchor path). */
+  confirmedBy?: Deployment;
 }
 
 /** Whether a presented image is the registered one, or an edited copy of it. */
@@ -142,15 +289,48 @@ export function checkImage(bundle: EvidenceBundle, image: ImageFacts): Check {
   };
 }
 
-/** Assembles the full verdict: offline checks, chain checks and the optional image check. */
-export function verdictOf(offline: Verdict, chainChecks: Check[], imageCheck?: Check): Verdict {
-  const checks = [...offline.checks, ...chainChecks, ...(imageCheck ? [imageCheck] : [])];
+export interface VerdictParts {
+  offline: Verdict;
+  paths: { checks: Check[]; path?: AnchorPath; facts?: ChainFacts };
+  /** Absent: no trust was given, the verdict rests on the chain alone. */
+  deployment?: DeploymentJudgement;
+  image?: Check;
+}
+
+/** Assembles the verdict and states separately what the chain, the deployment and the signature prove. */
+export function verdictOf({ offline, paths, deployment, image }: VerdictParts): Verdict {
+  const checks = [...offline.checks, ...paths.checks, ...(deployment ? [deployment.check] : []), ...(image ? [image] : [])];
   const ok = checks.every((c) => c.ok);
+  const trusted = deployment?.check.ok === true;
   const b = offline.bundle;
-  const statement =
-    ok && b
-      ? `Image ${b.registration.sha256} (PDQ ${b.registration.pdq}) was registered by account ${b.registration.accountId} ` +
-        `and existed no later than ${new Date(b.anchor.blockTimestamp * 1000).toISOString()} (block ${b.anchor.blockNumber} of chain ${b.anchor.chainId}).`
-      : undefined;
-  return { ok, checks, statement, bundle: b };
+  if (!ok || !b || !paths.path || !paths.facts) return { ok, trusted, path: paths.path, checks, bundle: b };
+
+  const r = b.registration;
+  const used = paths.path === "reanchor" ? b.reanchor!.anchor : b.anchor;
+  const when = isoOfSeconds(used.blockTimestamp);
+  const place = `block ${used.blockNumber} of chain ${used.chainId}`;
+  const chain =
+    `Image ${r.sha256} (PDQ ${r.pdq}) existed no later than ${when} (${place}), anchored by contract ${used.contract} ` +
+    `whose anchorer is ${paths.facts.anchorer ?? "unknown"} (read from the chain)` +
+    (paths.path === "reanchor" ? `, through the re-anchor of root ${b.merkle.root}.` : ".");
+  const d = deployment?.deployment;
+  const deploymentFinding = d
+    ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that account ${r.accountId} registered it at ${r.registeredAt}` +
+      (paths.path === "reanchor" ? ` and that it was first anchored at ${isoOfSeconds(b.anchor.blockTimestamp)} (block ${b.anchor.blockNumber} of chain ${b.anchor.chainId}).` : ".")
+    : "No trusted deployment: who registered it is not vouched for by anyone (give a deployments file or a contract you trust).";
+  const signed = b.format === "imprint.evidence.v2" ? b.registration : undefined;
+  const signature = signed
+    ? `Signed by ${signed.signer}` + (d ? ` (a key of organisation ${r.accountId}, per deployment ${d.name})` : " (whose organisation only a trusted deployment can vouch for)") +
+      ` at ${isoOfSeconds(signed.signedAt)}, over the image's hashes and product ${JSON.stringify(signed.productId)}.`
+    : "Not signed by an owner's key.";
+  const local = isLocalDeployment(deployment?.confirmedBy ?? { chainId: used.chainId })
+    ? `Chain ${used.chainId} is a local development chain: whoever runs it sets its block times, so it proves nothing to a third party.`
+    : undefined;
+  const findings: Findings = { chain, deployment: deploymentFinding, signature, ...(local ? { local } : {}) };
+  const statement = trusted
+    ? `Image ${r.sha256} (PDQ ${r.pdq}) was registered by account ${r.accountId}` +
+      (signed ? `, signed by its key ${signed.signer},` : "") +
+      ` and existed no later than ${when} (${place}).` + (local ? ` ${local}` : "")
+    : `${chain} Who registered it is not vouched for: no trusted deployment.` + (local ? ` ${local}` : "");
+  return { ok, trusted, path: paths.path, checks, statement, findings, bundle: b };
 }

@@ -168,9 +168,64 @@ export const batches = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     anchoredAt: timestamp("anchored_at", { withTimezone: true, mode: "date" }),
+    /** The root of roots that carries this batch's root to a newer deployment, and the proof up to it. */
+    reanchorId: integer("reanchor_id").references(() => reanchors.id),
+    reanchorProof: jsonb("reanchor_proof").$type<string[]>(),
   },
-  (t) => [index("batches_status_idx").on(t.status)],
+  (t) => [index("batches_status_idx").on(t.status), index("batches_reanchor_idx").on(t.reanchorId)],
 );
+
+/**
+ * A root of roots: every root anchored by deployment `fromName`, with its anchor, folded into one tree whose root
+ * is anchored by deployment `toName`. Sealed (proofs written to the batches) before it is sent, like a batch.
+ */
+export const reanchors = pgTable("reanchors", {
+  id: serial("id").primaryKey(),
+  status: text("status", { enum: ["sealed", "anchored"] }).notNull(),
+  fromName: text("from_name").notNull(),
+  toName: text("to_name").notNull(),
+  root: text("root").notNull().unique(),
+  leafCount: integer("leaf_count").notNull(),
+  chainId: bigint("chain_id", { mode: "number" }),
+  contract: text("contract"),
+  txHash: text("tx_hash"),
+  blockNumber: bigint("block_number", { mode: "number" }),
+  blockTimestamp: bigint("block_timestamp", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+/** Ethereum addresses an account (an organisation) proved it holds the key of; they sign its registrations. */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    id: serial("id").primaryKey(),
+    /** Lowercase 0x + 40 hex. */
+    address: text("address").notNull(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // A key speaks for one organisation at a time, or "a key of organisation …" would be ambiguous.
+    uniqueIndex("signing_keys_active_address_idx").on(t.address).where(sql`${t.revokedAt} is null`),
+    index("signing_keys_account_idx").on(t.accountId),
+  ],
+);
+
+/** A one-time challenge a key must sign to be registered; used or expired, it proves nothing. */
+export const signingKeyChallenges = pgTable("signing_key_challenges", {
+  nonce: text("nonce").primaryKey(),
+  accountId: text("account_id")
+    .notNull()
+    .references(() => accounts.id),
+  address: text("address").notNull(),
+  message: text("message").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+  createdAt: createdAt(),
+});
 
 /** What a registration and a listing both say of a product image: who, which image, which product, where. */
 const productImageColumns = () => ({
@@ -202,6 +257,10 @@ export const originals = pgTable(
     /** Milliseconds since the epoch, exactly as committed to in the leaf. */
     registeredAtMs: bigint("registered_at_ms", { mode: "number" }).notNull(),
     leaf: text("leaf").notNull(),
+    /** A signed registration (evidence format v2): the owner's key, its EIP-712 signature, when it signed (s). */
+    signer: text("signer"),
+    signature: text("signature"),
+    signedAt: bigint("signed_at", { mode: "number" }),
     batchId: integer("batch_id").references(() => batches.id),
     leafIndex: integer("leaf_index"),
     proof: jsonb("proof").$type<string[]>(),
@@ -211,6 +270,8 @@ export const originals = pgTable(
     index("originals_account_registered_idx").on(t.accountId, t.registeredAtMs),
     index("originals_pending_idx").on(t.registeredAtMs).where(sql`${t.batchId} is null`),
     index("originals_batch_idx").on(t.batchId),
+    // One signature backs one registration: the same signature sent again is a replay.
+    uniqueIndex("originals_signature_idx").on(t.signature),
   ],
 );
 

@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit";
 import { chainRoutes } from "./routes/chain";
 import { complaintsRoutes } from "./routes/complaints";
 import { docsRoutes } from "./routes/docs";
+import { deploymentsRoutes } from "./routes/deployments";
 import { imagesRoutes } from "./routes/images";
 import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
@@ -18,6 +19,7 @@ import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
 import { portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
+import { signingKeysRoutes } from "./routes/signing-keys";
 import { verifyRoutes } from "./routes/verify";
 import { verifyPageRoutes } from "./routes/verify-page";
 
@@ -67,6 +69,8 @@ export function createApp(deps: AppDeps) {
   app.route("/", complaintsRoutes(deps));
   app.route("/", chainRoutes(deps));
   app.route("/", verifyRoutes(deps));
+  app.route("/", deploymentsRoutes(deps));
+  app.route("/", signingKeysRoutes(deps));
   app.route("/", imagesRoutes(deps));
   app.route("/", docsRoutes());
   app.route("/", verifyPageRoutes());

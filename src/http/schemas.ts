@@ -83,41 +83,65 @@ export const anchorSchema = z
   })
   .openapi("Anchor");
 
+const registrationDoc = {
+  id: z.string(),
+  accountId: z.string(),
+  sha256: z.string(),
+  pdq: z.string(),
+  phash: z.string(),
+  registeredAt: z.string(),
+};
+
+const anchoringDoc = {
+  leaf: z.string(),
+  merkle: z.object({ root: z.string(), proof: z.array(z.string()) }),
+  anchor: anchorSchema,
+  reanchor: z
+    .object({ proof: z.array(z.string()), root: z.string(), anchor: anchorSchema })
+    .optional()
+    .openapi({ description: "The path through a root of roots anchored on a newer deployment (README, Re-anchoring)" }),
+};
+
+/** Documentation of the bundle formats; the strict schemas that verification applies are in src/core/bundle.ts. */
 export const bundleSchemaDoc = z
-  .object({
-    format: z.literal("imprint.evidence.v1"),
-    registration: z.object({
-      id: z.string(),
-      accountId: z.string(),
-      sha256: z.string(),
-      pdq: z.string(),
-      phash: z.string(),
-      registeredAt: z.string(),
+  .union([
+    z.object({ format: z.literal("imprint.evidence.v1"), registration: z.object(registrationDoc), ...anchoringDoc }),
+    z.object({
+      format: z.literal("imprint.evidence.v2"),
+      registration: z.object({ ...registrationDoc, productId: z.string(), signedAt: z.number().int(), signer: z.string(), signature: z.string() }),
+      ...anchoringDoc,
     }),
-    leaf: z.string(),
-    merkle: z.object({ root: z.string(), proof: z.array(z.string()) }),
-    anchor: anchorSchema,
-  })
+  ])
   .openapi("EvidenceBundle");
 
-export const batchSchema = z
-  .object({
-    id: z.number().int(),
-    root: z.string(),
-    leafCount: z.number().int(),
-    chainId: z.number().int(),
-    contract: z.string(),
-    txHash: z.string(),
-    blockNumber: z.number().int(),
-    blockTimestamp: z.number().int(),
-    gasUsed: z.number().int(),
-  })
-  .openapi("Batch");
+/** A root and the transaction that anchored it. */
+const anchoredRootFields = {
+  id: z.number().int(),
+  root: z.string(),
+  leafCount: z.number().int(),
+  chainId: z.number().int(),
+  contract: z.string(),
+  txHash: z.string(),
+  blockNumber: z.number().int(),
+  blockTimestamp: z.number().int(),
+  gasUsed: z.number().int(),
+};
+
+export const batchSchema = z.object(anchoredRootFields).openapi("Batch");
+
+/** A root of roots: `leafCount` roots of deployment `fromName`, anchored with `toName`. */
+export const reanchorSchema = z.object({ ...anchoredRootFields, fromName: z.string(), toName: z.string() }).openapi("Reanchor");
 
 export const verdictSchema = z
   .object({
     ok: z.boolean(),
+    trusted: z.boolean().openapi({ description: "One of this service's deployments vouches for the anchor" }),
+    path: z.enum(["direct", "reanchor"]).optional().openapi({ description: "The anchor path its chain confirmed" }),
     statement: z.string().optional(),
+    findings: z
+      .object({ chain: z.string(), deployment: z.string(), signature: z.string(), local: z.string().optional() })
+      .optional()
+      .openapi({ description: "What the chain proves, what the deployment vouches for, what the owner's signature proves" }),
     checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
   })
   .openapi("Verdict");

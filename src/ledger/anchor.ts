@@ -25,6 +25,18 @@ export interface AnchoredBatch extends SealedBatch, AnchorReceipt {
   contract: string;
 }
 
+/** The columns a batch and a root of roots both record once anchored. */
+export function anchoredColumns(target: AnchorTarget, receipt: AnchorReceipt) {
+  return {
+    status: "anchored" as const,
+    chainId: target.chainId,
+    contract: target.contract,
+    txHash: receipt.txHash,
+    blockNumber: receipt.blockNumber,
+    blockTimestamp: receipt.blockTimestamp,
+  };
+}
+
 /** Anchors every sealed batch in sealing order; a failure is recorded on the batch and retried next time. */
 export async function anchorSealed(db: Db, target: AnchorTarget): Promise<{ anchored: AnchoredBatch[]; failed: { batch: SealedBatch; error: string }[] }> {
   const anchored: AnchoredBatch[] = [];
@@ -36,12 +48,7 @@ export async function anchorSealed(db: Db, target: AnchorTarget): Promise<{ anch
       await db
         .update(batches)
         .set({
-          status: "anchored",
-          chainId: target.chainId,
-          contract: target.contract,
-          txHash: receipt.txHash,
-          blockNumber: receipt.blockNumber,
-          blockTimestamp: receipt.blockTimestamp,
+          ...anchoredColumns(target, receipt),
           gasUsed: receipt.gasUsed,
           anchoredAt: new Date(),
           lastError: null,

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, or, TransactionRollbackError } from "drizzle-orm";
 import { uint64ToHex, toHex } from "../core/hex";
-import { leafHash, registrationIdOf } from "../core/leaf";
+import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
 import type { Db } from "../db/client";
 import { batches, images, originals } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
@@ -42,6 +42,16 @@ export interface RegisterInput {
   storeCountry: string;
   title?: string | null;
   sourceUrl?: string | null;
+  /** The owner's signature over the registration, already checked (src/use-cases/register-original.ts). */
+  signed?: OwnerSignature;
+}
+
+/** An owner's EIP-712 signature as a registration carries it. */
+export interface OwnerSignature {
+  signer: string;
+  signature: string;
+  /** Seconds. */
+  signedAt: number;
 }
 
 /**
@@ -55,7 +65,8 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
 
   const fp = input.fingerprint;
   const registeredAtMs = now();
-  const leaf = leafHash({ sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: input.accountId });
+  const values = { sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: input.accountId };
+  const leaf = input.signed ? signedLeafHash({ ...values, ...input.signed, productId: input.productId }) : leafHash(values);
   const id = registrationIdOf(leaf);
   const imageId = "img_" + id.slice(4);
   const inserted = await db
@@ -76,6 +87,7 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
           sourceUrl: input.sourceUrl ?? null,
           registeredAtMs,
           leaf,
+          ...(input.signed ?? {}),
         })
         .onConflictDoNothing({ target: [originals.accountId, originals.sha256] })
         .returning({ id: originals.id });

@@ -1,12 +1,13 @@
 import type { Config } from "../config";
-import type { EvidenceBundle } from "../core/bundle";
-import type { ChainFacts } from "../core/verify";
+import type { ChainFactsReader } from "../chain/chain-facts";
 import type { Db } from "../db/client";
+import type { AnchorTarget } from "../ledger/anchor";
 import type { Batcher } from "../ledger/batcher";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 import type { ImageAnalyser } from "./image-analysis";
 import type { ImageFetcher } from "./image-source";
+import type { ServiceDeployments } from "./service-deployments";
 
 export interface ChainInfo {
   chainId: number;
@@ -25,8 +26,12 @@ export interface UseCaseDeps {
   config: Config;
   chain: ChainInfo;
   batcher: Batcher;
-  /** Reads what the chain says about a bundle's anchor (receipt, event, block time, anchoredAt). */
-  readChainFacts(bundle: EvidenceBundle): Promise<ChainFacts>;
+  /** The current deployment's contract, for anchoring beside the batcher (re-anchoring). */
+  anchorTarget: AnchorTarget;
+  /** The deployments this service publishes and trusts, and the one it anchors with. */
+  deployments: ServiceDeployments;
+  /** Reads what the chain says about an anchor (receipt, event, block time, anchoredAt, anchorer). */
+  readChainFacts: ChainFactsReader;
   /** Decodes and fingerprints images (CPU-heavy: may run in a pool). */
   analyser: ImageAnalyser;
   /** Fetches an image by URL under the fetch policy. */

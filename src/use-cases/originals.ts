@@ -1,11 +1,12 @@
 import { ImprintError } from "../core/errors";
 import { checkOriginalQuality } from "../imaging/quality";
 import { evidenceOf, type EvidenceResult } from "../ledger/evidence";
-import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView } from "../ledger/originals";
+import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView, type OwnerSignature } from "../ledger/originals";
 import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
+import { checkOwnerSignature } from "./owner-signature";
 
 export interface RegisterOriginalInput {
   image: ImageSource;
@@ -13,11 +14,15 @@ export interface RegisterOriginalInput {
   category: string;
   storeCountry: string;
   title?: string;
+  /** The owner's EIP-712 signature over {sha256, pdq, phash, productId, signedAt}, made on their side. */
+  signed?: OwnerSignature;
 }
 
 /**
- * Registers an original for the actor's organisation: the image must be large enough to be worth protecting;
- * the same bytes again answer the existing registration (`created: false`).
+ * Registers an original for the actor's organisation: the image must be large enough to be worth protecting and,
+ * when signed, signed by an active key of the organisation over exactly these values, recently, and never before
+ * (its leaf then binds the signer: evidence format v2); the same bytes again answer the existing registration
+ * (`created: false`).
  */
 export async function registerOriginalUseCase(
   deps: UseCaseDeps,
@@ -35,6 +40,11 @@ export async function registerOriginalUseCase(
       `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
     );
   }
+  const registeredAtMs = Date.now();
+  if (input.signed) {
+    const values = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: fingerprint.phash, productId: input.productId };
+    await checkOwnerSignature(deps.db, actor.organisationId, values, input.signed, registeredAtMs);
+  }
   const { original, created } = await registerOriginal(deps.db, {
     accountId: actor.organisationId,
     registeredBy: actor.memberId,
@@ -46,7 +56,8 @@ export async function registerOriginalUseCase(
     storeCountry: input.storeCountry,
     title: input.title ?? null,
     sourceUrl: received.sourceUrl,
-  });
+    signed: input.signed,
+  }, () => registeredAtMs);
   if (created) {
     deps.batcher.notifyRegistered();
     deps.onImageAdded?.();

@@ -5,21 +5,24 @@ import { verifyEvidence } from "../verifier/verify-evidence";
 import type { UseCaseDeps } from "./context";
 
 /**
- * Runs the open verifier against this service's own RPC: anyone can do the same offline with the CLI.
+ * Runs the open verifier against this service's own RPC, trusting exactly the deployments it publishes: a bundle
+ * anchored by any other contract fails the `deployment` check, however valid its chain anchor (anyone can deploy
+ * one). Anyone can do the same with `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
  * A presented image that cannot be read is bad input (4xx, like on every upload route), not a verdict; what the
  * chain's client said when it failed goes to `log` (the request's), never into the verdict.
  */
 export async function verifyUseCase(deps: UseCaseDeps, bundle: unknown, image?: Buffer, log: Logger = deps.log): Promise<Verdict> {
   const fingerprint = image === undefined ? undefined : await deps.analyser.fingerprint(image);
   return verifyEvidence(bundle, {
-    readChainFacts: async (b) => {
+    readChainFacts: async (query) => {
       try {
-        return await deps.readChainFacts(b);
+        return await deps.readChainFacts(query);
       } catch (error) {
-        log.warn({ err: error, txHash: b.anchor.txHash }, "reading the chain for a verification failed");
+        log.warn({ err: error, txHash: query.txHash }, "reading the chain for a verification failed");
         throw new ImprintError("chain_unavailable", "the chain's RPC did not answer", { cause: error });
       }
     },
+    trust: { deployments: deps.deployments.file.deployments },
     image,
     fingerprint: fingerprint && (async () => fingerprint),
   });

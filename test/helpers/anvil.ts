@@ -27,7 +27,7 @@ export function assertCompiled(): void {
 export async function startTestChain(options: StartAnvilOptions = {}, privateKey = EMBEDDED_ANCHORER_KEY): Promise<TestChain> {
   assertCompiled();
   const anvil = await startAnvil(options);
-  const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey, chainId: 31337 });
+  const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey, chainId: options.chainId ?? 31337 });
   return {
     ...client,
     anvil,

@@ -3,7 +3,8 @@ import { anchorNowUseCase } from "../../use-cases/anchoring";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { batchSchema } from "../schemas";
+import { batchSchema, reanchorSchema } from "../schemas";
+import { reanchorUseCase } from "../../use-cases/reanchor";
 
 export function chainRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
@@ -47,6 +48,29 @@ export function chainRoutes(deps: AppDeps) {
       const result = await anchorNowUseCase(deps, c.get("actor"));
       return c.json({ batches: result.anchored, errors: result.errors }, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/reanchor",
+      summary: "Anchor, on the current deployment, a root of roots over every root of an older one (admin)",
+      middleware: [bearerAuth(deps.db)] as const,
+      request: {
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.object({ from: z.string().max(63), to: z.string().max(63) }) } },
+        },
+      },
+      responses: {
+        200: {
+          description: "The roots of roots anchored by this call (empty when every root of `from` is carried already)",
+          content: { "application/json": { schema: z.object({ reanchors: z.array(reanchorSchema) }) } },
+        },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => c.json({ reanchors: await reanchorUseCase(deps, c.get("actor"), c.req.valid("json")) }, 200),
   );
   return app;
 }

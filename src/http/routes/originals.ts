@@ -6,16 +6,20 @@ import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
 import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
 import { getCertificateUseCase } from "../../use-cases/certificate";
 
-const registerForm = z.object({
-  ...imageFields,
-  productId: label(200),
-  category: label(100),
-  storeCountry: countryCode,
-  title: label(500).optional(),
-});
+const registerForm = z
+  .object({
+    ...imageFields,
+    productId: label(200),
+    category: label(100),
+    storeCountry: countryCode,
+    title: label(500).optional(),
+    ...ownerSignatureFields,
+  })
+  .refine(allOrNoneSigned, { message: "signer, signature and signedAt go together", path: ["signature"] });
 
 /** The answer of the evidence and certificate routes before the registration's batch is anchored. */
 const notAnchored = {
@@ -59,6 +63,7 @@ export function originalsRoutes(deps: AppDeps) {
         category: form.category,
         storeCountry: form.storeCountry,
         title: form.title,
+        signed: ownerSignatureOf(form),
       });
       return c.json(view(original, warnings), created ? 201 : 200);
     },

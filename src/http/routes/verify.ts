@@ -20,7 +20,10 @@ const verifyForm = z.object({
   image: z.any().optional().openapi({ type: "string", format: "binary" }),
 });
 
-/** POST /v1/verify: the server runs the open verifier against its own RPC; anyone can do the same offline. */
+/**
+ * POST /v1/verify: the server runs the open verifier against its own RPC, trusting only its own deployments;
+ * anyone can do the same with `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
+ */
 export function verifyRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
   app.openapi(
@@ -47,8 +50,8 @@ export function verifyRoutes(deps: AppDeps) {
       } else {
         bundle = parseJson(await c.req.text());
       }
-      const verdict = await verifyUseCase(deps, bundle, image, deps.log.child({ requestId: c.get("requestId") }));
-      return c.json({ ok: verdict.ok, statement: verdict.statement, checks: verdict.checks }, 200);
+      const { ok, trusted, path, statement, findings, checks } = await verifyUseCase(deps, bundle, image, deps.log.child({ requestId: c.get("requestId") }));
+      return c.json({ ok, trusted, path, statement, findings, checks }, 200);
     },
   );
   return app;

@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMBEDDED_ANCHORER_KEY } from "../src/chain/anvil";
+import { deployAnchor } from "../src/chain/deploy";
+import { writeDeploymentsFile } from "../src/chain/deployments-file";
+import { blockTimestamp } from "../src/chain/receipt";
+import { configSchema } from "../src/config";
+import type { EvidenceBundle } from "../src/core/bundle";
+import { withDeployment, type Deployment } from "../src/core/deployments";
+import { isoOfSeconds } from "../src/core/time";
+import { silentLogger } from "../src/observability/logger";
+import { startServices, type Services } from "../src/services";
+import { startTestChain, type TestChain } from "./helpers/anvil";
+import { freshDatabase } from "./helpers/databases";
+import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
+
+const run = promisify(execFile);
+const cli = path.join(__dirname, "../bin/imprint.cjs");
+const NEW_CHAIN_ID = 31338;
+
+describe("bundles of a retired chain, re-anchored on a new one", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "imprint-reanchor-"));
+  const deploymentsFile = path.join(dir, "deployments.json");
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let chainB: TestChain;
+  let oldService: Services | undefined;
+  let service: Services;
+  let oldName: string;
+  let oldRpcUrl: string;
+  let before: EvidenceBundle;
+  let bundle: EvidenceBundle;
+  const request = (s: Services, p: string, init: RequestInit & { key?: string } = {}) => {
+    const { key, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (key) headers.set("authorization", `Bearer ${key}`);
+    return Promise.resolve(s.app.request(p, { ...rest, headers }));
+  };
+  const json = (body: unknown) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    database = await freshDatabase("pglite");
+    // Chain A: the embedded anvil of a first service, which registers and anchors.
+    const configA = configSchema.parse({ DATA_DIR: path.join(dir, "a"), IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0" });
+    oldService = await startServices(configA, { database, startBatcher: false, log: silentLogger });
+    oldRpcUrl = oldService.deps.chain.publicRpcUrl!;
+    oldName = oldService.deps.deployments.current.name;
+    const seller = await (await request(oldService, "/v1/accounts", { ...json({ name: "s" }), key: ADMIN_KEY })).json();
+    const ids: string[] = [];
+    for (const name of ["building.jpg", "aloe.webp"]) {
+      const form = imageForm(fixture(name), { productId: name, category: "c", storeCountry: "NL" });
+      ids.push((await (await request(oldService, "/v1/originals", { method: "POST", key: seller.apiKey, body: form })).json()).id);
+      // Two batches: the root of roots then has two leaves and each bundle a one-step proof to it.
+      await request(oldService, "/v1/admin/anchor", { method: "POST", key: ADMIN_KEY });
+    }
+    before = await (await request(oldService, `/v1/originals/${ids[0]}/evidence`, { key: seller.apiKey })).json();
+
+    // Chain B, with its own ProvenanceAnchor, joins the deployments file; chain A's is retired.
+    chainB = await startTestChain({ chainId: NEW_CHAIN_ID });
+    const deployed = await deployAnchor(chainB.wallet);
+    const next: Deployment = {
+      name: "chain-b",
+      chainId: NEW_CHAIN_ID,
+      contract: deployed.address.toLowerCase(),
+      anchorer: deployed.anchorer.toLowerCase(),
+      from: isoOfSeconds(await blockTimestamp(chainB.provider, deployed.blockNumber)),
+      local: true,
+    };
+    writeDeploymentsFile(deploymentsFile, withDeployment(oldService.deps.deployments.file, next));
+
+    // Chain A is shut down for good (its service stops its anvil); the service now anchors on chain B.
+    await oldService.close();
+    oldService = undefined;
+    const configB = configSchema.parse({
+      DATA_DIR: path.join(dir, "b"),
+      IMPRINT_ADMIN_KEY: ADMIN_KEY,
+      CHAIN_RPC_URL: chainB.rpcUrl,
+      CHAIN_PRIVATE_KEY: EMBEDDED_ANCHORER_KEY,
+      CHAIN_CONTRACT: deployed.address,
+      DEPLOYMENTS_FILE: deploymentsFile,
+    });
+    service = await startServices(configB, { database, startBatcher: false, log: silentLogger });
+    const res = await request(service, "/v1/admin/reanchor", { ...json({ from: oldName, to: "chain-b" }), key: ADMIN_KEY });
+    expect(res.status).toBe(200);
+    const { reanchors } = await res.json();
+    expect(reanchors).toEqual([expect.objectContaining({ fromName: oldName, toName: "chain-b", leafCount: 2, chainId: NEW_CHAIN_ID })]);
+    bundle = await (await request(service, `/v1/originals/${ids[0]}/evidence`, { key: seller.apiKey })).json();
+  });
+  afterAll(async () => {
+    await oldService?.close();
+    await service?.close();
+    await chainB?.stop();
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the old bundle with a second anchor path, and re-anchors nothing twice", async () => {
+    expect(bundle).toEqual({ ...before, reanchor: { proof: [expect.stringMatching(/^0x[0-9a-f]{64}$/)], root: expect.any(String), anchor: expect.objectContaining({ chainId: NEW_CHAIN_ID }) } });
+    const again = await (await request(service, "/v1/admin/reanchor", { ...json({ from: oldName, to: "chain-b" }), key: ADMIN_KEY })).json();
+    expect(again).toEqual({ reanchors: [] });
+    const wrongTarget = await request(service, "/v1/admin/reanchor", { ...json({ from: "chain-b", to: oldName }), key: ADMIN_KEY });
+    expect((await wrongTarget.json()).error.code).toBe("reanchor_target_not_current");
+    expect((await request(service, "/v1/admin/reanchor", { ...json({ from: "nope", to: "chain-b" }), key: ADMIN_KEY })).status).toBe(404);
+  });
+
+  it("verifies through the new chain once the old one is gone, saying which path it used", async () => {
+    const verdict = await (await request(service, "/v1/verify", json(bundle))).json();
+    expect(verdict).toMatchObject({ ok: true, trusted: true, path: "reanchor" });
+    expect(verdict.checks.find((c: { name: string }) => c.name === "anchor-path").detail).toContain(`confirmed on chain ${NEW_CHAIN_ID}; not readable: chain 31337`);
+    expect(verdict.findings.deployment).toContain(`that it was first anchored at ${isoOfSeconds(before.anchor.blockTimestamp)}`);
+    // Without its second path, the old bundle cannot be checked any more.
+    expect((await (await request(service, "/v1/verify", json(before))).json()).ok).toBe(false);
+
+    const file = path.join(dir, "bundle.json");
+    writeFileSync(file, JSON.stringify(bundle));
+    const { stdout } = await run("node", [cli, "verify", file, "--rpc", chainB.rpcUrl, "--rpc", oldRpcUrl, "--trust", deploymentsFile]);
+    expect(stdout).toMatch(/^VERIFIED \(anchor path: reanchor\)/m);
+  });
+
+  it("binds the old anchor and the second path: changing either fails", async () => {
+    const variants: [string, (b: EvidenceBundle) => void][] = [
+      ["old blockTimestamp", (b) => (b.anchor.blockTimestamp -= 1)],
+      ["old txHash", (b) => (b.anchor.txHash = "0x" + "11".repeat(32))],
+      ["reanchor proof", (b) => (b.reanchor!.proof = ["0x" + "22".repeat(32)])],
+      ["reanchor block", (b) => (b.reanchor!.anchor.blockNumber += 1)],
+      ["reanchor contract", (b) => (b.reanchor!.anchor.contract = "0x" + "33".repeat(20))],
+    ];
+    for (const [name, mutate] of variants) {
+      const copy = structuredClone(bundle);
+      mutate(copy);
+      const verdict = await (await request(service, "/v1/verify", json(copy))).json();
+      expect({ name, ok: verdict.ok }).toEqual({ name, ok: false });
+    }
+  });
+});
