@@ -5,12 +5,11 @@
  * certificate is there to assert. Until the registration is anchored there is no certificate, only a status.
  */
 import { accountName } from "../accounts/accounts";
-import { ImprintError } from "../core/errors";
-import type { Db } from "../db/client";
-import { evidenceOf } from "../ledger/evidence";
 import { getOriginal } from "../ledger/originals";
 import { thumbnailOf } from "../library/images";
 import { buildCertificate, certificateFileName } from "../reports/certificate";
+import type { UseCaseDeps } from "./context";
+import { getEvidenceUseCase } from "./originals";
 
 export interface CertificateRequest {
   registrationId: string;
@@ -23,12 +22,13 @@ export type CertificateAnswer =
   | { status: "anchored"; pdf: Uint8Array; fileName: string }
   | { status: "pending" | "sealed"; registeredAt: string };
 
-export async function getCertificate(db: Db, request: CertificateRequest): Promise<CertificateAnswer> {
+export async function getCertificateUseCase(deps: UseCaseDeps, request: CertificateRequest): Promise<CertificateAnswer> {
+  const { db } = deps;
   const id = request.registrationId;
-  const evidence = await evidenceOf(db, id);
-  const original = evidence && (await getOriginal(db, id));
-  if (!evidence || !original) throw new ImprintError("not_found", `no registration ${id}`);
+  const evidence = await getEvidenceUseCase(deps, id);
   if (evidence.status !== "anchored") return { status: evidence.status, registeredAt: evidence.registeredAt };
+  const original = await getOriginal(db, id);
+  if (!original) throw new Error(`invariant violated: anchored registration ${id} has no row`);
   const image = await thumbnailOf(db, original.imageId);
   if (!image) throw new Error(`invariant violated: registration ${id} has no stored image`);
   const pdf = await buildCertificate({

@@ -8,7 +8,7 @@ import { imageSourceOf } from "../image-form";
 import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
 import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
-import { getCertificate } from "../../use-cases/certificate";
+import { getCertificateUseCase } from "../../use-cases/certificate";
 
 const registerForm = z
   .object({
@@ -148,7 +148,7 @@ export function originalsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const answer = await getCertificate(deps.db, { registrationId: id, verifierUrl: absoluteUrl(config.PUBLIC_BASE_URL, "/verify") });
+      const answer = await getCertificateUseCase(deps, { registrationId: id, verifierUrl: absoluteUrl(config.PUBLIC_BASE_URL, "/verify") });
       if (answer.status !== "anchored") return c.json({ id, status: answer.status, registeredAt: answer.registeredAt }, 202);
       return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${answer.fileName}"` });
     },
