@@ -3,12 +3,10 @@ import { createChallengeUseCase, listSigningKeysUseCase, registerSigningKeyUseCa
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { jsonContent } from "../schemas";
+import { jsonBody, jsonContent } from "../schemas";
 
 const keySchema = z.object({ address: z.string(), accountId: z.string(), createdAt: z.string() }).openapi("SigningKey");
 const addressField = z.string().max(100).openapi({ example: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" });
-const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-
 /**
  * An organisation's signing keys: Ethereum addresses it proved it holds (by signing a one-time challenge),
  * whose EIP-712 signatures then make its registrations signed evidence (format v2).
