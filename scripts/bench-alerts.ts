@@ -26,7 +26,7 @@ import sharp from "sharp";
 import { configSchema } from "../src/config";
 import { toHex } from "../src/core/hex";
 import { openDatabase, type Db } from "../src/db/client";
-import { alerts, jobs, listings } from "../src/db/schema";
+import { alerts, jobs, listings, members } from "../src/db/schema";
 import type { Fingerprint } from "../src/imaging/fingerprint";
 import { registerOriginal } from "../src/ledger/originals";
 import { addListing } from "../src/library/listings";
@@ -81,7 +81,10 @@ function fakeFingerprint(seed: number, pdq: Uint8Array): Fingerprint {
 
 /** N registered originals of other organisations, by generate_series (no features: index descriptors and PDQ only). */
 async function loadFiller(db: Db, n: number): Promise<void> {
-  for (let k = 0; k < FILLER_ORGS; k++) await db.execute(sql.raw(`insert into accounts (id, name, role) values ('acct_filler_${k}', 'filler', 'seller')`));
+  for (let k = 0; k < FILLER_ORGS; k++) {
+    await db.execute(sql.raw(`insert into accounts (id, name, role) values ('acct_filler_${k}', 'filler', 'seller')`));
+    await db.execute(sql.raw(`insert into members (id, account_id, name, role) values ('mem_filler_${k}', 'acct_filler_${k}', 'filler', 'owner')`));
+  }
   const batch = 20_000;
   for (let a = 1; a <= n; a += batch) {
     const b = Math.min(n, a + batch - 1);
@@ -94,8 +97,8 @@ async function loadFiller(db: Db, n: number): Promise<void> {
         from generate_series(${a}, ${b}) g`),
     );
     await db.execute(
-      sql.raw(`insert into originals (id, account_id, image_id, product_id, category, store_country, sha256, registered_at_ms, leaf)
-        select 'reg_f' || g, 'acct_filler_' || (g % ${FILLER_ORGS}), 'img_f' || g, 'F' || g, 'c', 'DE',
+      sql.raw(`insert into originals (id, account_id, registered_by, image_id, product_id, category, store_country, sha256, registered_at_ms, leaf)
+        select 'reg_f' || g, 'acct_filler_' || (g % ${FILLER_ORGS}), 'mem_filler_' || (g % ${FILLER_ORGS}), 'img_f' || g, 'F' || g, 'c', 'DE',
           '0x' || encode(sha256(g::text::bytea), 'hex'), 0, '0x00'
         from generate_series(${a}, ${b}) g`),
     );
@@ -156,13 +159,17 @@ async function runAt(n: number, corpus: Awaited<ReturnType<typeof photos>>) {
     };
     const brand = await account("brand");
     const store = await account("store");
+    const ownerOf = async (accountId: string) =>
+      (await db.select({ id: members.id }).from(members).where(and(eq(members.accountId, accountId), eq(members.role, "owner"))))[0].id;
+    const brandOwner = await ownerOf(brand.accountId);
+    const storeOwner = await ownerOf(store.accountId);
 
     // Planted synthetic originals of the brand (real feature blobs), registered through the ledger.
     const planted = Array.from({ length: PLANTED }, (_, j) => ({ ...imageFeatures(-1 - j), pdq: randomPdq(-1 - j) }));
     for (const [j, f] of planted.entries()) {
       await registerOriginal(db, {
         accountId: brand.accountId,
-        registeredBy: "mem_bench",
+        registeredBy: brandOwner,
         fingerprint: fakeFingerprint(j, f.pdq.hash),
         byteSize: 1,
         features: serializeFeatures(f),
@@ -191,7 +198,7 @@ async function runAt(n: number, corpus: Awaited<ReturnType<typeof photos>>) {
         const f = i < burstCopies ? editedCopy(planted[i % PLANTED], r) : randomFeatures(r, 500);
         const listing = await addListing(tx, {
           accountId: store.accountId,
-          listedBy: "mem_bench",
+          listedBy: storeOwner,
           fingerprint: fakeFingerprint(i, randomPdq(6_000_000 + i).hash),
           byteSize: 1,
           features: serializeFeatures(f),
