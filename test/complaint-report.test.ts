@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainFactsReader } from "../src/chain/chain-facts";
 import { createProvider } from "../src/chain/provider";
 import type { EvidenceBundle } from "../src/core/bundle";
-import { extractFeatures, topFeatures } from "../src/matching/features";
-import { STORED_KEYPOINTS } from "../src/matching/matcher";
+import { extractFeatures } from "../src/matching/features";
+import { toPixelGeometry } from "../src/matching/geometry";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { buildComplaintReport, type ComplaintReportInput } from "../src/reports/complaint-report";
-import { matchGeometryOf } from "../src/search/match-geometry";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { inkedShare, pdfAttachments, pdfText, renderPages } from "./helpers/pdf";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
@@ -64,8 +63,8 @@ describe("the complaint report", () => {
     const [hit] = await matcher.search(query, { threshold: 85 });
     expect(hit).toMatchObject({ id: ids[0], mirrored: true });
     const meta = async (b: Buffer) => { const m = await sharp(b).metadata(); return { width: m.width!, height: m.height! }; };
-    const geometry = matchGeometryOf(query, topFeatures(originalFeatures, STORED_KEYPOINTS), hit, { query: await meta(copy), original: await meta(building) });
-    expect(geometry?.queryPoints.length).toBe(hit.inliers);
+    const geometry = toPixelGeometry(hit.geometry!, await meta(copy), await meta(building));
+    expect(geometry.queryPoints.length).toBe(hit.inliers);
 
     const thumbnail = async (imageUrl: string) => Buffer.from(await (await svc.request(new URL(imageUrl).pathname)).arrayBuffer());
     const certificatePdf = await PDFDocument.create();
