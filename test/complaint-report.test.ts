@@ -11,7 +11,11 @@ import { chainFactsReader } from "../src/chain/chain-facts";
 import { createProvider } from "../src/chain/provider";
 import type { EvidenceBundle } from "../src/core/bundle";
 import { extractFeatures } from "../src/matching/features";
+import { eq, inArray } from "drizzle-orm";
+import { complaints, images } from "../src/db/schema";
+import { featureLoader } from "../src/library/images";
 import { toPixelGeometry } from "../src/matching/geometry";
+import { verifyPair } from "../src/matching/verify-pair";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { buildComplaintReport, type ComplaintReportInput } from "../src/reports/complaint-report";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
@@ -178,6 +182,20 @@ describe("the complaint report", () => {
     expect(filed.status).toBe(201);
     const complaint = await filed.json();
 
+    // The complaint recorded the matcher's own verification of the stored features, restated in pixels.
+    const imageIdOf = (url: string) => new URL(url).pathname.split("/")[3];
+    const listingImage = imageIdOf(listing.thumbnailUrl);
+    const originalImage = imageIdOf((await (await svc.request(`/v1/originals/${originalIds[0]}`, { key: owner.apiKey })).json()).thumbnailUrl);
+    const features = await featureLoader(svc.deps.db)([listingImage, originalImage]);
+    const verified = verifyPair(features.get(listingImage)!, features.get(originalImage)!);
+    const sizes = await svc.deps.db.select({ id: images.id, width: images.width, height: images.height }).from(images).where(inArray(images.id, [listingImage, originalImage]));
+    const size = (id: string) => sizes.find((s) => s.id === id)!;
+    const [row] = await svc.deps.db.select({ geometry: complaints.matchGeometry }).from(complaints).where(eq(complaints.id, complaint.id));
+    expect(row.geometry).toHaveLength(2);
+    expect(row.geometry![0]).toEqual(toPixelGeometry(verified.geometry!, size(listingImage), size(originalImage)));
+    expect(row.geometry![0]!.queryPoints.length).toBe(complaint.originals[0].inliers);
+    expect(complaint.originals[0].geometry).toBeUndefined(); // kept for the report, not part of the complaint's answer
+
     const outsider = await svc.newSeller("Bystander");
     expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: outsider.apiKey })).status).toBe(404);
     expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: copier.apiKey })).status).toBe(200);
@@ -201,7 +219,7 @@ describe("the complaint report", () => {
     const text = (await pdfText(report)).replace(/\s+/g, " ");
     const recorded = complaint.originals.find((o: { originalId: string }) => o.originalId === originalIds[0]);
     expect(recorded.inliers).toBeGreaterThanOrEqual(16);
-    for (const expected of [complaint.id, "submitted / 已提交", "该商品图片裁剪自我方登记的原图", `${recorded.inliers} matched keypoints`, `${recorded.similarity} / 100`, "Copy Shop 仿品店", "filed"]) {
+    for (const expected of [complaint.id, "submitted / 已提交", "Match picture", `Lines join the ${recorded.inliers} matched keypoints`, "该商品图片裁剪自我方登记的原图", `${recorded.inliers} matched keypoints`, `${recorded.similarity} / 100`, "Copy Shop 仿品店", "filed"]) {
       expect(text, expected).toContain(expected);
     }
   });

@@ -55,7 +55,7 @@ interface Fixtures {
   fileComplaint(complainant: Org, respondent: Org, attachment?: boolean): Promise<{ id: string; attachmentId?: string }>;
   /** Complaints shared by the rows that only read: A's (own) and B's (other), each against C, with a PDF attached. */
   complaints: Record<"A" | "B", { id: string; attachmentId?: string }>;
-  /** A search record of `org` (made once, by its owner). */
+  /** A search record of `org` (made once, by its owner), with at least one hit. */
   searchOf(org: Org): Promise<string>;
   /** A portal session signed in with `key`. */
   signIn(key: string): Promise<PortalSession>;
@@ -244,6 +244,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: [202, 404], "ip-manager": [202, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/searches/:id/thumbnail", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/thumbnail` }),
     expect: everyone(200) },
+  { route: "GET /v1/searches/:id/hits/:index/match.png", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/hits/0/match.png` }),
+    expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/alerts", call: () => ({ method: "GET", path: "/v1/alerts" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/settings", call: () => ({ method: "GET", path: "/v1/settings" }),
@@ -259,6 +261,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   // No fixture makes an alert (that needs a watch job to run); the role gate is checked on an id no one has, and
   // own versus other organisation in test/watch.test.ts.
   { route: "PATCH /v1/alerts/:id", call: () => ({ method: "PATCH", path: "/v1/alerts/alr_000000000000000000000000", json: { status: "acknowledged" } }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/alerts/:id/match.png", call: () => ({ method: "GET", path: "/v1/alerts/alr_000000000000000000000000/match.png" }),
     expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 401 } },
   // Metrics are served to the host itself or with METRICS_TOKEN; app.request has no socket, so no one here.
   { route: "GET /metrics", call: () => ({ method: "GET", path: "/metrics" }), expect: everyone(403) },
@@ -290,6 +294,9 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /search", via: "session",
     call: (_f, { session }) => ({ method: "POST", path: "/search", form: imageForm(fixture("aloe.webp"), session ? { _csrf: session.csrf } : {}, "q.webp") }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 303 } },
+  { route: "GET /searches/:id/hits/:index/match.png", via: "session", kind: "seller-data",
+    call: async (f, { org }) => ({ method: "GET", path: `/searches/${await f.searchOf(org)}/hits/0/match.png` }),
+    expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "POST /complaints", via: "session",
     call: (f, { session }) => ({ method: "POST", path: "/complaints", form: formOf({ _csrf: session?.csrf, listingId: f.C.listingId, originalIds: f.A.originalId, statement: "a copy" }) }),
     expect: { owner: 303, "ip-manager": 303, member: 403, admin: 403, reviewer: 403, none: 303 } },
@@ -386,7 +393,12 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       if (!searches.has(org.name)) {
         searches.set(
           org.name,
-          svc.request("/v1/search", { method: "POST", key: org.keys.owner!, body: imageForm(fixture("aloe.webp"), {}, "q.webp") }).then(async (r) => (await r.json()).searchId as string),
+          // Every organisation registered the building photo: a hit to draw a match picture of.
+          svc.request("/v1/search", { method: "POST", key: org.keys.owner!, body: imageForm(fixture("building.jpg"), {}, "q.jpg") }).then(async (r) => {
+            const answer = await r.json();
+            if (answer.hits?.length === 0) throw new Error("the search found no hit");
+            return answer.searchId as string;
+          }),
         );
       }
       return searches.get(org.name)!;

@@ -9,6 +9,7 @@ import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
 import { linksFrom } from "../../use-cases/links";
 import { searchUseCase } from "../../use-cases/search";
+import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import {
   appealComplaintUseCase,
   decideComplaintUseCase,
@@ -124,6 +125,15 @@ export function portalRoutes(deps: AppDeps) {
         limit: 5,
       }, linksFrom(deps.config.PUBLIC_BASE_URL));
       return page(c, <SearchPage ctx={ctx} form={{ scope, threshold, category }} result={result} />);
+    }),
+  );
+  // A result card's "compare": the hit's match picture, on the session (the API's matchUrl wants a key).
+  app.get("/searches/:id/hits/:index/match.png", (c) =>
+    withSession(c, async (session) => {
+      const index = c.req.param("index");
+      if (!/^\d{1,4}$/.test(index)) throw new ImprintError("invalid_request", "the hit index is a number");
+      const png = await searchHitMatchPictureUseCase(deps, session.actor, c.req.param("id"), Number(index));
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
     }),
   );
 
