@@ -189,7 +189,10 @@ describe("the complaint report", () => {
     const features = await featureLoader(svc.deps.db)([listingImage, originalImage]);
     const verified = verifyPair(features.get(listingImage)!, features.get(originalImage)!);
     const sizes = await svc.deps.db.select({ id: images.id, width: images.width, height: images.height }).from(images).where(inArray(images.id, [listingImage, originalImage]));
-    const size = (id: string) => sizes.find((s) => s.id === id)!;
+    const size = (id: string) => {
+      const { width, height } = sizes.find((s) => s.id === id)!;
+      return { width, height };
+    };
     const [row] = await svc.deps.db.select({ geometry: complaints.matchGeometry }).from(complaints).where(eq(complaints.id, complaint.id));
     expect(row.geometry).toHaveLength(2);
     expect(row.geometry![0]).toEqual(toPixelGeometry(verified.geometry!, size(listingImage), size(originalImage)));

@@ -80,7 +80,10 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     const features = (await featureLoader(svc.deps.db)([listingImage])).get(listingImage)!;
     const [hit] = await svc.deps.library!.matcher.rank(features, (id) => id === originalImage);
     const sizes = await svc.deps.db.select({ id: images.id, width: images.width, height: images.height }).from(images).where(inArray(images.id, [listingImage, originalImage]));
-    const size = (id: string) => sizes.find((s) => s.id === id)!;
+    const size = (id: string) => {
+      const { width, height } = sizes.find((s) => s.id === id)!;
+      return { width, height };
+    };
     const [row] = await svc.deps.db.select({ geometry: alerts.geometry }).from(alerts).where(eq(alerts.id, alert.id));
     expect(row.geometry).toEqual(toPixelGeometry(hit.geometry!, size(listingImage), size(originalImage)));
     expect(row.geometry!.queryPoints.length).toBe(hit.inliers);
