@@ -9,7 +9,7 @@ export function SearchHistoryPage({ ctx, items, nextCursor, keptDays }: { ctx: P
     <Layout ctx={ctx} title={m.searchHistory}>
       <p class="hint">{m.searchHistoryHint.replace("{days}", String(keptDays))}</p>
       {items.length === 0 ? <p>{m.noSearches}</p> : null}
-      <ul class="grid">
+      <ul class="records">
         {items.map((r) => (
           <li class="card item search-record" id={r.id} data-id={r.id} data-receipt={r.receipt}>
             <img src={new URL(r.query.thumbnailUrl).pathname} alt="" width="128" height="128" loading="lazy" />
