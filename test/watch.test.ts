@@ -16,7 +16,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
   let brand: { accountId: string; apiKey: string };
   let store: { accountId: string; apiKey: string };
   let rival: { accountId: string; apiKey: string };
-  let aloeOriginal: { id: string; productId: string };
+  let aloeOriginal: { id: string; productId: string; thumbnailUrl: string };
 
   const post = (path: string, key: string, form: FormData) => svc.request(path, { method: "POST", key, body: form });
   const list = async (key: string, bytes: Buffer, productId: string) => {
@@ -49,7 +49,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alert).toEqual({
       id: expect.stringMatching(/^alr_[0-9a-f]{24}$/),
       createdAt: expect.any(String),
-      original: { id: aloeOriginal.id, productId: "P-aloe" },
+      original: { id: aloeOriginal.id, productId: "P-aloe", thumbnailUrl: aloeOriginal.thumbnailUrl },
       match: {
         kind: "listing",
         id: listing.id,

@@ -16,7 +16,8 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export interface AlertView {
   id: string;
   createdAt: string;
-  original: { id: string; productId: string };
+  /** The organisation's original that was copied, with its thumbnail (an inbox shows both pictures side by side). */
+  original: { id: string; productId: string; thumbnailUrl: string };
   match: {
     kind: "listing" | "original";
     id: string;
@@ -61,15 +62,15 @@ export async function insertAlert(q: Queryable, subject: WatchSubject, match: Wa
   return rows[0]?.id ?? null;
 }
 
-const columns = { alert: alerts, productId: originals.productId };
+const columns = { alert: alerts, productId: originals.productId, originalImageId: originals.imageId };
 
-function toView(row: { alert: typeof alerts.$inferSelect; productId: string }, links: Links): AlertView {
+function toView(row: { alert: typeof alerts.$inferSelect; productId: string; originalImageId: string }, links: Links): AlertView {
   const { alert: a } = row;
   const { imageId, kind, id, productId, storeId, storeCountry, listedAt, registeredAt } = a.match as unknown as MatchSnapshot;
   return {
     id: a.id,
     createdAt: a.createdAt.toISOString(),
-    original: { id: a.originalId, productId: row.productId },
+    original: { id: a.originalId, productId: row.productId, thumbnailUrl: links.thumbnail(row.originalImageId) },
     match: {
       kind,
       id,

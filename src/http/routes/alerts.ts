@@ -12,7 +12,7 @@ export const alertSchema = z
   .object({
     id: z.string().openapi({ example: "alr_9f1e2d3c4b5a69788776a5b4" }),
     createdAt: z.string(),
-    original: z.object({ id: z.string(), productId: z.string() }),
+    original: z.object({ id: z.string(), productId: z.string(), thumbnailUrl: z.string() }),
     match: z.object({
       kind: z.enum(["listing", "original"]),
       id: z.string(),
