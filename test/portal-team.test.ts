@@ -10,6 +10,7 @@ import { launchBrowser } from "./helpers/browser";
 import { logoed } from "./helpers/edits";
 import { listen } from "./helpers/http-server";
 import { jobsDrained } from "./helpers/jobs";
+import { matchPictureInk } from "./helpers/match-picture";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 /** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
@@ -121,6 +122,15 @@ describe("the portal's search history, alerts and team pages", () => {
     }
     expect(await page.locator("li.alert figcaption").allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("P-ALOE"), expect.stringContaining("L-ALOE-COPY")]));
     await check("alerts");
+    // "Compare": each alert's match picture over the session, with the matcher's lines drawn.
+    for (const alert of await alerts.all()) {
+      const picture = await page.request.get(new URL((await alert.locator("a.compare-link").getAttribute("href"))!, http.url).href);
+      expect(picture.status()).toBe(200);
+      expect(picture.headers()["content-type"]).toBe("image/png");
+      const ink = await matchPictureInk(await picture.body());
+      expect(ink).toMatchObject({ format: "png", height: 256 });
+      expect(ink.lines).toBeGreaterThan(20);
+    }
 
     const first = (await alerts.first().getAttribute("data-id"))!;
     await alerts.first().locator("button", { hasText: "Acknowledge" }).click();

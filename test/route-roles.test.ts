@@ -323,6 +323,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /alerts/:id/status", via: "session",
     call: (_f, { session }) => ({ method: "POST", path: "/alerts/alr_000000000000000000000000/status", form: formOf({ _csrf: session?.csrf, status: "acknowledged" }) }),
     expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /alerts/:id/match.png", via: "session", call: () => ({ method: "GET", path: "/alerts/alr_000000000000000000000000/match.png" }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "GET /team", via: "session", call: () => ({ method: "GET", path: "/team" }),
     expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "POST /team/members", via: "session",

@@ -9,7 +9,7 @@ import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
 import { linksFrom } from "../../use-cases/links";
 import { searchUseCase } from "../../use-cases/search";
-import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
+import { alertMatchPictureUseCase, searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import {
   appealComplaintUseCase,
   decideComplaintUseCase,
@@ -170,6 +170,13 @@ export function portalRoutes(deps: AppDeps) {
       const status = tab === "all" ? undefined : tab;
       const listing = await listAlertsUseCase(deps, session.actor, { status, limit: 20, cursor: c.req.query("cursor") }, linksFrom(deps.config.PUBLIC_BASE_URL));
       return page(c, <AlertsPage ctx={context(c, session)} tab={tab} items={listing.items} nextCursor={listing.nextCursor} />);
+    }),
+  );
+  // An alert's "compare": its match picture, on the session.
+  app.get("/alerts/:id/match.png", (c) =>
+    withSession(c, async (session) => {
+      const png = await alertMatchPictureUseCase(deps, session.actor, c.req.param("id"));
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
     }),
   );
   app.post("/alerts/:id/status", (c) =>

@@ -47,6 +47,11 @@ export function AlertsPage({ ctx, tab, items, nextCursor }: { ctx: PageContext; 
                 </>
               ) : null}
             </p>
+            <p class="links">
+              <a class="compare-link" href={`/alerts/${a.id}/match.png`}>
+                {m.compare}
+              </a>
+            </p>
             <form method="post" action={`/alerts/${a.id}/status`} class="actions">
               <input type="hidden" name="_csrf" value={ctx.csrfToken} />
               <input type="hidden" name="tab" value={tab} />
