@@ -12,8 +12,10 @@ import { deployAnchor } from "../src/chain/deploy";
 import { createChainClient } from "../src/chain/provider";
 import { BUNDLE_FORMAT, type EvidenceBundle } from "../src/core/bundle";
 import { DEPLOYMENTS_FORMAT, parseDeploymentsFile, withDeployment, type Deployment } from "../src/core/deployments";
+import { canonicalJson } from "../src/core/canonical-json";
 import { uint64ToHex } from "../src/core/hex";
 import { leafHash, registrationIdOf } from "../src/core/leaf";
+import { recordDigest, searchReceiptLeaf, SEARCH_RECEIPT_FORMAT, type SearchReceipt, type SearchRecord } from "../src/core/search-receipt";
 import { checkDeployment } from "../src/core/verify";
 import { fingerprintImage } from "../src/imaging/fingerprint";
 import { OTHER_DEV_KEY } from "./helpers/anvil";
@@ -81,11 +83,13 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
   let rpcUrl: string;
   let victim: { accountId: string; apiKey: string };
   let forged: EvidenceBundle;
+  let forgedReceipt: SearchReceipt;
   let forgerContract: string;
   let forgerAddress: string;
   const dir = mkdtempSync(path.join(tmpdir(), "imprint-trust-"));
   const forgedFile = path.join(dir, "forged.json");
   const genuineFile = path.join(dir, "genuine.json");
+  const forgedReceiptFile = path.join(dir, "forged-receipt.json");
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
@@ -110,7 +114,28 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     const registeredAtMs = Date.now() - 1000;
     const leaf = leafHash({ sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: victim.accountId });
     const anchored = await anchorRoot(forger.wallet, { contract: forgerContract, root: leaf, leafCount: 1 });
+    // … and a self-made search receipt claiming that the victim ran a search and was answered no hit.
+    const record: SearchRecord = {
+      id: "srch_" + "ab".repeat(12),
+      searchedAt: new Date(registeredAtMs).toISOString(),
+      searchedBy: { organisationId: victim.accountId, memberId: "mem_forged" },
+      query: { sha256: fp.sha256, pdq: fp.pdq, phash: uint64ToHex(fp.phash), width: fp.width, height: fp.height, thumbnailUrl: "" },
+      params: { scope: "all", threshold: 85, category: null, limit: 5 },
+      hits: [],
+    };
+    const digest = recordDigest(canonicalJson(record));
+    const receiptLeaf = searchReceiptLeaf(digest, registeredAtMs, victim.accountId);
+    const receiptAnchor = await anchorRoot(forger.wallet, { contract: forgerContract, root: receiptLeaf, leafCount: 1 });
     forger.provider.destroy();
+    forgedReceipt = {
+      format: SEARCH_RECEIPT_FORMAT,
+      record,
+      digest,
+      leaf: receiptLeaf,
+      merkle: { root: receiptLeaf, proof: [] },
+      anchor: { chainId: 31337, contract: forgerContract, txHash: receiptAnchor.txHash, blockNumber: receiptAnchor.blockNumber, blockTimestamp: receiptAnchor.blockTimestamp },
+    };
+    writeFileSync(forgedReceiptFile, JSON.stringify(forgedReceipt));
     forged = {
       format: BUNDLE_FORMAT,
       registration: {
@@ -161,6 +186,42 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     const detail = verdict.checks.find((c: { name: string }) => c.name === "deployment").detail;
     expect(detail).toContain(forgerContract);
     expect(detail).toContain(forgerAddress);
+  });
+
+  it("is refused by POST /v1/verify as a search receipt too, naming the contract and its anchorer, never the searcher", async () => {
+    const verdict = await (
+      await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forgedReceipt) })
+    ).json();
+    expect(verdict).toMatchObject({ ok: false, trusted: false });
+    expect(verdict.statement).toBeUndefined();
+    expect(verdict.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name)).toEqual(["deployment"]);
+    const detail = verdict.checks.find((c: { name: string }) => c.name === "deployment").detail;
+    expect(detail).toContain(forgerContract);
+    expect(detail).toContain(forgerAddress);
+    expect(JSON.stringify(verdict)).not.toContain(victim.accountId);
+  });
+
+  it("is not called verified by the CLI as a search receipt, with or without trust", async () => {
+    const chainOnly = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl);
+    expect(chainOnly.code).toBe(5);
+    expect(chainOnly.stdout).toContain("CHAIN ONLY");
+    expect(chainOnly.stdout).not.toMatch(/^VERIFIED/m);
+    expect(chainOnly.stdout).not.toContain(victim.accountId);
+    expect(chainOnly.stdout).toMatch(/What the chain proves: +A record of a search/);
+    expect(chainOnly.stdout).toContain(`anchored by contract ${forgerContract} whose anchorer is ${forgerAddress}`);
+    expect(chainOnly.stdout).toMatch(/What a deployment vouches: +No trusted deployment: who ran the search is not vouched for/);
+    expect(chainOnly.stdout).toContain("WARNING: Chain 31337 is a local development chain");
+
+    const pinned = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--trust", `${baseUrl}/.well-known/imprint-deployments.json`);
+    expect(pinned.code).toBe(1);
+    expect(pinned.stdout).toMatch(new RegExp(`FAIL deployment +contract ${forgerContract} on chain 31337 \\(anchorer ${forgerAddress}`));
+    expect(pinned.stdout).toContain("NOT VERIFIED");
+    expect(pinned.stdout).not.toContain(victim.accountId);
+    expect((await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--contract", svc.deps.chain.contract)).code).toBe(1);
+    // Trusting the forger's contract is the caller's choice, and then the verdict says whom it trusted.
+    const trustingForger = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--contract", forgerContract);
+    expect(trustingForger.code).toBe(0);
+    expect(trustingForger.stdout).toContain(`Deployment contract ${forgerContract} (anchorer ${forgerAddress}) vouches that organisation ${victim.accountId}`);
   });
 
   it("is not called verified by the CLI, with or without trust", async () => {
