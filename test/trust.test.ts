@@ -6,19 +6,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anchorRoot } from "../src/chain/anchor";
 import { EMBEDDED_ANCHORER_ADDRESS } from "../src/chain/anvil";
-import { deployAnchor } from "../src/chain/deploy";
-import { createChainClient } from "../src/chain/provider";
 import { BUNDLE_FORMAT, type EvidenceBundle } from "../src/core/bundle";
 import { DEPLOYMENTS_FORMAT, parseDeploymentsFile, withDeployment, type Deployment } from "../src/core/deployments";
-import { canonicalJson } from "../src/core/canonical-json";
-import { uint64ToHex } from "../src/core/hex";
-import { leafHash, registrationIdOf } from "../src/core/leaf";
-import { recordDigest, searchReceiptLeaf, SEARCH_RECEIPT_FORMAT, type SearchReceipt, type SearchRecord } from "../src/core/search-receipt";
+import type { SearchReceipt } from "../src/core/search-receipt";
 import { checkDeployment } from "../src/core/verify";
-import { fingerprintImage } from "../src/imaging/fingerprint";
 import { OTHER_DEV_KEY } from "./helpers/anvil";
+import { forgeEvidence } from "./helpers/forgery";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 const run = promisify(execFile);
@@ -105,51 +99,10 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     const genuine = await (await svc.request(`/v1/originals/${reg.id}/evidence`, { key: victim.apiKey })).json();
     writeFileSync(genuineFile, JSON.stringify(genuine));
 
-    // The attack of issue 14: any funded account deploys its own ProvenanceAnchor on the same chain …
-    const forger = createChainClient({ rpcUrl, privateKey: OTHER_DEV_KEY, chainId: 31337 });
-    forgerAddress = forger.address.toLowerCase();
-    forgerContract = (await deployAnchor(forger.wallet)).address.toLowerCase();
-    // … and anchors a self-made leaf claiming that the victim registered a picture.
-    const fp = await fingerprintImage(fixture("aloe.webp"));
-    const registeredAtMs = Date.now() - 1000;
-    const leaf = leafHash({ sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: victim.accountId });
-    const anchored = await anchorRoot(forger.wallet, { contract: forgerContract, root: leaf, leafCount: 1 });
-    // … and a self-made search receipt claiming that the victim ran a search and was answered no hit.
-    const record: SearchRecord = {
-      id: "srch_" + "ab".repeat(12),
-      searchedAt: new Date(registeredAtMs).toISOString(),
-      searchedBy: { organisationId: victim.accountId, memberId: "mem_forged" },
-      query: { sha256: fp.sha256, pdq: fp.pdq, phash: uint64ToHex(fp.phash), width: fp.width, height: fp.height, thumbnailUrl: "" },
-      params: { scope: "all", threshold: 85, category: null, limit: 5 },
-      hits: [],
-    };
-    const digest = recordDigest(canonicalJson(record));
-    const receiptLeaf = searchReceiptLeaf(digest, registeredAtMs, victim.accountId);
-    const receiptAnchor = await anchorRoot(forger.wallet, { contract: forgerContract, root: receiptLeaf, leafCount: 1 });
-    forger.provider.destroy();
-    forgedReceipt = {
-      format: SEARCH_RECEIPT_FORMAT,
-      record,
-      digest,
-      leaf: receiptLeaf,
-      merkle: { root: receiptLeaf, proof: [] },
-      anchor: { chainId: 31337, contract: forgerContract, txHash: receiptAnchor.txHash, blockNumber: receiptAnchor.blockNumber, blockTimestamp: receiptAnchor.blockTimestamp },
-    };
+    // The attack of issue 14, with a second ProvenanceAnchor deployed by another account.
+    const forgery = await forgeEvidence(rpcUrl, victim.accountId, fixture("aloe.webp"));
+    [forgerContract, forgerAddress, forged, forgedReceipt] = [forgery.contract, forgery.anchorer, forgery.bundle, forgery.receipt];
     writeFileSync(forgedReceiptFile, JSON.stringify(forgedReceipt));
-    forged = {
-      format: BUNDLE_FORMAT,
-      registration: {
-        id: registrationIdOf(leaf),
-        accountId: victim.accountId,
-        sha256: fp.sha256,
-        pdq: fp.pdq,
-        phash: uint64ToHex(fp.phash),
-        registeredAt: new Date(registeredAtMs).toISOString(),
-      },
-      leaf,
-      merkle: { root: leaf, proof: [] },
-      anchor: { chainId: 31337, contract: forgerContract, txHash: anchored.txHash, blockNumber: anchored.blockNumber, blockTimestamp: anchored.blockTimestamp },
-    };
     writeFileSync(forgedFile, JSON.stringify(forged));
   });
   afterAll(async () => {
