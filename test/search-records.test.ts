@@ -157,13 +157,17 @@ describe.each(engines)("search records and receipts on %s", (engine) => {
     const verdict = await (
       await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(receipt) })
     ).json();
-    expect(verdict.ok).toBe(true);
+    expect(verdict).toMatchObject({ ok: true, trusted: true, path: "direct" });
     expect(verdict.checks.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(["format", "digest", "leaf", "merkle", "chain", "transaction", "event", "block-time", "anchored-at", "order"]),
+      expect.arrayContaining(["format", "digest", "leaf", "merkle", "order", "chain", "transaction", "event", "block-time", "anchored-at", "anchor-path", "deployment"]),
     );
-    // The chain proves the record existed by the block time; who searched is the record's claim, vouched for by no
-    // deployment yet, and the verdict says so rather than naming the organisation as a fact.
-    expect(verdict.statement).toContain(`Who searched (${brand.accountId}, per the record) is not vouched for`);
+    // The service vouches for its own deployment: the searcher is named, and each party's part is stated apart.
+    expect(verdict.statement).toMatch(new RegExp(`^Organisation ${brand.accountId} \\(member mem_[^)]+\\) ran a search with image ${receipt.record.query.sha256}`));
+    expect(verdict.findings.chain).toMatch(/^A record of a search .* existed no later than .* anchored by contract 0x[0-9a-f]{40} whose anchorer is 0x/);
+    expect(verdict.findings.chain).not.toContain(brand.accountId);
+    expect(verdict.findings.deployment).toMatch(new RegExp(`^Deployment embedded-.* vouches that organisation ${brand.accountId} `));
+    expect(verdict.findings.signature).toContain("no owner's signature");
+    expect(verdict.findings.local).toContain("proves nothing to a third party");
 
     // An evidence bundle from the same batch still verifies (the batch holds both kinds of leaves).
     const bundle = await (await svc.request(`/v1/originals/${(await reg.json()).id}/evidence`, { key: other.apiKey })).json();
@@ -176,14 +180,21 @@ describe.each(engines)("search records and receipts on %s", (engine) => {
     const dir = mkdtempSync(path.join(tmpdir(), "imprint-receipt-"));
     const file = path.join(dir, "receipt.json");
     writeFileSync(file, JSON.stringify(receipt, null, 2));
-    // Every check passes, and the CLI exits 5 ("chain only"): no deployment vouches for a receipt's searcher yet.
+    // Without trust every check passes, but the CLI exits 5 ("chain only") and never names the searcher.
     const chainOnly = (args: string[]) => run("node", [cli, "verify", file, "--rpc", svc.deps.chain.publicRpcUrl!, ...args]).then(
-      () => ({ code: 0, stdout: "" }),
+      (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
     const ok = await chainOnly([]);
     expect(ok).toMatchObject({ code: 5, stdout: expect.stringContaining("CHAIN ONLY") });
     expect(ok.stdout).not.toMatch(/FAIL/);
+    expect(ok.stdout).not.toContain(brand.accountId);
+    expect(ok.stdout).toContain("WARNING: Chain 31337 is a local development chain");
+    const deploymentsFile = path.join(dir, "deployments.json");
+    writeFileSync(deploymentsFile, JSON.stringify(svc.deps.deployments.file));
+    const pinned = await chainOnly(["--trust", deploymentsFile]);
+    expect(pinned.code).toBe(0);
+    expect(pinned.stdout).toMatch(new RegExp(`^VERIFIED \\(anchor path: direct\\): Organisation ${brand.accountId} `, "m"));
     writeFileSync(path.join(dir, "q.jpg"), copy);
     const withImage = await chainOnly(["--image", path.join(dir, "q.jpg")]);
     expect(withImage.stdout).toMatch(/ok\s+image/);

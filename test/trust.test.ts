@@ -6,17 +6,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anchorRoot } from "../src/chain/anchor";
 import { EMBEDDED_ANCHORER_ADDRESS } from "../src/chain/anvil";
-import { deployAnchor } from "../src/chain/deploy";
-import { createChainClient } from "../src/chain/provider";
 import { BUNDLE_FORMAT, type EvidenceBundle } from "../src/core/bundle";
 import { DEPLOYMENTS_FORMAT, parseDeploymentsFile, withDeployment, type Deployment } from "../src/core/deployments";
-import { uint64ToHex } from "../src/core/hex";
-import { leafHash, registrationIdOf } from "../src/core/leaf";
+import type { SearchReceipt } from "../src/core/search-receipt";
 import { checkDeployment } from "../src/core/verify";
-import { fingerprintImage } from "../src/imaging/fingerprint";
 import { OTHER_DEV_KEY } from "./helpers/anvil";
+import { forgeEvidence } from "./helpers/forgery";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 const run = promisify(execFile);
@@ -81,11 +77,13 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
   let rpcUrl: string;
   let victim: { accountId: string; apiKey: string };
   let forged: EvidenceBundle;
+  let forgedReceipt: SearchReceipt;
   let forgerContract: string;
   let forgerAddress: string;
   const dir = mkdtempSync(path.join(tmpdir(), "imprint-trust-"));
   const forgedFile = path.join(dir, "forged.json");
   const genuineFile = path.join(dir, "genuine.json");
+  const forgedReceiptFile = path.join(dir, "forged-receipt.json");
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
@@ -101,30 +99,10 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     const genuine = await (await svc.request(`/v1/originals/${reg.id}/evidence`, { key: victim.apiKey })).json();
     writeFileSync(genuineFile, JSON.stringify(genuine));
 
-    // The attack of issue 14: any funded account deploys its own ProvenanceAnchor on the same chain …
-    const forger = createChainClient({ rpcUrl, privateKey: OTHER_DEV_KEY, chainId: 31337 });
-    forgerAddress = forger.address.toLowerCase();
-    forgerContract = (await deployAnchor(forger.wallet)).address.toLowerCase();
-    // … and anchors a self-made leaf claiming that the victim registered a picture.
-    const fp = await fingerprintImage(fixture("aloe.webp"));
-    const registeredAtMs = Date.now() - 1000;
-    const leaf = leafHash({ sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: victim.accountId });
-    const anchored = await anchorRoot(forger.wallet, { contract: forgerContract, root: leaf, leafCount: 1 });
-    forger.provider.destroy();
-    forged = {
-      format: BUNDLE_FORMAT,
-      registration: {
-        id: registrationIdOf(leaf),
-        accountId: victim.accountId,
-        sha256: fp.sha256,
-        pdq: fp.pdq,
-        phash: uint64ToHex(fp.phash),
-        registeredAt: new Date(registeredAtMs).toISOString(),
-      },
-      leaf,
-      merkle: { root: leaf, proof: [] },
-      anchor: { chainId: 31337, contract: forgerContract, txHash: anchored.txHash, blockNumber: anchored.blockNumber, blockTimestamp: anchored.blockTimestamp },
-    };
+    // The attack of issue 14, with a second ProvenanceAnchor deployed by another account.
+    const forgery = await forgeEvidence(rpcUrl, victim.accountId, fixture("aloe.webp"));
+    [forgerContract, forgerAddress, forged, forgedReceipt] = [forgery.contract, forgery.anchorer, forgery.bundle, forgery.receipt];
+    writeFileSync(forgedReceiptFile, JSON.stringify(forgedReceipt));
     writeFileSync(forgedFile, JSON.stringify(forged));
   });
   afterAll(async () => {
@@ -161,6 +139,42 @@ describe("a bundle forged with a second ProvenanceAnchor", () => {
     const detail = verdict.checks.find((c: { name: string }) => c.name === "deployment").detail;
     expect(detail).toContain(forgerContract);
     expect(detail).toContain(forgerAddress);
+  });
+
+  it("is refused by POST /v1/verify as a search receipt too, naming the contract and its anchorer, never the searcher", async () => {
+    const verdict = await (
+      await svc.request("/v1/verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forgedReceipt) })
+    ).json();
+    expect(verdict).toMatchObject({ ok: false, trusted: false });
+    expect(verdict.statement).toBeUndefined();
+    expect(verdict.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { name: string }) => c.name)).toEqual(["deployment"]);
+    const detail = verdict.checks.find((c: { name: string }) => c.name === "deployment").detail;
+    expect(detail).toContain(forgerContract);
+    expect(detail).toContain(forgerAddress);
+    expect(JSON.stringify(verdict)).not.toContain(victim.accountId);
+  });
+
+  it("is not called verified by the CLI as a search receipt, with or without trust", async () => {
+    const chainOnly = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl);
+    expect(chainOnly.code).toBe(5);
+    expect(chainOnly.stdout).toContain("CHAIN ONLY");
+    expect(chainOnly.stdout).not.toMatch(/^VERIFIED/m);
+    expect(chainOnly.stdout).not.toContain(victim.accountId);
+    expect(chainOnly.stdout).toMatch(/What the chain proves: +A record of a search/);
+    expect(chainOnly.stdout).toContain(`anchored by contract ${forgerContract} whose anchorer is ${forgerAddress}`);
+    expect(chainOnly.stdout).toMatch(/What a deployment vouches: +No trusted deployment: who ran the search is not vouched for/);
+    expect(chainOnly.stdout).toContain("WARNING: Chain 31337 is a local development chain");
+
+    const pinned = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--trust", `${baseUrl}/.well-known/imprint-deployments.json`);
+    expect(pinned.code).toBe(1);
+    expect(pinned.stdout).toMatch(new RegExp(`FAIL deployment +contract ${forgerContract} on chain 31337 \\(anchorer ${forgerAddress}`));
+    expect(pinned.stdout).toContain("NOT VERIFIED");
+    expect(pinned.stdout).not.toContain(victim.accountId);
+    expect((await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--contract", svc.deps.chain.contract)).code).toBe(1);
+    // Trusting the forger's contract is the caller's choice, and then the verdict says whom it trusted.
+    const trustingForger = await imprint("verify", forgedReceiptFile, "--rpc", rpcUrl, "--contract", forgerContract);
+    expect(trustingForger.code).toBe(0);
+    expect(trustingForger.stdout).toContain(`Deployment contract ${forgerContract} (anchorer ${forgerAddress}) vouches that organisation ${victim.accountId}`);
   });
 
   it("is not called verified by the CLI, with or without trust", async () => {

@@ -6,6 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./helpers/browser";
+import { forgeEvidence, type Forgery } from "./helpers/forgery";
 import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
@@ -16,25 +17,40 @@ describe("/verify: verification in a real browser, trusting no server", () => {
   let dir: string;
   let bundlePath: string;
   let rpcUrl: string;
+  let seller: { accountId: string; apiKey: string };
+  let forgery: Forgery;
+  const file = (name: string) => path.join(dir, name);
 
   beforeAll(async () => {
     svc = await startTestService("pglite");
     http = await listen(svc.app);
     browser = await launchBrowser();
     dir = mkdtempSync(path.join(tmpdir(), "imprint-verify-page-"));
-    const seller = await svc.newSeller("shop");
+    seller = await svc.newSeller("shop");
     const reg = await (
       await svc.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(fixture("building.jpg"), { productId: "P", category: "c", storeCountry: "DE" }) })
     ).json();
+    // A search sealed into the same batch: its receipt is anchored with the registration.
+    const search = await (await svc.request("/v1/search", { method: "POST", key: seller.apiKey, body: imageForm(fixture("building.jpg"), {}) })).json();
+    await svc.request(`/v1/searches/${search.searchId}/seal`, { method: "POST", key: seller.apiKey });
     await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY });
     const bundle = await (await svc.request(`/v1/originals/${reg.id}/evidence`, { key: seller.apiKey })).json();
-    bundlePath = path.join(dir, "bundle.json");
+    bundlePath = file("bundle.json");
     writeFileSync(bundlePath, JSON.stringify(bundle));
-    writeFileSync(path.join(dir, "building.jpg"), fixture("building.jpg"));
-    await sharp(fixture("building.jpg")).resize(700).jpeg({ quality: 70 }).toFile(path.join(dir, "copy.jpg"));
+    const certificate = await svc.request(`/v1/originals/${reg.id}/certificate.pdf`, { key: seller.apiKey });
+    expect(certificate.status).toBe(200);
+    writeFileSync(file("certificate.pdf"), Buffer.from(await certificate.arrayBuffer()));
+    const receipt = await svc.request(`/v1/searches/${search.searchId}/receipt`, { key: seller.apiKey });
+    expect(receipt.status).toBe(200);
+    writeFileSync(file("receipt.json"), await receipt.text());
+    writeFileSync(file("building.jpg"), fixture("building.jpg"));
+    await sharp(fixture("building.jpg")).resize(700).jpeg({ quality: 70 }).toFile(file("copy.jpg"));
     const tampered = { ...bundle, registration: { ...bundle.registration, accountId: "acc_someone_else" } };
-    writeFileSync(path.join(dir, "tampered.json"), JSON.stringify(tampered));
+    writeFileSync(file("tampered.json"), JSON.stringify(tampered));
+    writeFileSync(file("deployments.json"), JSON.stringify(svc.deps.deployments.file));
     rpcUrl = svc.deps.chain.publicRpcUrl!;
+    forgery = await forgeEvidence(rpcUrl, seller.accountId, fixture("aloe.webp"));
+    writeFileSync(file("forged.json"), JSON.stringify(forgery.bundle));
   });
   afterAll(async () => {
     await browser?.close();
@@ -43,19 +59,23 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Drops the files in, verifies, and returns the verdict line and each check's name and result. */
-  async function verifyOnPage(page: Page, bundle: string, image?: string) {
-    await page.setInputFiles("#bundle", bundle);
-    if (image) await page.setInputFiles("#image", image);
+  type TrustChoice = { served: true } | { file: string } | { contract: string } | { none: true };
+
+  /** Drops the files in, chooses whom to trust, verifies, and returns the verdict line, each check and each finding. */
+  async function verifyOnPage(page: Page, evidence: string, { image, trust }: { image?: string; trust?: TrustChoice } = {}) {
+    await page.setInputFiles("#evidence", evidence);
+    await page.setInputFiles("#image", image ?? []); // none: clears the one a previous verification used
     await page.fill("#rpc", rpcUrl);
+    if (trust && "file" in trust) await page.setInputFiles("#trust-file", trust.file);
+    else if (trust && "contract" in trust) await page.fill("#trust-contract", trust.contract);
+    else if (trust && "none" in trust) await page.check("#trust-none");
+    else if (trust) await page.check("#trust-served");
     await page.click("#verify");
-    await page.waitForFunction(() => {
-      const r = document.getElementById("result")!;
-      return r.className === "ok" || r.className === "fail";
-    });
+    await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
     const result = await page.textContent("#result");
     const checks = await page.$$eval("#checks li", (items) => items.map((li) => [li.getAttribute("data-check"), li.className]));
-    return { result: result ?? "", checks };
+    const findings = Object.fromEntries(await page.$$eval("#findings dd", (items) => items.map((dd) => [dd.getAttribute("data-finding"), dd.textContent])));
+    return { result: result ?? "", checks, findings, text: (await page.textContent("main")) ?? "" };
   }
 
   it("verifies a real bundle and an edited copy of its image, and asks only the RPC once loaded", async () => {
@@ -64,16 +84,19 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     const requests: string[] = [];
     page.on("request", (request) => requests.push(request.url()));
 
-    const exact = await verifyOnPage(page, bundlePath, path.join(dir, "building.jpg"));
-    expect(exact.result).toMatch(/^VERIFIED: /);
+    const exact = await verifyOnPage(page, bundlePath, { image: file("building.jpg") });
+    // Trusted by default: the deployments of the service that served the page, embedded in it.
+    expect(exact.result).toMatch(new RegExp(`^VERIFIED: Image 0x[0-9a-f]{64} \\(PDQ 0x[0-9a-f]{64}\\) was registered by account ${seller.accountId}`));
+    expect(exact.findings.deployment).toMatch(/^Deployment embedded-/);
+    expect(exact.findings.local).toContain("proves nothing to a third party");
     expect(exact.checks).toContainEqual(["image", "ok"]); // SHA-256 computed by WebCrypto
     expect(exact.checks.every(([, cls]) => cls === "ok")).toBe(true);
 
-    const copy = await verifyOnPage(page, bundlePath, path.join(dir, "copy.jpg"));
+    const copy = await verifyOnPage(page, bundlePath, { image: file("copy.jpg") });
     expect(copy.result).toMatch(/^VERIFIED: /); // by the PDQ the page computed with src/core
     expect(await page.textContent('[data-check="image"]')).toMatch(/visually similar copy: PDQ distance \d+\/256/);
 
-    const tampered = await verifyOnPage(page, path.join(dir, "tampered.json"));
+    const tampered = await verifyOnPage(page, file("tampered.json"));
     expect(tampered.result).toBe("NOT VERIFIED");
     expect(tampered.checks).toContainEqual(["leaf", "fail"]);
 
@@ -83,13 +106,58 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     await page.close();
   });
 
-  it("works saved to disk and opened from a file", async () => {
-    const saved = path.join(dir, "verify.html");
+  it("verifies a certificate PDF and a search receipt, refuses a forged-contract bundle, and asks only the RPC once loaded", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${http.url}/verify`);
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    // The service's deployment is listed as whom the page trusts, flagged as a local chain.
+    expect(await page.textContent("#served-deployments")).toContain(`contract ${svc.deps.chain.contract}`);
+    expect(await page.textContent("#served-deployments")).toContain("local development chain: proves nothing to a third party");
+
+    // The certificate itself: its attached evidence-<id>.json is extracted in the browser.
+    const certificate = await verifyOnPage(page, file("certificate.pdf"), { image: file("building.jpg") });
+    expect(certificate.result).toMatch(new RegExp(`^VERIFIED: .* was registered by account ${seller.accountId}`));
+    expect(certificate.checks.every(([, cls]) => cls === "ok")).toBe(true);
+    expect(certificate.checks).toContainEqual(["image", "ok"]);
+
+    const receipt = await verifyOnPage(page, file("receipt.json"), { image: file("building.jpg") });
+    expect(receipt.result).toMatch(new RegExp(`^VERIFIED: Organisation ${seller.accountId} \\(member [^)]+\\) ran a search with image 0x`));
+    expect(receipt.checks).toContainEqual(["deployment", "ok"]);
+    expect(receipt.findings.chain).toMatch(/^A record of a search/);
+    expect(receipt.findings.signature).toContain("no owner's signature");
+
+    // The forgery of issue 14: every chain check holds, the deployment check fails and names contract and anchorer.
+    const forged = await verifyOnPage(page, file("forged.json"), { trust: { served: true } });
+    expect(forged.result).toBe("NOT VERIFIED");
+    expect(forged.checks.filter(([, cls]) => cls === "fail")).toEqual([["deployment", "fail"]]);
+    const detail = await page.textContent('[data-check="deployment"]');
+    expect(detail).toContain(forgery.contract);
+    expect(detail).toContain(forgery.anchorer);
+    // Trusting nobody: only what the chain proves, never who registered it, and the local chain flagged.
+    const chainOnly = await verifyOnPage(page, file("forged.json"), { trust: { none: true } });
+    expect(chainOnly.result).toMatch(/^CHAIN ONLY: /);
+    expect(chainOnly.text).not.toMatch(/registered by|VERIFIED:/);
+    expect(chainOnly.findings.chain).toContain(`anchored by contract ${forgery.contract} whose anchorer is ${forgery.anchorer}`);
+    expect(chainOnly.findings.deployment).toMatch(/^No trusted deployment/);
+    expect(chainOnly.findings.local).toContain("local development chain");
+    // Another deployments file, or a contract typed in: the person's choice, which the verdict applies.
+    expect((await verifyOnPage(page, file("forged.json"), { trust: { file: file("deployments.json") } })).result).toBe("NOT VERIFIED");
+    expect((await verifyOnPage(page, bundlePath, { trust: { file: file("deployments.json") } })).result).toMatch(/^VERIFIED: /);
+    expect((await verifyOnPage(page, bundlePath, { trust: { contract: forgery.contract } })).checks).toContainEqual(["deployment", "fail"]);
+
+    expect(requests.filter((url) => url.startsWith(http.url))).toEqual([]);
+    expect(requests.every((url) => url.startsWith(rpcUrl))).toBe(true);
+    await page.close();
+  });
+
+  it("works saved to disk and opened from a file, with the deployments it was served with", async () => {
+    const saved = file("verify.html");
     writeFileSync(saved, await (await fetch(`${http.url}/verify`)).text());
     const page = await browser.newPage();
     await page.goto(pathToFileURL(saved).href);
-    const { result } = await verifyOnPage(page, bundlePath);
-    expect(result).toMatch(/^VERIFIED: /);
+    expect((await verifyOnPage(page, bundlePath)).result).toMatch(/^VERIFIED: /);
+    expect((await verifyOnPage(page, file("certificate.pdf"))).result).toMatch(/^VERIFIED: /);
     await page.close();
   });
 
@@ -98,6 +166,11 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     await page.goto(`${http.url}/verify?lang=zh`);
     expect(await page.textContent("h1")).toBe("核验证据");
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
+    expect(await page.textContent("#trust legend")).toBe("信任谁来证明登记人或搜索人");
+    const { result, findings } = await verifyOnPage(page, file("forged.json"), { trust: { none: true } });
+    expect(result).toMatch(/^仅链上证明：|^仅链上证明: /);
+    expect(await page.textContent("#findings dt")).toBe("区块链证明的内容");
+    expect(findings.local).toBeDefined();
     await page.close();
   });
 });

@@ -9,15 +9,15 @@ import { verifyCommand } from "./verify-command";
 
 const USAGE = `usage: imprint <command> [options]
 
-  verify   <bundle.json> [--trust FILE|URL]... [--contract ADDR]... [--rpc URL]... [--image FILE] [--json]
+  verify   <bundle.json|receipt.json> [--trust FILE|URL]... [--contract ADDR]... [--rpc URL]... [--image FILE] [--json]
            checks an evidence bundle with nothing but the bundle, the trust you give and Ethereum RPCs:
            leaf, id, Merkle proof, the owner's signature (v2), the Anchored event in the transaction's
            receipt, the block time and anchoredAt(root), on the bundle's own chain or through its
            re-anchor; with --image, that the image is the registered one (same SHA-256) or how far its
            PDQ is from it. A search receipt (format imprint.search-receipt.v1) is verified the same
-           way: record digest, leaf, proof, chain; --image compares with the query image.
+           way: record digest, leaf, proof, chain, deployment; --image compares with the query image.
            --trust: a deployments file or its URL (https://host/.well-known/imprint-deployments.json):
-           bundles anchored by these deployments are vouched for by their operator.
+           bundles and receipts anchored by these deployments are vouched for by their operator.
            --contract: a ProvenanceAnchor you trust, with the anchorer its chain names.
            Without either, only what the chain proves is stated (existence by a block time, the
            contract and its anchorer), never who registered the image (exit code 5).
@@ -44,7 +44,7 @@ const USAGE = `usage: imprint <command> [options]
 
 Exit codes: 0 done (verified / all registered / hits found / written), 1 the answer is no (not verified,
 some files refused, no hit, not anchored yet), 2 usage or input error, 3 server or RPC unreachable,
-4 the server refused the key, 5 (verify) the chain confirms the bundle but no trusted deployment vouches for it.`;
+4 the server refused the key, 5 (verify) the chain confirms the bundle or receipt but no trusted deployment vouches for it.`;
 
 const keyOptions = { key: { type: "string" }, "password-file": { type: "string" } } as const;
 const serverOptions = { server: { type: "string" }, key: { type: "string" }, json: { type: "boolean", default: false } } as const;

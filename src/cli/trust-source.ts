@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { getAddress } from "ethers";
 import { parseDeploymentsFile, type Deployment } from "../core/deployments";
-import type { Trust } from "../verifier/verify-evidence";
+import type { Trust } from "../verifier/options";
 
 /** Trust sources could not be read or are malformed: a usage error, not a verdict. */
 export class TrustSourceError extends Error {}

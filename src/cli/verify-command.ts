@@ -18,7 +18,7 @@ export interface VerifyCommandOptions {
   json: boolean;
 }
 
-/** `imprint verify`: everything from the bundle file, the trust given and the RPCs; returns the exit code. */
+/** `imprint verify`: a bundle or a search receipt; everything from its file, the trust given and the RPCs; returns the exit code. */
 export async function verifyCommand(options: VerifyCommandOptions, out: (line: string) => void): Promise<number> {
   let bundle: unknown;
   try {
@@ -53,25 +53,21 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
 
 function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGiven: boolean, out: (line: string) => void) {
   const trusting = trustGiven ? `the deployments and contracts given (${[...options.trust, ...options.contracts].join(", ")})` : "no deployment (none given)";
-  out(`Checking against ${options.rpcUrls.join(", ")}, trusting these RPCs, the bundle and ${trusting}.`);
+  out(`Checking against ${options.rpcUrls.join(", ")}, trusting these RPCs, the evidence file and ${trusting}.`);
   for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(18)} ${check.detail}`);
   const f = verdict.findings;
-  const bundleOk = verdict.checks.every((c) => c.ok || c.name === "image");
   if (verdict.ok && f) {
     out(
       verdict.trusted
         ? `VERIFIED (anchor path: ${verdict.path}): ${verdict.statement}`
-        : `CHAIN ONLY (anchor path: ${verdict.path}): the chain confirms the bundle, but no trusted deployment vouches for who registered it.`,
+        : `CHAIN ONLY (anchor path: ${verdict.path}): the chain confirms the evidence, but no trusted deployment vouches for who made it (give --trust or --contract).`,
     );
     out(`  What the chain proves:       ${f.chain}`);
     out(`  What a deployment vouches:   ${f.deployment}`);
     out(`  What a signature proves:     ${f.signature}`);
     if (f.local) out(`  WARNING: ${f.local}`);
-  } else if (verdict.ok) {
-    // A search receipt: the chain's part holds; no deployment is checked for it yet (its statement says so).
-    out(`CHAIN ONLY: ${verdict.statement}`);
-  } else if (bundleOk) {
-    out("BUNDLE HOLDS, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
+  } else if (verdict.checks.every((c) => c.ok || c.name === "image")) {
+    out("EVIDENCE HOLDS, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
   } else {
     out("NOT VERIFIED: see the failed checks above.");
   }

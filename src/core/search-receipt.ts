@@ -2,12 +2,12 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
 import { z } from "zod";
 import { CLOCK_TOLERANCE_S } from "./clock";
-import { ISO_MS } from "./time";
 import { canonicalJson } from "./canonical-json";
 import { HEX20, HEX32, HEX8, toHex } from "./hex";
 import { ownerOf } from "./leaf";
 import { processProof } from "./merkle";
-import { checkAnchorFacts, type ChainFacts, type Check, type Verdict } from "./verify";
+import { ISO_MS, isoOfSeconds } from "./time";
+import { notVouched, settle, type Check, type Findings, type Verdict, type VerdictParts } from "./verify";
 
 export const SEARCH_RECEIPT_FORMAT = "imprint.search-receipt.v1";
 
@@ -94,7 +94,7 @@ export function searchReceiptLeaf(digest: string, searchedAtMs: number, organisa
   return keccak256(keccak256(encoded));
 }
 
-/** Format, digest, leaf and Merkle proof of a receipt: no network. */
+/** Format, digest, leaf, Merkle proof and order of a receipt: no network. */
 export function verifyReceiptOffline(input: unknown): Verdict & { receipt?: SearchReceipt } {
   const parsed = searchReceiptSchema.safeParse(input);
   if (!parsed.success) {
@@ -126,35 +126,41 @@ export function verifyReceiptOffline(input: unknown): Verdict & { receipt?: Sear
           ? `the proof (${receipt.merkle.proof.length} steps) folds the leaf into the root`
           : `the proof folds to ${root}, not ${receipt.merkle.root}`,
     },
+    {
+      name: "order",
+      ok: Date.parse(r.searchedAt) / 1000 <= receipt.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
+      detail: `searched at ${r.searchedAt}, anchored at ${isoOfSeconds(receipt.anchor.blockTimestamp)}`,
+    },
   ];
   return { ok: checks.every((c) => c.ok), trusted: false, checks, receipt };
 }
 
-/** The chain checks of a receipt, given facts read from an RPC of its chain. */
-export function checkReceiptChainFacts(receipt: SearchReceipt, facts: ChainFacts): Check[] {
-  const a = receipt.anchor;
-  return [
-    ...checkAnchorFacts("", a, receipt.merkle.root, facts),
-    {
-      name: "order",
-      ok: Date.parse(receipt.record.searchedAt) / 1000 <= a.blockTimestamp + CLOCK_TOLERANCE_S,
-      detail: `searched at ${receipt.record.searchedAt}, anchored at ${new Date(a.blockTimestamp * 1000).toISOString()}`,
-    },
-  ];
-}
-
-/** The full verdict of a receipt and the statement it supports. */
-export function receiptVerdict(offline: Verdict & { receipt?: SearchReceipt }, chainChecks: Check[]): Verdict {
-  const checks = [...offline.checks, ...chainChecks];
-  const ok = checks.every((c) => c.ok);
-  const r = offline.receipt?.record;
-  const a = offline.receipt?.anchor;
-  const statement =
-    ok && r && a
-      ? `A record of a search for image ${r.query.sha256} (scope ${r.params.scope}, threshold ${r.params.threshold}) answered with ` +
-        `${r.hits.length} hit${r.hits.length === 1 ? "" : "s"}, exactly as in the record, existed no later than ` +
-        `${new Date(a.blockTimestamp * 1000).toISOString()} (block ${a.blockNumber} of chain ${a.chainId}), anchored by contract ${a.contract}. ` +
-        `Who searched (${r.searchedBy.organisationId}, per the record) is not vouched for: receipts are not yet checked against trusted deployments.`
-      : undefined;
-  return { ok, trusted: false, checks, statement };
+/**
+ * A receipt's verdict, stated in the same three parts as a bundle's: the chain proves the record existed by the
+ * block time; only a trusted deployment vouches for who ran the search (the organisation is named only then);
+ * a receipt carries no owner's signature.
+ */
+export function receiptVerdict(receipt: SearchReceipt, parts: VerdictParts): Verdict {
+  const { ok, trusted, path, checks, confirmed } = settle(receipt, parts);
+  if (!confirmed) return { ok, trusted, path, checks };
+  const r = receipt.record;
+  const search =
+    `a search with image ${r.query.sha256} (scope ${r.params.scope}, threshold ${r.params.threshold}) answered with ` +
+    `${r.hits.length} hit${r.hits.length === 1 ? "" : "s"}, exactly as in the record`;
+  const chain = `A record of ${search}, existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}.`;
+  const d = confirmed.deployment;
+  const who = `organisation ${r.searchedBy.organisationId} (member ${r.searchedBy.memberId})`;
+  const local = confirmed.local;
+  const findings: Findings = {
+    chain,
+    deployment: d
+      ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that ${who} ran this search at ${r.searchedAt} and was answered exactly these hits.`
+      : notVouched("who ran the search"),
+    signature: "A receipt carries no owner's signature: it is the service's record of a search.",
+    ...(local ? { local } : {}),
+  };
+  const statement = d
+    ? `${who[0].toUpperCase()}${who.slice(1)} ran ${search}, ${confirmed.noLaterThan}.` + (local ? ` ${local}` : "")
+    : `${chain} Who ran the search is not vouched for: no trusted deployment.` + (local ? ` ${local}` : "");
+  return { ok, trusted, path, checks, statement, findings };
 }

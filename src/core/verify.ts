@@ -1,4 +1,4 @@
-import { evidenceBundleSchema, type BundleAnchor, type EvidenceBundle } from "./bundle";
+import { evidenceBundleSchema, type BundleAnchor, type BundleReanchor, type EvidenceBundle } from "./bundle";
 import { CLOCK_TOLERANCE_S } from "./clock";
 import { findDeployment, inPeriod, isLocalDeployment, type Deployment } from "./deployments";
 import { leafHash, reanchorLeafHash, registrationIdOf, signedLeafHash } from "./leaf";
@@ -40,6 +40,16 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+}
+
+/**
+ * What every kind of anchored evidence (a registration's bundle, a search receipt) carries to reach the chain: a
+ * Merkle root, its anchor, and for a bundle of a retired deployment the root of roots that re-anchored it.
+ */
+export interface Anchored {
+  merkle: { root: string };
+  anchor: BundleAnchor;
+  reanchor?: BundleReanchor;
 }
 
 /** The two ways from a bundle's root to a chain: its own anchor, or the root of roots that re-anchored it. */
@@ -188,6 +198,13 @@ export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor,
   ];
 }
 
+/** Which anchor path its chain confirmed, with the facts read there, and the checks that decided it. */
+export interface AnchorPaths {
+  checks: Check[];
+  path?: AnchorPath;
+  facts?: ChainFacts;
+}
+
 /** What reading one path's chain gave: its facts, or why nothing could be read. */
 export type PathReading = { facts: ChainFacts } | { unreadable: string };
 
@@ -196,7 +213,7 @@ export type PathReading = { facts: ChainFacts } | { unreadable: string };
  * bundle, whichever path it is on); a path whose chain could not be read is skipped; at least one must be
  * confirmed. The direct path is preferred.
  */
-export function checkAnchorPaths(bundle: EvidenceBundle, direct: PathReading, reanchor?: PathReading): { checks: Check[]; path?: AnchorPath; facts?: ChainFacts } {
+export function checkAnchorPaths(bundle: Anchored, direct: PathReading, reanchor?: PathReading): AnchorPaths {
   const checks: Check[] = [];
   let path: AnchorPath | undefined;
   let confirmedFacts: ChainFacts | undefined;
@@ -233,12 +250,12 @@ export function checkAnchorPaths(bundle: EvidenceBundle, direct: PathReading, re
 }
 
 /**
- * The `deployment` check: whether a trusted deployment anchored the bundle. On the direct path the chain's
+ * The `deployment` check: whether a trusted deployment anchored the bundle (or receipt). On the direct path the chain's
  * anchorer must be the listed one; on the re-anchor path the new deployment's anchorer is read from its chain
  * and the old deployment (whose chain may be gone) must be listed too. Each anchor must fall in its
  * deployment's period of use.
  */
-export function checkDeployment(bundle: EvidenceBundle, path: AnchorPath, chainAnchorer: string | null, trusted: readonly Deployment[]): DeploymentJudgement {
+export function checkDeployment(bundle: Anchored, path: AnchorPath, chainAnchorer: string | null, trusted: readonly Deployment[]): DeploymentJudgement {
   const describe = (a: BundleAnchor, anchorer: string | null) =>
     `contract ${a.contract} on chain ${a.chainId} (anchorer ${anchorer ?? "unknown"}${path === "reanchor" && a === bundle.anchor ? ", its chain not read" : ", read from the chain"})`;
   const fail = (detail: string) => ({ check: { name: "deployment", ok: false, detail } });
@@ -271,66 +288,107 @@ export interface DeploymentJudgement {
   confirmedBy?: Deployment;
 }
 
-/** Whether a presented image is the registered one, or an edited copy of it. */
-export function checkImage(bundle: EvidenceBundle, image: ImageFacts): Check {
-  if (image.sha256 === bundle.registration.sha256) {
-    return { name: "image", ok: true, detail: "the image's SHA-256 equals the registered one: the exact bytes" };
-  }
-  // An edited copy (recompressed, resized, watermarked) is not the registered bytes, but it is the same
-  // picture: that is what an IP team needs shown, so it passes with the distance stated.
+/** Whether a presented image is the registered one (a bundle) or the query searched with (a receipt), or an edited copy of it. */
+export function checkImage(image: ImageFacts, expected: { sha256: string; what: "registered" | "query" }): Check {
+  const exact = expected.what === "registered" ? "equals the registered one: the exact bytes" : "equals the query's: the exact bytes searched for";
+  if (image.sha256 === expected.sha256) return { name: "image", ok: true, detail: `the image's SHA-256 ${exact}` };
+  // An edited copy (recompressed, resized, watermarked) is not the same bytes, but it is the same picture: that is
+  // what an IP team needs shown, so it passes with the distance stated.
   const similar = image.pdqDistance <= PDQ_MATCH_DISTANCE;
+  const target = expected.what === "registered" ? "the registered image" : "the query image";
   return {
     name: "image",
     ok: similar,
     detail: similar
-      ? `not the registered bytes, but a visually similar copy: PDQ distance ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE})`
-      : `not shown to be the registered image: SHA-256 differs and PDQ distance is ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE}). ` +
+      ? `not the ${expected.what === "registered" ? "registered" : "query's"} bytes, but a visually similar copy: PDQ distance ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE})`
+      : `not shown to be ${target}: SHA-256 differs and PDQ distance is ${image.pdqDistance}/256 (match ≤ ${PDQ_MATCH_DISTANCE}). ` +
         "A cropped or rotated copy can still be the same photo; PDQ cannot tell, a search against the original can (POST /v1/search)",
   };
 }
 
 export interface VerdictParts {
+  /** The offline checks (format, leaf, proof, …) of the evidence. */
   offline: Verdict;
-  paths: { checks: Check[]; path?: AnchorPath; facts?: ChainFacts };
+  paths: AnchorPaths;
   /** Absent: no trust was given, the verdict rests on the chain alone. */
   deployment?: DeploymentJudgement;
   image?: Check;
 }
 
-/** Assembles the verdict and states separately what the chain, the deployment and the signature prove. */
-export function verdictOf({ offline, paths, deployment, image }: VerdictParts): Verdict {
+/** What any kind of anchored evidence settles before its own sentences are written. */
+export interface Settled {
+  ok: boolean;
+  trusted: boolean;
+  path?: AnchorPath;
+  checks: Check[];
+  /** Present when every check holds. */
+  confirmed?: {
+    /** "no later than <time> (block N of chain C)": the confirming anchor's block. */
+    noLaterThan: string;
+    /** "anchored by contract C whose anchorer is A (read from the chain)". */
+    anchoredBy: string;
+    /** The trusted deployment that anchored it, when trust was given and it holds. */
+    deployment?: Deployment;
+    /** The warning that a local development chain proves nothing to a third party. */
+    local?: string;
+  };
+}
+
+/** The deployment finding when nobody trusted vouches, for every kind of evidence ("who registered it", "who ran the search"). */
+export const notVouched = (who: string) => `No trusted deployment: ${who} is not vouched for by anyone (give a deployments file or a contract you trust).`;
+
+/**
+ * Everything a verdict needs that does not depend on the kind of evidence: the checks in order, whether they all
+ * hold, whether a trusted deployment vouches, and the chain's own clause and local-chain warning.
+ */
+export function settle(subject: Anchored, { offline, paths, deployment, image }: VerdictParts): Settled {
   const checks = [...offline.checks, ...paths.checks, ...(deployment ? [deployment.check] : []), ...(image ? [image] : [])];
   const ok = checks.every((c) => c.ok);
   const trusted = deployment?.check.ok === true;
-  const b = offline.bundle;
-  if (!ok || !b || !paths.path || !paths.facts) return { ok, trusted, path: paths.path, checks, bundle: b };
+  if (!ok || !paths.path || !paths.facts) return { ok, trusted, path: paths.path, checks };
+  const used = paths.path === "reanchor" ? subject.reanchor!.anchor : subject.anchor;
+  const local = isLocalDeployment(deployment?.confirmedBy ?? { chainId: used.chainId })
+    ? `Chain ${used.chainId} is a local development chain: whoever runs it sets its block times, so it proves nothing to a third party.`
+    : undefined;
+  return {
+    ok,
+    trusted,
+    path: paths.path,
+    checks,
+    confirmed: {
+      noLaterThan: `no later than ${isoOfSeconds(used.blockTimestamp)} (block ${used.blockNumber} of chain ${used.chainId})`,
+      anchoredBy: `anchored by contract ${used.contract} whose anchorer is ${paths.facts.anchorer ?? "unknown"} (read from the chain)`,
+      deployment: trusted ? deployment?.deployment : undefined,
+      ...(local ? { local } : {}),
+    },
+  };
+}
 
-  const r = b.registration;
-  const used = paths.path === "reanchor" ? b.reanchor!.anchor : b.anchor;
-  const when = isoOfSeconds(used.blockTimestamp);
-  const place = `block ${used.blockNumber} of chain ${used.chainId}`;
+/** A bundle's verdict: states separately what the chain, the deployment and the owner's signature prove. */
+export function verdictOf(bundle: EvidenceBundle, parts: VerdictParts): Verdict {
+  const { ok, trusted, path, checks, confirmed } = settle(bundle, parts);
+  if (!confirmed) return { ok, trusted, path, checks, bundle };
+
+  const r = bundle.registration;
   const chain =
-    `Image ${r.sha256} (PDQ ${r.pdq}) existed no later than ${when} (${place}), anchored by contract ${used.contract} ` +
-    `whose anchorer is ${paths.facts.anchorer ?? "unknown"} (read from the chain)` +
-    (paths.path === "reanchor" ? `, through the re-anchor of root ${b.merkle.root}.` : ".");
-  const d = deployment?.deployment;
+    `Image ${r.sha256} (PDQ ${r.pdq}) existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}` +
+    (path === "reanchor" ? `, through the re-anchor of root ${bundle.merkle.root}.` : ".");
+  const d = confirmed.deployment;
   const deploymentFinding = d
     ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that account ${r.accountId} registered it at ${r.registeredAt}` +
-      (paths.path === "reanchor" ? ` and that it was first anchored at ${isoOfSeconds(b.anchor.blockTimestamp)} (block ${b.anchor.blockNumber} of chain ${b.anchor.chainId}).` : ".")
-    : "No trusted deployment: who registered it is not vouched for by anyone (give a deployments file or a contract you trust).";
-  const signed = b.format === "imprint.evidence.v2" ? b.registration : undefined;
+      (path === "reanchor" ? ` and that it was first anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)} (block ${bundle.anchor.blockNumber} of chain ${bundle.anchor.chainId}).` : ".")
+    : notVouched("who registered it");
+  const signed = bundle.format === "imprint.evidence.v2" ? bundle.registration : undefined;
   const signature = signed
     ? `Signed by ${signed.signer}` + (d ? ` (a key of organisation ${r.accountId}, per deployment ${d.name})` : " (whose organisation only a trusted deployment can vouch for)") +
       ` at ${isoOfSeconds(signed.signedAt)}, over the image's hashes and product ${JSON.stringify(signed.productId)}.`
     : "Not signed by an owner's key.";
-  const local = isLocalDeployment(deployment?.confirmedBy ?? { chainId: used.chainId })
-    ? `Chain ${used.chainId} is a local development chain: whoever runs it sets its block times, so it proves nothing to a third party.`
-    : undefined;
+  const local = confirmed.local;
   const findings: Findings = { chain, deployment: deploymentFinding, signature, ...(local ? { local } : {}) };
   const statement = trusted
     ? `Image ${r.sha256} (PDQ ${r.pdq}) was registered by account ${r.accountId}` +
       (signed ? `, signed by its key ${signed.signer},` : "") +
-      ` and existed no later than ${when} (${place}).` + (local ? ` ${local}` : "")
+      ` and existed ${confirmed.noLaterThan}.` + (local ? ` ${local}` : "")
     : `${chain} Who registered it is not vouched for: no trusted deployment.` + (local ? ` ${local}` : "");
-  return { ok, trusted, path: paths.path, checks, statement, findings, bundle: b };
+  return { ok, trusted, path, checks, statement, findings, bundle };
 }

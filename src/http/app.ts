@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", signingKeysRoutes(deps));
   app.route("/", imagesRoutes(deps));
   app.route("/", docsRoutes());
-  app.route("/", verifyPageRoutes());
+  app.route("/", verifyPageRoutes(deps));
   app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));

@@ -7,7 +7,8 @@ import type { UseCaseDeps } from "./context";
 /**
  * Runs the open verifier against this service's own RPC, trusting exactly the deployments it publishes: a bundle
  * anchored by any other contract fails the `deployment` check, however valid its chain anchor (anyone can deploy
- * one). Anyone can do the same with `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
+ * one); the same holds for search receipts. Anyone can do the same with
+ * `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
  * A presented image that cannot be read is bad input (4xx, like on every upload route), not a verdict; what the
  * chain's client said when it failed goes to `log` (the request's), never into the verdict.
  */

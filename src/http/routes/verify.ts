@@ -16,12 +16,12 @@ export const MAX_BUNDLE_BYTES = 64 * 1024;
 const MAX_BUNDLE_DEPTH = 8;
 
 const verifyForm = z.object({
-  bundle: z.any().openapi({ description: "The bundle, as a JSON file part or a JSON string" }),
+  bundle: z.any().openapi({ description: "The bundle or search receipt, as a JSON file part or a JSON string" }),
   image: z.any().optional().openapi({ type: "string", format: "binary" }),
 });
 
 /**
- * POST /v1/verify: the server runs the open verifier against its own RPC, trusting only its own deployments;
+ * POST /v1/verify: the server runs the open verifier (bundles and search receipts) against its own RPC, trusting only its own deployments;
  * anyone can do the same with `imprint verify --trust <this service>/.well-known/imprint-deployments.json`.
  */
 export function verifyRoutes(deps: AppDeps) {
@@ -30,7 +30,7 @@ export function verifyRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/verify",
-      summary: "Verify an evidence bundle (JSON body, or multipart with `bundle` and an optional `image`)",
+      summary: "Verify an evidence bundle or a search receipt (JSON body, or multipart with `bundle` and an optional `image`)",
       // Two body types: parsed by hand below; the form's fields are documented by `verifyForm`.
       description: "multipart fields: " + Object.keys(verifyForm.shape).join(", "),
       responses: {

@@ -6,9 +6,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { DeploymentsFile } from "../../core/deployments";
 import { bundleForBrowser } from "../bundle";
 
 export interface VerifierPage {
+  /** The page, with the place for the served deployments still empty (`servedPage` fills it). */
   html: string;
   /**
    * A Content-Security-Policy for it: only its own inline script and style (by hash), no other script, and
@@ -36,4 +38,15 @@ export async function buildVerifierPage(): Promise<VerifierPage> {
       "frame-ancestors 'none'",
     ].join("; "),
   };
+}
+
+/**
+ * The page as one service serves it: with that service's deployments file embedded, so that a person trusts, by
+ * default, exactly what the service publishes at /.well-known/imprint-deployments.json, without asking for it
+ * (the page makes no request to the server once loaded). It is a data block, not a script: the CSP is unchanged.
+ */
+export function servedPage(page: VerifierPage, deployments: DeploymentsFile): string {
+  // `<` escaped so that no value can close the element (JSON.parse reads \u003c back as `<`).
+  const data = JSON.stringify(deployments).replace(/</g, "\\u003c");
+  return page.html.replace("<!--DEPLOYMENTS-->", () => data);
 }

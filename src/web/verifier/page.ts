@@ -1,15 +1,20 @@
 /**
- * The in-browser verifier (/verify): trusts no server. Everything runs here: the bundle's format, leaf, id and
+ * The in-browser verifier (/verify): trusts no server. Everything runs here: the evidence's format, leaf, id and
  * Merkle proof (src/core), the chain facts read straight from an RPC the person chooses (src/chain over the
- * browser's fetch), and the image's SHA-256 and PDQ. The page makes no request to the Imprint server once loaded,
- * and works the same saved to disk and opened from a file.
+ * browser's fetch), the deployment judged against whom the person chooses to trust, and the image's SHA-256 and
+ * PDQ. A certificate PDF is opened here too, for its attached bundle. The page makes no request to the Imprint
+ * server once loaded, and works the same saved to disk and opened from a file.
  */
+import { getAddress } from "ethers";
 import { chainFactsReader } from "../../chain/chain-facts";
 import { createProvider } from "../../chain/provider";
+import { isLocalDeployment, parseDeploymentsFile, type Deployment } from "../../core/deployments";
 import type { Verdict } from "../../core/verify";
+import type { Trust } from "../../verifier/options";
 import { verifyEvidence } from "../../verifier/verify-evidence";
 import { browserFingerprint } from "./browser-fingerprint";
-import { MESSAGES, type Language } from "./messages";
+import { MESSAGES, type Language, type Messages } from "./messages";
+import { evidenceFilesOfPdf, isPdf, type AttachedFile } from "./pdf-evidence";
 
 /** RPCs a person can reach without configuration; any other chain's RPC is theirs to type. */
 const KNOWN_RPCS: Record<number, string> = { 31337: "http://127.0.0.1:8545" };
@@ -18,28 +23,100 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 let language: Language = new URLSearchParams(location.search).get("lang") === "zh" || navigator.language.startsWith("zh") ? "zh" : "en";
 
+/** A sentence of ours for the person (shown as is), as opposed to an unexpected failure. */
+class Refusal extends Error {}
+
+/** The deployments embedded by the service that served the page (none when the data block is missing or invalid). */
+const served: readonly Deployment[] = (() => {
+  try {
+    const parsed = parseDeploymentsFile(JSON.parse($("served-deployments-data").textContent ?? ""));
+    return parsed.ok ? parsed.file.deployments : [];
+  } catch {
+    return [];
+  }
+})();
+
 function render() {
   const m = MESSAGES[language];
   document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
   for (const element of document.querySelectorAll<HTMLElement>("[data-text]")) {
-    element.textContent = m[element.dataset.text as keyof typeof m];
+    element.textContent = m[element.dataset.text as keyof Messages];
+  }
+  const list = $("served-deployments");
+  list.replaceChildren(
+    ...(served.length
+      ? served.map((d) => {
+          const item = document.createElement("li");
+          item.textContent = `${d.name} · chain ${d.chainId} · contract ${d.contract} · anchorer ${d.anchorer} · ${d.from} – ${d.until ?? "…"}`;
+          if (isLocalDeployment(d)) {
+            item.className = "local";
+            item.textContent += ` · ${m.localDeployment}`;
+          }
+          return item;
+        })
+      : [Object.assign(document.createElement("li"), { textContent: m.trustServedNone })]),
+  );
+}
+
+/** The evidence as JSON: the file itself, or the evidence file attached to a PDF (the one chosen, when several). */
+async function readEvidence(): Promise<unknown> {
+  const m = MESSAGES[language];
+  const file = $<HTMLInputElement>("evidence").files?.[0];
+  if (!file) throw new Refusal(m.noEvidence);
+  let bytes: Uint8Array = new Uint8Array(await file.arrayBuffer());
+  if (isPdf(bytes)) {
+    const chosen = (await pdfEvidence(bytes))[Number($<HTMLSelectElement>("attachment").value) || 0];
+    if (!chosen) throw new Refusal(m.noEvidenceInPdf);
+    bytes = chosen.bytes;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Refusal(m.notJson);
   }
 }
 
-async function readBundle(): Promise<unknown> {
-  const file = $<HTMLInputElement>("bundle").files?.[0];
-  if (!file) throw new Error(MESSAGES[language].noBundle);
-  try {
-    return JSON.parse(await file.text());
-  } catch {
-    throw new Error(MESSAGES[language].notJson);
+/** A PDF's attached evidence files; none when pdf-lib cannot read it (the verification then says it carries none). */
+function pdfEvidence(bytes: Uint8Array): Promise<AttachedFile[]> {
+  return evidenceFilesOfPdf(bytes).catch(() => []);
+}
+
+/** Whom the person chose to trust; undefined: nobody, the verdict states only what the chain proves. */
+async function chosenTrust(): Promise<Trust | undefined> {
+  const m = MESSAGES[language];
+  const choice = document.querySelector<HTMLInputElement>('input[name="trust"]:checked')?.value ?? "none";
+  if (choice === "served") return { deployments: served };
+  if (choice === "file") {
+    const file = $<HTMLInputElement>("trust-file").files?.[0];
+    if (!file) throw new Refusal(m.noDeploymentsFile);
+    let json: unknown;
+    try {
+      json = JSON.parse(await file.text());
+    } catch {
+      throw new Refusal(`${m.badDeployments} ${m.notJson}`);
+    }
+    const parsed = parseDeploymentsFile(json);
+    if (!parsed.ok) throw new Refusal(`${m.badDeployments} ${parsed.problems.join("; ")}`);
+    return { deployments: parsed.file.deployments };
   }
+  if (choice === "contract") {
+    const typed = $<HTMLInputElement>("trust-contract").value.split(/[\s,]+/).filter(Boolean);
+    if (typed.length === 0) throw new Refusal(`${m.badContract} —`);
+    const contracts = typed.map((c) => {
+      try {
+        return getAddress(c).toLowerCase();
+      } catch {
+        throw new Refusal(`${m.badContract} ${c}`);
+      }
+    });
+    return { deployments: [], contracts };
+  }
+  return undefined;
 }
 
 function showVerdict(verdict: Verdict) {
   const m = MESSAGES[language];
-  const list = $("checks");
-  list.replaceChildren(
+  $("checks").replaceChildren(
     ...verdict.checks.map((check) => {
       const item = document.createElement("li");
       item.className = check.ok ? "ok" : "fail";
@@ -55,10 +132,37 @@ function showVerdict(verdict: Verdict) {
       return item;
     }),
   );
-  const bundleOk = verdict.checks.every((c) => c.ok || c.name === "image");
+  const f = verdict.findings;
+  const findings: [string, string, string][] = f
+    ? [
+        ["chain", m.findingChain, f.chain],
+        ["deployment", m.findingDeployment, f.deployment],
+        ["signature", m.findingSignature, f.signature],
+        ...(f.local ? [["local", m.findingLocal, f.local] as [string, string, string]] : []),
+      ]
+    : [];
+  $("findings").replaceChildren(
+    ...findings.flatMap(([key, label, text]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.dataset.finding = key;
+      dd.textContent = text;
+      if (key === "local") dd.className = "local";
+      return [dt, dd];
+    }),
+  );
   const result = $("result");
-  result.className = verdict.ok ? "ok" : "fail";
-  result.textContent = verdict.ok ? `${m.verified}: ${verdict.statement}` : bundleOk ? m.bundleOkImageNot : m.notVerified;
+  if (verdict.ok && verdict.trusted) {
+    result.className = "ok";
+    result.textContent = `${m.verified}: ${verdict.statement}`;
+  } else if (verdict.ok) {
+    result.className = "chain";
+    result.textContent = `${m.chainOnly}: ${m.chainOnlyText}`;
+  } else {
+    result.className = "fail";
+    result.textContent = verdict.checks.every((c) => c.ok || c.name === "image") ? m.evidenceOkImageNot : m.notVerified;
+  }
 }
 
 async function verify() {
@@ -67,14 +171,16 @@ async function verify() {
   result.className = "";
   result.textContent = m.checking;
   $("checks").replaceChildren();
+  $("findings").replaceChildren();
   try {
-    const bundle = await readBundle();
-    const rpc = $<HTMLInputElement>("rpc").value.trim();
-    const provider = createProvider(rpc);
+    const evidence = await readEvidence();
+    const trust = await chosenTrust();
+    const provider = createProvider($<HTMLInputElement>("rpc").value.trim());
     const imageFile = $<HTMLInputElement>("image").files?.[0];
     try {
-      const verdict = await verifyEvidence(bundle, {
+      const verdict = await verifyEvidence(evidence, {
         readChainFacts: chainFactsReader(provider),
+        trust,
         image: imageFile ? new Uint8Array(await imageFile.arrayBuffer()) : undefined,
         fingerprint: browserFingerprint,
       });
@@ -88,15 +194,25 @@ async function verify() {
   }
 }
 
-/** Prefills the RPC from the chain the chosen bundle names, unless the person typed one. */
+/** A new evidence file: a PDF's evidence files offered as a choice when it carries several (a complaint report), and the RPC prefilled for its chain. */
+async function evidenceChosen() {
+  const file = $<HTMLInputElement>("evidence").files?.[0];
+  const bytes = file ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array();
+  const files = isPdf(bytes) ? await pdfEvidence(bytes) : [];
+  $("attachment").replaceChildren(...files.map((f, i) => Object.assign(document.createElement("option"), { value: String(i), textContent: f.name })));
+  $("attachment-box").hidden = files.length < 2;
+  await prefillRpc();
+}
+
+/** Prefills the RPC from the chain the chosen evidence names, unless the person typed one. */
 async function prefillRpc() {
   const rpc = $<HTMLInputElement>("rpc");
   if (rpc.dataset.typed) return;
   try {
-    const bundle = (await readBundle()) as { anchor?: { chainId?: number } };
-    rpc.value = KNOWN_RPCS[bundle.anchor?.chainId ?? -1] ?? "";
+    const evidence = (await readEvidence()) as { anchor?: { chainId?: number } };
+    rpc.value = KNOWN_RPCS[evidence.anchor?.chainId ?? -1] ?? "";
   } catch {
-    // not a bundle: the verification will say so
+    // not evidence: the verification will say so
   }
 }
 
@@ -116,11 +232,20 @@ function dropInto(zone: HTMLElement, input: HTMLInputElement) {
   });
 }
 
+/** Choosing a deployments file or typing a contract selects that way of trusting. */
+function selectsTrust(input: HTMLElement, choice: string, event: string) {
+  input.addEventListener(event, () => ($<HTMLInputElement>(choice).checked = true));
+}
+
 render();
-dropInto($("bundle-zone"), $<HTMLInputElement>("bundle"));
+$<HTMLInputElement>("trust-served").disabled = served.length === 0;
+$<HTMLInputElement>(served.length ? "trust-served" : "trust-none").checked = true;
+dropInto($("evidence-zone"), $<HTMLInputElement>("evidence"));
 dropInto($("image-zone"), $<HTMLInputElement>("image"));
-$("bundle").addEventListener("change", () => void prefillRpc());
+$("evidence").addEventListener("change", () => void evidenceChosen());
 $("rpc").addEventListener("input", () => ($<HTMLInputElement>("rpc").dataset.typed = "1"));
+selectsTrust($("trust-file"), "trust-file-choice", "change");
+selectsTrust($("trust-contract"), "trust-contract-choice", "input");
 $("verify").addEventListener("click", () => void verify());
 $("language").addEventListener("click", () => {
   language = language === "en" ? "zh" : "en";
