@@ -96,6 +96,25 @@ const earliestBlock = (matches: readonly { evidence: EvidenceState }[]) => {
   return times.length ? Math.min(...times) : null;
 };
 
+/**
+ * What a complaint against a listing would cite, before it is filed: the listing, and the actor's registered
+ * originals that the search index finds in its image (with the matcher's similarity and each one's evidence now),
+ * so the filing form offers them instead of asking for ids.
+ */
+export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, listingId: string) {
+  authorize(actor, "ip-centre");
+  const listing = await getListing(deps.db, listingId);
+  if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
+  if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
+  const originals = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
+  return {
+    listing: { id: listing.id, productId: listing.productId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, imageId: listing.imageId },
+    originals: originals.sort((a, b) => b.similarity - a.similarity),
+  };
+}
+
+export type ComplaintDraft = Awaited<ReturnType<typeof complaintDraftUseCase>>;
+
 export interface FileComplaintInput {
   listingId: string;
   originalIds: string[];
@@ -183,9 +202,12 @@ export async function complaintAttachmentUseCase(deps: UseCaseDeps, actor: Actor
   return file;
 }
 
+/** The states a reviewer can still decide. */
+export const OPEN_STATUSES = ["submitted", "appealed"] as const satisfies readonly ComplaintStatus[];
+
 export interface ListComplaintsInput {
   side?: "filed" | "received";
-  status?: ComplaintStatus;
+  status?: ComplaintStatus | readonly ComplaintStatus[];
   limit: number;
   cursor?: string;
 }

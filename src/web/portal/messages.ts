@@ -95,6 +95,18 @@ const en = {
   report: "Report (PDF)",
   evidence: "Evidence",
   copy: "Copy",
+  suggestedOriginals: "Your registered originals found in this listing's image",
+  noSuggestedOriginals: "None of your registered originals was found in this listing's image: name them by id below.",
+  moreOriginals: "More of your originals (ids, comma-separated, optional)",
+  foundByService: "found by the service among the appellant's registered originals",
+  namedByAppellant: "named by the appellant",
+  appellant: "Appellant (the listing's organisation)",
+  complainant: "Complainant",
+  earliestAnchor: "Earliest registration anchored on chain",
+  noneAnchored: "none anchored",
+  decidedAt: "Decided",
+  queueHint: "Complaints still open (submitted or appealed), newest first.",
+  anchoredInBlock: "anchored in block",
 } as const;
 
 export type Messages = { readonly [K in keyof typeof en]: string };
@@ -195,6 +207,18 @@ const zh: Messages = {
   report: "报告（PDF）",
   evidence: "证据",
   copy: "副本",
+  suggestedOriginals: "在该商品图片中找到的您已登记的原图",
+  noSuggestedOriginals: "该商品图片中未找到您已登记的原图：请在下方填写原图 ID。",
+  moreOriginals: "其他原图（ID，逗号分隔，可选）",
+  foundByService: "由系统在申诉方已登记的原图中查找",
+  namedByAppellant: "由申诉方指定",
+  appellant: "申诉方（商品所属组织）",
+  complainant: "投诉方",
+  earliestAnchor: "最早上链的登记",
+  noneAnchored: "无已上链登记",
+  decidedAt: "裁决时间",
+  queueHint: "尚未结案的投诉（已提交或已申诉），按时间由新到旧排列。",
+  anchoredInBlock: "上链区块",
 };
 
 export const MESSAGES = { en, zh } as const;
