@@ -107,6 +107,7 @@ const en = {
   decidedAt: "Decided",
   queueHint: "Complaints still open (submitted or appealed), newest first.",
   anchoredInBlock: "anchored in block",
+  reviewer: "Reviewer",
 } as const;
 
 export type Messages = { readonly [K in keyof typeof en]: string };
@@ -219,6 +220,7 @@ const zh: Messages = {
   decidedAt: "裁决时间",
   queueHint: "尚未结案的投诉（已提交或已申诉），按时间由新到旧排列。",
   anchoredInBlock: "上链区块",
+  reviewer: "审核员",
 };
 
 export const MESSAGES = { en, zh } as const;

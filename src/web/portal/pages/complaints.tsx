@@ -28,6 +28,11 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
               <div class="small">
                 {m.filedAt}: <Time iso={c.createdAt} m={m} />
               </div>
+              {c.appeal ? (
+                <div class="small">
+                  {m.priority}: {c.appeal.priority === "appellant-earlier" ? m.appellantEarlier : m.complainantEarlier}
+                </div>
+              ) : null}
             </div>
           </li>
         ))}
@@ -202,7 +207,7 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         <ol class="timeline">
           {c.timeline.map((e) => (
             <li>
-              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({e.role}){e.note ? `: ${e.note}` : ""}
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, {e.role}){e.note ? `: ${e.note}` : ""}
             </li>
           ))}
         </ol>
@@ -264,4 +269,9 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
 
 function eventLabel(kind: string) {
   return ({ filed: "submitted", appealed: "appealed", withdrawn: "withdrawn", upheld: "upheld", rejected: "rejected" } as const)[kind as "filed"] ?? "submitted";
+}
+
+/** Who acted, by side: the organisations' ids mean nothing to a reader, their side in the complaint does. */
+function partyOf(c: ComplaintView, organisationId: string, m: PageContext["m"]) {
+  return organisationId === c.complainantId ? m.complainant : organisationId === c.respondentId ? m.appellant : m.reviewer;
 }
