@@ -101,8 +101,10 @@ const earliestBlock = (matches: readonly { evidence: EvidenceState }[]) => {
  * originals that the search index finds in its image (with the matcher's similarity and each one's evidence now),
  * so the filing form offers them instead of asking for ids.
  */
-export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, listingId: string) {
+export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, listingId: string | undefined) {
   authorize(actor, "ip-centre");
+  // No listing named yet: a blank form, still only for those who may file.
+  if (!listingId) return null;
   const listing = await getListing(deps.db, listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
@@ -113,7 +115,7 @@ export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, lis
   };
 }
 
-export type ComplaintDraft = Awaited<ReturnType<typeof complaintDraftUseCase>>;
+export type ComplaintDraft = NonNullable<Awaited<ReturnType<typeof complaintDraftUseCase>>>;
 
 export interface FileComplaintInput {
   listingId: string;

@@ -148,8 +148,8 @@ export function portalRoutes(deps: AppDeps) {
     withSession(c, async (session) => {
       const listingId = c.req.query("listingId")?.trim() ?? "";
       // From a search hit the listing is known: the form then offers the originals the index finds in it.
-      const draft = listingId ? await complaintDraftUseCase(deps, session.actor, listingId) : undefined;
-      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} draft={draft} />);
+      const draft = await complaintDraftUseCase(deps, session.actor, listingId || undefined);
+      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} draft={draft ?? undefined} />);
     }),
   );
   app.post("/complaints", (c) =>
