@@ -61,6 +61,8 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     const doc = await PDFDocument.create();
     doc.addPage([595, 842]).drawText("Copyright registration of the building photo", { x: 50, y: 780, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
     writeFileSync(path.join(dir, "copyright.pdf"), await doc.save());
+    doc.getPages()[0].drawText("Licence to use it (the appellant's)", { x: 50, y: 740, size: 14 });
+    writeFileSync(path.join(dir, "licence.pdf"), await doc.save());
 
     for (const who of ["brand", "copier", "reviewer"] as const) {
       const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
@@ -75,7 +77,15 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const PHONE = { width: 390, height: 844 };
+  /** The step's screenshot at desktop width; the complaint pages, which no other test shows, at phone width too. */
+  async function shot(page: Page, name: string, alsoPhone = false) {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    if (!alsoPhone) return;
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  }
 
   async function signIn(page: Page, key: string, query = "") {
     await page.goto(`${http.url}/sign-in${query}`);
@@ -167,7 +177,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await offered.isChecked()).toBe(true);
     expect(await page.textContent("#suggested-originals")).toContain("SKU-BUILDING");
     expect(await seriousViolations(page), "new complaint").toEqual([]);
-    await shot(page, "08a-complaint-form");
+    await shot(page, "08a-complaint-form", true);
     await page.fill("#complaint-form textarea[name=statement]", "This listing uses our building photo, registered and anchored before it was listed.");
     await page.setInputFiles("#complaint-form input[name=attachments]", path.join(dir, "copyright.pdf"));
     await page.click("#complaint-form button[type=submit]");
@@ -178,7 +188,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await page.locator("a[href$='/report.pdf']").count()).toBe(1);
     expect(await page.locator("form[action$='/withdraw']").count()).toBe(1); // the complainant may withdraw
     expect(await page.locator("#appeal-form, #decision-form").count()).toBe(0); // and nothing else
-    await shot(page, "08b-complaint-filed");
+    await shot(page, "08b-complaint-filed", true);
   });
 
   it("9. the second organisation signs in (in Chinese) and appeals in one click; the page shows whose registration the chain dates first", async () => {
@@ -193,14 +203,16 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await page.waitForSelector("#appeal-form");
     expect(await page.locator("form[action$='/withdraw'], #decision-form").count()).toBe(0);
     expect(await seriousViolations(page), "complaint, respondent").toEqual([]);
-    await shot(page, "09a-complaint-received-zh");
+    await shot(page, "09a-complaint-received-zh", true);
     await page.fill("#appeal-form textarea[name=statement]", "我们拥有这张照片的版权。");
+    await page.setInputFiles("#appeal-form input[name=attachments]", path.join(dir, "licence.pdf"));
     await page.click("#appeal-form button[type=submit]");
     await page.waitForSelector("#appeal");
     expect(await page.textContent(".badge.appealed")).toBe("已申诉");
     expect(await page.textContent("#appeal .priority strong")).toBe("投诉方的登记更早上链");
     expect(await page.textContent("#appeal")).toContain("MINE-BUILDING");
-    await shot(page, "09b-appealed-zh");
+    expect(await page.$$eval("a[href*='/attachments/']", (links) => links.map((a) => a.textContent))).toEqual(["copyright.pdf", "licence.pdf"]);
+    await shot(page, "09b-appealed-zh", true);
   });
 
   it("10. a reviewer signs in onto the queue and upholds the complaint", async () => {
@@ -208,7 +220,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await signIn(page, reviewer.apiKey);
     expect(new URL(page.url()).pathname).toBe("/complaints");
     expect(await page.locator("nav[aria-label=main] a[href='/originals'], nav[aria-label=main] a[href='/search']").count()).toBe(0);
-    await shot(page, "10a-queue");
+    await shot(page, "10a-queue", true);
     await page.click(`a[href='${complaintPath}']`);
     await page.waitForSelector("#decision-form");
     expect(await page.locator("form[action$='/withdraw'], #appeal-form").count()).toBe(0);
@@ -216,7 +228,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await page.fill("#decision-form textarea[name=reason]", "The complainant's registration is anchored on chain before the listing and before the appellant's.");
     await page.click("#decision-form button[value=upheld]");
     await page.waitForSelector("#decision");
-    await shot(page, "10b-decided");
+    await shot(page, "10b-decided", true);
     await page.goto(`${http.url}/complaints`);
     expect(await page.locator(`a[href='${complaintPath}']`).count()).toBe(0); // decided: no longer in the queue
   });
