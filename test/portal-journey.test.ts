@@ -84,6 +84,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     if (!alsoPhone) return;
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} fits a phone's width`).toBeLessThanOrEqual(PHONE.width);
     await page.setViewportSize(DESKTOP);
   }
 
