@@ -133,6 +133,8 @@ export interface FileComplaintInput {
  */
 export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, input: FileComplaintInput) {
   authorize(actor, "ip-centre");
+  // Checked here, not in a route: the API and the portal's form (whose offered originals can all be unticked) file alike.
+  if (input.originalIds.length === 0 || input.originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
   const listing = await getListing(deps.db, input.listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${input.listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");

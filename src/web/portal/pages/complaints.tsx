@@ -44,7 +44,13 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
 export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: PageContext; listingId: string; originalIds: string; draft?: ComplaintDraft }) {
   const { m } = ctx;
   const suggested = draft?.originals ?? [];
-  const cited = new Set(originalIds.split(",").map((s) => s.trim()));
+  // Ids named in the link that the index did not offer stay in the free field.
+  const offered = new Set(suggested.map((o) => o.originalId));
+  const named = originalIds
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id && !offered.has(id))
+    .join(", ");
   return (
     <Layout ctx={ctx} title={m.newComplaint}>
       <form method="post" action="/complaints" enctype="multipart/form-data" class="card" id="complaint-form">
@@ -71,7 +77,7 @@ export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: 
             {suggested.length === 0 ? <p class="hint">{m.noSuggestedOriginals}</p> : null}
             {suggested.map((o) => (
               <label class="check">
-                <input type="checkbox" name="originalIds" value={o.originalId} checked={suggested.length === 1 || cited.has(o.originalId) || undefined} />
+                <input type="checkbox" name="originalIds" value={o.originalId} checked />
                 <span>
                   {o.productId} · {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> · <EvidenceBadge m={m} evidence={o.evidence} />{" "}
                   <span class="small mono">{o.originalId}</span>
@@ -82,7 +88,7 @@ export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: 
         ) : null}
         <label>
           {suggested.length ? m.moreOriginals : m.originalsCited}
-          <input name="originalIds" required={suggested.length === 0} value={suggested.length ? "" : originalIds} maxlength={600} />
+          <input name="originalIds" required={suggested.length === 0} value={named} maxlength={600} />
         </label>
         <label>
           {m.statement}
