@@ -19,12 +19,11 @@ import { PDFDocument, StandardFonts } from "pdf-lib";
 import sharp from "sharp";
 import type { EvidenceBundle } from "../src/core/bundle";
 import { fingerprintImage } from "../src/imaging";
-import { extractFeatures, topFeatures } from "../src/matching/features";
-import { STORED_KEYPOINTS } from "../src/matching/matcher";
+import { extractFeatures } from "../src/matching/features";
+import { toPixelGeometry } from "../src/matching/geometry";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { buildCertificate, type CertificateInput } from "../src/reports/certificate";
 import { buildComplaintReport, type ComplaintReportInput } from "../src/reports/complaint-report";
-import { matchGeometryOf } from "../src/search/match-geometry";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "30" }, docs: { type: "boolean", default: false } } });
@@ -53,10 +52,8 @@ async function inputs(): Promise<{ certificate: CertificateInput; complaint: Com
   matcher.add("building", features);
   const query = await extractFeatures(copy, { mirrored: true });
   const [hit] = await matcher.search(query);
-  const geometry = matchGeometryOf(query, topFeatures(features, STORED_KEYPOINTS), hit, {
-    query: { width: copyPrint.width, height: copyPrint.height },
-    original: { width: buildingPrint.width, height: buildingPrint.height },
-  });
+  if (!hit?.geometry) throw new Error("the matcher did not verify the copy geometrically");
+  const geometry = toPixelGeometry(hit.geometry, { width: copyPrint.width, height: copyPrint.height }, { width: buildingPrint.width, height: buildingPrint.height });
 
   const letter = await PDFDocument.create();
   letter.addPage().drawText("Notice of infringement", { font: await letter.embedFont(StandardFonts.Helvetica), x: 50, y: 700, size: 16 });

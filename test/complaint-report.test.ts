@@ -10,11 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainFactsReader } from "../src/chain/chain-facts";
 import { createProvider } from "../src/chain/provider";
 import type { EvidenceBundle } from "../src/core/bundle";
-import { extractFeatures, topFeatures } from "../src/matching/features";
-import { STORED_KEYPOINTS } from "../src/matching/matcher";
+import { extractFeatures } from "../src/matching/features";
+import { eq, inArray } from "drizzle-orm";
+import { complaints, images } from "../src/db/schema";
+import { featureLoader } from "../src/library/images";
+import { toPixelGeometry } from "../src/matching/geometry";
+import { verifyPair } from "../src/matching/verify-pair";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { buildComplaintReport, type ComplaintReportInput } from "../src/reports/complaint-report";
-import { matchGeometryOf } from "../src/search/match-geometry";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { inkedShare, pdfAttachments, pdfText, renderPages } from "./helpers/pdf";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
@@ -64,8 +67,8 @@ describe("the complaint report", () => {
     const [hit] = await matcher.search(query, { threshold: 85 });
     expect(hit).toMatchObject({ id: ids[0], mirrored: true });
     const meta = async (b: Buffer) => { const m = await sharp(b).metadata(); return { width: m.width!, height: m.height! }; };
-    const geometry = matchGeometryOf(query, topFeatures(originalFeatures, STORED_KEYPOINTS), hit, { query: await meta(copy), original: await meta(building) });
-    expect(geometry?.queryPoints.length).toBe(hit.inliers);
+    const geometry = toPixelGeometry(hit.geometry!, await meta(copy), await meta(building));
+    expect(geometry.queryPoints.length).toBe(hit.inliers);
 
     const thumbnail = async (imageUrl: string) => Buffer.from(await (await svc.request(new URL(imageUrl).pathname)).arrayBuffer());
     const certificatePdf = await PDFDocument.create();
@@ -179,6 +182,23 @@ describe("the complaint report", () => {
     expect(filed.status).toBe(201);
     const complaint = await filed.json();
 
+    // The complaint recorded the matcher's own verification of the stored features, restated in pixels.
+    const imageIdOf = (url: string) => new URL(url).pathname.split("/")[3];
+    const listingImage = imageIdOf(listing.thumbnailUrl);
+    const originalImage = imageIdOf((await (await svc.request(`/v1/originals/${originalIds[0]}`, { key: owner.apiKey })).json()).thumbnailUrl);
+    const features = await featureLoader(svc.deps.db)([listingImage, originalImage]);
+    const verified = verifyPair(features.get(listingImage)!, features.get(originalImage)!);
+    const sizes = await svc.deps.db.select({ id: images.id, width: images.width, height: images.height }).from(images).where(inArray(images.id, [listingImage, originalImage]));
+    const size = (id: string) => {
+      const { width, height } = sizes.find((s) => s.id === id)!;
+      return { width, height };
+    };
+    const [row] = await svc.deps.db.select({ geometry: complaints.matchGeometry }).from(complaints).where(eq(complaints.id, complaint.id));
+    expect(row.geometry).toHaveLength(2);
+    expect(row.geometry![0]).toEqual(toPixelGeometry(verified.geometry!, size(listingImage), size(originalImage)));
+    expect(row.geometry![0]!.queryPoints.length).toBe(complaint.originals[0].inliers);
+    expect(complaint.originals[0].geometry).toBeUndefined(); // kept for the report, not part of the complaint's answer
+
     const outsider = await svc.newSeller("Bystander");
     expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: outsider.apiKey })).status).toBe(404);
     expect((await svc.request(`/v1/complaints/${complaint.id}/report.pdf`, { key: copier.apiKey })).status).toBe(200);
@@ -202,7 +222,7 @@ describe("the complaint report", () => {
     const text = (await pdfText(report)).replace(/\s+/g, " ");
     const recorded = complaint.originals.find((o: { originalId: string }) => o.originalId === originalIds[0]);
     expect(recorded.inliers).toBeGreaterThanOrEqual(16);
-    for (const expected of [complaint.id, "submitted / 已提交", "该商品图片裁剪自我方登记的原图", `${recorded.inliers} matched keypoints`, `${recorded.similarity} / 100`, "Copy Shop 仿品店", "filed"]) {
+    for (const expected of [complaint.id, "submitted / 已提交", "Match picture", `Lines join the ${recorded.inliers} matched keypoints`, "该商品图片裁剪自我方登记的原图", `${recorded.inliers} matched keypoints`, `${recorded.similarity} / 100`, "Copy Shop 仿品店", "filed"]) {
       expect(text, expected).toContain(expected);
     }
   });

@@ -1,24 +1,20 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractFeatures, topFeatures, type ImageFeatures } from "../src/matching/features";
-import { STORED_KEYPOINTS, type MatchHit } from "../src/matching/matcher";
+import { extractFeatures } from "../src/matching/features";
+import { apply, toPixelGeometry, type Point } from "../src/matching/geometry";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
-import { applyAffine, outlineOf, renderMatchPicture, type Point } from "../src/reports/match-picture";
-import { matchGeometryOf } from "../src/search/match-geometry";
+import { outlineOf, renderMatchPicture } from "../src/reports/match-picture";
 import { fixture } from "./helpers/service";
 
 /** The building photo (868 × 600) and copies of a known region of it. */
-describe("match geometry from the matcher's verification, and the match picture", () => {
+describe("the match picture, drawn from the matcher's own geometry", () => {
   const original = fixture("building.jpg");
   const size = { width: 868, height: 600 };
   const crop = { left: 140, top: 50, width: 560, height: 440 };
-  let stored: ImageFeatures;
   const matcher = createMemoryMatcher();
 
   beforeAll(async () => {
-    const features = await extractFeatures(original);
-    matcher.add("building", features);
-    stored = topFeatures(features, STORED_KEYPOINTS);
+    matcher.add("building", await extractFeatures(original));
   });
 
   const searchFor = async (copy: Buffer) => {
@@ -34,7 +30,7 @@ describe("match geometry from the matcher's verification, and the match picture"
     const bytes = await copy.resize(480).jpeg({ quality: 75 }).toBuffer();
     const { query, hit, querySize } = await searchFor(bytes);
     expect(hit.mirrored).toBe(mirror);
-    const g = matchGeometryOf(query, stored, hit, { query: querySize, original: size })!;
+    const g = toPixelGeometry(hit.geometry!, querySize, size);
     expect(g.queryPoints.length).toBe(hit.inliers);
     // Ground truth: the copy's corners are the crop's corners (swapped left-right when mirrored).
     const { left, top, width, height } = crop;
@@ -44,7 +40,7 @@ describe("match geometry from the matcher's verification, and the match picture"
     outlineOf(g).forEach((p, i) => expect(Math.hypot(p[0] - expected[i][0], p[1] - expected[i][1])).toBeLessThan(8));
     // Every inlier pair agrees with the transform within the RANSAC tolerance (3.5 working px ≈ 6 px here).
     g.queryPoints.forEach((q, i) => {
-      const [u, v] = applyAffine(g.transform, q);
+      const [u, v] = apply(g.transform, q);
       expect(Math.hypot(u - g.originalPoints[i][0], v - g.originalPoints[i][1])).toBeLessThan(6.5);
     });
 
@@ -62,11 +58,14 @@ describe("match geometry from the matcher's verification, and the match picture"
     expect(outlineLeft).toBeLessThan(20);
   });
 
-  it("has no geometry for a hit without a verified transform, or one it cannot reproduce", async () => {
-    const { query, querySize } = await searchFor(await sharp(original).resize(600).jpeg().toBuffer());
-    const sizes = { query: querySize, original: size };
-    const pdqOnly: Pick<MatchHit, "transform" | "mirrored"> = { transform: null, mirrored: false };
-    expect(matchGeometryOf(query, stored, pdqOnly, sizes)).toBeNull();
-    expect(matchGeometryOf(query, stored, { transform: { a: 1, b: 0, tx: 3, ty: 4 }, mirrored: false }, sizes)).toBeNull();
+  it("draws a match without geometry (byte-identical, PDQ only) as the two pictures side by side, without lines", async () => {
+    const copy = await sharp(original).resize(600).jpeg().toBuffer();
+    const png = await renderMatchPicture({ query: copy, original, geometry: null, height: 300 });
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(info.height).toBe(300);
+    expect(info.width).toBe(2 * Math.round((300 * 868) / 600) + 16);
+    let outline = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] > 230 && data[i + 1] < 80 && data[i + 2] > 60 && data[i + 2] < 120) outline++;
+    expect(outline).toBeLessThan(20);
   });
 });

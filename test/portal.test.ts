@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./helpers/axe";
 import { launchBrowser } from "./helpers/browser";
 import { listen } from "./helpers/http-server";
+import { matchPictureInk } from "./helpers/match-picture";
 import { ADMIN_KEY, fixture, startTestService, type TestService } from "./helpers/service";
 
 /** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
@@ -93,6 +94,17 @@ describe("the portal in a real browser", () => {
     expect(await first.locator("strong").nth(1).textContent()).toBe("SKU-BUILDING");
     expect(await first.locator(".badge.anchored").textContent()).toBe("Stored as evidence");
     await check("search-results");
+
+    // "Compare": the hit's match picture, over the session cookie (no key in the browser).
+    const compare = first.locator("a.compare-link");
+    expect(await compare.textContent()).toBe("Compare");
+    const picture = await page.request.get(new URL((await compare.getAttribute("href"))!, http.url).href);
+    expect(picture.status()).toBe(200);
+    expect(picture.headers()["content-type"]).toBe("image/png");
+    const ink = await matchPictureInk(await picture.body());
+    expect(ink).toMatchObject({ format: "png", height: 256 });
+    expect(ink.outline).toBeGreaterThan(100);
+    expect(ink.lines).toBeGreaterThan(20);
   });
 
   it("switches to Simplified Chinese and remembers it", async () => {

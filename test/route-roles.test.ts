@@ -55,7 +55,7 @@ interface Fixtures {
   fileComplaint(complainant: Org, respondent: Org, attachment?: boolean): Promise<{ id: string; attachmentId?: string }>;
   /** Complaints shared by the rows that only read: A's (own) and B's (other), each against C, with a PDF attached. */
   complaints: Record<"A" | "B", { id: string; attachmentId?: string }>;
-  /** A search record of `org` (made once, by its owner). */
+  /** A search record of `org` (made once, by its owner), with at least one hit. */
   searchOf(org: Org): Promise<string>;
   /** A portal session signed in with `key`. */
   signIn(key: string): Promise<PortalSession>;
@@ -244,6 +244,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: [202, 404], "ip-manager": [202, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/searches/:id/thumbnail", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/thumbnail` }),
     expect: everyone(200) },
+  { route: "GET /v1/searches/:id/hits/:index/match.png", kind: "seller-data", call: async (f, { org }) => ({ method: "GET", path: `/v1/searches/${await f.searchOf(org)}/hits/0/match.png` }),
+    expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/alerts", call: () => ({ method: "GET", path: "/v1/alerts" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/settings", call: () => ({ method: "GET", path: "/v1/settings" }),
@@ -259,6 +261,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   // No fixture makes an alert (that needs a watch job to run); the role gate is checked on an id no one has, and
   // own versus other organisation in test/watch.test.ts.
   { route: "PATCH /v1/alerts/:id", call: () => ({ method: "PATCH", path: "/v1/alerts/alr_000000000000000000000000", json: { status: "acknowledged" } }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 401 } },
+  { route: "GET /v1/alerts/:id/match.png", call: () => ({ method: "GET", path: "/v1/alerts/alr_000000000000000000000000/match.png" }),
     expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 401 } },
   // Metrics are served to the host itself or with METRICS_TOKEN; app.request has no socket, so no one here.
   { route: "GET /metrics", call: () => ({ method: "GET", path: "/metrics" }), expect: everyone(403) },
@@ -290,6 +294,9 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /search", via: "session",
     call: (_f, { session }) => ({ method: "POST", path: "/search", form: imageForm(fixture("aloe.webp"), session ? { _csrf: session.csrf } : {}, "q.webp") }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 303 } },
+  { route: "GET /searches/:id/hits/:index/match.png", via: "session", kind: "seller-data",
+    call: async (f, { org }) => ({ method: "GET", path: `/searches/${await f.searchOf(org)}/hits/0/match.png` }),
+    expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "POST /complaints", via: "session",
     call: (f, { session }) => ({ method: "POST", path: "/complaints", form: formOf({ _csrf: session?.csrf, listingId: f.C.listingId, originalIds: f.A.originalId, statement: "a copy" }) }),
     expect: { owner: 303, "ip-manager": 303, member: 403, admin: 403, reviewer: 403, none: 303 } },
@@ -304,6 +311,41 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "POST /complaints/:id/decision", via: "session", kind: "seller-data",
     call: async (f, { org, session }) => ({ method: "POST", path: `/complaints/${(await f.fileComplaint(org, f.C)).id}/decision`, form: formOf({ _csrf: session?.csrf, outcome: "rejected", reason: "not the same photo" }) }),
     expect: { owner: 403, "ip-manager": 403, member: 403, admin: 403, reviewer: 303, none: 303 } },
+  // Search history and alerts (the IP centre); the team pages (the owner: the operator is not offered them)
+  { route: "GET /searches", via: "session", call: () => ({ method: "GET", path: "/searches" }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /searches/:id/seal", via: "session", kind: "seller-data",
+    call: async (f, { org, session }) => ({ method: "POST", path: `/searches/${await f.searchOf(org)}/seal`, form: formOf({ _csrf: session?.csrf }) }),
+    expect: { owner: [303, 404], "ip-manager": [303, 404], member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /alerts", via: "session", call: () => ({ method: "GET", path: "/alerts" }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  // As for PATCH /v1/alerts/:id: no fixture makes an alert; test/portal-team.test.ts acts on real ones.
+  { route: "POST /alerts/:id/status", via: "session",
+    call: (_f, { session }) => ({ method: "POST", path: "/alerts/alr_000000000000000000000000/status", form: formOf({ _csrf: session?.csrf, status: "acknowledged" }) }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /alerts/:id/match.png", via: "session", call: () => ({ method: "GET", path: "/alerts/alr_000000000000000000000000/match.png" }),
+    expect: { owner: 404, "ip-manager": 404, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /team", via: "session", call: () => ({ method: "GET", path: "/team" }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /team/members", via: "session",
+    call: (_f, { session }) => ({ method: "POST", path: "/team/members", form: formOf({ _csrf: session?.csrf, name: "New", role: "member" }) }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /team/members/:id/role", via: "session", kind: "organisation",
+    call: async (f, { org, session }) => ({ method: "POST", path: `/team/members/${await f.freshMember(org)}/role`, form: formOf({ _csrf: session?.csrf, role: "ip-manager" }) }),
+    expect: { owner: [303, 404], "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /team/members/:id/remove", via: "session", kind: "organisation",
+    call: async (f, { org, session }) => ({ method: "POST", path: `/team/members/${await f.freshMember(org)}/remove`, form: formOf({ _csrf: session?.csrf }) }),
+    expect: { owner: [303, 404], "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /team/keys", via: "session", call: () => ({ method: "GET", path: "/team/keys" }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /team/keys", via: "session", kind: "organisation",
+    call: async (f, { org, session }) => ({ method: "POST", path: "/team/keys", form: formOf({ _csrf: session?.csrf, memberId: await f.freshMember(org) }) }),
+    expect: { owner: [200, 404], "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "POST /team/keys/:id/revoke", via: "session", kind: "organisation",
+    call: async (f, { org, session }) => ({ method: "POST", path: `/team/keys/${await f.freshKey(org)}/revoke`, form: formOf({ _csrf: session?.csrf }) }),
+    expect: { owner: [303, 404], "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
+  { route: "GET /team/audit", via: "session", call: () => ({ method: "GET", path: "/team/audit" }),
+    expect: { owner: 200, "ip-manager": 403, member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "POST /sign-out", via: "session",
     // A session of its own: signing out ends it.
     call: async (f, { key }) => {
@@ -386,7 +428,12 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       if (!searches.has(org.name)) {
         searches.set(
           org.name,
-          svc.request("/v1/search", { method: "POST", key: org.keys.owner!, body: imageForm(fixture("aloe.webp"), {}, "q.webp") }).then(async (r) => (await r.json()).searchId as string),
+          // Every organisation registered the building photo: a hit to draw a match picture of.
+          svc.request("/v1/search", { method: "POST", key: org.keys.owner!, body: imageForm(fixture("building.jpg"), {}, "q.jpg") }).then(async (r) => {
+            const answer = await r.json();
+            if (answer.hits?.length === 0) throw new Error("the search found no hit");
+            return answer.searchId as string;
+          }),
         );
       }
       return searches.get(org.name)!;

@@ -11,9 +11,13 @@ import type { AnchorQuery as AnchoredRoot } from "../src/core/verify";
 import { canonicalJson } from "../src/core/canonical-json";
 import { recordDigest, type SearchReceipt } from "../src/core/search-receipt";
 import type { ChainFacts } from "../src/core/verify";
+import { eq } from "drizzle-orm";
+import { searchRecords } from "../src/db/schema";
+import { toPixelGeometry } from "../src/matching/geometry";
 import { purgeSearchRecords } from "../src/search/records";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { engines } from "./helpers/databases";
+import { matchPictureInk } from "./helpers/match-picture";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 const run = promisify(execFile);
@@ -66,6 +70,41 @@ describe.each(engines)("search records and receipts on %s", (engine) => {
     const thumbnail = await svc.request(new URL(record.query.thumbnailUrl).pathname);
     expect(thumbnail.status).toBe(200);
     expect((await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).format).toBe("webp");
+  });
+
+  it("keeps each hit's geometry, as the matcher produced it, beside the answered record, and serves its match picture at matchUrl", async () => {
+    const answer = await search(brand.apiKey);
+    const id = answer.searchId;
+    const [hit] = answer.hits;
+    expect(hit.matchUrl).toBe(`${svc.config.PUBLIC_BASE_URL}/v1/searches/${id}/hits/0/match.png`);
+    expect(hit.geometry).toBeUndefined();
+    const record = await (await svc.request(`/v1/searches/${id}`, { key: brand.apiKey })).json();
+    expect(record.hits).toEqual(answer.hits);
+
+    // The stored geometry is the matcher's own, for the same query (its verification is deterministic).
+    const [row] = await svc.deps.db.select({ matches: searchRecords.hitMatches }).from(searchRecords).where(eq(searchRecords.id, id));
+    const { fingerprint, features } = await svc.deps.analyser.forQuery(copy);
+    const [matched] = await svc.deps.library!.matcher.search(features, { threshold: 85 });
+    const imageId = new URL(hit.thumbnailUrl).pathname.split("/")[3];
+    const meta = await sharp(fixture("aloe.webp")).metadata();
+    expect(row.matches).toEqual([
+      { imageId, geometry: toPixelGeometry(matched.geometry!, { width: fingerprint.width, height: fingerprint.height }, { width: meta.width!, height: meta.height! }) },
+    ]);
+    expect(row.matches![0].geometry!.queryPoints.length).toBe(matched.inliers);
+
+    const res = await svc.request(new URL(hit.matchUrl).pathname, { key: brand.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    const ink = await matchPictureInk(Buffer.from(await res.arrayBuffer()));
+    expect(ink).toMatchObject({ format: "png", height: 256 });
+    expect(ink.width).toBeGreaterThan(400);
+    expect(ink.bytes).toBeGreaterThan(20_000);
+    expect(ink.outline).toBeGreaterThan(100);
+    expect(ink.lines).toBeGreaterThan(20);
+
+    expect((await svc.request(new URL(hit.matchUrl).pathname, { key: other.apiKey })).status).toBe(404);
+    expect((await svc.request(`/v1/searches/${id}/hits/1/match.png`, { key: brand.apiKey })).status).toBe(404);
+    expect((await svc.request(`/v1/searches/${id}/hits/x/match.png`, { key: brand.apiKey })).status).toBe(400);
   });
 
   it("lists the organisation's records newest first with a cursor, and hides them from other organisations", async () => {

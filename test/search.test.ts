@@ -9,6 +9,7 @@ import { LibraryIndex } from "../src/search/library-index";
 import { purgeDelisted } from "../src/library/listings";
 import { startServices } from "../src/services";
 import { engines } from "./helpers/databases";
+import { matchPictureInk } from "./helpers/match-picture";
 import { logoed, rotatedCrop } from "./helpers/edits";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 import { collage } from "./helpers/collage";
@@ -76,7 +77,7 @@ describe.each(engines)("search on %s", (engine) => {
     expect(top.similarity).toBeGreaterThanOrEqual(85);
     expect(top.region).toHaveLength(4);
     (top.region as [number, number][]).forEach(([x, y], k) => expect(Math.hypot(x - placed.corners[k][0], y - placed.corners[k][1])).toBeLessThan(28));
-    expect(top.geometry).toBeUndefined(); // the inlier pairs stay in-process (match pictures), not in the answer
+    expect(top.geometry).toBeUndefined(); // the inlier pairs are kept beside the search record (matchUrl), not in the answer
   });
 
   it("searches listings and originals by scope", async () => {
@@ -116,6 +117,11 @@ describe.each(engines)("search on %s", (engine) => {
     const exact = await search(blank);
     expect(exact.status).toBe(200);
     expect(exact.body.hits.map((h: { productId: string; similarity: number }) => [h.productId, h.similarity])).toEqual([["BLANK", 100]]);
+    // Found by its bytes alone, without geometry: its match picture shows the two images side by side, no lines.
+    const picture = await svc.request(new URL(exact.body.hits[0].matchUrl).pathname, { key: store.apiKey });
+    expect(picture.status).toBe(200);
+    const ink = await matchPictureInk(Buffer.from(await picture.arrayBuffer()));
+    expect(ink).toMatchObject({ format: "png", width: 256 + 16 + 256, height: 256, outline: 0, lines: 0 });
     const grey = await sharp({ create: { width: 700, height: 700, channels: 3, background: "#808080" } }).png().toBuffer();
     expect((await search(grey)).body.hits).toEqual([]);
   });

@@ -1,8 +1,13 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, inArray } from "drizzle-orm";
+import { alerts, images } from "../src/db/schema";
+import { featureLoader } from "../src/library/images";
+import { toPixelGeometry } from "../src/matching/geometry";
 import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
 import { engines } from "./helpers/databases";
 import { jobsDrained } from "./helpers/jobs";
+import { matchPictureInk } from "./helpers/match-picture";
 import { logoed } from "./helpers/edits";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
@@ -11,7 +16,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
   let brand: { accountId: string; apiKey: string };
   let store: { accountId: string; apiKey: string };
   let rival: { accountId: string; apiKey: string };
-  let aloeOriginal: { id: string; productId: string };
+  let aloeOriginal: { id: string; productId: string; thumbnailUrl: string };
 
   const post = (path: string, key: string, form: FormData) => svc.request(path, { method: "POST", key, body: form });
   const list = async (key: string, bytes: Buffer, productId: string) => {
@@ -44,7 +49,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alert).toEqual({
       id: expect.stringMatching(/^alr_[0-9a-f]{24}$/),
       createdAt: expect.any(String),
-      original: { id: aloeOriginal.id, productId: "P-aloe" },
+      original: { id: aloeOriginal.id, productId: "P-aloe", thumbnailUrl: aloeOriginal.thumbnailUrl },
       match: {
         kind: "listing",
         id: listing.id,
@@ -55,12 +60,43 @@ describe.each(engines)("watch alerts on %s", (engine) => {
         similarity: expect.any(Number),
         thumbnailUrl: listing.thumbnailUrl,
       },
+      matchUrl: `${svc.config.PUBLIC_BASE_URL}/v1/alerts/${alert.id}/match.png`,
       status: "new",
     });
     expect(alert.match.similarity).toBeGreaterThanOrEqual(92);
     // The lister is not alerted, and nobody sees another organisation's alerts.
     expect(await alertsOf(store.apiKey)).toEqual([]);
     expect((await svc.request(`/v1/alerts/${alert.id}`, { method: "PATCH", key: store.apiKey, headers: { "content-type": "application/json" }, body: '{"status":"dismissed"}' })).status).toBe(404);
+  });
+
+  it("records the matcher's geometry with the alert and serves its match picture at matchUrl, to the alerted organisation only", async () => {
+    const [alert] = await alertsOf(brand.apiKey);
+    const imageId = (url: string) => new URL(url).pathname.split("/")[3];
+    const listingImage = imageId(alert.match.thumbnailUrl);
+    const original = await (await svc.request(`/v1/originals/${alert.original.id}`, { key: brand.apiKey })).json();
+    const originalImage = imageId(original.thumbnailUrl);
+
+    // What the matcher finds for the listing's stored features against that original, restated in pixels.
+    const features = (await featureLoader(svc.deps.db)([listingImage])).get(listingImage)!;
+    const [hit] = await svc.deps.library!.matcher.rank(features, (id) => id === originalImage);
+    const sizes = await svc.deps.db.select({ id: images.id, width: images.width, height: images.height }).from(images).where(inArray(images.id, [listingImage, originalImage]));
+    const size = (id: string) => {
+      const { width, height } = sizes.find((s) => s.id === id)!;
+      return { width, height };
+    };
+    const [row] = await svc.deps.db.select({ geometry: alerts.geometry }).from(alerts).where(eq(alerts.id, alert.id));
+    expect(row.geometry).toEqual(toPixelGeometry(hit.geometry!, size(listingImage), size(originalImage)));
+    expect(row.geometry!.queryPoints.length).toBe(hit.inliers);
+
+    const res = await svc.request(new URL(alert.matchUrl).pathname, { key: brand.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    const ink = await matchPictureInk(Buffer.from(await res.arrayBuffer()));
+    expect(ink).toMatchObject({ format: "png", height: 256 });
+    expect(ink.bytes).toBeGreaterThan(20_000);
+    expect(ink.outline).toBeGreaterThan(100);
+    expect(ink.lines).toBeGreaterThan(20);
+    for (const key of [store.apiKey, rival.apiKey]) expect((await svc.request(new URL(alert.matchUrl).pathname, { key })).status).toBe(404);
   });
 
   it("never alerts the same pair twice, and never alerts an organisation about its own listings", async () => {

@@ -4,6 +4,7 @@ import type { Actor } from "../accounts/actor";
 import { newId } from "../accounts/keys";
 import type { Db } from "../db/client";
 import { complaintAttachments, complaintEvents, complaints, type ComplaintStatus } from "../db/schema";
+import type { MatchGeometry } from "../matching/geometry";
 import type { CheckedAttachment } from "./pdf-attachment";
 
 export type ComplaintRow = typeof complaints.$inferSelect;
@@ -18,6 +19,8 @@ export interface NewComplaint {
   alertId?: string;
   statement: string;
   match: unknown;
+  /** The matcher's geometry of each entry of `match` (same order), in pixels; null where not geometric. */
+  matchGeometry: (MatchGeometry | null)[];
   attachments: CheckedAttachment[];
 }
 
@@ -58,6 +61,7 @@ export async function insertComplaint(db: Db, actor: Actor, input: NewComplaint)
       statement: input.statement,
       status: "submitted",
       match: input.match,
+      matchGeometry: input.matchGeometry,
     });
     await tx.insert(complaintEvents).values(eventOf(id, "filed", actor));
     if (input.attachments.length) await tx.insert(complaintAttachments).values(attachmentRows(id, "complaint", input.attachments));

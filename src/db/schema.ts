@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { ROLES } from "../accounts/actor";
+import type { MatchGeometry } from "../matching/geometry";
 import { bytea } from "./bytea";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -296,12 +297,6 @@ export const listings = pgTable(
   (t) => [index("listings_listed_idx").on(t.listedAt), index("listings_delisted_idx").on(t.delistedAt)],
 );
 
-/** Small key-value facts the service keeps about itself. */
-export const meta = pgTable("meta", {
-  key: text("key").primaryKey(),
-  value: text("value").notNull(),
-});
-
 /**
  * Portal sign-ins. The browser holds only a random session id (HttpOnly cookie); the table keeps its SHA-256,
  * the hash of the API key signed in with (so revoking the key ends the session at once) and the CSRF token.
@@ -345,6 +340,11 @@ export const complaints = pgTable(
     statement: text("statement").notNull(),
     status: text("status", { enum: ["submitted", "appealed", "upheld", "rejected", "withdrawn"] }).$type<ComplaintStatus>().notNull(),
     match: jsonb("match").notNull(),
+    /**
+     * The matcher's geometry of each original in `match` (same order) against the listing's image, in each
+     * image's pixels; null entries where the match was not geometric. Null for complaints filed before it was kept.
+     */
+    matchGeometry: jsonb("match_geometry").$type<(MatchGeometry | null)[]>(),
     appeal: jsonb("appeal"),
     decisionReason: text("decision_reason"),
     createdAt: createdAt(),
@@ -390,6 +390,12 @@ export const complaintAttachments = pgTable(
   (t) => [index("complaint_attachments_complaint_idx").on(t.complaintId)],
 );
 
+/** A search hit's image and the matcher's geometry of it, as its match picture needs them. */
+export interface RecordedMatch {
+  imageId: string;
+  geometry: MatchGeometry | null;
+}
+
 /**
  * A search as it was answered: `record` is the canonical JSON (RFC 8785) of what GET /v1/searches/:id shows,
  * so its SHA-256 is the receipt's digest. Kept SEARCH_RECORD_DAYS unless a receipt was asked for (then like an
@@ -407,6 +413,12 @@ export const searchRecords = pgTable(
     record: text("record").notNull(),
     /** The query image's 256 px WebP thumbnail (the query itself is never stored). */
     thumbnail: bytea("thumbnail").notNull(),
+    /**
+     * Beside the answered hits (same order), what their match pictures are drawn from: each hit's image and the
+     * matcher's geometry in pixels (null when the hit was not geometric). Not part of `record` (nor its digest):
+     * the answer stays what was answered. Null for records written before it was kept.
+     */
+    hitMatches: jsonb("hit_matches").$type<RecordedMatch[]>(),
     sealRequestedAt: timestamp("seal_requested_at", { withTimezone: true, mode: "date" }),
     digest: text("digest"),
     leaf: text("leaf"),
@@ -472,6 +484,8 @@ export const alerts = pgTable(
     matchId: text("match_id").notNull(),
     similarity: doublePrecision("similarity").notNull(),
     match: jsonb("match").$type<Record<string, unknown>>().notNull(),
+    /** The matcher's geometry of the match against the original, in each image's pixels; null when not geometric. */
+    geometry: jsonb("geometry").$type<MatchGeometry>(),
     status: text("status", { enum: ["new", "acknowledged", "dismissed"] }).notNull().default("new"),
     statusChangedAt: timestamp("status_changed_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),

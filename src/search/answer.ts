@@ -4,15 +4,25 @@ import type { ResolvedHit } from "./search";
 /** A hit as the search API answers it, and as its search record keeps it. */
 export type AnsweredHit = Omit<ResolvedHit, "imageId" | "sourceUrl" | "evidence" | "accountId" | "geometry"> & {
   thumbnailUrl: string;
+  /** Its match picture (the record keeps the geometry it is drawn from beside the answered hits). */
+  matchUrl: string;
   originalUrl?: string;
   evidence: { status: "stored-as-evidence"; root: string; txHash: string; blockTimestamp: number; bundleUrl: string } | { status: "pending" } | null;
 };
 
-/** Links instead of internal ids; a URL the image came from when it was fetched by URL. */
-export function answerHit({ imageId, sourceUrl, evidence, accountId: _owner, geometry: _inProcessOnly, ...hit }: ResolvedHit, links: Links): AnsweredHit {
+/**
+ * Links instead of internal ids; a URL the image came from when it was fetched by URL. `at` places the hit in
+ * its search's answer (its match picture is addressed by that position); its geometry is kept beside the record.
+ */
+export function answerHit(
+  { imageId, sourceUrl, evidence, accountId: _owner, geometry: _keptBesideTheRecord, ...hit }: ResolvedHit,
+  links: Links,
+  at: { searchId: string; index: number },
+): AnsweredHit {
   return {
     ...hit,
     thumbnailUrl: links.thumbnail(imageId),
+    matchUrl: links.searchHitMatch(at.searchId, at.index),
     ...(sourceUrl ? { originalUrl: sourceUrl } : {}),
     evidence: evidence?.status === "stored-as-evidence" ? { ...evidence, bundleUrl: links.evidence(hit.id) } : evidence,
   };

@@ -3,18 +3,17 @@ import { hammingBytes } from "../core/hamming";
 import type { Db } from "../db/client";
 import { images } from "../db/schema";
 import { featureLoader } from "../library/images";
-import type { Similarity } from "../matching/ransac";
+import { toPixelGeometry, type MatchGeometry } from "../matching/geometry";
 import { pdqSimilarity, similarityScore } from "../matching/score";
 import { verifyPair } from "../matching/verify-pair";
-
 
 export interface Comparison {
   imageId: string;
   /** Calibrated 0–100, as search answers it: the stronger of the geometric and the PDQ evidence. */
   similarity: number;
   inliers: number;
-  /** Query (the copy's) working-image coordinates → the original's; null without a geometric match. */
-  transform: Similarity | null;
+  /** The verification's own geometry (inlier pairs, transform), in each image's pixels; null without a geometric match. */
+  geometry: MatchGeometry | null;
   pdqDistance: number;
 }
 
@@ -27,7 +26,7 @@ export async function compareStoredImages(db: Db, queryImageId: string, original
   const ids = [queryImageId, ...originalImageIds];
   const [features, hashes] = await Promise.all([
     featureLoader(db)(ids),
-    db.select({ id: images.id, pdq: images.pdq, quality: images.pdqQuality }).from(images).where(inArray(images.id, ids)),
+    db.select({ id: images.id, pdq: images.pdq, quality: images.pdqQuality, width: images.width, height: images.height }).from(images).where(inArray(images.id, ids)),
   ]);
   const pdq = new Map(hashes.map((h) => [h.id, h]));
   const query = features.get(queryImageId);
@@ -42,7 +41,7 @@ export async function compareStoredImages(db: Db, queryImageId: string, original
       imageId,
       similarity: Math.max(geometric, pdqSimilarity(pdqDistance, q.quality, o.quality)),
       inliers: v?.inliers ?? 0,
-      transform: v?.transform ?? null,
+      geometry: v?.geometry ? toPixelGeometry(v.geometry, { width: q.width, height: q.height }, { width: o.width, height: o.height }) : null,
       pdqDistance,
     };
   });

@@ -4,7 +4,7 @@ import { canonicalJson } from "../core/canonical-json";
 import type { KeysetCursor } from "../core/cursor";
 import type { SearchRecord } from "../core/search-receipt";
 import type { Db } from "../db/client";
-import { batches, searchRecords } from "../db/schema";
+import { batches, searchRecords, type RecordedMatch } from "../db/schema";
 import type { AnsweredHit } from "./answer";
 
 export const SEARCH_ID = /^srch_[0-9a-f]{24}$/;
@@ -25,8 +25,12 @@ export interface StoredSearch {
   receipt: ReceiptStatus;
 }
 
-/** Stores a search as answered; the record is kept in its canonical form, the bytes its digest is taken over. */
-export async function storeSearchRecord(db: Db, record: SearchRecord, thumbnail: Buffer): Promise<void> {
+/**
+ * Stores a search as answered; the record is kept in its canonical form, the bytes its digest is taken over.
+ * `matches` (one per answered hit, same order) is kept beside it for the hits' match pictures.
+ */
+export async function storeSearchRecord(db: Db, record: SearchRecord, thumbnail: Buffer, matches: RecordedMatch[]): Promise<void> {
+  if (matches.length !== record.hits.length) throw new Error("invariant violated: one recorded match per answered hit");
   await db.insert(searchRecords).values({
     id: record.id,
     accountId: record.searchedBy.organisationId,
@@ -34,6 +38,7 @@ export async function storeSearchRecord(db: Db, record: SearchRecord, thumbnail:
     searchedAtMs: Date.parse(record.searchedAt),
     record: canonicalJson(record),
     thumbnail,
+    hitMatches: matches,
   });
 }
 
@@ -75,6 +80,19 @@ export async function listSearchRecords(db: Db, organisationId: string, limit: n
 export async function searchThumbnailOf(db: Db, id: string): Promise<Buffer | null> {
   const [row] = await db.select({ thumbnail: searchRecords.thumbnail }).from(searchRecords).where(eq(searchRecords.id, id)).limit(1);
   return row?.thumbnail ?? null;
+}
+
+/**
+ * What the match picture of hit `index` of a record is drawn from: the query's thumbnail and the hit's recorded
+ * match (null when the record has no such hit, or was written before matches were kept beside it).
+ */
+export async function searchHitMatchOf(db: Db, id: string, index: number): Promise<{ organisationId: string; queryThumbnail: Buffer; match: RecordedMatch | null } | null> {
+  const [row] = await db
+    .select({ organisationId: searchRecords.accountId, thumbnail: searchRecords.thumbnail, matches: searchRecords.hitMatches })
+    .from(searchRecords)
+    .where(eq(searchRecords.id, id))
+    .limit(1);
+  return row ? { organisationId: row.organisationId, queryThumbnail: row.thumbnail, match: row.matches?.[index] ?? null } : null;
 }
 
 /** Deletes records older than `days` for which no receipt was asked (those are kept like originals). */

@@ -3,19 +3,15 @@
  * reviewers (anyone else: 404). It gathers what the complaint recorded at filing time and what the store holds
  * (pictures, bundles, timeline, attachments) into the plain input of the report builder.
  */
-import sharp from "sharp";
 import type { Actor } from "../accounts/actor";
 import { accountName } from "../accounts/accounts";
-import { attachmentBytes } from "../complaints/store";
+import { attachmentBytes, getComplaint } from "../complaints/store";
 import { ImprintError } from "../core/errors";
 import { evidenceOf } from "../ledger/evidence";
 import { getOriginal } from "../ledger/originals";
-import { featureLoader, thumbnailOf } from "../library/images";
+import { thumbnailOf } from "../library/images";
 import { getListing } from "../library/listings";
 import { buildComplaintReport, type ComplaintOriginal, type EvidenceState } from "../reports/complaint-report";
-import type { MatchGeometry } from "../reports/match-picture";
-import { compareStoredImages } from "../search/compare";
-import { matchGeometryOf } from "../search/match-geometry";
 import { getComplaintUseCase } from "./complaints";
 import type { UseCaseDeps } from "./context";
 
@@ -32,7 +28,8 @@ export async function complaintReportUseCase(deps: UseCaseDeps, actor: Actor, id
   };
 
   const originals = await Promise.all(complaint.originals.map((m) => getOriginal(db, m.originalId)));
-  const geometries = await matchGeometries(deps, listing.imageId, listingImage, originals.map((o) => o?.imageId ?? null), complaint.originals.map((m) => m.inliers));
+  // The matcher's geometry as recorded at filing time (none for complaints filed before it was kept).
+  const geometries = (await getComplaint(db, id))!.matchGeometry;
   const cited: ComplaintOriginal[] = [];
   for (const [i, m] of complaint.originals.entries()) {
     const o = originals[i];
@@ -44,7 +41,7 @@ export async function complaintReportUseCase(deps: UseCaseDeps, actor: Actor, id
       registeredAt: new Date(o.registeredAt),
       image: await storedThumbnail(deps, o.imageId),
       evidence: await evidenceStateOf(deps, o.id),
-      match: { similarity: m.similarity, inliers: m.inliers, pdqDistance: m.pdqDistance, geometry: geometries[i] },
+      match: { similarity: m.similarity, inliers: m.inliers, pdqDistance: m.pdqDistance, geometry: geometries?.[i] ?? null },
     });
   }
 
@@ -103,31 +100,4 @@ async function evidenceStateOf(deps: UseCaseDeps, originalId: string): Promise<E
   const evidence = await evidenceOf(deps.db, originalId);
   if (!evidence) throw new Error(`invariant violated: no registration ${originalId}`);
   return evidence.status === "anchored" ? { status: "anchored", bundle: evidence.bundle } : { status: evidence.status };
-}
-
-/**
- * The inlier geometry of each original against the listing. The complaint recorded the match of the stored
- * features (compareStoredImages, the matcher's verifyPair); re-running it on the same stored features gives the
- * same transform, and its inliers are drawn only when their count is the one recorded, so the picture shows the
- * evidence that was filed. Coordinates are the thumbnails' pixels (same aspect as the images).
- */
-async function matchGeometries(deps: UseCaseDeps, listingImageId: string, listingThumbnail: Buffer, originalImageIds: (string | null)[], recordedInliers: number[]): Promise<(MatchGeometry | null)[]> {
-  const present = originalImageIds.filter((x): x is string => x !== null);
-  const [comparisons, features] = await Promise.all([compareStoredImages(deps.db, listingImageId, present), featureLoader(deps.db)([listingImageId, ...present])]);
-  const query = features.get(listingImageId);
-  const querySize = await sizeOf(listingThumbnail);
-  return Promise.all(
-    originalImageIds.map(async (imageId, i) => {
-      const comparison = comparisons.find((c) => c.imageId === imageId);
-      const original = imageId ? features.get(imageId) : undefined;
-      if (!comparison?.transform || !query || !original || comparison.inliers !== recordedInliers[i]) return null;
-      const originalSize = await sizeOf(await storedThumbnail(deps, imageId!));
-      return matchGeometryOf(query, original, { transform: comparison.transform, mirrored: false }, { query: querySize, original: originalSize });
-    }),
-  );
-}
-
-async function sizeOf(image: Buffer) {
-  const { width, height } = await sharp(image).metadata();
-  return { width: width!, height: height! };
 }

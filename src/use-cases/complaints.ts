@@ -17,6 +17,7 @@ import {
   transition,
   type ComplaintRow,
 } from "../complaints/store";
+import type { MatchGeometry } from "../matching/geometry";
 import { compareStoredImages } from "../search/compare";
 import type { UseCaseDeps } from "./context";
 import { authorize, can } from "./permissions";
@@ -76,17 +77,23 @@ async function checkAttachments(files: readonly UploadedFile[]): Promise<Checked
   return Promise.all(files.map((f) => checkPdfAttachment(f.filename, f.bytes)));
 }
 
-/** The listing's image compared with each original, by the matcher's own verification, with each one's evidence now. */
-async function matchOriginals(deps: UseCaseDeps, listingImageId: string, originals: OriginalView[]): Promise<OriginalMatch[]> {
+/**
+ * The listing's image compared with each original, by the matcher's own verification, with each one's evidence
+ * now, and the verification's geometry (what the report's match picture draws).
+ */
+async function matchOriginals(deps: UseCaseDeps, listingImageId: string, originals: OriginalView[]): Promise<{ match: OriginalMatch; geometry: MatchGeometry | null }[]> {
   const comparisons = await compareStoredImages(deps.db, listingImageId, originals.map((o) => o.imageId));
   return Promise.all(
     originals.map(async (o, i) => ({
-      originalId: o.id,
-      productId: o.productId,
-      similarity: comparisons[i].similarity,
-      inliers: comparisons[i].inliers,
-      pdqDistance: comparisons[i].pdqDistance,
-      evidence: await evidenceStateOf(deps, o.id),
+      match: {
+        originalId: o.id,
+        productId: o.productId,
+        similarity: comparisons[i].similarity,
+        inliers: comparisons[i].inliers,
+        pdqDistance: comparisons[i].pdqDistance,
+        evidence: await evidenceStateOf(deps, o.id),
+      },
+      geometry: comparisons[i].geometry,
     })),
   );
 }
@@ -108,10 +115,10 @@ export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, lis
   const listing = await getListing(deps.db, listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
-  const originals = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
+  const matched = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
   return {
     listing: { id: listing.id, productId: listing.productId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, imageId: listing.imageId },
-    originals: originals.sort((a, b) => b.similarity - a.similarity),
+    originals: matched.map((m) => m.match).sort((a, b) => b.similarity - a.similarity),
   };
 }
 
@@ -140,7 +147,7 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
   const originals = await ownOriginals(deps, actor, [...new Set(input.originalIds)]);
   const attachments = await checkAttachments(input.attachments);
-  const match = await matchOriginals(deps, listing.imageId, originals);
+  const matched = await matchOriginals(deps, listing.imageId, originals);
   const id = await insertComplaint(deps.db, actor, {
     complainantId: actor.organisationId,
     listingId: listing.id,
@@ -149,7 +156,8 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
     searchId: input.searchId,
     alertId: input.alertId,
     statement: input.statement,
-    match,
+    match: matched.map((m) => m.match),
+    matchGeometry: matched.map((m) => m.geometry),
     attachments,
   });
   return complaintView(deps, (await getComplaint(deps.db, id))!);
@@ -272,7 +280,7 @@ export async function appealComplaintUseCase(deps: UseCaseDeps, actor: Actor, id
 
   const foundByService = input.originalIds.length === 0;
   const originals = foundByService ? await matchingOriginalsOf(deps, actor, listing.imageId) : await ownOriginals(deps, actor, [...new Set(input.originalIds)]);
-  const appellantMatches = (await matchOriginals(deps, listing.imageId, originals)).filter((m) => !foundByService || m.similarity >= MIN_MATCH);
+  const appellantMatches = (await matchOriginals(deps, listing.imageId, originals)).map((m) => m.match).filter((m) => !foundByService || m.similarity >= MIN_MATCH);
   // Chain time as it is now, for both sides: an original anchored since filing counts.
   const complainantEvidence = await Promise.all((c.originalIds as string[]).map(async (o) => ({ evidence: await evidenceStateOf(deps, o) })));
   const appellantEarliest = earliestBlock(appellantMatches);

@@ -6,6 +6,10 @@ export interface Links {
   thumbnail(imageId: string): string;
   evidence(originalId: string): string;
   searchThumbnail(searchId: string): string;
+  /** The match picture of a search's hit (`index`: its 0-based position in the answered hits). */
+  searchHitMatch(searchId: string, index: number): string;
+  /** The match picture of an alert. */
+  alertMatch(alertId: string): string;
 }
 
 export function linksFrom(base: string): Links {
@@ -14,6 +18,8 @@ export function linksFrom(base: string): Links {
     thumbnail: (imageId) => `${origin}/v1/images/${imageId}/thumbnail`,
     evidence: (originalId) => `${origin}/v1/originals/${originalId}/evidence`,
     searchThumbnail: (searchId) => `${origin}/v1/searches/${searchId}/thumbnail`,
+    searchHitMatch: (searchId, index) => `${origin}/v1/searches/${searchId}/hits/${index}/match.png`,
+    alertMatch: (alertId) => `${origin}/v1/alerts/${alertId}/match.png`,
   };
 }
 

@@ -66,7 +66,7 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
   const id = newSearchId();
   const query = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height };
   // A source URL can carry signed tokens in its query and names another seller's hosting: only its owner sees it.
-  const answered = hits.map((hit) => answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links));
+  const answered = hits.map((hit, index) => answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links, { searchId: id, index }));
   const record: SearchRecord = {
     id,
     searchedAt: new Date().toISOString(),
@@ -75,6 +75,7 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
     params: { scope: input.scope, threshold: input.threshold, category: input.category ?? null, limit: input.limit },
     hits: answered,
   };
-  await storeSearchRecord(deps.db, record, fingerprint.thumbnail);
+  const matches = hits.map((hit) => ({ imageId: hit.imageId, geometry: hit.geometry ?? null }));
+  await storeSearchRecord(deps.db, record, fingerprint.thumbnail, matches);
   return { searchId: id, query, warnings, hits: answered };
 }

@@ -4,6 +4,7 @@ import type { KeysetCursor } from "../core/cursor";
 import type { Db } from "../db/client";
 import { alerts, originals } from "../db/schema";
 import type { Queryable } from "../db/client";
+import type { MatchGeometry } from "../matching/geometry";
 import type { Links } from "../use-cases/links";
 import type { WatchMatch, WatchSubject } from "./match";
 
@@ -15,7 +16,8 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export interface AlertView {
   id: string;
   createdAt: string;
-  original: { id: string; productId: string };
+  /** The organisation's original that was copied, with its thumbnail (an inbox shows both pictures side by side). */
+  original: { id: string; productId: string; thumbnailUrl: string };
   match: {
     kind: "listing" | "original";
     id: string;
@@ -27,6 +29,8 @@ export interface AlertView {
     similarity: number;
     thumbnailUrl: string;
   };
+  /** The match picture: the matched image against the original. */
+  matchUrl: string;
   status: AlertStatus;
 }
 
@@ -49,6 +53,7 @@ export async function insertAlert(q: Queryable, subject: WatchSubject, match: Wa
       matchId: subject.id,
       similarity: match.similarity,
       match: snapshot satisfies MatchSnapshot,
+      geometry: match.geometry,
       // Milliseconds, like the cursors that page through alerts (the column's default would carry microseconds).
       createdAt: new Date(),
     })
@@ -57,15 +62,15 @@ export async function insertAlert(q: Queryable, subject: WatchSubject, match: Wa
   return rows[0]?.id ?? null;
 }
 
-const columns = { alert: alerts, productId: originals.productId };
+const columns = { alert: alerts, productId: originals.productId, originalImageId: originals.imageId };
 
-function toView(row: { alert: typeof alerts.$inferSelect; productId: string }, links: Links): AlertView {
+function toView(row: { alert: typeof alerts.$inferSelect; productId: string; originalImageId: string }, links: Links): AlertView {
   const { alert: a } = row;
   const { imageId, kind, id, productId, storeId, storeCountry, listedAt, registeredAt } = a.match as unknown as MatchSnapshot;
   return {
     id: a.id,
     createdAt: a.createdAt.toISOString(),
-    original: { id: a.originalId, productId: row.productId },
+    original: { id: a.originalId, productId: row.productId, thumbnailUrl: links.thumbnail(row.originalImageId) },
     match: {
       kind,
       id,
@@ -77,6 +82,7 @@ function toView(row: { alert: typeof alerts.$inferSelect; productId: string }, l
       similarity: a.similarity,
       thumbnailUrl: links.thumbnail(imageId),
     },
+    matchUrl: links.alertMatch(a.id),
     status: a.status,
   };
 }
@@ -103,6 +109,22 @@ export async function listAlerts(db: Db, organisationId: string, page: { status?
   const items = rows.slice(0, page.limit);
   const last = items.at(-1)?.alert;
   return { items: items.map((r) => toView(r, links)), next: rows.length > page.limit && last ? { ms: last.createdAt.getTime(), id: last.id } : null };
+}
+
+/**
+ * What an alert's match picture is drawn from: the matched image (as the alert's snapshot names it), the
+ * original's image and the recorded geometry (null: not geometric, or alerted before geometry was kept).
+ */
+export async function alertMatchOf(db: Db, id: string): Promise<{ organisationId: string; matchImageId: string; originalImageId: string; geometry: MatchGeometry | null } | null> {
+  const [row] = await db
+    .select({ organisationId: alerts.accountId, match: alerts.match, geometry: alerts.geometry, originalImageId: originals.imageId })
+    .from(alerts)
+    .innerJoin(originals, eq(originals.id, alerts.originalId))
+    .where(eq(alerts.id, id))
+    .limit(1);
+  if (!row) return null;
+  const { imageId } = row.match as unknown as MatchSnapshot;
+  return { organisationId: row.organisationId, matchImageId: imageId, originalImageId: row.originalImageId, geometry: row.geometry ?? null };
 }
 
 export async function setAlertStatus(db: Db, id: string, status: AlertStatus): Promise<void> {

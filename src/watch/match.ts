@@ -4,6 +4,7 @@ import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
 import { images, listings, organisationSettings, originals } from "../db/schema";
 import type { ImageFeatures } from "../matching/features";
+import { toPixelGeometry, type MatchGeometry } from "../matching/geometry";
 import { deserializeFeatures } from "../matching/serialize";
 import type { LibraryIndex } from "../search/library-index";
 
@@ -28,6 +29,8 @@ export interface WatchMatch {
   originalId: string;
   organisationId: string;
   similarity: number;
+  /** The matcher's geometry of the subject's image against the original's, in each image's pixels; null when not geometric. */
+  geometry: MatchGeometry | null;
 }
 
 const NO_FEATURES: ImageFeatures = { width: 1, height: 1, keypoints: new Float32Array(0), descriptors: new Uint8Array(0) };
@@ -46,6 +49,8 @@ export async function matchStoredImage(db: Db, library: LibraryIndex, imageId: s
       pdq: images.pdq,
       pdqQuality: images.pdqQuality,
       features: base64Of(images.features),
+      width: images.width,
+      height: images.height,
       original: originals,
       listing: listings,
     })
@@ -83,23 +88,38 @@ export async function matchStoredImage(db: Db, library: LibraryIndex, imageId: s
     return id !== imageId && image?.kind === "original" && image.organisationId !== subject.organisationId;
   };
   const similarity = new Map<string, number>();
+  const geometryOf = new Map<string, MatchGeometry>();
   const exact = await db
     .select({ id: images.id })
     .from(images)
     .where(and(eq(images.sha256, row.sha256), eq(images.kind, "original"), ne(images.accountId, subject.organisationId)));
   for (const { id } of exact) similarity.set(id, 100);
   for (const hit of await library.matcher.rank(features, watched)) {
-    if (hit.similarity >= MIN_WATCH_THRESHOLD && !similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
+    if (hit.similarity < MIN_WATCH_THRESHOLD) continue;
+    if (!similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
+    if (hit.geometry) geometryOf.set(hit.id, hit.geometry);
   }
   if (similarity.size === 0) return { subject, matches: [] };
 
   const candidates = await db
-    .select({ id: originals.id, imageId: originals.imageId, accountId: originals.accountId, threshold: organisationSettings.watchThreshold })
+    .select({
+      id: originals.id,
+      imageId: originals.imageId,
+      accountId: originals.accountId,
+      threshold: organisationSettings.watchThreshold,
+      width: images.width,
+      height: images.height,
+    })
     .from(originals)
+    .innerJoin(images, eq(images.id, originals.imageId))
     .leftJoin(organisationSettings, eq(organisationSettings.accountId, originals.accountId))
     .where(inArray(originals.imageId, [...similarity.keys()]));
   const matches = candidates
     .filter((c) => c.accountId !== subject.organisationId && similarity.get(c.imageId)! >= (c.threshold ?? DEFAULT_WATCH_THRESHOLD))
-    .map((c) => ({ originalId: c.id, organisationId: c.accountId, similarity: similarity.get(c.imageId)! }));
+    .map((c) => {
+      const working = geometryOf.get(c.imageId);
+      const geometry = working ? toPixelGeometry(working, { width: row.width, height: row.height }, { width: c.width, height: c.height }) : null;
+      return { originalId: c.id, organisationId: c.accountId, similarity: similarity.get(c.imageId)!, geometry };
+    });
   return { subject, matches };
 }

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAlertsUseCase, setAlertStatusUseCase } from "../../use-cases/alerts";
+import { alertMatchPictureUseCase } from "../../use-cases/match-pictures";
 import { linksFrom } from "../../use-cases/links";
 import { ALERT_STATUSES } from "../../watch/alerts";
 import { bearerAuth, type AuthEnv } from "../auth";
@@ -11,7 +12,7 @@ export const alertSchema = z
   .object({
     id: z.string().openapi({ example: "alr_9f1e2d3c4b5a69788776a5b4" }),
     createdAt: z.string(),
-    original: z.object({ id: z.string(), productId: z.string() }),
+    original: z.object({ id: z.string(), productId: z.string(), thumbnailUrl: z.string() }),
     match: z.object({
       kind: z.enum(["listing", "original"]),
       id: z.string(),
@@ -23,6 +24,7 @@ export const alertSchema = z
       similarity: z.number(),
       thumbnailUrl: z.string(),
     }),
+    matchUrl: z.string().openapi({ description: "The match picture (PNG, same access as the alert): the matched image beside the original" }),
     status: z.enum(ALERT_STATUSES),
   })
   .openapi("Alert");
@@ -70,6 +72,21 @@ export function alertsRoutes(deps: AppDeps) {
     async (c) => {
       const links = linksFrom(deps.config.PUBLIC_BASE_URL);
       return c.json(await setAlertStatusUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json").status, links), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/alerts/{id}/match.png",
+      summary: "An alert's match picture: the matched image beside the original, matched keypoints joined (the alert's `matchUrl`)",
+      middleware: [auth] as const,
+      request: { params: idParam },
+      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only match)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const png = await alertMatchPictureUseCase(deps, c.get("actor"), c.req.valid("param").id);
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
     },
   );
   return app;

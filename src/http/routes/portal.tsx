@@ -9,6 +9,7 @@ import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
 import { linksFrom } from "../../use-cases/links";
 import { searchUseCase } from "../../use-cases/search";
+import { alertMatchPictureUseCase, searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import {
   appealComplaintUseCase,
   complaintDraftUseCase,
@@ -27,6 +28,16 @@ import { languageOf, MESSAGES } from "../../web/portal/messages";
 import { OriginalsPage } from "../../web/portal/pages/originals";
 import { SearchPage } from "../../web/portal/pages/search";
 import { SignInPage } from "../../web/portal/pages/sign-in";
+import { SearchHistoryPage } from "../../web/portal/pages/search-history";
+import { ALERT_TABS, AlertsPage, type AlertTab } from "../../web/portal/pages/alerts";
+import { AuditPage, KeysPage, MembersPage, NewKeyPage } from "../../web/portal/pages/team";
+import { listSearchRecordsUseCase, sealSearchRecordUseCase } from "../../use-cases/search-records";
+import { listAlertsUseCase, setAlertStatusUseCase } from "../../use-cases/alerts";
+import { addMemberUseCase, changeMemberRoleUseCase, listMembersUseCase, removeMemberUseCase } from "../../use-cases/members";
+import { createKeyUseCase, listKeysUseCase, revokeKeyUseCase } from "../../use-cases/keys";
+import { listAuditUseCase } from "../../use-cases/audit";
+import { ALERT_STATUSES, type AlertStatus } from "../../watch/alerts";
+import { ROLES, type Role } from "../../accounts/actor";
 import type { AppDeps } from "../deps";
 import { imageSourceOf } from "../image-form";
 import { requireSession, type AuthEnv } from "../auth";
@@ -128,6 +139,124 @@ export function portalRoutes(deps: AppDeps) {
         limit: 5,
       }, linksFrom(deps.config.PUBLIC_BASE_URL));
       return page(c, <SearchPage ctx={ctx} form={{ scope, threshold, category }} result={result} />);
+    }),
+  );
+  // A result card's "compare": the hit's match picture, on the session (the API's matchUrl wants a key).
+  app.get("/searches/:id/hits/:index/match.png", (c) =>
+    withSession(c, async (session) => {
+      const index = c.req.param("index");
+      if (!/^\d{1,4}$/.test(index)) throw new ImprintError("invalid_request", "the hit index is a number");
+      const png = await searchHitMatchPictureUseCase(deps, session.actor, c.req.param("id"), Number(index));
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
+    }),
+  );
+
+  // Search history: the organisation's records, sealed as receipts on request.
+  app.get("/searches", (c) =>
+    withSession(c, async (session) => {
+      const listing = await listSearchRecordsUseCase(deps, session.actor, { limit: 20, cursor: c.req.query("cursor") });
+      return page(c, <SearchHistoryPage ctx={context(c, session)} items={listing.items} nextCursor={listing.nextCursor} keptDays={deps.config.SEARCH_RECORD_DAYS} />);
+    }),
+  );
+  app.post("/searches/:id/seal", (c) =>
+    withSession(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      await sealSearchRecordUseCase(deps, session.actor, c.req.param("id"));
+      return c.redirect(`/searches#${c.req.param("id")}`, 303);
+    }),
+  );
+
+  // Alerts: the watch inbox, by status.
+  const alertTab = (value: unknown): AlertTab => ALERT_TABS.find((t) => t === value) ?? "new";
+  app.get("/alerts", (c) =>
+    withSession(c, async (session) => {
+      const tab = alertTab(c.req.query("status"));
+      const status = tab === "all" ? undefined : tab;
+      const listing = await listAlertsUseCase(deps, session.actor, { status, limit: 20, cursor: c.req.query("cursor") }, linksFrom(deps.config.PUBLIC_BASE_URL));
+      return page(c, <AlertsPage ctx={context(c, session)} tab={tab} items={listing.items} nextCursor={listing.nextCursor} />);
+    }),
+  );
+  // An alert's "compare": its match picture, on the session.
+  app.get("/alerts/:id/match.png", (c) =>
+    withSession(c, async (session) => {
+      const png = await alertMatchPictureUseCase(deps, session.actor, c.req.param("id"));
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
+    }),
+  );
+  app.post("/alerts/:id/status", (c) =>
+    withSession(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const status = ALERT_STATUSES.find((s) => s === form.status) as AlertStatus | undefined;
+      if (!status) throw new ImprintError("invalid_request", `status must be one of ${ALERT_STATUSES.join(", ")}`);
+      await setAlertStatusUseCase(deps, session.actor, c.req.param("id"), status, linksFrom(deps.config.PUBLIC_BASE_URL));
+      return c.redirect(`/alerts?status=${alertTab(form.tab)}`, 303);
+    }),
+  );
+
+  // The team: the owner's pages. The use cases would also serve the operator the platform's members and keys, but
+  // the portal offers the operator no team page (its reviewers are added through the API), so it is refused here.
+  const withTeam = (c: Context<AuthEnv>, render: (session: Session) => Promise<Response>) =>
+    withSession(c, async (session) => {
+      if (!can(session.actor, "organisation")) throw new ImprintError("forbidden", context(c, session).m.forbidden);
+      return render(session);
+    });
+  const roleOf = (value: unknown): Role => {
+    const role = ROLES.find((r) => r === value);
+    if (!role) throw new ImprintError("invalid_request", "choose a role");
+    return role;
+  };
+  app.get("/team", (c) => withTeam(c, async (session) => page(c, <MembersPage ctx={context(c, session)} members={await listMembersUseCase(deps, session.actor)} />)));
+  app.post("/team/members", (c) =>
+    withTeam(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const name = typeof form.name === "string" ? form.name.trim() : "";
+      if (!name || name.length > 200) throw new ImprintError("invalid_request", "a member needs a name of at most 200 characters");
+      const added = await addMemberUseCase(deps, session.actor, { name, role: roleOf(form.role) });
+      const ctx = context(c, session);
+      return page(c, <NewKeyPage ctx={ctx} title={ctx.m.memberAdded} holder={added.name} apiKey={added.apiKey} />);
+    }),
+  );
+  app.post("/team/members/:id/role", (c) =>
+    withTeam(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      await changeMemberRoleUseCase(deps, session.actor, c.req.param("id"), roleOf(form.role));
+      return c.redirect("/team", 303);
+    }),
+  );
+  app.post("/team/members/:id/remove", (c) =>
+    withTeam(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      await removeMemberUseCase(deps, session.actor, c.req.param("id"));
+      return c.redirect("/team", 303);
+    }),
+  );
+  app.get("/team/keys", (c) => withTeam(c, async (session) => page(c, <KeysPage ctx={context(c, session)} keys={await listKeysUseCase(deps, session.actor)} />)));
+  app.post("/team/keys", (c) =>
+    withTeam(c, async (session) => {
+      const form = await c.req.parseBody();
+      checkCsrf(session, form);
+      const memberId = typeof form.memberId === "string" && form.memberId.length <= 100 ? form.memberId : undefined;
+      const issued = await createKeyUseCase(deps, session.actor, { memberId });
+      const ctx = context(c, session);
+      return page(c, <NewKeyPage ctx={ctx} title={ctx.m.keyCreated} holder={issued.memberId} apiKey={issued.apiKey} />);
+    }),
+  );
+  app.post("/team/keys/:id/revoke", (c) =>
+    withTeam(c, async (session) => {
+      checkCsrf(session, await c.req.parseBody());
+      const id = c.req.param("id");
+      if (!/^[1-9]\d{0,9}$/.test(id)) throw new ImprintError("invalid_request", "a key id is a positive integer");
+      await revokeKeyUseCase(deps, session.actor, Number(id));
+      return c.redirect("/team/keys", 303);
+    }),
+  );
+  app.get("/team/audit", (c) =>
+    withTeam(c, async (session) => {
+      const log = await listAuditUseCase(deps, session.actor, { limit: 50, cursor: c.req.query("cursor") });
+      return page(c, <AuditPage ctx={context(c, session)} items={log.items} nextCursor={log.nextCursor} />);
     }),
   );
 

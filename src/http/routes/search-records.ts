@@ -6,6 +6,7 @@ import {
   searchThumbnailUseCase,
   sealSearchRecordUseCase,
 } from "../../use-cases/search-records";
+import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
@@ -119,6 +120,26 @@ export function searchRecordsRoutes(deps: AppDeps) {
     async (c) => {
       const thumbnail = await searchThumbnailUseCase(deps, c.req.valid("param").id);
       return c.body(new Uint8Array(thumbnail), 200, { "content-type": "image/webp", "cache-control": "private, max-age=86400" });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/searches/{id}/hits/{index}/match.png",
+      summary: "A hit's match picture: the query beside the hit's image, matched keypoints joined, the copy outlined (a hit's `matchUrl`)",
+      middleware: [auth] as const,
+      request: {
+        params: idParam.extend({
+          index: z.coerce.number().int().min(0).max(1000).openapi({ param: { name: "index", in: "path" }, description: "The hit's 0-based position in the answered hits" }),
+        }),
+      },
+      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only hit)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, index } = c.req.valid("param");
+      const png = await searchHitMatchPictureUseCase(deps, c.get("actor"), id, index);
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png", "cache-control": "private, max-age=86400" });
     },
   );
   return app;

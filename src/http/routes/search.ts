@@ -38,6 +38,10 @@ export const hitSchema = z
       .optional()
       .openapi({ description: "Where the copy sits in the query, in query pixels: the original's corners (top-left, top-right, bottom-right, bottom-left) mapped into the query" }),
     thumbnailUrl: z.string(),
+    matchUrl: z
+      .string()
+      .optional()
+      .openapi({ description: "The hit's match picture (PNG, same access as the search record); absent only in records answered before match pictures" }),
     originalUrl: z.string().optional().openapi({ description: "The URL the image was fetched from; shown to its owner only" }),
     evidence: evidenceSchema,
   })

@@ -18,6 +18,9 @@ const NAV: { path: string; label: keyof Messages; needs?: Permission | Permissio
   { path: "/originals", label: "originals", needs: "ip-centre" },
   { path: "/search", label: "search", needs: "ip-centre" },
   { path: "/complaints", label: "complaints", needs: ["ip-centre", "review"] },
+  { path: "/searches", label: "searchHistory", needs: "ip-centre" },
+  { path: "/alerts", label: "alerts", needs: "ip-centre" },
+  { path: "/team", label: "team", needs: "organisation" },
   { path: "/verify", label: "verify" },
   { path: "/docs", label: "apiDocs" },
 ];

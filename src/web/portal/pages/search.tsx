@@ -61,7 +61,7 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
       <h2 id="results-title">{m.results}</h2>
       {result.hits.length === 0 ? <p>{m.noHits}</p> : null}
       <ol class="grid results">
-        {result.hits.map((hit) => (
+        {result.hits.map((hit, index) => (
           <li class="card item hit" data-id={hit.id}>
             <img src={new URL(hit.thumbnailUrl).pathname} alt="" width="128" height="128" loading="lazy" />
             <div>
@@ -84,6 +84,9 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
               ) : null}
               <div class="links">
                 <a href={new URL(hit.thumbnailUrl).pathname}>{m.viewOriginal}</a>
+                <a class="compare-link" href={`/searches/${result.searchId}/hits/${index}/match.png`}>
+                  {m.compare}
+                </a>
                 {hit.kind === "listing" ? <a href={`/complaints/new?listingId=${encodeURIComponent(hit.id)}`}>{m.fileComplaint}</a> : null}
               </div>
             </div>

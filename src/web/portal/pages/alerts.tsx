@@ -1,0 +1,79 @@
+import type { AlertView } from "../../../watch/alerts";
+import { Layout, Time, type PageContext } from "../layout";
+
+export const ALERT_TABS = ["new", "acknowledged", "dismissed", "all"] as const;
+export type AlertTab = (typeof ALERT_TABS)[number];
+
+/** The watch inbox: each alert shows the organisation's original beside what matched it. */
+export function AlertsPage({ ctx, tab, items, nextCursor }: { ctx: PageContext; tab: AlertTab; items: AlertView[]; nextCursor: string | null }) {
+  const { m } = ctx;
+  return (
+    <Layout ctx={ctx} title={m.alerts}>
+      <p class="hint">{m.alertsHint}</p>
+      <nav class="tabs" aria-label={m.status}>
+        {ALERT_TABS.map((t) => (
+          <a href={`/alerts?status=${t}`} aria-current={t === tab ? "page" : undefined}>
+            {t === "all" ? m.allAlerts : m[t]}
+          </a>
+        ))}
+      </nav>
+      {items.length === 0 ? <p>{m.noAlerts}</p> : null}
+      <ul class="alerts">
+        {items.map((a) => (
+          <li class="card alert" id={a.id} data-id={a.id} data-status={a.status}>
+            <div class="compare">
+              <figure>
+                <img src={new URL(a.original.thumbnailUrl).pathname} alt={`${m.yourOriginal} ${a.original.productId}`} width="160" height="160" loading="lazy" />
+                <figcaption>
+                  {m.yourOriginal}: <strong>{a.original.productId}</strong>
+                </figcaption>
+              </figure>
+              <figure>
+                <img src={new URL(a.match.thumbnailUrl).pathname} alt={`${m[a.match.kind]} ${a.match.productId}`} width="160" height="160" loading="lazy" />
+                <figcaption>
+                  {m[a.match.kind]}: <strong>{a.match.productId}</strong> ({m.storeCountry} {a.match.storeCountry})
+                </figcaption>
+              </figure>
+            </div>
+            <p>
+              {m.similarity} <strong class="similarity-value">{a.match.similarity.toFixed(1)}</strong> · <span class={`badge alert-${a.status}`}>{m[a.status]}</span>
+            </p>
+            <p class="small">
+              {m.alertedAt}: <Time iso={a.createdAt} m={m} />
+              {a.match.listedAt ? (
+                <>
+                  {" · "}
+                  {m.listedAt}: <Time iso={a.match.listedAt} m={m} />
+                </>
+              ) : null}
+            </p>
+            <p class="links">
+              <a class="compare-link" href={`/alerts/${a.id}/match.png`}>
+                {m.compare}
+              </a>
+            </p>
+            <form method="post" action={`/alerts/${a.id}/status`} class="actions">
+              <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+              <input type="hidden" name="tab" value={tab} />
+              {a.status !== "acknowledged" ? (
+                <button type="submit" name="status" value="acknowledged">
+                  {m.acknowledge}
+                </button>
+              ) : null}
+              {a.status !== "dismissed" ? (
+                <button type="submit" name="status" value="dismissed" class="secondary">
+                  {m.dismiss}
+                </button>
+              ) : null}
+            </form>
+          </li>
+        ))}
+      </ul>
+      {nextCursor ? (
+        <a class="button secondary" href={`/alerts?status=${tab}&cursor=${encodeURIComponent(nextCursor)}`}>
+          {m.more}
+        </a>
+      ) : null}
+    </Layout>
+  );
+}
