@@ -110,6 +110,7 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
       [form({ listingId, originalIds: brandOriginal, statement: "x" }, [["a.pdf", fixture("building.jpg")]]), brand.apiKey, 415, "attachment_not_pdf"],
       [form({ listingId, originalIds: brandOriginal, statement: "x" }, Array.from({ length: 6 }, (_, i): [string, Buffer] => [`${i}.pdf`, Buffer.from("%PDF-1.4")])), brand.apiKey, 400, "too_many_attachments"],
       [form({ listingId, originalIds: brandOriginal, statement: "x".repeat(5001) }), brand.apiKey, 400, "invalid_request"],
+      [form({ listingId, statement: "no original cited" }), brand.apiKey, 400, "invalid_request"],
       [form({ listingId, originalIds: "reg_000000000000000000000000", statement: "x" }), brand.apiKey, 404, "not_found"],
       [form({ listingId, originalIds: brandOriginal, statement: "x" }), third.apiKey, 404, "not_found"], // someone else's original
       [form({ listingId, originalIds: brandOriginal, statement: "x" }), copier.apiKey, 422, "own_listing"],

@@ -231,8 +231,9 @@ describe("the portal's search history, alerts and team pages", () => {
     const memberPage = await memberContext.newPage();
     try {
       await signIn(memberPage, clerk.apiKey);
-      // A member lands on /verify, which has no portal nav: any page in the layout shows the member's nav.
-      await memberPage.goto(`${http.url}/complaints/new`);
+      // A member lands on /verify, which has no portal nav: any page in the layout shows the member's nav
+      // (not /complaints/new, which a member, who may not file, is now refused).
+      await memberPage.goto(`${http.url}/search`);
       const nav = await memberPage.$$eval("nav[aria-label=main] a", (els) => els.map((e) => e.getAttribute("href")));
       expect(nav.length).toBeGreaterThan(0);
       for (const path of ["/searches", "/alerts", "/team"]) expect(nav).not.toContain(path);

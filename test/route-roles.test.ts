@@ -230,8 +230,8 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: 403, "ip-manager": 403, member: 403, admin: 200, reviewer: 200, none: 401 } },
   { route: "GET /complaints", via: "session", call: () => ({ method: "GET", path: "/complaints" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 200, none: 303 } },
-  { route: "GET /complaints/new", via: "session", call: () => ({ method: "GET", path: "/complaints/new" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 303 } },
+  { route: "GET /complaints/new", via: "session", call: (f) => ({ method: "GET", path: `/complaints/new?listingId=${f.C.listingId}` }),
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
 
   // Search records, alerts, settings and the webhook (owner/ip-manager: the IP centre; the owner: the organisation)
   { route: "GET /v1/searches", call: () => ({ method: "GET", path: "/v1/searches" }),

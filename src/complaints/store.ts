@@ -130,7 +130,8 @@ export async function attachmentBytes(db: Db, complaintId: string, attachmentId:
 export interface ComplaintQuery {
   /** Only this organisation's side; undefined: every complaint (reviewers, the operator). */
   side?: { organisationId: string; as: "filed" | "received" };
-  status?: ComplaintStatus;
+  /** One state, or any of several (a reviewer's queue is every complaint still open). */
+  status?: ComplaintStatus | readonly ComplaintStatus[];
   limit: number;
   /** The last item of the previous page. */
   before?: { createdAt: Date; id: string };
@@ -140,7 +141,8 @@ export interface ComplaintQuery {
 export async function listComplaints(db: Db, q: ComplaintQuery): Promise<ComplaintRow[]> {
   const conditions: (SQL | undefined)[] = [];
   if (q.side) conditions.push(eq(q.side.as === "filed" ? complaints.complainantId : complaints.respondentId, q.side.organisationId));
-  if (q.status) conditions.push(eq(complaints.status, q.status));
+  if (typeof q.status === "string") conditions.push(eq(complaints.status, q.status));
+  else if (q.status) conditions.push(inArray(complaints.status, [...q.status]));
   if (q.before) conditions.push(or(lt(complaints.createdAt, q.before.createdAt), and(eq(complaints.createdAt, q.before.createdAt), lt(complaints.id, q.before.id))));
   return db
     .select()

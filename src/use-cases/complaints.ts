@@ -103,6 +103,27 @@ const earliestBlock = (matches: readonly { evidence: EvidenceState }[]) => {
   return times.length ? Math.min(...times) : null;
 };
 
+/**
+ * What a complaint against a listing would cite, before it is filed: the listing, and the actor's registered
+ * originals that the search index finds in its image (with the matcher's similarity and each one's evidence now),
+ * so the filing form offers them instead of asking for ids.
+ */
+export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, listingId: string | undefined) {
+  authorize(actor, "ip-centre");
+  // No listing named yet: a blank form, still only for those who may file.
+  if (!listingId) return null;
+  const listing = await getListing(deps.db, listingId);
+  if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
+  if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
+  const matched = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
+  return {
+    listing: { id: listing.id, productId: listing.productId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, imageId: listing.imageId },
+    originals: matched.map((m) => m.match).sort((a, b) => b.similarity - a.similarity),
+  };
+}
+
+export type ComplaintDraft = NonNullable<Awaited<ReturnType<typeof complaintDraftUseCase>>>;
+
 export interface FileComplaintInput {
   listingId: string;
   originalIds: string[];
@@ -119,6 +140,8 @@ export interface FileComplaintInput {
  */
 export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, input: FileComplaintInput) {
   authorize(actor, "ip-centre");
+  // Checked here, not in a route: the API and the portal's form (whose offered originals can all be unticked) file alike.
+  if (input.originalIds.length === 0 || input.originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
   const listing = await getListing(deps.db, input.listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${input.listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
@@ -191,9 +214,12 @@ export async function complaintAttachmentUseCase(deps: UseCaseDeps, actor: Actor
   return file;
 }
 
+/** The states a reviewer can still decide. */
+export const OPEN_STATUSES = ["submitted", "appealed"] as const satisfies readonly ComplaintStatus[];
+
 export interface ListComplaintsInput {
   side?: "filed" | "received";
-  status?: ComplaintStatus;
+  status?: ComplaintStatus | readonly ComplaintStatus[];
   limit: number;
   cursor?: string;
 }

@@ -18,7 +18,7 @@ export interface TestService extends Services {
 }
 
 /** The whole service on a fresh database of `engine` and its own anvil on a free port; HTTP via app.request. */
-export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: Pick<ServiceOptions, "fetchImage" | "log"> = {}): Promise<TestService> {
+export async function startTestService(engine: Engine, env: Record<string, string> = {}, options: Pick<ServiceOptions, "fetchImage" | "log" | "startBatcher"> = {}): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "imprint-test-"));
   // One analysis worker: the pool is exercised, and a suite of services does not load OpenCV in 2 threads each.
   // Its wait bound is for production traffic: on a loaded test machine one analysis can take over a second, and

@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ImprintError } from "../../core/errors";
 import {
   appealComplaintUseCase,
   complaintAttachmentUseCase,
@@ -58,11 +57,9 @@ export function complaintsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const form = await readComplaintForm(c);
-      const originalIds = form.ids("originalIds");
-      if (originalIds.length === 0 || originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
       const complaint = await fileComplaintUseCase(deps, c.get("actor"), {
         listingId: form.text("listingId", 100)!,
-        originalIds,
+        originalIds: form.ids("originalIds"),
         searchId: form.text("searchId", 100, false),
         alertId: form.text("alertId", 100, false),
         statement: form.text("statement", MAX_STATEMENT)!,

@@ -12,10 +12,12 @@ import { searchUseCase } from "../../use-cases/search";
 import { alertMatchPictureUseCase, searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import {
   appealComplaintUseCase,
+  complaintDraftUseCase,
   decideComplaintUseCase,
   fileComplaintUseCase,
   getComplaintUseCase,
   listComplaintsUseCase,
+  OPEN_STATUSES,
   withdrawComplaintUseCase,
 } from "../../use-cases/complaints";
 import { ComplaintPage, ComplaintsPage, NewComplaintPage } from "../../web/portal/pages/complaints";
@@ -88,7 +90,9 @@ export function portalRoutes(deps: AppDeps) {
   app.get("/portal/style.css", (c) => c.body(new Uint8Array(style), 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" }));
   app.get("/portal/app.js", async (c) => c.body(await script(), 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
 
-  app.get("/", (c) => withSession(c, async (session) => c.redirect(can(session.actor, "ip-centre") ? "/originals" : "/verify", 303)));
+  // Each role lands on its first page: sellers on their originals, reviewers on their queue, others on /verify.
+  const home = (session: Session) => (can(session.actor, "ip-centre") ? "/originals" : can(session.actor, "review") ? "/complaints" : "/verify");
+  app.get("/", (c) => withSession(c, async (session) => c.redirect(home(session), 303)));
   app.get("/sign-in", (c) => page(c, <SignInPage ctx={context(c)} />));
   app.post("/sign-in", async (c) => {
     const form = await c.req.parseBody();
@@ -265,14 +269,17 @@ export function portalRoutes(deps: AppDeps) {
       const tabs = complaintTabs(session);
       const tab = tabs.find((t) => t === c.req.query("tab")) ?? tabs[0];
       if (!tab) throw new ImprintError("forbidden", context(c, session).m.forbidden);
-      const page_ = await listComplaintsUseCase(deps, session.actor, { side: tab === "queue" ? undefined : tab, limit: 50 });
+      const page_ = await listComplaintsUseCase(deps, session.actor, tab === "queue" ? { status: OPEN_STATUSES, limit: 50 } : { side: tab, limit: 50 });
       return page(c, <ComplaintsPage ctx={context(c, session)} tab={tab} tabs={[...tabs]} items={page_.items} />);
     }),
   );
   app.get("/complaints/new", (c) =>
-    withSession(c, async (session) =>
-      page(c, <NewComplaintPage ctx={context(c, session)} listingId={c.req.query("listingId") ?? ""} originalIds={c.req.query("originalIds") ?? ""} />),
-    ),
+    withSession(c, async (session) => {
+      const listingId = c.req.query("listingId")?.trim() ?? "";
+      // From a search hit the listing is known: the form then offers the originals the index finds in it.
+      const draft = await complaintDraftUseCase(deps, session.actor, listingId || undefined);
+      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} draft={draft ?? undefined} />);
+    }),
   );
   app.post("/complaints", (c) =>
     withSession(c, async (session) => {

@@ -1,4 +1,4 @@
-import type { ComplaintView } from "../../../use-cases/complaints";
+import type { ComplaintDraft, ComplaintView, EvidenceState } from "../../../use-cases/complaints";
 import { Layout, Time, type PageContext } from "../layout";
 
 export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; tab: string; items: ComplaintView[]; tabs: ("filed" | "received" | "queue")[] }) {
@@ -12,6 +12,7 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
           </a>
         ))}
       </nav>
+      {tab === "queue" ? <p class="hint">{m.queueHint}</p> : null}
       {items.length === 0 ? <p>{m.noComplaints}</p> : null}
       <ul class="grid">
         {items.map((c) => (
@@ -27,6 +28,11 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
               <div class="small">
                 {m.filedAt}: <Time iso={c.createdAt} m={m} />
               </div>
+              {c.appeal ? (
+                <div class="small">
+                  {m.priority}: {c.appeal.priority === "appellant-earlier" ? m.appellantEarlier : m.complainantEarlier}
+                </div>
+              ) : null}
             </div>
           </li>
         ))}
@@ -35,19 +41,54 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
   );
 }
 
-export function NewComplaintPage({ ctx, listingId, originalIds }: { ctx: PageContext; listingId: string; originalIds: string }) {
+export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: PageContext; listingId: string; originalIds: string; draft?: ComplaintDraft }) {
   const { m } = ctx;
+  const suggested = draft?.originals ?? [];
+  // Ids named in the link that the index did not offer stay in the free field.
+  const offered = new Set(suggested.map((o) => o.originalId));
+  const named = originalIds
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id && !offered.has(id))
+    .join(", ");
   return (
     <Layout ctx={ctx} title={m.newComplaint}>
       <form method="post" action="/complaints" enctype="multipart/form-data" class="card" id="complaint-form">
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        {draft ? (
+          <div class="item">
+            <img src={`/v1/images/${draft.listing.imageId}/thumbnail`} alt={m.copy} width="128" height="128" />
+            <div>
+              <strong>{draft.listing.productId}</strong> ({draft.listing.storeCountry})
+              <div class="small">
+                {m.listedAt}: <Time iso={draft.listing.listedAt} m={m} />
+              </div>
+              <div class="small mono">{draft.listing.id}</div>
+            </div>
+          </div>
+        ) : null}
         <label>
           {m.listingToComplain}
-          <input name="listingId" required value={listingId} maxlength={100} />
+          <input name="listingId" required value={listingId} maxlength={100} readonly={draft ? true : undefined} />
         </label>
+        {draft ? (
+          <fieldset id="suggested-originals">
+            <legend>{m.suggestedOriginals}</legend>
+            {suggested.length === 0 ? <p class="hint">{m.noSuggestedOriginals}</p> : null}
+            {suggested.map((o) => (
+              <label class="check">
+                <input type="checkbox" name="originalIds" value={o.originalId} checked />
+                <span>
+                  {o.productId} · {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> · <EvidenceBadge m={m} evidence={o.evidence} />{" "}
+                  <span class="small mono">{o.originalId}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
         <label>
-          {m.originalsCited}
-          <input name="originalIds" required value={originalIds} maxlength={600} />
+          {suggested.length ? m.moreOriginals : m.originalsCited}
+          <input name="originalIds" required={suggested.length === 0} value={named} maxlength={600} />
         </label>
         <label>
           {m.statement}
@@ -62,6 +103,13 @@ export function NewComplaintPage({ ctx, listingId, originalIds }: { ctx: PageCon
     </Layout>
   );
 }
+
+function EvidenceBadge({ m, evidence }: { m: PageContext["m"]; evidence: EvidenceState }) {
+  return evidence.status === "anchored" ? <span class="badge anchored">{m.storedAsEvidence}</span> : <span class="badge pending">{m.evidencePending}</span>;
+}
+
+/** A block time (seconds), shown like every other time on the pages. */
+const blockTime = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: ComplaintView; side: "complainant" | "respondent" | "reviewer" }) {
   const { m } = ctx;
@@ -101,7 +149,10 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
           <ul>
             {c.attachments.map((a) => (
               <li>
-                <a href={`/v1/complaints/${c.id}/attachments/${a.id}`}>{a.filename}</a> <span class="small mono">SHA-256 {a.sha256}</span>
+                <a href={`/v1/complaints/${c.id}/attachments/${a.id}`} download={a.filename}>
+                  {a.filename}
+                </a>{" "}
+                {a.side === "appeal" ? <span class="small">({m.appeal})</span> : null} <span class="small mono">SHA-256 {a.sha256}</span>
               </li>
             ))}
           </ul>
@@ -112,20 +163,47 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
       </section>
 
       {c.appeal ? (
-        <section class="card">
+        <section class="card" id="appeal">
           <h2>{m.appeal}</h2>
           <p class="statement">{c.appeal.statement}</p>
-          <p>
+          <p class="priority">
             {m.priority}: <strong>{c.appeal.priority === "appellant-earlier" ? m.appellantEarlier : m.complainantEarlier}</strong>
           </p>
+          <dl class="sides">
+            <dt>{m.complainant}</dt>
+            <dd>
+              {m.earliestAnchor}: {c.appeal.complainant.earliestBlockTimestamp === null ? m.noneAnchored : <Time iso={blockTime(c.appeal.complainant.earliestBlockTimestamp)} m={m} />}
+            </dd>
+            <dt>{m.appellant}</dt>
+            <dd>
+              {m.earliestAnchor}: {c.appeal.appellant.earliestBlockTimestamp === null ? m.noneAnchored : <Time iso={blockTime(c.appeal.appellant.earliestBlockTimestamp)} m={m} />}
+              <div class="small">{c.appeal.foundByService ? m.foundByService : m.namedByAppellant}</div>
+              <ul>
+                {c.appeal.appellant.originals.map((o) => (
+                  <li>
+                    {o.productId} · {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> · <EvidenceBadge m={m} evidence={o.evidence} />
+                    {o.evidence.status === "anchored" ? (
+                      <span class="small">
+                        {" "}
+                        {m.anchoredInBlock} {o.evidence.blockNumber}
+                      </span>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </dl>
         </section>
       ) : null}
 
       {c.decision ? (
-        <section class="card">
+        <section class="card" id="decision">
           <h2>{m.decision}</h2>
           <p>
             <span class={`badge ${c.decision.outcome}`}>{m[c.decision.outcome]}</span> {c.decision.reason}
+          </p>
+          <p class="small">
+            {m.decidedAt}: <Time iso={c.decision.decidedAt} m={m} />
           </p>
         </section>
       ) : null}
@@ -135,7 +213,7 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         <ol class="timeline">
           {c.timeline.map((e) => (
             <li>
-              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({e.role}){e.note ? `: ${e.note}` : ""}
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, {e.role}){e.note ? `: ${e.note}` : ""}
             </li>
           ))}
         </ol>
@@ -197,4 +275,9 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
 
 function eventLabel(kind: string) {
   return ({ filed: "submitted", appealed: "appealed", withdrawn: "withdrawn", upheld: "upheld", rejected: "rejected" } as const)[kind as "filed"] ?? "submitted";
+}
+
+/** Who acted, by side: the organisations' ids mean nothing to a reader, their side in the complaint does. */
+function partyOf(c: ComplaintView, organisationId: string, m: PageContext["m"]) {
+  return organisationId === c.complainantId ? m.complainant : organisationId === c.respondentId ? m.appellant : m.reviewer;
 }

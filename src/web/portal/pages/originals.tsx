@@ -62,7 +62,9 @@ export function OriginalsPage({ ctx, items, nextCursor }: { ctx: PageContext; it
                     <a href={`/v1/originals/${o.id}/evidence`} download={`evidence-${o.id}.json`}>
                       {m.bundle}
                     </a>
-                    <a href={`/v1/originals/${o.id}/certificate.pdf`}>{m.certificate}</a>
+                    <a href={`/v1/originals/${o.id}/certificate.pdf`} download={`certificate-${o.id}.pdf`}>
+                      {m.certificate}
+                    </a>
                   </div>
                 ) : null}
               </div>
