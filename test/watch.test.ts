@@ -44,6 +44,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alert).toEqual({
       id: expect.stringMatching(/^alr_[0-9a-f]{24}$/),
       createdAt: expect.any(String),
+      kind: "match",
       original: { id: aloeOriginal.id, productId: "P-aloe" },
       match: {
         kind: "listing",

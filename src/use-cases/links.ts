@@ -6,6 +6,7 @@ export interface Links {
   thumbnail(imageId: string): string;
   evidence(originalId: string): string;
   searchThumbnail(searchId: string): string;
+  complaint(complaintId: string): string;
 }
 
 export function linksFrom(base: string): Links {
@@ -14,10 +15,11 @@ export function linksFrom(base: string): Links {
     thumbnail: (imageId) => `${origin}/v1/images/${imageId}/thumbnail`,
     evidence: (originalId) => `${origin}/v1/originals/${originalId}/evidence`,
     searchThumbnail: (searchId) => `${origin}/v1/searches/${searchId}/thumbnail`,
+    complaint: (complaintId) => `${origin}/v1/complaints/${complaintId}`,
   };
 }
 
-/** Links in what jobs write (alerts' webhook events): there is no request to take an origin from. */
+/** Links in what jobs and events write (alerts, webhook events): there is no request to take an origin from. */
 export function jobLinks(config: { PUBLIC_BASE_URL: string }): Links {
   return linksFrom(config.PUBLIC_BASE_URL);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "alerts" ALTER COLUMN "original_id" DROP NOT NULL;
