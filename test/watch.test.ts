@@ -1,6 +1,8 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
+import { watchUploads } from "../src/db/schema";
+import { matchNewImage } from "../src/watch/match";
 import { engines } from "./helpers/databases";
 import { jobsDrained } from "./helpers/jobs";
 import { logoed } from "./helpers/edits";
@@ -12,6 +14,9 @@ describe.each(engines)("watch alerts on %s", (engine) => {
   let store: { accountId: string; apiKey: string };
   let rival: { accountId: string; apiKey: string };
   let aloeOriginal: { id: string; productId: string };
+  let buildingOriginal: { id: string };
+  /** A listing of the store's, made before anyone registered its image. */
+  let smartiesListing: { id: string; listedAt: string; thumbnailUrl: string };
 
   const post = (path: string, key: string, form: FormData) => svc.request(path, { method: "POST", key, body: form });
   const list = async (key: string, bytes: Buffer, productId: string) => {
@@ -30,7 +35,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     const res = await post("/v1/originals", brand.apiKey, imageForm(fixture("aloe.webp"), { productId: "P-aloe", category: "plants", storeCountry: "DE" }));
     expect(res.status).toBe(201);
     aloeOriginal = await res.json();
-    await post("/v1/originals", brand.apiKey, imageForm(fixture("building.jpg"), { productId: "P-building", category: "c", storeCountry: "DE" }));
+    buildingOriginal = await (await post("/v1/originals", brand.apiKey, imageForm(fixture("building.jpg"), { productId: "P-building", category: "c", storeCountry: "DE" }))).json();
     await settle();
   });
   afterAll(() => svc?.stop());
@@ -70,7 +75,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     await queueWatch(svc.deps.db, imageId);
     svc.deps.wakeJobs?.();
     await list(brand.apiKey, await logoed(fixture("aloe.webp")), "own-listing");
-    await list(store.apiKey, fixture("smarties.png"), "unrelated");
+    smartiesListing = await list(store.apiKey, fixture("smarties.png"), "unrelated");
     await settle();
     expect(await alertsOf(brand.apiKey)).toHaveLength(1);
   });
@@ -85,6 +90,12 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alerts).toHaveLength(2);
     expect(alerts[0].match).toMatchObject({ kind: "original", id: registered.id, productId: "R-aloe", storeCountry: "FR", registeredAt: registered.registeredAt });
     expect(alerts[0].match.storeId).toBeUndefined();
+    // Both directions: the rival, registering later, is alerted of the brand's earlier original, and of the
+    // listings of others that copy its own; never of its own images.
+    const rivals = await alertsOf(rival.apiKey);
+    expect(rivals).toContainEqual(expect.objectContaining({ original: { id: registered.id, productId: "R-aloe" }, match: expect.objectContaining({ kind: "original", id: aloeOriginal.id }) }));
+    expect(rivals.every((a: { original: { id: string } }) => a.original.id === registered.id)).toBe(true);
+    expect(rivals.filter((a: { match: { kind: string } }) => a.match.kind === "listing").length).toBeGreaterThan(0);
   });
 
   it("lets the IP centre acknowledge or dismiss alerts and filter them by status, with a cursor", async () => {
@@ -123,5 +134,49 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     svc.deps.wakeJobs?.();
     await settle();
     expect(await products()).toContain("P-building");
+  });
+
+  it("alerts an organisation that registers an original of the copies other organisations listed before, once, and never of its own", async () => {
+    // The brand lists a copy of its own before registering it: that one must not alert it.
+    await list(brand.apiKey, await sharp(fixture("smarties.png")).resize(380).jpeg({ quality: 80 }).toBuffer(), "own-smarties");
+    await settle();
+    const original = await sharp(fixture("smarties.png")).resize({ height: 700 }).jpeg({ quality: 90 }).toBuffer();
+    const res = await post("/v1/originals", brand.apiKey, imageForm(original, { productId: "P-smarties", category: "sweets", storeCountry: "DE" }));
+    expect(res.status).toBe(201);
+    const registered = await res.json();
+    await settle();
+    const about = async () => (await alertsOf(brand.apiKey)).filter((a: { original: { id: string } }) => a.original.id === registered.id);
+    const alerts = await about();
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        kind: "match",
+        original: { id: registered.id, productId: "P-smarties" },
+        match: { kind: "listing", id: smartiesListing.id, productId: "unrelated", storeId: "store-1", storeCountry: "PL", listedAt: smartiesListing.listedAt, similarity: expect.any(Number), thumbnailUrl: smartiesListing.thumbnailUrl },
+        status: "new",
+      }),
+    ]);
+    expect(alerts[0].match.similarity).toBeGreaterThanOrEqual(92);
+    // The store listed before the registration: it is not alerted (it has no original of it).
+    expect(await alertsOf(store.apiKey)).toEqual([]);
+    // Watched again: the same pair does not alert twice.
+    await queueWatch(svc.deps.db, new URL(registered.thumbnailUrl).pathname.split("/")[3]);
+    svc.deps.wakeJobs?.();
+    await settle();
+    expect(await about()).toHaveLength(1);
+  });
+
+  it("alerts about a mirrored, edited copy through the search path's mirrored view", async () => {
+    const flipped = await sharp(await logoed(fixture("building.jpg"))).flop().resize(760).jpeg({ quality: 80 }).toBuffer();
+    const listing = await list(store.apiKey, flipped, "L-mirrored");
+    await settle();
+    const alert = (await alertsOf(brand.apiKey)).find((a: { match: { id: string } }) => a.match.id === listing.id);
+    expect(alert).toMatchObject({ original: { id: buildingOriginal.id, productId: "P-building" }, match: { kind: "listing", productId: "L-mirrored" } });
+    expect(alert.match.similarity).toBeGreaterThanOrEqual(92);
+    // The stored features (one orientation) and the PDQ alone do not find it: the mirrored view did.
+    const imageId = new URL(listing.thumbnailUrl).pathname.split("/")[3];
+    const storedOnly = await matchNewImage(svc.deps.db, svc.deps.library!, imageId);
+    expect(storedOnly!.alerts.filter((a) => a.originalId === buildingOriginal.id)).toEqual([]);
+    // The upload's bytes were kept only until its watch ran.
+    expect(await svc.deps.db.select().from(watchUploads)).toEqual([]);
   });
 });

@@ -454,6 +454,18 @@ export const jobs = pgTable(
 );
 
 /**
+ * An uploaded image's bytes, kept only until its watch job has run: the job analyses them as search analyses a
+ * query (mirrored and detail views included), which the stored features (one orientation) cannot stand in for.
+ */
+export const watchUploads = pgTable("watch_uploads", {
+  imageId: text("image_id")
+    .primaryKey()
+    .references(() => images.id, { onDelete: "cascade" }),
+  bytes: bytea("bytes").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
  * What an organisation is told of, in its IP centre and by webhook: a match of a watched original (a new listing
  * or another organisation's new original), or a complaint filed against one of its listings (`match_kind`
  * "complaint", `match_id` the complaint, no original of its own). `match` is a snapshot of what was matched or

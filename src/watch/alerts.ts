@@ -5,7 +5,7 @@ import type { Db } from "../db/client";
 import { alerts, originals } from "../db/schema";
 import type { Queryable } from "../db/client";
 import type { Links } from "../use-cases/links";
-import type { WatchMatch, WatchSubject } from "./match";
+import type { WatchAlert, WatchSubject } from "./match";
 
 export const ALERT_ID = /^alr_[0-9a-f]{24}$/;
 export const ALERT_STATUSES = ["new", "acknowledged", "dismissed"] as const;
@@ -55,20 +55,20 @@ export interface ComplaintSnapshot {
 }
 
 /**
- * Records that `subject` matched `match`'s original. The same (original, match) pair never alerts twice, even
- * when two workers race (unique index): returns the new alert's id, or null when it existed.
+ * Records that an organisation's original matched an image. The same (original, match) pair never alerts twice,
+ * even when two workers race (unique index): returns the new alert's id, or null when it existed.
  */
-export async function insertAlert(q: Queryable, subject: WatchSubject, match: WatchMatch): Promise<string | null> {
-  const { organisationId: _owner, ...snapshot } = subject;
+export async function insertAlert(q: Queryable, alert: WatchAlert): Promise<string | null> {
+  const { organisationId: _owner, ...snapshot } = alert.matched;
   const rows = await q
     .insert(alerts)
     .values({
       id: "alr_" + randomBytes(12).toString("hex"),
-      accountId: match.organisationId,
-      originalId: match.originalId,
-      matchKind: subject.kind,
-      matchId: subject.id,
-      similarity: match.similarity,
+      accountId: alert.organisationId,
+      originalId: alert.originalId,
+      matchKind: alert.matched.kind,
+      matchId: alert.matched.id,
+      similarity: alert.similarity,
       match: snapshot satisfies MatchSnapshot,
       // Milliseconds, like the cursors that page through alerts (the column's default would carry microseconds).
       createdAt: new Date(),
