@@ -115,6 +115,56 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect((await svc.request("/v1/alerts", { key: ADMIN_KEY })).status).toBe(403);
   });
 
+  it("PATCH /v1/alerts/:id moves an alert between every status, and refuses bad input, other organisations and members", async () => {
+    const [alert] = await alertsOf(brand.apiKey);
+    const patch = (id: string, key: string, body: string) => svc.request(`/v1/alerts/${id}`, { method: "PATCH", key, headers: { "content-type": "application/json" }, body });
+    const statusOf = async (id: string) => (await alertsOf(brand.apiKey)).find((a: { id: string }) => a.id === id).status;
+    const manager = await (await svc.request("/v1/members", { method: "POST", key: brand.apiKey, headers: { "content-type": "application/json" }, body: '{"name":"IP","role":"ip-manager"}' })).json();
+    const member = await (await svc.request("/v1/members", { method: "POST", key: brand.apiKey, headers: { "content-type": "application/json" }, body: '{"name":"Shop","role":"member"}' })).json();
+
+    // Every transition, either way, by the owner or an ip-manager; the answer is the alert as listed.
+    for (const [status, key] of [["acknowledged", brand.apiKey], ["dismissed", manager.apiKey], ["new", brand.apiKey], ["dismissed", brand.apiKey], ["acknowledged", manager.apiKey], ["acknowledged", brand.apiKey]] as const) {
+      const res = await patch(alert.id, key, JSON.stringify({ status }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ...alert, status });
+      expect(await statusOf(alert.id)).toBe(status);
+    }
+
+    // Bad input: a 400 in the error shape, and the alert unchanged.
+    const bad: [string, string][] = [
+      ['{"status":"gone"}', "invalid_request"],
+      ['{"status":""}', "invalid_request"],
+      ['{"status":null}', "invalid_request"],
+      ["{}", "invalid_request"],
+      ['{"status":"NEW"}', "invalid_request"],
+      ['["acknowledged"]', "invalid_request"],
+      [String.raw`{"status":"new\u0000"}`, "invalid_request"],
+      ["not json", "malformed_body"],
+      ['{"status":"new\u0000"}', "malformed_body"], // a raw NUL inside a JSON string is not JSON
+    ];
+    for (const [body, code] of bad) {
+      const res = await patch(alert.id, brand.apiKey, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect((await res.json()).error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
+    }
+    expect(await statusOf(alert.id)).toBe("acknowledged");
+
+    // Another organisation's alert, and one that does not exist, answer alike: 404.
+    for (const [id, key] of [[alert.id, store.apiKey], [alert.id, rival.apiKey], ["alr_000000000000000000000000", brand.apiKey]]) {
+      const res = await patch(id, key, '{"status":"dismissed"}');
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.code).toBe("not_found");
+    }
+    // A store member has no IP centre: 403, and the alert is unchanged.
+    const forbidden = await patch(alert.id, member.apiKey, '{"status":"dismissed"}');
+    expect(forbidden.status).toBe(403);
+    expect((await forbidden.json()).error.code).toBe("forbidden");
+    expect((await svc.request("/v1/alerts", { key: member.apiKey })).status).toBe(403);
+    expect(await statusOf(alert.id)).toBe("acknowledged");
+    // Put back as the later tests found it.
+    expect((await patch(alert.id, brand.apiKey, '{"status":"new"}')).status).toBe(200);
+  });
+
   it("alerts only at or above the organisation's watch threshold (default 92, set by the owner)", async () => {
     const settings = async (body?: unknown) =>
       svc.request("/v1/settings", body === undefined ? { key: brand.apiKey } : { method: "PATCH", key: brand.apiKey, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
