@@ -19,6 +19,8 @@ import {
   type ComplaintRow,
 } from "../complaints/store";
 import { compareStoredImages } from "../search/compare";
+import { getSearchRecord } from "../search/records";
+import { getAlert } from "../watch/alerts";
 import { noticeComplaintFiled, publishComplaintStep } from "./complaint-notices";
 import type { UseCaseDeps } from "./context";
 import { linksFrom } from "./links";
@@ -119,9 +121,16 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
   if (!listing) throw new ImprintError("not_found", `no listing ${input.listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
   const originals = await ownOriginals(deps, actor, [...new Set(input.originalIds)]);
+  const links = linksFrom(deps.config.PUBLIC_BASE_URL);
+  // What the complaint says it came from must be the complainant's own: another's answers like a missing one.
+  if (input.searchId !== undefined && (await getSearchRecord(deps.db, input.searchId))?.organisationId !== actor.organisationId) {
+    throw new ImprintError("not_found", `no search record ${input.searchId}`);
+  }
+  if (input.alertId !== undefined && (await getAlert(deps.db, input.alertId, links))?.organisationId !== actor.organisationId) {
+    throw new ImprintError("not_found", `no alert ${input.alertId}`);
+  }
   const attachments = await checkAttachments(input.attachments);
   const match = await matchOriginals(deps, listing.imageId, originals);
-  const links = linksFrom(deps.config.PUBLIC_BASE_URL);
   let published = 0;
   const id = await insertComplaint(deps.db, actor, {
     complainantId: actor.organisationId,

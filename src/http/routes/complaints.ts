@@ -61,10 +61,10 @@ export function complaintsRoutes(deps: AppDeps) {
       const originalIds = form.ids("originalIds");
       if (originalIds.length === 0 || originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
       const complaint = await fileComplaintUseCase(deps, c.get("actor"), {
-        listingId: form.text("listingId", 100)!,
+        listingId: form.id("listingId"),
         originalIds,
-        searchId: form.text("searchId", 100, false),
-        alertId: form.text("alertId", 100, false),
+        searchId: form.optionalId("searchId"),
+        alertId: form.optionalId("alertId"),
         statement: form.text("statement", MAX_STATEMENT)!,
         attachments: await form.files(),
       });
