@@ -1,3 +1,4 @@
+import { ImprintError } from "../core/errors";
 import { enqueueJob } from "../jobs/queue";
 import type { Queryable } from "../db/client";
 import { getAlert, insertAlert } from "../watch/alerts";
@@ -36,7 +37,7 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
   const bytes = await uploadOf(deps.db, imageId);
-  const query = bytes ? (await deps.analyser.forQuery(bytes)).features : undefined;
+  const query = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
   const found = await matchNewImage(deps.db, library, imageId, query);
   let published = 0;
   for (const alert of found?.alerts ?? []) {
@@ -50,4 +51,18 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   }
   if (bytes) await dropUpload(deps.db, imageId);
   if (published) deps.wakeJobs?.();
+}
+
+/**
+ * The upload analysed as a search query. A busy pool throws (the job is retried); an image the query analysis
+ * refuses although storing it succeeded is matched by its stored features rather than never.
+ */
+async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer) {
+  try {
+    return (await deps.analyser.forQuery(bytes)).features;
+  } catch (error) {
+    if (!(error instanceof ImprintError) || error.code === "overloaded") throw error;
+    deps.log.warn({ err: error, image: imageId }, "watch: the upload could not be analysed as a query; matching its stored features");
+    return undefined;
+  }
 }
