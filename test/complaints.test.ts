@@ -7,6 +7,9 @@ import { checkPdfAttachment } from "../src/complaints/pdf-attachment";
 import { engines } from "./helpers/databases";
 import { inkedShare, pdfAttachments, pdfText, renderPages } from "./helpers/pdf";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
+import { signedWith, startWebhookReceiver, type ReceivedEvent } from "./helpers/webhook-receiver";
+
+const SECRET = "whsec_complaints_0123456789";
 
 async function plainPdf(text = "Certificate of copyright registration"): Promise<Buffer> {
   const doc = await PDFDocument.create();
@@ -45,6 +48,10 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
   let reviewer: { apiKey: string };
   let brandOriginal: string;
   let listingId: string;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  /** Complaint events delivered to one party's webhook (watch alerts go there too). */
+  const complaintEvents = (party: "/brand" | "/copier", type?: string) => (e: ReceivedEvent) =>
+    e.path === party && e.event.type.startsWith("complaint.") && (type === undefined || e.event.type === type);
 
   const form = (fields: Record<string, string | string[]>, files: [string, Buffer][] = []) => {
     const f = new FormData();
@@ -56,9 +63,14 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     svc.request(p, body instanceof FormData ? { method: "POST", key, body } : { method: "POST", key, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    svc = await startTestService(engine);
+    receiver = await startWebhookReceiver();
+    svc = await startTestService(engine, { JOB_POLL_MS: "100", FETCH_ALLOW_PRIVATE: "true", FETCH_ALLOWED_PORTS: `80,443,${receiver.port}` });
     brand = await svc.newSeller("Brand");
     copier = await svc.newSeller("Copier");
+    for (const [seller, path] of [[brand, "/brand"], [copier, "/copier"]] as const) {
+      const hook = await svc.request("/v1/webhook", { method: "PUT", key: seller.apiKey, headers: { "content-type": "application/json" }, body: JSON.stringify({ url: receiver.url(path), secret: SECRET }) });
+      expect(hook.status).toBe(200);
+    }
     const res = await post("/v1/admin/reviewers", ADMIN_KEY, { name: "Reviewer" });
     expect(res.status).toBe(201);
     reviewer = await res.json();
@@ -70,7 +82,10 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     expect(listing.status).toBe(201);
     listingId = (await listing.json()).id;
   });
-  afterAll(() => svc?.stop());
+  afterAll(async () => {
+    await svc?.stop();
+    await receiver?.close();
+  });
 
   it("files a complaint with a PDF, recording the match and the evidence state; both parties and reviewers read it, nobody else", async () => {
     const cert = await plainPdf();
@@ -102,6 +117,38 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     expect((await (await svc.request("/v1/complaints?side=filed", { key: copier.apiKey })).json()).items).toEqual([]);
   });
 
+  it("tells the listing's organisation by an alert of kind complaint and by a signed webhook event", async () => {
+    const [c] = (await (await svc.request("/v1/complaints?side=received", { key: copier.apiKey })).json()).items;
+    const alerts = (await (await svc.request("/v1/alerts", { key: copier.apiKey })).json()).items.filter((a: { kind: string }) => a.kind === "complaint");
+    expect(alerts).toEqual([
+      {
+        id: expect.stringMatching(/^alr_[0-9a-f]{24}$/),
+        createdAt: expect.stringMatching(/Z$/),
+        kind: "complaint",
+        complaint: { id: c.id, complainantId: brand.accountId, url: expect.stringMatching(new RegExp(`/v1/complaints/${c.id}$`)) },
+        listing: { id: listingId, productId: "CHEAP-1", storeId: "s1", storeCountry: "CN", listedAt: c.listing.listedAt, thumbnailUrl: c.listing.thumbnailUrl },
+        similarity: Math.max(...c.originals.map((o: { similarity: number }) => o.similarity)),
+        status: "new",
+      },
+    ]);
+    // The complainant is not alerted of its own complaint; its match alerts are of kind match.
+    const brandAlerts = (await (await svc.request("/v1/alerts", { key: brand.apiKey })).json()).items;
+    expect(brandAlerts.every((a: { kind: string }) => a.kind === "match")).toBe(true);
+    // A complaint alert is acknowledged like any other.
+    const patched = await svc.request(`/v1/alerts/${alerts[0].id}`, { method: "PATCH", key: copier.apiKey, headers: { "content-type": "application/json" }, body: '{"status":"acknowledged"}' });
+    expect({ status: patched.status, body: await patched.json() }).toEqual({ status: 200, body: { ...alerts[0], status: "acknowledged" } });
+
+    const [filed] = await receiver.until(complaintEvents("/copier", "complaint.filed"));
+    expect(signedWith(SECRET, filed)).toBe(true);
+    expect(filed.headers["imprint-event-id"]).toBe(filed.event.id);
+    expect(filed.event.data).toMatchObject({
+      complaint: { id: c.id, status: "submitted", complainantId: brand.accountId, respondentId: copier.accountId, listingId, url: alerts[0].complaint.url },
+      step: { kind: "filed", at: expect.any(String) },
+      alert: { ...alerts[0], status: "new" },
+    });
+    expect(receiver.received.filter(complaintEvents("/brand"))).toEqual([]);
+  });
+
   it("refuses bad filings with clear codes", async () => {
     const third = await svc.newSeller("Third");
     const cases: [FormData, string, number, string][] = [
@@ -120,8 +167,11 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
       const res = await post("/v1/complaints", key, body);
       expect({ status: res.status, code: (await res.json()).error?.code }).toEqual({ status, code });
     }
-    // Nothing half-written: only the first test's complaint exists.
+    // Nothing half-written: only the first test's complaint exists, with its one alert and event.
     expect((await (await svc.request("/v1/complaints?side=filed", { key: brand.apiKey })).json()).items).toHaveLength(1);
+    const copierAlerts = (await (await svc.request("/v1/alerts", { key: copier.apiKey })).json()).items;
+    expect(copierAlerts.filter((a: { kind: string }) => a.kind === "complaint")).toHaveLength(1);
+    expect(receiver.received.filter(complaintEvents("/copier"))).toHaveLength(1);
   });
 
   it("the listing's organisation appeals in one click: the service finds its later registration and says the complainant's is earlier", async () => {
@@ -139,6 +189,11 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     expect(appealed.appeal.appellant.earliestBlockTimestamp).toBeGreaterThanOrEqual(appealed.appeal.complainant.earliestBlockTimestamp);
     expect(appealed.timeline.map((e: { kind: string }) => e.kind)).toEqual(["filed", "appealed"]);
     expect((await post(`/v1/complaints/${c.id}/appeal`, copier.apiKey, form({ statement: "again" }))).status).toBe(409);
+    // The complainant hears of the appeal by webhook.
+    const [event] = await receiver.until(complaintEvents("/brand", "complaint.appealed"));
+    expect(signedWith(SECRET, event)).toBe(true);
+    expect(event.event.data).toMatchObject({ complaint: { id: c.id, status: "appealed" }, step: { kind: "appealed" } });
+    expect(event.event.data.alert).toBeUndefined();
   });
 
   it("a reviewer decides: upheld delists the listing with the complaint as the reason; it shows on both sides; stats count it", async () => {
@@ -155,6 +210,17 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     }
     const listing = await (await svc.request(`/v1/listings/${listingId}`, { key: copier.apiKey })).json();
     expect(listing.delistedAt).not.toBeNull();
+    // Both parties hear of the decision, each by its own event.
+    const decided = [
+      ...(await receiver.until(complaintEvents("/brand", "complaint.decided"))),
+      ...(await receiver.until(complaintEvents("/copier", "complaint.decided"))),
+    ];
+    expect(decided).toHaveLength(2);
+    for (const e of decided) {
+      expect(signedWith(SECRET, e)).toBe(true);
+      expect(e.event.data).toMatchObject({ complaint: { id: c.id, status: "upheld" }, step: { kind: "upheld" }, decision: { outcome: "upheld", reason: "The complainant's registration is anchored first." } });
+    }
+    expect(decided[0].event.id).not.toBe(decided[1].event.id);
     const stats = await (await svc.request("/v1/admin/complaints/stats", { key: ADMIN_KEY })).json();
     expect(stats).toMatchObject({ counts: { upheld: 1 }, decided: 1, meanSeconds: expect.any(Number), medianSeconds: expect.any(Number) });
   });
@@ -183,5 +249,10 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     const filed = await (await post("/v1/complaints", brand.apiKey, form({ listingId: (await other.json()).id, originalIds: brandOriginal, statement: "copy" }))).json();
     const res = await post(`/v1/complaints/${filed.id}/withdraw`, brand.apiKey, {});
     expect((await res.json()).status).toBe("withdrawn");
+    const withdrawn = await receiver.until((e) => complaintEvents("/copier", "complaint.withdrawn")(e) && e.event.data.complaint.id === filed.id);
+    expect(withdrawn[0].event.data.complaint.status).toBe("withdrawn");
+    // Every complaint event was delivered once, under its own id.
+    const ids = receiver.received.map((e) => e.event.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

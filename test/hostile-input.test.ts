@@ -8,6 +8,7 @@ import { listen } from "./helpers/http-server";
 import { capturingLogger } from "./helpers/logs";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 import {
+  complaintCases,
   FIELD_CASES,
   hostileFiles,
   PATH_CASES,
@@ -15,9 +16,13 @@ import {
   strictDecodingFiles,
   VALID_FIELDS,
   verifyBodies,
+  type ComplaintCase,
+  type ComplaintTarget,
   type HostileFile,
   type UploadRoute,
 } from "./hostile/corpus";
+import { jobsDrained } from "./helpers/jobs";
+import { WATCH_JOB } from "../src/use-cases/watch";
 import { flatPng16 } from "./hostile/large-files";
 
 /**
@@ -100,7 +105,47 @@ async function hostileTarget(engine: Engine) {
   const { id } = await registered.json();
   expect((await fetch(`${api.url}/v1/admin/anchor`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
   const bundle = JSON.stringify(await (await fetch(`${api.url}/v1/originals/${id}/evidence`, { headers: key })).json());
-  return { svc, api, key, bundle };
+  // The registration's watch runs out first: the corpus counts rows, and a job finishing midway would change them.
+  await jobsDrained(svc.deps.db, WATCH_JOB);
+  return { svc, api, key, bundle, originalId: id as string };
+}
+
+/**
+ * The parties of a complaint the target filed: another organisation that listed a copy of the target's original,
+ * and a reviewer. Their watch jobs are run out before the corpus counts rows.
+ */
+async function complaintParties(target: Awaited<ReturnType<typeof hostileTarget>>, originalId: string) {
+  const { svc, api, key } = target;
+  const respondent = await svc.newSeller("respondent");
+  const copy = await fetch(`${api.url}/v1/listings`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${respondent.apiKey}` },
+    body: imageForm(fixture("building.jpg"), { ...VALID_FIELDS["/v1/listings"], productId: "COPY-1" }),
+  });
+  expect(copy.status).toBe(201);
+  const listingId = (await copy.json()).id;
+  const reviewer = await (await fetch(`${api.url}/v1/admin/reviewers`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: '{"name":"Reviewer"}' })).json();
+  const filing = new FormData();
+  for (const [k, v] of Object.entries({ listingId, originalIds: originalId, statement: "A copy of our photo." })) filing.set(k, v);
+  const filed = await fetch(`${api.url}/v1/complaints`, { method: "POST", headers: key, body: filing });
+  expect(filed.status).toBe(201);
+  const complaintId = (await filed.json()).id;
+  const alerts = (await (await fetch(`${api.url}/v1/alerts`, { headers: { authorization: `Bearer ${respondent.apiKey}` } })).json()).items;
+  await jobsDrained(svc.deps.db, WATCH_JOB);
+  const complaintTarget: ComplaintTarget = { listingId, originalId, complaintId, foreignAlertId: alerts[0].id };
+  const keys: Record<ComplaintCase["as"], string> = { complainant: key.authorization, respondent: `Bearer ${respondent.apiKey}`, reviewer: `Bearer ${reviewer.apiKey}` };
+  return { complaintTarget, keys };
+}
+
+function complaintRequest(url: string, keys: Record<ComplaintCase["as"], string>, c: ComplaintCase): Promise<Response> {
+  const headers: Record<string, string> = { authorization: keys[c.as] };
+  if (c.body) return fetch(url + c.path, { method: "POST", headers: { ...headers, "content-type": c.body.contentType }, body: c.body.text });
+  const form = new FormData();
+  for (const [name, value] of c.parts ?? []) {
+    if (typeof value === "string") form.append(name, value);
+    else form.append(name, new Blob([new Uint8Array(value.bytes)], { type: "application/pdf" }), value.filename);
+  }
+  return fetch(url + c.path, { method: "POST", headers, body: form });
 }
 
 const uploadImage = (url: string, key: Record<string, string>, route: UploadRoute, file: HostileFile) =>
@@ -162,9 +207,11 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
   let rssBefore: number;
   let sampler: ReturnType<typeof rssSampler>;
   let answered = 0;
+  let parties: Awaited<ReturnType<typeof complaintParties>>;
 
   beforeAll(async () => {
     target = await hostileTarget(engine);
+    parties = await complaintParties(target, target.originalId);
     before = await rowCounts(target.svc);
     auditedBefore = Number((await target.svc.deps.db.select({ n: count() }).from(schema.auditLog).where(lt(schema.auditLog.status, 400)))[0].n);
     rssBefore = process.memoryUsage().rss;
@@ -235,6 +282,16 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
         await refuse(`${route} ${c.name}`, fetch(target.api.url + route, init));
       }
     }
+  });
+
+  it("refuses hostile complaints, appeals, decisions and withdrawals", async () => {
+    const cases = await complaintCases(parties.complaintTarget);
+    expect(cases.length).toBeGreaterThanOrEqual(100);
+    for (const c of cases) await refuse(`${c.name} (${c.as})`, complaintRequest(target.api.url, parties.keys, c));
+    // The complaint is as it was filed: no step was taken, and the complainant can still withdraw it.
+    const seen = await (await fetch(`${target.api.url}/v1/complaints/${parties.complaintTarget.complaintId}`, { headers: target.key })).json();
+    expect(seen).toMatchObject({ status: "submitted", appeal: null, decision: null, attachments: [] });
+    expect(seen.timeline).toHaveLength(1);
   });
 
   it("refuses control characters in JSON text fields too (accounts)", async () => {

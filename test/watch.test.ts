@@ -1,10 +1,11 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
-import { alerts, images } from "../src/db/schema";
+import { alerts, images, watchUploads } from "../src/db/schema";
 import { featureLoader } from "../src/library/images";
 import { toPixelGeometry } from "../src/matching/geometry";
 import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
+import { matchNewImage } from "../src/watch/match";
 import { engines } from "./helpers/databases";
 import { jobsDrained } from "./helpers/jobs";
 import { matchPictureInk } from "./helpers/match-picture";
@@ -17,6 +18,9 @@ describe.each(engines)("watch alerts on %s", (engine) => {
   let store: { accountId: string; apiKey: string };
   let rival: { accountId: string; apiKey: string };
   let aloeOriginal: { id: string; productId: string; thumbnailUrl: string };
+  let buildingOriginal: { id: string };
+  /** A listing of the store's, made before anyone registered its image. */
+  let smartiesListing: { id: string; listedAt: string; thumbnailUrl: string };
 
   const post = (path: string, key: string, form: FormData) => svc.request(path, { method: "POST", key, body: form });
   const list = async (key: string, bytes: Buffer, productId: string) => {
@@ -35,7 +39,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     const res = await post("/v1/originals", brand.apiKey, imageForm(fixture("aloe.webp"), { productId: "P-aloe", category: "plants", storeCountry: "DE" }));
     expect(res.status).toBe(201);
     aloeOriginal = await res.json();
-    await post("/v1/originals", brand.apiKey, imageForm(fixture("building.jpg"), { productId: "P-building", category: "c", storeCountry: "DE" }));
+    buildingOriginal = await (await post("/v1/originals", brand.apiKey, imageForm(fixture("building.jpg"), { productId: "P-building", category: "c", storeCountry: "DE" }))).json();
     await settle();
   });
   afterAll(() => svc?.stop());
@@ -49,6 +53,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alert).toEqual({
       id: expect.stringMatching(/^alr_[0-9a-f]{24}$/),
       createdAt: expect.any(String),
+      kind: "match",
       original: { id: aloeOriginal.id, productId: "P-aloe", thumbnailUrl: aloeOriginal.thumbnailUrl },
       match: {
         kind: "listing",
@@ -105,7 +110,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     await queueWatch(svc.deps.db, imageId);
     svc.deps.wakeJobs?.();
     await list(brand.apiKey, await logoed(fixture("aloe.webp")), "own-listing");
-    await list(store.apiKey, fixture("smarties.png"), "unrelated");
+    smartiesListing = await list(store.apiKey, fixture("smarties.png"), "unrelated");
     await settle();
     expect(await alertsOf(brand.apiKey)).toHaveLength(1);
   });
@@ -120,6 +125,12 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(alerts).toHaveLength(2);
     expect(alerts[0].match).toMatchObject({ kind: "original", id: registered.id, productId: "R-aloe", storeCountry: "FR", registeredAt: registered.registeredAt });
     expect(alerts[0].match.storeId).toBeUndefined();
+    // Both directions: the rival, registering later, is alerted of the brand's earlier original, and of the
+    // listings of others that copy its own; never of its own images.
+    const rivals = await alertsOf(rival.apiKey);
+    expect(rivals).toContainEqual(expect.objectContaining({ original: { id: registered.id, productId: "R-aloe" }, match: expect.objectContaining({ kind: "original", id: aloeOriginal.id }) }));
+    expect(rivals.every((a: { original: { id: string } }) => a.original.id === registered.id)).toBe(true);
+    expect(rivals.filter((a: { match: { kind: string } }) => a.match.kind === "listing").length).toBeGreaterThan(0);
   });
 
   it("lets the IP centre acknowledge or dismiss alerts and filter them by status, with a cursor", async () => {
@@ -137,6 +148,56 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect([...page1.items, ...page2.items].map((a: { id: string }) => a.id)).toEqual([newest.id, oldest.id]);
     expect(page2.nextCursor).toBeNull();
     expect((await svc.request("/v1/alerts", { key: ADMIN_KEY })).status).toBe(403);
+  });
+
+  it("PATCH /v1/alerts/:id moves an alert between every status, and refuses bad input, other organisations and members", async () => {
+    const [alert] = await alertsOf(brand.apiKey);
+    const patch = (id: string, key: string, body: string) => svc.request(`/v1/alerts/${id}`, { method: "PATCH", key, headers: { "content-type": "application/json" }, body });
+    const statusOf = async (id: string) => (await alertsOf(brand.apiKey)).find((a: { id: string }) => a.id === id).status;
+    const manager = await (await svc.request("/v1/members", { method: "POST", key: brand.apiKey, headers: { "content-type": "application/json" }, body: '{"name":"IP","role":"ip-manager"}' })).json();
+    const member = await (await svc.request("/v1/members", { method: "POST", key: brand.apiKey, headers: { "content-type": "application/json" }, body: '{"name":"Shop","role":"member"}' })).json();
+
+    // Every transition, either way, by the owner or an ip-manager; the answer is the alert as listed.
+    for (const [status, key] of [["acknowledged", brand.apiKey], ["dismissed", manager.apiKey], ["new", brand.apiKey], ["dismissed", brand.apiKey], ["acknowledged", manager.apiKey], ["acknowledged", brand.apiKey]] as const) {
+      const res = await patch(alert.id, key, JSON.stringify({ status }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ...alert, status });
+      expect(await statusOf(alert.id)).toBe(status);
+    }
+
+    // Bad input: a 400 in the error shape, and the alert unchanged.
+    const bad: [string, string][] = [
+      ['{"status":"gone"}', "invalid_request"],
+      ['{"status":""}', "invalid_request"],
+      ['{"status":null}', "invalid_request"],
+      ["{}", "invalid_request"],
+      ['{"status":"NEW"}', "invalid_request"],
+      ['["acknowledged"]', "invalid_request"],
+      [String.raw`{"status":"new\u0000"}`, "invalid_request"],
+      ["not json", "malformed_body"],
+      ['{"status":"new\u0000"}', "malformed_body"], // a raw NUL inside a JSON string is not JSON
+    ];
+    for (const [body, code] of bad) {
+      const res = await patch(alert.id, brand.apiKey, body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect((await res.json()).error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
+    }
+    expect(await statusOf(alert.id)).toBe("acknowledged");
+
+    // Another organisation's alert, and one that does not exist, answer alike: 404.
+    for (const [id, key] of [[alert.id, store.apiKey], [alert.id, rival.apiKey], ["alr_000000000000000000000000", brand.apiKey]]) {
+      const res = await patch(id, key, '{"status":"dismissed"}');
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.code).toBe("not_found");
+    }
+    // A store member has no IP centre: 403, and the alert is unchanged.
+    const forbidden = await patch(alert.id, member.apiKey, '{"status":"dismissed"}');
+    expect(forbidden.status).toBe(403);
+    expect((await forbidden.json()).error.code).toBe("forbidden");
+    expect((await svc.request("/v1/alerts", { key: member.apiKey })).status).toBe(403);
+    expect(await statusOf(alert.id)).toBe("acknowledged");
+    // Put back as the later tests found it.
+    expect((await patch(alert.id, brand.apiKey, '{"status":"new"}')).status).toBe(200);
   });
 
   it("alerts only at or above the organisation's watch threshold (default 92, set by the owner)", async () => {
@@ -158,5 +219,49 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     svc.deps.wakeJobs?.();
     await settle();
     expect(await products()).toContain("P-building");
+  });
+
+  it("alerts an organisation that registers an original of the copies other organisations listed before, once, and never of its own", async () => {
+    // The brand lists a copy of its own before registering it: that one must not alert it.
+    await list(brand.apiKey, await sharp(fixture("smarties.png")).resize(380).jpeg({ quality: 80 }).toBuffer(), "own-smarties");
+    await settle();
+    const original = await sharp(fixture("smarties.png")).resize({ height: 700 }).jpeg({ quality: 90 }).toBuffer();
+    const res = await post("/v1/originals", brand.apiKey, imageForm(original, { productId: "P-smarties", category: "sweets", storeCountry: "DE" }));
+    expect(res.status).toBe(201);
+    const registered = await res.json();
+    await settle();
+    const about = async () => (await alertsOf(brand.apiKey)).filter((a: { original: { id: string } }) => a.original.id === registered.id);
+    const alerts = await about();
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        kind: "match",
+        original: { id: registered.id, productId: "P-smarties" },
+        match: { kind: "listing", id: smartiesListing.id, productId: "unrelated", storeId: "store-1", storeCountry: "PL", listedAt: smartiesListing.listedAt, similarity: expect.any(Number), thumbnailUrl: smartiesListing.thumbnailUrl },
+        status: "new",
+      }),
+    ]);
+    expect(alerts[0].match.similarity).toBeGreaterThanOrEqual(92);
+    // The store listed before the registration: it is not alerted (it has no original of it).
+    expect(await alertsOf(store.apiKey)).toEqual([]);
+    // Watched again: the same pair does not alert twice.
+    await queueWatch(svc.deps.db, new URL(registered.thumbnailUrl).pathname.split("/")[3]);
+    svc.deps.wakeJobs?.();
+    await settle();
+    expect(await about()).toHaveLength(1);
+  });
+
+  it("alerts about a mirrored, edited copy through the search path's mirrored view", async () => {
+    const flipped = await sharp(await logoed(fixture("building.jpg"))).flop().resize(760).jpeg({ quality: 80 }).toBuffer();
+    const listing = await list(store.apiKey, flipped, "L-mirrored");
+    await settle();
+    const alert = (await alertsOf(brand.apiKey)).find((a: { match: { id: string } }) => a.match.id === listing.id);
+    expect(alert).toMatchObject({ original: { id: buildingOriginal.id, productId: "P-building" }, match: { kind: "listing", productId: "L-mirrored" } });
+    expect(alert.match.similarity).toBeGreaterThanOrEqual(92);
+    // The stored features (one orientation) and the PDQ alone do not find it: the mirrored view did.
+    const imageId = new URL(listing.thumbnailUrl).pathname.split("/")[3];
+    const storedOnly = await matchNewImage(svc.deps.db, svc.deps.library!, imageId);
+    expect(storedOnly!.alerts.filter((a) => a.originalId === buildingOriginal.id)).toEqual([]);
+    // The upload's bytes were kept only until its watch ran.
+    expect(await svc.deps.db.select().from(watchUploads)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm"
 import { randomBytes } from "node:crypto";
 import type { Actor } from "../accounts/actor";
 import { newId } from "../accounts/keys";
-import type { Db } from "../db/client";
+import type { Db, Queryable } from "../db/client";
 import { complaintAttachments, complaintEvents, complaints, type ComplaintStatus } from "../db/schema";
 import type { MatchGeometry } from "../matching/geometry";
 import type { CheckedAttachment } from "./pdf-attachment";
@@ -45,8 +45,11 @@ const attachmentRows = (complaintId: string, side: "complaint" | "appeal", attac
     bytes: a.bytes,
   }));
 
+/** Writes what a step of a complaint causes (alerts, webhook events) in the transaction that records the step. */
+export type AlongWith = (tx: Queryable, complaintId: string) => Promise<void>;
+
 /** Files a complaint with its first timeline event and its attachments, all or nothing. */
-export async function insertComplaint(db: Db, actor: Actor, input: NewComplaint): Promise<string> {
+export async function insertComplaint(db: Db, actor: Actor, input: NewComplaint, alongWith?: AlongWith): Promise<string> {
   const id = newId("cmp");
   await db.transaction(async (tx) => {
     await tx.insert(complaints).values({
@@ -65,6 +68,7 @@ export async function insertComplaint(db: Db, actor: Actor, input: NewComplaint)
     });
     await tx.insert(complaintEvents).values(eventOf(id, "filed", actor));
     if (input.attachments.length) await tx.insert(complaintAttachments).values(attachmentRows(id, "complaint", input.attachments));
+    await alongWith?.(tx, id);
   });
   return id;
 }
@@ -83,7 +87,7 @@ export interface Transition {
  * Moves a complaint from one of `from` to `to`, once: the status is re-checked in the UPDATE itself, so two
  * reviewers deciding at once, or a withdrawal racing a decision, cannot both succeed. False when it was not in `from`.
  */
-export async function transition(db: Db, actor: Actor, id: string, t: Transition): Promise<boolean> {
+export async function transition(db: Db, actor: Actor, id: string, t: Transition, alongWith?: AlongWith): Promise<boolean> {
   return db.transaction(async (tx) => {
     const moved = await tx
       .update(complaints)
@@ -93,6 +97,7 @@ export async function transition(db: Db, actor: Actor, id: string, t: Transition
     if (moved.length === 0) return false;
     await tx.insert(complaintEvents).values(eventOf(id, t.event, actor, t.note));
     if (t.attachments?.length) await tx.insert(complaintAttachments).values(attachmentRows(id, "appeal", t.attachments));
+    await alongWith?.(tx, id);
     return true;
   });
 }

@@ -466,8 +466,22 @@ export const jobs = pgTable(
 );
 
 /**
- * A match of a watched original: a new listing or another organisation's new original. `match` is a snapshot of
- * what was matched (a listing may be purged later). One alert per (original, match), ever.
+ * An uploaded image's bytes, kept only until its watch job has run: the job analyses them as search analyses a
+ * query (mirrored and detail views included), which the stored features (one orientation) cannot stand in for.
+ */
+export const watchUploads = pgTable("watch_uploads", {
+  imageId: text("image_id")
+    .primaryKey()
+    .references(() => images.id, { onDelete: "cascade" }),
+  bytes: bytea("bytes").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * What an organisation is told of, in its IP centre and by webhook: a match of a watched original (a new listing
+ * or another organisation's new original), or a complaint filed against one of its listings (`match_kind`
+ * "complaint", `match_id` the complaint, no original of its own). `match` is a snapshot of what was matched or
+ * complained about (a listing may be purged later). One alert per (original, match), ever.
  */
 export const alerts = pgTable(
   "alerts",
@@ -477,11 +491,11 @@ export const alerts = pgTable(
     accountId: text("account_id")
       .notNull()
       .references(() => accounts.id),
-    originalId: text("original_id")
-      .notNull()
-      .references(() => originals.id),
-    matchKind: text("match_kind", { enum: ["listing", "original"] }).notNull(),
+    /** The alerted organisation's original that was matched; null for a complaint alert. */
+    originalId: text("original_id").references(() => originals.id),
+    matchKind: text("match_kind", { enum: ["listing", "original", "complaint"] }).notNull(),
     matchId: text("match_id").notNull(),
+    /** A complaint alert: the best similarity the complaint recorded of the complainant's originals. */
     similarity: doublePrecision("similarity").notNull(),
     match: jsonb("match").$type<Record<string, unknown>>().notNull(),
     /** The matcher's geometry of the match against the original, in each image's pixels; null when not geometric. */

@@ -84,3 +84,21 @@ function invert([a, b, c, d, e, f]: Affine): Affine {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * The same pair seen from the other side: the original becomes the query. A watch alert raised for a new original
+ * against an earlier copy was matched with the original as the query, and its picture must show the copy as one.
+ */
+export function reversedGeometry(g: MatchGeometry): MatchGeometry {
+  const transform = invert(g.transform);
+  const { width: qw, height: qh } = g.querySize;
+  const corners: Point[] = [[0, 0], [qw, 0], [qw, qh], [0, qh]];
+  return {
+    queryPoints: g.originalPoints,
+    originalPoints: g.queryPoints,
+    region: corners.map((p) => apply(g.transform, p)) as MatchGeometry["region"],
+    transform,
+    querySize: g.originalSize,
+    originalSize: g.querySize,
+  };
+}

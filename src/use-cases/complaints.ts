@@ -15,11 +15,16 @@ import {
   listComplaints,
   timelineOf,
   transition,
+  type AlongWith,
   type ComplaintRow,
 } from "../complaints/store";
 import type { MatchGeometry } from "../matching/geometry";
 import { compareStoredImages } from "../search/compare";
+import { getSearchRecord } from "../search/records";
+import { getAlert } from "../watch/alerts";
+import { noticeComplaintFiled, publishComplaintStep } from "./complaint-notices";
 import type { UseCaseDeps } from "./context";
+import { linksFrom } from "./links";
 import { authorize, can } from "./permissions";
 import { INDEX_WAIT_MS } from "./search";
 
@@ -146,8 +151,17 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
   if (!listing) throw new ImprintError("not_found", `no listing ${input.listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
   const originals = await ownOriginals(deps, actor, [...new Set(input.originalIds)]);
+  const links = linksFrom(deps.config.PUBLIC_BASE_URL);
+  // What the complaint says it came from must be the complainant's own: another's answers like a missing one.
+  if (input.searchId !== undefined && (await getSearchRecord(deps.db, input.searchId))?.organisationId !== actor.organisationId) {
+    throw new ImprintError("not_found", `no search record ${input.searchId}`);
+  }
+  if (input.alertId !== undefined && (await getAlert(deps.db, input.alertId, links))?.organisationId !== actor.organisationId) {
+    throw new ImprintError("not_found", `no alert ${input.alertId}`);
+  }
   const attachments = await checkAttachments(input.attachments);
   const matched = await matchOriginals(deps, listing.imageId, originals);
+  let published = 0;
   const id = await insertComplaint(deps.db, actor, {
     complainantId: actor.organisationId,
     listingId: listing.id,
@@ -159,7 +173,11 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
     match: matched.map((m) => m.match),
     matchGeometry: matched.map((m) => m.geometry),
     attachments,
+  }, async (tx, id) => {
+    const parties = { id, complainantId: actor.organisationId, respondentId: listing.accountId, listingId: listing.id };
+    published = await noticeComplaintFiled(tx, links, parties, listing, Math.max(...matched.map((m) => m.match.similarity)));
   });
+  if (published) deps.wakeJobs?.();
   return complaintView(deps, (await getComplaint(deps.db, id))!);
 }
 
@@ -188,6 +206,19 @@ export async function complaintView(deps: UseCaseDeps, c: ComplaintRow) {
 }
 
 export type ComplaintView = Awaited<ReturnType<typeof complaintView>>;
+
+/** The webhook events of a step, written with it (`alongWith`); `wake` after the commit, so the job runner sees them. */
+function notices(deps: UseCaseDeps, c: ComplaintRow, step: "appealed" | "upheld" | "rejected" | "withdrawn", reason?: string): { alongWith: AlongWith; wake(): void } {
+  let queued = 0;
+  return {
+    alongWith: async (tx) => {
+      queued = await publishComplaintStep(tx, linksFrom(deps.config.PUBLIC_BASE_URL), c, step, { reason });
+    },
+    wake: () => {
+      if (queued) deps.wakeJobs?.();
+    },
+  };
+}
 
 /** Which side of a complaint the actor is on; reviewers and the operator see every complaint. Others get 404. */
 async function visibleComplaint(deps: UseCaseDeps, actor: Actor, id: string): Promise<{ c: ComplaintRow; side: "complainant" | "respondent" | "reviewer" }> {
@@ -250,9 +281,11 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 export async function withdrawComplaintUseCase(deps: UseCaseDeps, actor: Actor, id: string) {
   const { c, side } = await visibleComplaint(deps, actor, id);
   if (side !== "complainant") throw new ImprintError("forbidden", "only the complainant may withdraw a complaint");
-  if (!(await transition(deps.db, actor, c.id, { from: ["submitted", "appealed"], to: "withdrawn", event: "withdrawn" }))) {
+  const told = notices(deps, c, "withdrawn");
+  if (!(await transition(deps.db, actor, c.id, { from: ["submitted", "appealed"], to: "withdrawn", event: "withdrawn" }, told.alongWith))) {
     throw new ImprintError("invalid_transition", `the complaint is ${(await getComplaint(deps.db, id))!.status}: it can no longer be withdrawn`);
   }
+  told.wake();
   return getComplaintUseCase(deps, actor, id);
 }
 
@@ -293,9 +326,11 @@ export async function appealComplaintUseCase(deps: UseCaseDeps, actor: Actor, id
     appellant: { earliestBlockTimestamp: appellantEarliest, originals: appellantMatches },
     complainant: { earliestBlockTimestamp: complainantEarliest },
   };
-  if (!(await transition(deps.db, actor, c.id, { from: ["submitted"], to: "appealed", event: "appealed", set: { appeal }, attachments }))) {
+  const told = notices(deps, c, "appealed");
+  if (!(await transition(deps.db, actor, c.id, { from: ["submitted"], to: "appealed", event: "appealed", set: { appeal }, attachments }, told.alongWith))) {
     throw new ImprintError("invalid_transition", "the complaint changed while the appeal was being filed: reload it");
   }
+  told.wake();
   return getComplaintUseCase(deps, actor, id);
 }
 
@@ -320,14 +355,16 @@ export async function decideComplaintUseCase(deps: UseCaseDeps, actor: Actor, id
   authorize(actor, "review");
   const c = await getComplaint(deps.db, id);
   if (!c) throw new ImprintError("not_found", `no complaint ${id}`);
+  const told = notices(deps, c, decision.outcome, decision.reason);
   const decided = await transition(deps.db, actor, id, {
     from: ["submitted", "appealed"],
     to: decision.outcome,
     event: decision.outcome,
     note: decision.reason,
     set: { decisionReason: decision.reason, decidedAt: new Date() },
-  });
+  }, told.alongWith);
   if (!decided) throw new ImprintError("invalid_transition", `the complaint is ${(await getComplaint(deps.db, id))!.status}: it cannot be decided`);
+  told.wake();
   if (decision.outcome === "upheld") await delistListing(deps.db, c.listingId, new Date(), c.id);
   return getComplaintUseCase(deps, actor, id);
 }

@@ -10,6 +10,7 @@ export interface Links {
   searchHitMatch(searchId: string, index: number): string;
   /** The match picture of an alert. */
   alertMatch(alertId: string): string;
+  complaint(complaintId: string): string;
 }
 
 export function linksFrom(base: string): Links {
@@ -20,10 +21,11 @@ export function linksFrom(base: string): Links {
     searchThumbnail: (searchId) => `${origin}/v1/searches/${searchId}/thumbnail`,
     searchHitMatch: (searchId, index) => `${origin}/v1/searches/${searchId}/hits/${index}/match.png`,
     alertMatch: (alertId) => `${origin}/v1/alerts/${alertId}/match.png`,
+    complaint: (complaintId) => `${origin}/v1/complaints/${complaintId}`,
   };
 }
 
-/** Links in what jobs write (alerts' webhook events): there is no request to take an origin from. */
+/** Links in what jobs and events write (alerts, webhook events): there is no request to take an origin from. */
 export function jobLinks(config: { PUBLIC_BASE_URL: string }): Links {
   return linksFrom(config.PUBLIC_BASE_URL);
 }

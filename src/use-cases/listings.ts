@@ -44,7 +44,7 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
       listedAt: input.listedAt ?? now,
       sourceUrl: received.sourceUrl,
     });
-    await queueWatch(tx, added.imageId);
+    await queueWatch(tx, added.imageId, received.bytes);
     return added;
   });
   deps.onImageAdded?.();

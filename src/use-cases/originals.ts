@@ -61,7 +61,7 @@ export async function registerOriginalUseCase(
       sourceUrl: received.sourceUrl,
       signed: input.signed,
     }, () => registeredAtMs);
-    if (registered.created) await queueWatch(tx, registered.original.imageId);
+    if (registered.created) await queueWatch(tx, registered.original.imageId, received.bytes);
     return registered;
   });
   if (created) {

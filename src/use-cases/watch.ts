@@ -1,26 +1,34 @@
+import { ImprintError } from "../core/errors";
 import { enqueueJob } from "../jobs/queue";
 import type { Queryable } from "../db/client";
 import { getAlert, insertAlert } from "../watch/alerts";
-import { matchStoredImage } from "../watch/match";
+import { matchNewImage } from "../watch/match";
+import { dropUpload, keepUpload, uploadOf } from "../watch/uploads";
 import { publishEvent } from "../webhooks/events";
 import type { UseCaseDeps } from "./context";
 import type { Links } from "./links";
 
-/** The job kind that matches one new image against the registered originals. */
+/** The job kind that matches one new image against the library. */
 export const WATCH_JOB = "watch";
 
 /** While the index loads, a watch job waits this long and looks again (a partial index would miss originals). */
 const INDEX_LOADING_RETRY_MS = 2_000;
 
-/** Queues the watch of a newly stored image, in the transaction that stores it. */
-export function queueWatch(q: Queryable, imageId: string): Promise<void> {
-  return enqueueJob(q, WATCH_JOB, { imageId });
+/**
+ * Queues the watch of a newly stored image, in the transaction that stores it, with the uploaded bytes: the job
+ * analyses them as search analyses a query. Without bytes (a watch queued again) the stored features are matched.
+ */
+export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer): Promise<void> {
+  if (bytes) await keepUpload(q, imageId, bytes);
+  await enqueueJob(q, WATCH_JOB, { imageId });
 }
 
 /**
- * Watches one new image (a listing, or an original): every registered original of another organisation it
- * matches at or above that organisation's watch threshold gets an alert, once per pair, and the alert goes to
- * the organisation's webhook. An organisation's own images never alert it. Runs in a job, off the request path.
+ * Watches one new image (a listing, or an original), off the request path, through the matcher's search path
+ * (mirrored and detail views included): every registered original of another organisation it matches at or above
+ * that organisation's watch threshold alerts that organisation; a new original also alerts its own organisation
+ * of the listings and originals of others stored before it that match. Once per pair; never about an
+ * organisation's own images. Each alert goes to the organisation's webhook.
  */
 export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, links: Links): Promise<void | { retryAt: Date }> {
   const { library } = deps;
@@ -28,17 +36,33 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS) };
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
-  const found = await matchStoredImage(deps.db, library, imageId);
-  if (!found) return;
+  const bytes = await uploadOf(deps.db, imageId);
+  const query = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
+  const found = await matchNewImage(deps.db, library, imageId, query);
   let published = 0;
-  for (const match of found.matches) {
+  for (const alert of found?.alerts ?? []) {
     await deps.db.transaction(async (tx) => {
-      const alertId = await insertAlert(tx, found.subject, match);
+      const alertId = await insertAlert(tx, alert);
       if (!alertId) return;
-      deps.log.info({ alert: alertId, original: match.originalId, match: found.subject.id, similarity: match.similarity }, "watch: alert");
+      deps.log.info({ alert: alertId, original: alert.originalId, match: alert.matched.id, similarity: alert.similarity }, "watch: alert");
       const stored = await getAlert(tx, alertId, links);
-      if (await publishEvent(tx, match.organisationId, "alert.created", stored!.alert)) published += 1;
+      if (await publishEvent(tx, alert.organisationId, "alert.created", stored!.alert)) published += 1;
     });
   }
+  if (bytes) await dropUpload(deps.db, imageId);
   if (published) deps.wakeJobs?.();
+}
+
+/**
+ * The upload analysed as a search query. A busy pool throws (the job is retried); an image the query analysis
+ * refuses although storing it succeeded is matched by its stored features rather than never.
+ */
+async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer) {
+  try {
+    return (await deps.analyser.forQuery(bytes)).features;
+  } catch (error) {
+    if (!(error instanceof ImprintError) || error.code === "overloaded") throw error;
+    deps.log.warn({ err: error, image: imageId }, "watch: the upload could not be analysed as a query; matching its stored features");
+    return undefined;
+  }
 }

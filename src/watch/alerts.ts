@@ -6,16 +6,17 @@ import { alerts, originals } from "../db/schema";
 import type { Queryable } from "../db/client";
 import type { MatchGeometry } from "../matching/geometry";
 import type { Links } from "../use-cases/links";
-import type { WatchMatch, WatchSubject } from "./match";
+import type { WatchAlert, WatchSubject } from "./match";
 
 export const ALERT_ID = /^alr_[0-9a-f]{24}$/;
 export const ALERT_STATUSES = ["new", "acknowledged", "dismissed"] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-/** An alert as the API and webhooks show it. */
-export interface AlertView {
+/** A match alert as the API and webhooks show it: one of the organisation's originals matched a new image. */
+export interface MatchAlertView {
   id: string;
   createdAt: string;
+  kind: "match";
   /** The organisation's original that was copied, with its thumbnail (an inbox shows both pictures side by side). */
   original: { id: string; productId: string; thumbnailUrl: string };
   match: {
@@ -34,26 +35,46 @@ export interface AlertView {
   status: AlertStatus;
 }
 
+/** A complaint alert: another organisation filed a complaint against one of the alerted organisation's listings. */
+export interface ComplaintAlertView {
+  id: string;
+  createdAt: string;
+  kind: "complaint";
+  complaint: { id: string; complainantId: string; url: string };
+  listing: { id: string; productId: string; storeId: string; storeCountry: string; listedAt: string; thumbnailUrl: string };
+  /** The best similarity the complaint recorded of the complainant's originals against the listing's image. */
+  similarity: number;
+  status: AlertStatus;
+}
+
+export type AlertView = MatchAlertView | ComplaintAlertView;
+
 /** What an alert keeps of its match: a snapshot, since a listing may be purged after it alerted. */
 type MatchSnapshot = Omit<WatchSubject, "organisationId">;
 
+/** What a complaint alert keeps of the complaint and its listing. */
+export interface ComplaintSnapshot {
+  complainantId: string;
+  listing: { id: string; imageId: string; productId: string; storeId: string; storeCountry: string; listedAt: string };
+}
+
 /**
- * Records that `subject` matched `match`'s original. The same (original, match) pair never alerts twice, even
- * when two workers race (unique index): returns the new alert's id, or null when it existed.
+ * Records that an organisation's original matched an image. The same (original, match) pair never alerts twice,
+ * even when two workers race (unique index): returns the new alert's id, or null when it existed.
  */
-export async function insertAlert(q: Queryable, subject: WatchSubject, match: WatchMatch): Promise<string | null> {
-  const { organisationId: _owner, ...snapshot } = subject;
+export async function insertAlert(q: Queryable, alert: WatchAlert): Promise<string | null> {
+  const { organisationId: _owner, ...snapshot } = alert.matched;
   const rows = await q
     .insert(alerts)
     .values({
       id: "alr_" + randomBytes(12).toString("hex"),
-      accountId: match.organisationId,
-      originalId: match.originalId,
-      matchKind: subject.kind,
-      matchId: subject.id,
-      similarity: match.similarity,
+      accountId: alert.organisationId,
+      originalId: alert.originalId,
+      matchKind: alert.matched.kind,
+      matchId: alert.matched.id,
+      similarity: alert.similarity,
       match: snapshot satisfies MatchSnapshot,
-      geometry: match.geometry,
+      geometry: alert.geometry,
       // Milliseconds, like the cursors that page through alerts (the column's default would carry microseconds).
       createdAt: new Date(),
     })
@@ -62,15 +83,48 @@ export async function insertAlert(q: Queryable, subject: WatchSubject, match: Wa
   return rows[0]?.id ?? null;
 }
 
+/**
+ * Tells the listing's organisation of a complaint against its listing, in the transaction that files it: one
+ * alert per complaint (the complaint's id is the match).
+ */
+export async function insertComplaintAlert(q: Queryable, a: { complaintId: string; organisationId: string; similarity: number } & ComplaintSnapshot): Promise<string> {
+  const id = "alr_" + randomBytes(12).toString("hex");
+  await q.insert(alerts).values({
+    id,
+    accountId: a.organisationId,
+    originalId: null,
+    matchKind: "complaint",
+    matchId: a.complaintId,
+    similarity: a.similarity,
+    match: { complainantId: a.complainantId, listing: a.listing } satisfies ComplaintSnapshot,
+    createdAt: new Date(),
+  });
+  return id;
+}
+
 const columns = { alert: alerts, productId: originals.productId, originalImageId: originals.imageId };
 
-function toView(row: { alert: typeof alerts.$inferSelect; productId: string; originalImageId: string }, links: Links): AlertView {
+function toView(row: { alert: typeof alerts.$inferSelect; productId: string | null; originalImageId: string | null }, links: Links): AlertView {
   const { alert: a } = row;
+  if (a.matchKind === "complaint") {
+    const { complainantId, listing } = a.match as unknown as ComplaintSnapshot;
+    const { imageId, ...shown } = listing;
+    return {
+      id: a.id,
+      createdAt: a.createdAt.toISOString(),
+      kind: "complaint",
+      complaint: { id: a.matchId, complainantId, url: links.complaint(a.matchId) },
+      listing: { ...shown, thumbnailUrl: links.thumbnail(imageId) },
+      similarity: a.similarity,
+      status: a.status,
+    };
+  }
   const { imageId, kind, id, productId, storeId, storeCountry, listedAt, registeredAt } = a.match as unknown as MatchSnapshot;
   return {
     id: a.id,
     createdAt: a.createdAt.toISOString(),
-    original: { id: a.originalId, productId: row.productId, thumbnailUrl: links.thumbnail(row.originalImageId) },
+    kind: "match",
+    original: { id: a.originalId!, productId: row.productId!, thumbnailUrl: links.thumbnail(row.originalImageId!) },
     match: {
       kind,
       id,
@@ -89,7 +143,7 @@ function toView(row: { alert: typeof alerts.$inferSelect; productId: string; ori
 
 /** One alert and the organisation it belongs to. */
 export async function getAlert(q: Queryable, id: string, links: Links): Promise<{ alert: AlertView; organisationId: string } | null> {
-  const [row] = await q.select(columns).from(alerts).innerJoin(originals, eq(originals.id, alerts.originalId)).where(eq(alerts.id, id)).limit(1);
+  const [row] = await q.select(columns).from(alerts).leftJoin(originals, eq(originals.id, alerts.originalId)).where(eq(alerts.id, id)).limit(1);
   return row ? { alert: toView(row, links), organisationId: row.alert.accountId } : null;
 }
 
@@ -102,7 +156,7 @@ export async function listAlerts(db: Db, organisationId: string, page: { status?
   const rows = await db
     .select(columns)
     .from(alerts)
-    .innerJoin(originals, eq(originals.id, alerts.originalId))
+    .leftJoin(originals, eq(originals.id, alerts.originalId))
     .where(and(eq(alerts.accountId, organisationId), page.status ? eq(alerts.status, page.status) : undefined, before))
     .orderBy(desc(alerts.createdAt), desc(alerts.id))
     .limit(page.limit + 1);

@@ -4,14 +4,20 @@ import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
 import { images, listings, organisationSettings, originals } from "../db/schema";
 import type { ImageFeatures } from "../matching/features";
-import { toPixelGeometry, type MatchGeometry } from "../matching/geometry";
+import { reversedGeometry, toPixelGeometry, type MatchGeometry } from "../matching/geometry";
 import { deserializeFeatures } from "../matching/serialize";
 import type { LibraryIndex } from "../search/library-index";
 
 /** No organisation may watch below this: under 85 the false-positive rate is not calibrated (README, Calibration). */
 export const MIN_WATCH_THRESHOLD = 85;
 
-/** The new image being watched for: a listing, or an original of another organisation. */
+/**
+ * The matcher verifies a handful of candidates per query; a popular original copied by many stores is matched
+ * again without the images already found, up to this many times.
+ */
+const MAX_ROUNDS = 8;
+
+/** An image an alert is about: a listing, or an original of another organisation. */
 export interface WatchSubject {
   kind: "listing" | "original";
   id: string;
@@ -24,26 +30,23 @@ export interface WatchSubject {
   registeredAt?: string;
 }
 
-/** A registered original of another organisation that the subject matches at or above that organisation's threshold. */
-export interface WatchMatch {
-  originalId: string;
+/** An alert to raise: `organisationId`'s original `originalId` matched `matched`. */
+export interface WatchAlert {
   organisationId: string;
+  originalId: string;
+  matched: WatchSubject;
   similarity: number;
-  /** The matcher's geometry of the subject's image against the original's, in each image's pixels; null when not geometric. */
+  /** The matcher's geometry of `matched`'s image against the original's, in each image's pixels; null when not geometric. */
   geometry: MatchGeometry | null;
 }
 
 const NO_FEATURES: ImageFeatures = { width: 1, height: 1, keypoints: new Float32Array(0), descriptors: new Uint8Array(0) };
 
-/**
- * Matches a stored image against every registered original of other organisations: byte-identical originals
- * (SHA-256) and the search index's verified hits from the image's stored features (read from `images.features`,
- * no re-decode). Stored features hold one orientation, so a mirrored copy is found by PDQ only, unlike a search.
- * Returns null when the image is gone (purged before its job ran).
- */
-export async function matchStoredImage(db: Db, library: LibraryIndex, imageId: string): Promise<{ subject: WatchSubject; matches: WatchMatch[] } | null> {
-  const [row] = await db
+/** Stored images as alerts describe them, with their organisation's watch threshold. */
+async function describeImages(db: Db, imageIds: string[]) {
+  const rows = await db
     .select({
+      imageId: images.id,
       accountId: images.accountId,
       sha256: images.sha256,
       pdq: images.pdq,
@@ -51,75 +54,90 @@ export async function matchStoredImage(db: Db, library: LibraryIndex, imageId: s
       features: base64Of(images.features),
       width: images.width,
       height: images.height,
+      threshold: organisationSettings.watchThreshold,
       original: originals,
       listing: listings,
     })
     .from(images)
     .leftJoin(originals, eq(originals.imageId, images.id))
     .leftJoin(listings, eq(listings.imageId, images.id))
-    .where(eq(images.id, imageId))
-    .limit(1);
-  if (!row || !(row.original || row.listing)) return null;
-  const subject: WatchSubject = row.listing
-    ? {
-        kind: "listing",
-        id: row.listing.id,
-        imageId,
-        organisationId: row.accountId,
-        productId: row.listing.productId,
-        storeId: row.listing.storeId,
-        storeCountry: row.listing.storeCountry,
-        listedAt: row.listing.listedAt.toISOString(),
-      }
-    : {
-        kind: "original",
-        id: row.original!.id,
-        imageId,
-        organisationId: row.accountId,
-        productId: row.original!.productId,
-        storeCountry: row.original!.storeCountry,
-        registeredAt: new Date(row.original!.registeredAtMs).toISOString(),
-      };
+    .leftJoin(organisationSettings, eq(organisationSettings.accountId, images.accountId))
+    .where(inArray(images.id, imageIds));
+  const described = new Map<string, { subject: WatchSubject; threshold: number; row: (typeof rows)[number] }>();
+  for (const row of rows) {
+    const { imageId, accountId: organisationId, listing: l, original: o } = row;
+    const subject: WatchSubject | undefined = l
+      ? { kind: "listing", id: l.id, imageId, organisationId, productId: l.productId, storeId: l.storeId, storeCountry: l.storeCountry, listedAt: l.listedAt.toISOString() }
+      : o
+        ? { kind: "original", id: o.id, imageId, organisationId, productId: o.productId, storeCountry: o.storeCountry, registeredAt: new Date(o.registeredAtMs).toISOString() }
+        : undefined;
+    if (subject) described.set(imageId, { subject, threshold: row.threshold ?? DEFAULT_WATCH_THRESHOLD, row });
+  }
+  return described;
+}
 
-  const features = row.features === null ? { ...NO_FEATURES } : deserializeFeatures(fromBase64(row.features));
-  features.pdq = { hash: row.pdq, quality: row.pdqQuality };
-  const watched = (id: string) => {
-    const image = library.get(id);
-    return id !== imageId && image?.kind === "original" && image.organisationId !== subject.organisationId;
-  };
+/**
+ * Matches a new image against the library, both ways, as one query:
+ * - every image matches the registered originals of other organisations, which alert their organisations;
+ * - a new original also matches the listings and originals other organisations stored before it, which alert its
+ *   own organisation (a copy listed before the original was registered is found too).
+ * An organisation's own images never match. Byte-identical images (SHA-256) score 100; the rest are the matcher's
+ * verified hits. `query` is the image analysed as a search query (mirrored and detail views); without it (the
+ * upload's bytes are gone) the stored features stand in, and a mirrored copy is found by PDQ only.
+ * Returns null when the image is gone (purged before its job ran).
+ */
+export async function matchNewImage(
+  db: Db,
+  library: LibraryIndex,
+  imageId: string,
+  query?: ImageFeatures,
+): Promise<{ subject: WatchSubject; alerts: WatchAlert[] } | null> {
+  const self = (await describeImages(db, [imageId])).get(imageId);
+  if (!self) return null;
+  const { subject, row } = self;
+  const mine = subject.organisationId;
+  const both = subject.kind === "original";
+
+  let features = query;
+  if (!features) {
+    features = row.features === null ? { ...NO_FEATURES } : deserializeFeatures(fromBase64(row.features));
+    features.pdq = { hash: row.pdq, quality: row.pdqQuality };
+  }
   const similarity = new Map<string, number>();
   const geometryOf = new Map<string, MatchGeometry>();
+  const watched = (id: string) => {
+    const image = library.get(id);
+    return id !== imageId && !similarity.has(id) && image !== undefined && image.organisationId !== mine && (both || image.kind === "original");
+  };
   const exact = await db
     .select({ id: images.id })
     .from(images)
-    .where(and(eq(images.sha256, row.sha256), eq(images.kind, "original"), ne(images.accountId, subject.organisationId)));
+    .where(and(eq(images.sha256, row.sha256), ne(images.accountId, mine), ne(images.id, imageId), both ? undefined : eq(images.kind, "original")));
   for (const { id } of exact) similarity.set(id, 100);
-  for (const hit of await library.matcher.rank(features, watched)) {
-    if (hit.similarity < MIN_WATCH_THRESHOLD) continue;
-    if (!similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
-    if (hit.geometry) geometryOf.set(hit.id, hit.geometry);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const found = (await library.matcher.rank(features, watched)).filter((hit) => hit.similarity >= MIN_WATCH_THRESHOLD);
+    for (const hit of found) {
+      similarity.set(hit.id, hit.similarity);
+      if (hit.geometry) geometryOf.set(hit.id, hit.geometry);
+    }
+    if (found.length === 0) break;
   }
-  if (similarity.size === 0) return { subject, matches: [] };
+  if (similarity.size === 0) return { subject, alerts: [] };
 
-  const candidates = await db
-    .select({
-      id: originals.id,
-      imageId: originals.imageId,
-      accountId: originals.accountId,
-      threshold: organisationSettings.watchThreshold,
-      width: images.width,
-      height: images.height,
-    })
-    .from(originals)
-    .innerJoin(images, eq(images.id, originals.imageId))
-    .leftJoin(organisationSettings, eq(organisationSettings.accountId, originals.accountId))
-    .where(inArray(originals.imageId, [...similarity.keys()]));
-  const matches = candidates
-    .filter((c) => c.accountId !== subject.organisationId && similarity.get(c.imageId)! >= (c.threshold ?? DEFAULT_WATCH_THRESHOLD))
-    .map((c) => {
-      const working = geometryOf.get(c.imageId);
-      const geometry = working ? toPixelGeometry(working, { width: row.width, height: row.height }, { width: c.width, height: c.height }) : null;
-      return { originalId: c.id, organisationId: c.accountId, similarity: similarity.get(c.imageId)!, geometry };
-    });
-  return { subject, matches };
+  const alerts: WatchAlert[] = [];
+  for (const [otherId, other] of await describeImages(db, [...similarity.keys()])) {
+    const score = similarity.get(otherId)!;
+    if (other.subject.organisationId === mine) continue;
+    // The matcher's geometry has the new image as the query and the other as the original, in working pixels.
+    const working = geometryOf.get(otherId);
+    const geometry = working ? toPixelGeometry(working, row, other.row) : null;
+    if (other.subject.kind === "original" && score >= other.threshold) {
+      alerts.push({ organisationId: other.subject.organisationId, originalId: other.subject.id, matched: subject, similarity: score, geometry });
+    }
+    if (both && score >= self.threshold) {
+      const reversed = geometry && reversedGeometry(geometry);
+      alerts.push({ organisationId: mine, originalId: subject.id, matched: other.subject, similarity: score, geometry: reversed });
+    }
+  }
+  return { subject, alerts };
 }

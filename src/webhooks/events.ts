@@ -9,12 +9,13 @@ import { enqueueJob } from "../jobs/queue";
 /** The job kind that delivers one event. */
 export const WEBHOOK_JOB = "webhook";
 
-export type WebhookEventType = "alert.created";
+/** Match alerts; each step of a complaint, to the parties it concerns (README, Webhooks). */
+export type WebhookEventType = "alert.created" | "complaint.filed" | "complaint.appealed" | "complaint.decided" | "complaint.withdrawn";
 
 /**
- * Queues an event for the organisation's webhook, in the caller's transaction (the alert and its event are
- * written together). The body is fixed now, with a unique id, and POSTed unchanged on every attempt; receivers
- * deduplicate by that id. Returns the event id, or null when the organisation has no webhook.
+ * Queues an event for the organisation's webhook, in the caller's transaction (an alert or a complaint's step
+ * and its event are written together). The body is fixed now, with a unique id, and POSTed unchanged on every
+ * attempt; receivers deduplicate by that id. Returns the event id, or null when the organisation has no webhook.
  */
 export async function publishEvent(q: Queryable, organisationId: string, type: WebhookEventType, data: unknown): Promise<string | null> {
   const { webhook } = await getSettings(q, organisationId);

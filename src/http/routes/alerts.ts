@@ -8,10 +8,11 @@ import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { idParam, jsonContent } from "../schemas";
 
-export const alertSchema = z
+const matchAlertSchema = z
   .object({
     id: z.string().openapi({ example: "alr_9f1e2d3c4b5a69788776a5b4" }),
     createdAt: z.string(),
+    kind: z.literal("match"),
     original: z.object({ id: z.string(), productId: z.string(), thumbnailUrl: z.string() }),
     match: z.object({
       kind: z.enum(["listing", "original"]),
@@ -27,7 +28,22 @@ export const alertSchema = z
     matchUrl: z.string().openapi({ description: "The match picture (PNG, same access as the alert): the matched image beside the original" }),
     status: z.enum(ALERT_STATUSES),
   })
-  .openapi("Alert");
+  .openapi("MatchAlert");
+
+const complaintAlertSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    kind: z.literal("complaint"),
+    complaint: z.object({ id: z.string(), complainantId: z.string(), url: z.string() }),
+    listing: z.object({ id: z.string(), productId: z.string(), storeId: z.string(), storeCountry: z.string(), listedAt: z.string(), thumbnailUrl: z.string() }),
+    similarity: z.number().openapi({ description: "The best similarity the complaint recorded of the complainant's originals" }),
+    status: z.enum(ALERT_STATUSES),
+  })
+  .openapi("ComplaintAlert");
+
+/** A match of one of the organisation's originals, or a complaint against one of its listings. */
+export const alertSchema = z.discriminatedUnion("kind", [matchAlertSchema, complaintAlertSchema]).openapi("Alert");
 
 export function alertsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();

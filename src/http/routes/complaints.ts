@@ -58,10 +58,10 @@ export function complaintsRoutes(deps: AppDeps) {
     async (c) => {
       const form = await readComplaintForm(c);
       const complaint = await fileComplaintUseCase(deps, c.get("actor"), {
-        listingId: form.text("listingId", 100)!,
+        listingId: form.id("listingId"),
         originalIds: form.ids("originalIds"),
-        searchId: form.text("searchId", 100, false),
-        alertId: form.text("alertId", 100, false),
+        searchId: form.optionalId("searchId"),
+        alertId: form.optionalId("alertId"),
         statement: form.text("statement", MAX_STATEMENT)!,
         attachments: await form.files(),
       });

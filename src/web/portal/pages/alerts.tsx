@@ -1,4 +1,4 @@
-import type { AlertView } from "../../../watch/alerts";
+import type { AlertView, ComplaintAlertView, MatchAlertView } from "../../../watch/alerts";
 import { Layout, Time, type PageContext } from "../layout";
 
 export const ALERT_TABS = ["new", "acknowledged", "dismissed", "all"] as const;
@@ -21,37 +21,7 @@ export function AlertsPage({ ctx, tab, items, nextCursor }: { ctx: PageContext; 
       <ul class="alerts">
         {items.map((a) => (
           <li class="card alert" id={a.id} data-id={a.id} data-status={a.status}>
-            <div class="compare">
-              <figure>
-                <img src={new URL(a.original.thumbnailUrl).pathname} alt={`${m.yourOriginal} ${a.original.productId}`} width="160" height="160" loading="lazy" />
-                <figcaption>
-                  {m.yourOriginal}: <strong>{a.original.productId}</strong>
-                </figcaption>
-              </figure>
-              <figure>
-                <img src={new URL(a.match.thumbnailUrl).pathname} alt={`${m[a.match.kind]} ${a.match.productId}`} width="160" height="160" loading="lazy" />
-                <figcaption>
-                  {m[a.match.kind]}: <strong>{a.match.productId}</strong> ({m.storeCountry} {a.match.storeCountry})
-                </figcaption>
-              </figure>
-            </div>
-            <p>
-              {m.similarity} <strong class="similarity-value">{a.match.similarity.toFixed(1)}</strong> · <span class={`badge alert-${a.status}`}>{m[a.status]}</span>
-            </p>
-            <p class="small">
-              {m.alertedAt}: <Time iso={a.createdAt} m={m} />
-              {a.match.listedAt ? (
-                <>
-                  {" · "}
-                  {m.listedAt}: <Time iso={a.match.listedAt} m={m} />
-                </>
-              ) : null}
-            </p>
-            <p class="links">
-              <a class="compare-link" href={`/alerts/${a.id}/match.png`}>
-                {m.compare}
-              </a>
-            </p>
+            {a.kind === "complaint" ? <ComplaintAlertBody alert={a} ctx={ctx} /> : <MatchAlertBody alert={a} ctx={ctx} />}
             <form method="post" action={`/alerts/${a.id}/status`} class="actions">
               <input type="hidden" name="_csrf" value={ctx.csrfToken} />
               <input type="hidden" name="tab" value={tab} />
@@ -75,5 +45,72 @@ export function AlertsPage({ ctx, tab, items, nextCursor }: { ctx: PageContext; 
         </a>
       ) : null}
     </Layout>
+  );
+}
+
+/** One of the organisation's originals matched a new image: both pictures, the similarity and the match picture. */
+function MatchAlertBody({ alert: a, ctx }: { alert: MatchAlertView; ctx: PageContext }) {
+  const { m } = ctx;
+  return (
+    <>
+      <div class="compare">
+        <figure>
+          <img src={new URL(a.original.thumbnailUrl).pathname} alt={`${m.yourOriginal} ${a.original.productId}`} width="160" height="160" loading="lazy" />
+          <figcaption>
+            {m.yourOriginal}: <strong>{a.original.productId}</strong>
+          </figcaption>
+        </figure>
+        <figure>
+          <img src={new URL(a.match.thumbnailUrl).pathname} alt={`${m[a.match.kind]} ${a.match.productId}`} width="160" height="160" loading="lazy" />
+          <figcaption>
+            {m[a.match.kind]}: <strong>{a.match.productId}</strong> ({m.storeCountry} {a.match.storeCountry})
+          </figcaption>
+        </figure>
+      </div>
+      <p>
+        {m.similarity} <strong class="similarity-value">{a.match.similarity.toFixed(1)}</strong> · <span class={`badge alert-${a.status}`}>{m[a.status]}</span>
+      </p>
+      <p class="small">
+        {m.alertedAt}: <Time iso={a.createdAt} m={m} />
+        {a.match.listedAt ? (
+          <>
+            {" · "}
+            {m.listedAt}: <Time iso={a.match.listedAt} m={m} />
+          </>
+        ) : null}
+      </p>
+      <p class="links">
+        <a class="compare-link" href={`/alerts/${a.id}/match.png`}>
+          {m.compare}
+        </a>
+      </p>
+    </>
+  );
+}
+
+/** Another organisation filed a complaint against one of the organisation's listings. */
+function ComplaintAlertBody({ alert: a, ctx }: { alert: ComplaintAlertView; ctx: PageContext }) {
+  const { m } = ctx;
+  return (
+    <>
+      <p>
+        <strong>{m.complaintAgainstListing}</strong>
+      </p>
+      <figure>
+        <img src={new URL(a.listing.thumbnailUrl).pathname} alt={`${m.listing} ${a.listing.productId}`} width="160" height="160" loading="lazy" />
+        <figcaption>
+          {m.listing}: <strong>{a.listing.productId}</strong> ({m.storeCountry} {a.listing.storeCountry})
+        </figcaption>
+      </figure>
+      <p>
+        {m.similarity} <strong class="similarity-value">{a.similarity.toFixed(1)}</strong> · <span class={`badge alert-${a.status}`}>{m[a.status]}</span>
+      </p>
+      <p class="small">
+        {m.alertedAt}: <Time iso={a.createdAt} m={m} />
+      </p>
+      <p class="links">
+        <a href={`/complaints/${a.complaint.id}`}>{m.openComplaint}</a>
+      </p>
+    </>
   );
 }
