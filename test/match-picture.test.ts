@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { extractFeatures } from "../src/matching/features";
-import { apply, toPixelGeometry, type Point } from "../src/matching/geometry";
+import { apply, reversedGeometry, toPixelGeometry, type Point } from "../src/matching/geometry";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { outlineOf, renderMatchPicture } from "../src/reports/match-picture";
 import { fixture } from "./helpers/service";
@@ -56,6 +56,30 @@ describe("the match picture, drawn from the matcher's own geometry", () => {
     }
     expect(outlineRight).toBeGreaterThan(200);
     expect(outlineLeft).toBeLessThan(20);
+  });
+
+  it("turns a geometry round (a new original matched against an earlier copy): the copy becomes the query", async () => {
+    const bytes = await sharp(original).extract(crop).resize(480).jpeg({ quality: 75 }).toBuffer();
+    const { hit, querySize } = await searchFor(bytes);
+    const g = toPixelGeometry(hit.geometry!, querySize, size);
+    const r = reversedGeometry(g);
+    expect(r.querySize).toEqual(size);
+    expect(r.originalSize).toEqual(querySize);
+    expect(r.queryPoints).toEqual(g.originalPoints);
+    expect(r.originalPoints).toEqual(g.queryPoints);
+    // Its transform now maps the original onto the copy, and its outline is the copy's frame inside the original.
+    r.queryPoints.forEach((q, i) => {
+      const [u, v] = apply(r.transform, q);
+      expect(Math.hypot(u - r.originalPoints[i][0], v - r.originalPoints[i][1])).toBeLessThan(6.5 * (480 / crop.width));
+    });
+    const { left, top, width, height } = crop;
+    const frame: Point[] = [[left, top], [left + width, top], [left + width, top + height], [left, top + height]];
+    r.region.forEach((p, i) => expect(Math.hypot(p[0] - frame[i][0], p[1] - frame[i][1])).toBeLessThan(8));
+    // Turned round twice, it is the same geometry.
+    const back = reversedGeometry(r);
+    back.transform.forEach((v, i) => expect(v).toBeCloseTo(g.transform[i], 6));
+    // (toPixelGeometry rounds the outline to 0.01 px; the turned-round one is recomputed from the transform.)
+    back.region.forEach((p, i) => p.forEach((v, j) => expect(v).toBeCloseTo(g.region[i][j], 1)));
   });
 
   it("draws a match without geometry (byte-identical, PDQ only) as the two pictures side by side, without lines", async () => {
