@@ -40,6 +40,8 @@ export interface WatchAlert {
   geometry: MatchGeometry | null;
 }
 
+const sizeOf = ({ width, height }: { width: number; height: number }) => ({ width, height });
+
 const NO_FEATURES: ImageFeatures = { width: 1, height: 1, keypoints: new Float32Array(0), descriptors: new Uint8Array(0) };
 
 /** Stored images as alerts describe them, with their organisation's watch threshold. */
@@ -130,7 +132,7 @@ export async function matchNewImage(
     if (other.subject.organisationId === mine) continue;
     // The matcher's geometry has the new image as the query and the other as the original, in working pixels.
     const working = geometryOf.get(otherId);
-    const geometry = working ? toPixelGeometry(working, row, other.row) : null;
+    const geometry = working ? toPixelGeometry(working, sizeOf(row), sizeOf(other.row)) : null;
     if (other.subject.kind === "original" && score >= other.threshold) {
       alerts.push({ organisationId: other.subject.organisationId, originalId: other.subject.id, matched: subject, similarity: score, geometry });
     }
