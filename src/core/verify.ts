@@ -175,16 +175,16 @@ function signatureChecks(bundle: Extract<EvidenceBundle, { format: "imprint.evid
   ];
 }
 
-/** The chain's checks of one anchor: `prefix` "" for the bundle's own anchor, "reanchor-" for its root of roots. */
+/** The chain's checks of one anchor: `prefix` "" for the evidence's own anchor, "reanchor-" for its root of roots. */
 export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor, root: string, facts: ChainFacts): Check[] {
   const named = (name: string) => prefix + name;
   return [
-    { name: named("chain"), ok: facts.chainId === anchor.chainId, detail: `the RPC serves chain ${facts.chainId}; the bundle names ${anchor.chainId}` },
+    { name: named("chain"), ok: facts.chainId === anchor.chainId, detail: `the RPC serves chain ${facts.chainId}; the evidence names ${anchor.chainId}` },
     {
       name: named("transaction"),
       ok: facts.receiptFound && facts.blockNumber === anchor.blockNumber,
       detail: facts.receiptFound
-        ? `transaction ${anchor.txHash} succeeded in block ${facts.blockNumber} (bundle: ${anchor.blockNumber})`
+        ? `transaction ${anchor.txHash} succeeded in block ${facts.blockNumber} (evidence: ${anchor.blockNumber})`
         : `no successful transaction ${anchor.txHash} on this chain`,
     },
     {
@@ -195,7 +195,7 @@ export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor,
     {
       name: named("block-time"),
       ok: facts.blockTimestamp === anchor.blockTimestamp,
-      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (bundle: ${anchor.blockTimestamp})`,
+      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (evidence: ${anchor.blockTimestamp})`,
     },
     {
       name: named("anchored-at"),
@@ -247,7 +247,7 @@ export function checkAnchorPaths(bundle: Anchored, direct: PathReading, reanchor
     name: path || checks.length > 0 ? "anchor-path" : "chain",
     ok: path !== undefined,
     detail: path
-      ? `${path === "direct" ? "the bundle's own anchor" : "the re-anchor (root of roots)"} was confirmed on chain ${usedChain}` +
+      ? `${path === "direct" ? "its own anchor" : "the re-anchor (root of roots)"} was confirmed on chain ${usedChain}` +
         (unread.length ? `; not readable: ${unread.join("; ")}` : "")
       : unread.length
         ? `the chain could not be read: ${unread.join("; ")}`
