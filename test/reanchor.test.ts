@@ -20,7 +20,9 @@ import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { startTestChain, type TestChain } from "./helpers/anvil";
+import { launchBrowser } from "./helpers/browser";
 import { freshDatabase } from "./helpers/databases";
+import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
 
 const run = promisify(execFile);
@@ -177,6 +179,31 @@ describe("bundles and search receipts of a retired chain, re-anchored on a new o
     writeFileSync(file, JSON.stringify(receipt));
     const { stdout } = await run("node", [cli, "verify", file, "--rpc", chainB.rpcUrl, "--rpc", oldRpcUrl, "--trust", deploymentsFile]);
     expect(stdout).toMatch(/^VERIFIED \(anchor path: reanchor\)/m);
+  });
+
+  it("verifies the old receipt through the new chain on the /verify page too, whose only RPC is the new chain's", async () => {
+    const http = await listen(service.app);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${http.url}/verify`);
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
+      const file = path.join(dir, "receipt-for-page.json");
+      writeFileSync(file, JSON.stringify(receipt));
+      await page.setInputFiles("#evidence", file);
+      await page.fill("#rpc", chainB.rpcUrl);
+      await page.check("#trust-served");
+      await page.click("#verify");
+      await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
+      expect(await page.textContent("#result")).toMatch(/^VERIFIED: Organisation .* ran a search with image/);
+      expect(await page.textContent('[data-check="anchor-path"]')).toContain(`the re-anchor (root of roots) was confirmed on chain ${NEW_CHAIN_ID}`);
+      expect(await page.textContent('[data-finding="deployment"]')).toContain("its record was first anchored at");
+      expect(requests.filter((url) => url.startsWith(http.url))).toEqual([]);
+    } finally {
+      await browser.close();
+      await http.close();
+    }
   });
 
   it("fails the receipt after any single-byte change of its proof, its old anchor or its second path", async () => {
