@@ -9,7 +9,7 @@ import { loadTrust, TrustSourceError } from "./trust-source";
 export interface VerifyCommandOptions {
   bundlePath: string;
   imagePath?: string;
-  /** RPCs of the chains the bundle names (its own and, for a re-anchored bundle, the newer one). */
+  /** RPCs of the chains the evidence names (its own and, for re-anchored evidence, the newer one). */
   rpcUrls: string[];
   /** Deployments files (paths or URLs) whose deployments are trusted. */
   trust: string[];

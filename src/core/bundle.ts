@@ -30,13 +30,16 @@ const anchorSchema = z
   .strict();
 
 /**
- * A second way to the chain for a bundle whose deployment was retired: the bundle's root, with its anchor, is a
+ * A second way to the chain for evidence whose deployment was retired: its root, with its anchor, is a
  * leaf of a root of roots anchored on a newer deployment (see `reanchorLeafHash`).
  */
 const reanchorSchema = z.object({ proof: z.array(hex32).max(64), root: hex32, anchor: anchorSchema }).strict();
 
-/** What every format shares: the leaf, its proof up to the root, the root's anchor, an optional re-anchor path. */
-const anchoring = {
+/**
+ * What every kind of anchored evidence shares (each bundle format and the search receipt): the leaf, its proof up
+ * to the root, the root's anchor, and an optional re-anchor path.
+ */
+export const anchoringFields = {
   leaf: hex32,
   merkle: z.object({ root: hex32, proof: z.array(hex32).max(64) }).strict(),
   anchor: anchorSchema,
@@ -48,7 +51,7 @@ const anchoring = {
  * it (leaf, id), folded into the root (proof) or checked against the chain (anchor). Unknown keys are refused.
  */
 export const evidenceBundleV1Schema = z
-  .object({ format: z.literal(BUNDLE_FORMAT), registration: z.object(registrationFields).strict(), ...anchoring })
+  .object({ format: z.literal(BUNDLE_FORMAT), registration: z.object(registrationFields).strict(), ...anchoringFields })
   .strict();
 
 /** Version 2: a registration signed by its owner's key; the leaf also commits to the signed values and signer. */
@@ -64,7 +67,7 @@ export const evidenceBundleV2Schema = z
         signature: z.string().regex(SIGNATURE_HEX, "must be 0x + 130 lowercase hex digits ending in 1b or 1c"),
       })
       .strict(),
-    ...anchoring,
+    ...anchoringFields,
   })
   .strict();
 

@@ -3,11 +3,12 @@ import { AbiCoder, encodeBytes32String, keccak256 } from "ethers";
 import { z } from "zod";
 import { CLOCK_TOLERANCE_S } from "./clock";
 import { canonicalJson } from "./canonical-json";
-import { HEX20, HEX32, HEX8, toHex } from "./hex";
+import { anchoringFields } from "./bundle";
+import { HEX32, HEX8, toHex } from "./hex";
 import { ownerOf } from "./leaf";
 import { processProof } from "./merkle";
 import { ISO_MS, isoOfSeconds } from "./time";
-import { notVouched, settle, type Check, type Findings, type Verdict, type VerdictParts } from "./verify";
+import { notVouched, reanchorChecks, settle, type Check, type Findings, type Verdict, type VerdictParts } from "./verify";
 
 export const SEARCH_RECEIPT_FORMAT = "imprint.search-receipt.v1";
 
@@ -67,17 +68,8 @@ export const searchReceiptSchema = z
     format: z.literal(SEARCH_RECEIPT_FORMAT),
     record: searchRecordSchema,
     digest: hex32,
-    leaf: hex32,
-    merkle: z.object({ root: hex32, proof: z.array(hex32).max(64) }).strict(),
-    anchor: z
-      .object({
-        chainId: count,
-        contract: z.string().regex(HEX20, "must be 0x + 40 lowercase hex digits"),
-        txHash: hex32,
-        blockNumber: count,
-        blockTimestamp: count,
-      })
-      .strict(),
+    // Exactly a bundle's: leaf, merkle, anchor and, once the root was carried to a newer deployment, reanchor.
+    ...anchoringFields,
   })
   .strict();
 
@@ -131,13 +123,14 @@ export function verifyReceiptOffline(input: unknown): Verdict & { receipt?: Sear
       ok: Date.parse(r.searchedAt) / 1000 <= receipt.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
       detail: `searched at ${r.searchedAt}, anchored at ${isoOfSeconds(receipt.anchor.blockTimestamp)}`,
     },
+    ...reanchorChecks(receipt),
   ];
   return { ok: checks.every((c) => c.ok), trusted: false, checks, receipt };
 }
 
 /**
  * A receipt's verdict, stated in the same three parts as a bundle's: the chain proves the record existed by the
- * block time; only a trusted deployment vouches for who ran the search (the organisation is named only then);
+ * block time (of its own anchor, or of the root of roots that re-anchored it); only a trusted deployment vouches for who ran the search (the organisation is named only then);
  * a receipt carries no owner's signature.
  */
 export function receiptVerdict(receipt: SearchReceipt, parts: VerdictParts): Verdict {
@@ -147,14 +140,15 @@ export function receiptVerdict(receipt: SearchReceipt, parts: VerdictParts): Ver
   const search =
     `a search with image ${r.query.sha256} (scope ${r.params.scope}, threshold ${r.params.threshold}) answered with ` +
     `${r.hits.length} hit${r.hits.length === 1 ? "" : "s"}, exactly as in the record`;
-  const chain = `A record of ${search}, existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}.`;
+  const chain = `A record of ${search}, existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}${confirmed.through}.`;
   const d = confirmed.deployment;
   const who = `organisation ${r.searchedBy.organisationId} (member ${r.searchedBy.memberId})`;
   const local = confirmed.local;
   const findings: Findings = {
     chain,
     deployment: d
-      ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that ${who} ran this search at ${r.searchedAt} and was answered exactly these hits.`
+      ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that ${who} ran this search at ${r.searchedAt} and was answered exactly these hits` +
+        (confirmed.firstAnchored ? `, and that its record was ${confirmed.firstAnchored}.` : ".")
       : notVouched("who ran the search"),
     signature: "A receipt carries no owner's signature: it is the service's record of a search.",
     ...(local ? { local } : {}),

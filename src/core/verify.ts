@@ -44,7 +44,7 @@ export interface Check {
 
 /**
  * What every kind of anchored evidence (a registration's bundle, a search receipt) carries to reach the chain: a
- * Merkle root, its anchor, and for a bundle of a retired deployment the root of roots that re-anchored it.
+ * Merkle root, its anchor, and for evidence of a retired deployment the root of roots that re-anchored it.
  */
 export interface Anchored {
   merkle: { root: string };
@@ -125,26 +125,33 @@ export function verifyBundleOffline(input: unknown): Verdict {
     },
   ];
   if (bundle.format === "imprint.evidence.v2") checks.push(...signatureChecks(bundle));
-  if (bundle.reanchor) {
-    const re = bundle.reanchor;
-    const folded = processProof(reanchorLeafHash(bundle.merkle.root, bundle.anchor), re.proof);
-    checks.push(
-      {
-        name: "reanchor-merkle",
-        ok: folded === re.root,
-        detail:
-          folded === re.root
-            ? `the root and its anchor fold into the root of roots ${re.root} (${re.proof.length} steps)`
-            : `the root and its anchor fold to ${folded}, not the root of roots ${re.root}`,
-      },
-      {
-        name: "reanchor-order",
-        ok: bundle.anchor.blockTimestamp <= re.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
-        detail: `anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)}, re-anchored at ${isoOfSeconds(re.anchor.blockTimestamp)}`,
-      },
-    );
-  }
+  checks.push(...reanchorChecks(bundle));
   return { ok: checks.every((c) => c.ok), trusted: false, checks, bundle };
+}
+
+/**
+ * The offline checks of a re-anchor path, the same for bundles and receipts (none without one): the root, bound
+ * to its whole anchor, folds into the root of roots, and was anchored before it was re-anchored.
+ */
+export function reanchorChecks(subject: Anchored): Check[] {
+  const re = subject.reanchor;
+  if (!re) return [];
+  const folded = processProof(reanchorLeafHash(subject.merkle.root, subject.anchor), re.proof);
+  return [
+    {
+      name: "reanchor-merkle",
+      ok: folded === re.root,
+      detail:
+        folded === re.root
+          ? `the root and its anchor fold into the root of roots ${re.root} (${re.proof.length} steps)`
+          : `the root and its anchor fold to ${folded}, not the root of roots ${re.root}`,
+    },
+    {
+      name: "reanchor-order",
+      ok: subject.anchor.blockTimestamp <= re.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
+      detail: `anchored at ${isoOfSeconds(subject.anchor.blockTimestamp)}, re-anchored at ${isoOfSeconds(re.anchor.blockTimestamp)}`,
+    },
+  ];
 }
 
 function signatureChecks(bundle: Extract<EvidenceBundle, { format: "imprint.evidence.v2" }>): Check[] {
@@ -168,16 +175,16 @@ function signatureChecks(bundle: Extract<EvidenceBundle, { format: "imprint.evid
   ];
 }
 
-/** The chain's checks of one anchor: `prefix` "" for the bundle's own anchor, "reanchor-" for its root of roots. */
+/** The chain's checks of one anchor: `prefix` "" for the evidence's own anchor, "reanchor-" for its root of roots. */
 export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor, root: string, facts: ChainFacts): Check[] {
   const named = (name: string) => prefix + name;
   return [
-    { name: named("chain"), ok: facts.chainId === anchor.chainId, detail: `the RPC serves chain ${facts.chainId}; the bundle names ${anchor.chainId}` },
+    { name: named("chain"), ok: facts.chainId === anchor.chainId, detail: `the RPC serves chain ${facts.chainId}; the evidence names ${anchor.chainId}` },
     {
       name: named("transaction"),
       ok: facts.receiptFound && facts.blockNumber === anchor.blockNumber,
       detail: facts.receiptFound
-        ? `transaction ${anchor.txHash} succeeded in block ${facts.blockNumber} (bundle: ${anchor.blockNumber})`
+        ? `transaction ${anchor.txHash} succeeded in block ${facts.blockNumber} (evidence: ${anchor.blockNumber})`
         : `no successful transaction ${anchor.txHash} on this chain`,
     },
     {
@@ -188,7 +195,7 @@ export function checkAnchorFacts(prefix: "" | "reanchor-", anchor: BundleAnchor,
     {
       name: named("block-time"),
       ok: facts.blockTimestamp === anchor.blockTimestamp,
-      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (bundle: ${anchor.blockTimestamp})`,
+      detail: `block ${facts.blockNumber ?? "?"} has timestamp ${facts.blockTimestamp ?? "?"} (evidence: ${anchor.blockTimestamp})`,
     },
     {
       name: named("anchored-at"),
@@ -240,7 +247,7 @@ export function checkAnchorPaths(bundle: Anchored, direct: PathReading, reanchor
     name: path || checks.length > 0 ? "anchor-path" : "chain",
     ok: path !== undefined,
     detail: path
-      ? `${path === "direct" ? "the bundle's own anchor" : "the re-anchor (root of roots)"} was confirmed on chain ${usedChain}` +
+      ? `${path === "direct" ? "its own anchor" : "the re-anchor (root of roots)"} was confirmed on chain ${usedChain}` +
         (unread.length ? `; not readable: ${unread.join("; ")}` : "")
       : unread.length
         ? `the chain could not be read: ${unread.join("; ")}`
@@ -331,6 +338,10 @@ export interface Settled {
     deployment?: Deployment;
     /** The warning that a local development chain proves nothing to a third party. */
     local?: string;
+    /** On the re-anchor path: ", through the re-anchor of root R" (the chain's clause); else "". */
+    through: string;
+    /** On the re-anchor path: "first anchored at <time> (block N of chain C)", which only the deployments vouch for. */
+    firstAnchored?: string;
   };
 }
 
@@ -360,6 +371,10 @@ export function settle(subject: Anchored, { offline, paths, deployment, image }:
       anchoredBy: `anchored by contract ${used.contract} whose anchorer is ${paths.facts.anchorer ?? "unknown"} (read from the chain)`,
       deployment: trusted ? deployment?.deployment : undefined,
       ...(local ? { local } : {}),
+      through: paths.path === "reanchor" ? `, through the re-anchor of root ${subject.merkle.root}` : "",
+      ...(paths.path === "reanchor"
+        ? { firstAnchored: `first anchored at ${isoOfSeconds(subject.anchor.blockTimestamp)} (block ${subject.anchor.blockNumber} of chain ${subject.anchor.chainId})` }
+        : {}),
     },
   };
 }
@@ -370,13 +385,11 @@ export function verdictOf(bundle: EvidenceBundle, parts: VerdictParts): Verdict 
   if (!confirmed) return { ok, trusted, path, checks, bundle };
 
   const r = bundle.registration;
-  const chain =
-    `Image ${r.sha256} (PDQ ${r.pdq}) existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}` +
-    (path === "reanchor" ? `, through the re-anchor of root ${bundle.merkle.root}.` : ".");
+  const chain = `Image ${r.sha256} (PDQ ${r.pdq}) existed ${confirmed.noLaterThan}, ${confirmed.anchoredBy}${confirmed.through}.`;
   const d = confirmed.deployment;
   const deploymentFinding = d
     ? `Deployment ${d.name} (anchorer ${d.anchorer}) vouches that account ${r.accountId} registered it at ${r.registeredAt}` +
-      (path === "reanchor" ? ` and that it was first anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)} (block ${bundle.anchor.blockNumber} of chain ${bundle.anchor.chainId}).` : ".")
+      (confirmed.firstAnchored ? ` and that it was ${confirmed.firstAnchored}.` : ".")
     : notVouched("who registered it");
   const signed = bundle.format === "imprint.evidence.v2" ? bundle.registration : undefined;
   const signature = signed

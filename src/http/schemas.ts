@@ -92,7 +92,8 @@ const registrationDoc = {
   registeredAt: z.string(),
 };
 
-const anchoringDoc = {
+/** Documentation of what bundles and search receipts share (src/core/bundle.ts `anchoringFields`). */
+export const anchoringDoc = {
   leaf: z.string(),
   merkle: z.object({ root: z.string(), proof: z.array(z.string()) }),
   anchor: anchorSchema,

@@ -1,16 +1,14 @@
-import { and, eq } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
-import { BUNDLE_FORMAT, SIGNED_BUNDLE_FORMAT, type BundleAnchor, type BundleReanchor, type EvidenceBundle } from "../core/bundle";
+import { eq } from "drizzle-orm";
+import { BUNDLE_FORMAT, SIGNED_BUNDLE_FORMAT, type EvidenceBundle } from "../core/bundle";
 import { toHex, uint64ToHex } from "../core/hex";
 import type { Db } from "../db/client";
-import { batches, images, originals, reanchors } from "../db/schema";
+import { batches, images, originals } from "../db/schema";
+import { anchoringOf, reanchorJoin, reanchorOfBatch } from "./served-anchoring";
 
 export type EvidenceResult =
   | { status: "anchored"; bundle: EvidenceBundle }
   | { status: "pending" | "sealed"; registeredAt: string }
   | null;
-
-const reanchor = alias(reanchors, "reanchor");
 
 /**
  * The evidence bundle of a registration once its batch is anchored (v2 when its owner signed it, with the
@@ -18,11 +16,11 @@ const reanchor = alias(reanchors, "reanchor");
  */
 export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
   const [row] = await db
-    .select({ original: originals, pdq: images.pdq, phash: images.phash, batch: batches, reanchor })
+    .select({ original: originals, pdq: images.pdq, phash: images.phash, batch: batches, reanchor: reanchorOfBatch })
     .from(originals)
     .innerJoin(images, eq(images.id, originals.imageId))
     .leftJoin(batches, eq(batches.id, originals.batchId))
-    .leftJoin(reanchor, and(eq(reanchor.id, batches.reanchorId), eq(reanchor.status, "anchored")))
+    .leftJoin(reanchorOfBatch, reanchorJoin)
     .where(eq(originals.id, id))
     .limit(1);
   if (!row) return null;
@@ -34,8 +32,7 @@ export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
   const anchoring = {
     leaf: o.leaf,
     merkle: { root: b.root, proof: o.proof ?? [] },
-    anchor: anchorOf(b),
-    ...(row.reanchor && b.reanchorProof ? { reanchor: reanchorOf(row.reanchor, b.reanchorProof) } : {}),
+    ...anchoringOf(b, row.reanchor),
   };
   const bundle: EvidenceBundle =
     o.signer && o.signature && o.signedAt !== null
@@ -46,14 +43,4 @@ export async function evidenceOf(db: Db, id: string): Promise<EvidenceResult> {
         }
       : { format: BUNDLE_FORMAT, registration, ...anchoring };
   return { status: "anchored", bundle };
-}
-
-type AnchoredRow = { chainId: number | null; contract: string | null; txHash: string | null; blockNumber: number | null; blockTimestamp: number | null };
-
-function anchorOf(r: AnchoredRow): BundleAnchor {
-  return { chainId: r.chainId!, contract: r.contract!.toLowerCase(), txHash: r.txHash!, blockNumber: r.blockNumber!, blockTimestamp: r.blockTimestamp! };
-}
-
-function reanchorOf(r: AnchoredRow & { root: string }, proof: string[]): BundleReanchor {
-  return { proof, root: r.root, anchor: anchorOf(r) };
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { recordDigest, SEARCH_RECEIPT_FORMAT, searchReceiptLeaf, type SearchReceipt, type SearchRecord } from "../core/search-receipt";
 import type { Db } from "../db/client";
 import { batches, searchRecords } from "../db/schema";
+import { anchoringOf, reanchorJoin, reanchorOfBatch } from "./served-anchoring";
 
 /**
  * Puts a search record's leaf in line for the next batch. The digest is taken over the stored canonical bytes,
@@ -25,12 +26,16 @@ export async function requestSearchSeal(db: Db, id: string, now: Date): Promise<
 
 export type ReceiptResult = { status: "anchored"; receipt: SearchReceipt } | { status: "none" | "pending" | "sealed" } | null;
 
-/** The receipt of a search once its batch is anchored; its status before that. */
+/**
+ * The receipt of a search once its batch is anchored (with the re-anchor path once its root was carried to a
+ * newer deployment, exactly as a bundle's); its status before that.
+ */
 export async function searchReceiptOf(db: Db, id: string): Promise<ReceiptResult> {
   const [row] = await db
-    .select({ r: searchRecords, batch: batches })
+    .select({ r: searchRecords, batch: batches, reanchor: reanchorOfBatch })
     .from(searchRecords)
     .leftJoin(batches, eq(batches.id, searchRecords.batchId))
+    .leftJoin(reanchorOfBatch, reanchorJoin)
     .where(eq(searchRecords.id, id))
     .limit(1);
   if (!row) return null;
@@ -45,13 +50,7 @@ export async function searchReceiptOf(db: Db, id: string): Promise<ReceiptResult
       digest: r.digest,
       leaf: r.leaf,
       merkle: { root: b.root, proof: r.proof ?? [] },
-      anchor: {
-        chainId: b.chainId!,
-        contract: b.contract!.toLowerCase(),
-        txHash: b.txHash!,
-        blockNumber: b.blockNumber!,
-        blockTimestamp: b.blockTimestamp!,
-      },
+      ...anchoringOf(b, row.reanchor),
     },
   };
 }

@@ -10,7 +10,7 @@ import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { anchorSchema, idParam, jsonContent } from "../schemas";
+import { anchoringDoc, idParam, jsonContent } from "../schemas";
 import { hitSchema } from "./search";
 
 const receiptStatus = z.enum(["none", "pending", "sealed", "anchored"]);
@@ -34,9 +34,7 @@ const receiptSchemaDoc = z
     // The format requires objects as hits; this service's are SearchHits.
     record: z.object({ ...recordFields, hits: z.array(z.record(z.string(), z.unknown())) }),
     digest: z.string(),
-    leaf: z.string(),
-    merkle: z.object({ root: z.string(), proof: z.array(z.string()) }),
-    anchor: anchorSchema,
+    ...anchoringDoc,
   })
   .openapi("SearchReceipt");
 
