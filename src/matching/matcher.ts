@@ -1,9 +1,9 @@
 /**
  * The matcher: candidate voting → geometric verification of the best candidates → calibrated similarity → ranked
  * hits, over views of the query made only while no view is conclusive: the query as it is, its mirror image, its
- * detail view (a copy inside a larger picture), then dense features for an ambiguous query. Only the compact index
- * lives in memory; the full features of the candidates to verify come from a FeatureLoader (the database, in the
- * service).
+ * detail view (a copy inside a larger picture), region proposals of the detail view (a copy too small in it), then
+ * dense features for an ambiguous query. Only the compact index lives in memory; the full features of the
+ * candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, windowFeatures, type GlobalHash, type ImageFeatures } from "./features";
