@@ -10,11 +10,12 @@ import { PostingTable } from "../src/matching/postings";
 import { fingerprintImage } from "../src/imaging";
 import { analyseImage } from "../src/matching/analyse-image";
 import { apply, toPixelGeometry } from "../src/matching/geometry";
-import { denseQueryFeatures, extractFeatures, keypointCount } from "../src/matching/features";
+import { denseQueryFeatures, extractFeatures, keypointCount, windowFeatures } from "../src/matching/features";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
 import { similarityScore } from "../src/matching/score";
+import { verifyPair } from "../src/matching/verify-pair";
 import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
 import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
@@ -82,8 +83,12 @@ describe("matching edited copies", () => {
     expect(Math.abs(((undone + turned + 540) % 360) - 180)).toBeLessThan(2);
   });
 
-  it("finds a copy at 40 % of a collage's width, ranked first, and outlines it in the query's pixels", async () => {
-    const placed = await collage(building, { share: 0.4 });
+  it.each([
+    ["40 %", { share: 0.4 }],
+    // Too small for the detail view: found by a region proposal (windowFeatures).
+    ["22 %", { share: 0.22, left: 420, top: 300 }],
+  ] as const)("finds a copy at %s of a collage's width, ranked first, and outlines it in the query's pixels", async (_, layout) => {
+    const placed = await collage(building, layout);
     const q = await analyseImage(placed.bytes, { purpose: "query" });
     const [hit] = await matcher.search(q.features);
     expect(hit.id).toBe("building");
@@ -175,6 +180,34 @@ describe("features", () => {
     expect(keypointCount(dense)).toBeGreaterThan(keypointCount(q));
     expect(dense.mirrored && keypointCount(dense.mirrored)).toBeGreaterThan(keypointCount(q.mirrored!));
     expect(denseQueryFeatures(await extractFeatures(building))).toBeUndefined();
+  });
+});
+
+describe("region proposals", () => {
+  it("cover the detail view, state keypoints in its coordinates, and hold a copy too small for the detail view at a scale it verifies at", async () => {
+    const building = read("building.jpg");
+    const original = await extractFeatures(building);
+    // 20 % of a 1 400 px collage: 280 px, 205 px in the 1 024 px detail view, against the original's 512.
+    const placed = await collage(building, { share: 0.2, left: 300, top: 250 });
+    const { features: q } = await analyseImage(placed.bytes, { purpose: "query" });
+    await loadOpenCv();
+    const windows = await windowFeatures(q);
+    const { width, height } = q.detailGrey!;
+    expect(windows.length).toBeGreaterThan(4);
+    for (const w of windows) {
+      expect([w.width, w.height]).toEqual([width, height]);
+      for (let i = 0; i < w.keypoints.length; i += 2) {
+        expect(w.keypoints[i]).toBeGreaterThanOrEqual(0);
+        expect(w.keypoints[i]).toBeLessThan(width);
+        expect(w.keypoints[i + 1]).toBeLessThan(height);
+      }
+    }
+    const best = windows.map((w) => verifyPair(w, original)).sort((a, b) => b.inliers - a.inliers)[0];
+    expect(best.inliers).toBeGreaterThan(verifyPair(q, original).inliers);
+    expect(best.inliers).toBeGreaterThanOrEqual(26);
+    // Query → original scales the copy back up: 512 / 205 ≈ 2.5 in detail-view pixels.
+    expect(Math.hypot(best.transform!.a, best.transform!.b)).toBeCloseTo(original.width / (0.2 * width), 0);
+    expect(await windowFeatures({ ...q, detailGrey: undefined })).toEqual([]);
   });
 });
 

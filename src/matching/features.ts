@@ -259,6 +259,62 @@ export function detailFeatures(q: ImageFeatures): ImageFeatures | undefined {
   return orbFeatures(loadedOpenCv(), q.detailGrey, DETAIL_KEYPOINTS, DETAIL_DETECT, FAST_THRESHOLDS, DETAIL_GRID);
 }
 
+/**
+ * Region proposals of a query's detail view (issue 13): windows of WINDOW_SHARE of its longest side, WINDOW_STRIDE
+ * of a window apart, each enlarged to WORK_SIZE. A copy at 20–30 % of a collage's width spans 200–300 px of the
+ * detail view, a scale of 0.4–0.6 against the original's working image; ORB's pyramid only shrinks, so the
+ * original's strongest (finest-level) descriptors, the ones in the candidate index, have no counterpart in the
+ * query, and its votes drown among those the surrounding content gives other images. Enlarged in a window, the copy
+ * is at ~0.8× and competes only with what shares its window (docs/calibration.md, "Region proposals").
+ */
+export const WINDOW_SHARE = 0.25;
+const WINDOW_STRIDE = 0.75;
+
+/** The window origins along one side: every `stride`, the last one flush with the end. */
+function windowStarts(side: number, size: number, stride: number): number[] {
+  const starts: number[] = [];
+  for (let at = 0; ; at += stride) {
+    starts.push(Math.min(at, side - size));
+    if (at + size >= side) return starts;
+  }
+}
+
+/**
+ * The features of each region proposal, keypoints mapped back into the detail view's coordinates (so a hit's
+ * geometry and `region` are stated in the detail view, like the detail pass's). Empty without a detail view.
+ */
+export async function windowFeatures(q: ImageFeatures): Promise<ImageFeatures[]> {
+  const g = q.detailGrey;
+  if (!g) return [];
+  const size = Math.round(WINDOW_SHARE * Math.max(g.width, g.height));
+  const w = Math.min(size, g.width), h = Math.min(size, g.height), stride = Math.round(WINDOW_STRIDE * size);
+  const source = sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } });
+  const crops = await Promise.all(
+    windowStarts(g.height, h, stride).flatMap((top) =>
+      windowStarts(g.width, w, stride).map(async (left) => {
+        const { data, info } = await source
+          .clone()
+          .extract({ left, top, width: w, height: h })
+          .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        invariantChannels(info.channels);
+        return { left, top, k: w / info.width, grey: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
+      }),
+    ),
+  );
+  const cv = loadedOpenCv();
+  return crops.map(({ left, top, k, grey }) => {
+    const f = orbFeatures(cv, grey);
+    for (let i = 0; i < f.keypoints.length; i += 2) {
+      f.keypoints[i] = left + f.keypoints[i] * k;
+      f.keypoints[i + 1] = top + f.keypoints[i + 1] * k;
+    }
+    return { ...f, width: g.width, height: g.height };
+  });
+}
+
 /** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */
 export function topFeatures(f: ImageFeatures, n: number): ImageFeatures {
   const k = Math.min(n, keypointCount(f));

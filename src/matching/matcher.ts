@@ -1,12 +1,12 @@
 /**
  * The matcher: candidate voting → geometric verification of the best candidates → calibrated similarity → ranked
  * hits, over views of the query made only while no view is conclusive: the query as it is, its mirror image, its
- * detail view (a copy inside a larger picture), then dense features for an ambiguous query. Only the compact index
- * lives in memory; the full features of the candidates to verify come from a FeatureLoader (the database, in the
- * service).
+ * detail view (a copy inside a larger picture), region proposals of the detail view (a copy too small in it), then
+ * dense features for an ambiguous query. Only the compact index lives in memory; the full features of the
+ * candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
-import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, windowFeatures, type GlobalHash, type ImageFeatures } from "./features";
 import type { MatchGeometry } from "./geometry";
 import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
@@ -31,6 +31,8 @@ export const MIN_VOTES = 2;
  */
 export const SECOND_PASS_MIN = 5;
 export const SECOND_PASS_BELOW = 26;
+/** Candidates verified per region proposal (windowPass): a window holds little else than the copy. */
+export const WINDOW_CANDIDATES = 2;
 
 export interface MatchHit {
   id: string;
@@ -144,6 +146,7 @@ class Ranker {
       await loadOpenCv();
       hits = mergeHits(hits, await this.detailPass(detailFeatures(q)!, loaded, filter));
     }
+    if (!conclusive() && q.detailGrey) hits = mergeHits(hits, await this.windowPass(q, loaded, filter));
     const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous && q.grey) {
@@ -216,6 +219,25 @@ class Ranker {
       const original = originals.get(c.id);
       return original ? [toHit(c.id, verifyPair(d, original, false), c.votes)] : [];
     });
+  }
+
+  /**
+   * Region proposals (windowFeatures) for a copy too small in the picture for the detail view: each window's
+   * WINDOW_CANDIDATES best-voted candidates are verified with that window's features, until one is conclusive.
+   */
+  private async windowPass(q: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
+    const hits: MatchHit[] = [];
+    for (const w of await windowFeatures(q)) {
+      const [candidates] = this.index.query([w.descriptors], WINDOW_CANDIDATES, filter);
+      const wanted = candidates.filter((c) => c.votes >= this.minVotes);
+      const originals = await this.featuresOf(wanted.map((c) => c.id), loaded);
+      for (const c of wanted) {
+        const original = originals.get(c.id);
+        if (original) hits.push(toHit(c.id, verifyPair(w, original, false), c.votes));
+      }
+      if (bestInliers(hits) >= SECOND_PASS_BELOW) break;
+    }
+    return hits;
   }
 
   /** Features of `ids`, reading from the loader only those this query has not loaded yet (the second pass re-verifies). */
