@@ -232,15 +232,17 @@ describe("the seller journey in a real browser: register, anchor, search, certif
   });
 
   it("11. the decision shows on both sides, with the whole timeline", async () => {
-    for (const [who, upheld, kinds] of [
-      ["brand", "upheld", ["submitted", "appealed", "upheld"]],
-      ["copier", "投诉成立", ["已提交", "已申诉", "投诉成立"]],
+    for (const [who, upheld, kinds, roles] of [
+      ["brand", "upheld", ["submitted", "appealed", "upheld"], ["owner", "owner", "reviewer"]],
+      ["copier", "投诉成立", ["已提交", "已申诉", "投诉成立"], ["所有者", "所有者", "审核员"]],
     ] as const) {
       const { page } = people[who];
       await page.goto(`${http.url}${complaintPath}`);
       expect(await page.textContent("#decision .badge.upheld")).toBe(upheld);
       expect(await page.textContent("#decision")).toContain("anchored on chain before the listing");
       expect(await page.$$eval(".timeline li strong", (els) => els.map((e) => e.textContent))).toEqual(kinds);
+      // Each event's role in the reader's language: "(party, role)".
+      expect(await page.$$eval(".timeline li", (els) => els.map((e) => /\(([^()]*), ([^()]*)\)/.exec(e.textContent!)?.[2]))).toEqual(roles);
       // Every time in UTC, and in the reader's zone once the page script has run.
       expect(await page.locator(".timeline [data-local-of]").first().textContent()).toMatch(/\(.+\)$/);
       expect(await page.locator("form").filter({ has: page.locator("button[type=submit]:not(.link)") }).count()).toBe(0); // nothing left to do
