@@ -241,8 +241,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
       expect(await page.textContent("#decision .badge.upheld")).toBe(upheld);
       expect(await page.textContent("#decision")).toContain("anchored on chain before the listing");
       expect(await page.$$eval(".timeline li strong", (els) => els.map((e) => e.textContent))).toEqual(kinds);
-      // Each event's role in the reader's language: "(party, role)".
-      expect(await page.$$eval(".timeline li", (els) => els.map((e) => /\(([^()]*), ([^()]*)\)/.exec(e.textContent!)?.[2]))).toEqual(roles);
+      expect(await page.locator(".timeline li .role").allTextContents(), "each event's role, in the reader's language").toEqual(roles);
       // Every time in UTC, and in the reader's zone once the page script has run.
       expect(await page.locator(".timeline [data-local-of]").first().textContent()).toMatch(/\(.+\)$/);
       expect(await page.locator("form").filter({ has: page.locator("button[type=submit]:not(.link)") }).count()).toBe(0); // nothing left to do

@@ -168,6 +168,11 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(await row.textContent()).toContain("member (store)");
     await page.goto(`${http.url}/team/keys`);
     expect(await page.content()).not.toContain(clerkKey);
+    // Another key for the clerk: the page names its holder, not the member id.
+    await page.goto(`${http.url}/team`);
+    await row.locator("form[action='/team/keys'] button").click();
+    expect(await page.textContent("#new-key-title")).toBe("Key created: Store clerk");
+    expect((await page.textContent("#new-key"))!.trim()).toMatch(/^imp_/);
   });
 
   it("changes a member's role and removes a member", async () => {
@@ -203,6 +208,10 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(actions).toEqual(expect.arrayContaining(["POST /team/members", "POST /team/members/:id/role", "POST /team/members/:id/remove", "POST /team/keys/:id/revoke", "POST /searches/:id/seal", "POST /alerts/:id/status"]));
     const revoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
     expect(await revoke.locator("td").last().textContent()).toBe("303");
+    // Who acted, by name (an organisation's first member is named "owner"), with the key's prefix; not the member id.
+    const who = await revoke.locator("td[data-label=Member]").textContent();
+    expect(who).toMatch(/^owner \(imp_/);
+    expect(who).not.toContain("mem_");
     await check("team-audit");
   });
 

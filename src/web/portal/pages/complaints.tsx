@@ -214,7 +214,7 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         <ol class="timeline">
           {c.timeline.map((e) => (
             <li>
-              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, {roleLabel(m, e.role)}){e.note ? `: ${e.note}` : ""}
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, <span class="role">{roleLabel(m, e.role)}</span>){e.note ? `: ${e.note}` : ""}
             </li>
           ))}
         </ol>
