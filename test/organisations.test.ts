@@ -161,7 +161,7 @@ describe.each(engines)("organisations, members, keys and the audit log on %s", (
     const created = await svc.request("/v1/keys", json(shop.apiKey, "POST", {}));
     expect(created.status).toBe(201);
     const key = await created.json();
-    expect(key).toEqual({ id: expect.any(Number), prefix: key.apiKey.slice(0, 15), memberId: expect.any(String), createdAt: expect.any(String), apiKey: expect.stringMatching(API_KEY_PATTERN) });
+    expect(key).toEqual({ id: expect.any(Number), prefix: key.apiKey.slice(0, 15), memberId: expect.any(String), memberName: "owner", createdAt: expect.any(String), apiKey: expect.stringMatching(API_KEY_PATTERN) });
     expect((await svc.request("/v1/originals", { key: key.apiKey })).status).toBe(200);
 
     const listed = await (await svc.request("/v1/keys", { key: shop.apiKey })).json();
@@ -208,10 +208,10 @@ describe.each(engines)("organisations, members, keys and the audit log on %s", (
     const page = await (await svc.request("/v1/audit?limit=10", { key: fresh.apiKey })).json();
     const ownerPrefix = keyPrefixOf(fresh.apiKey);
     expect(page.items.map(({ id, at, ...rest }: { id: string; at: string }) => (expect(Date.parse(at)).toBeGreaterThan(0), expect(id).toMatch(/^\d+$/), rest))).toEqual([
-      { memberId: expect.any(String), keyPrefix: ownerPrefix, action: "PATCH /v1/members/:id", target: clerk.memberId, outcome: { status: 200 } },
-      { memberId: expect.any(String), keyPrefix: ownerPrefix, action: "POST /v1/members", target: null, outcome: { status: 400, code: "invalid_request" } },
-      { memberId: clerk.memberId, keyPrefix: keyPrefixOf(clerk.apiKey), action: "POST /v1/originals", target: null, outcome: { status: 403, code: "forbidden" } },
-      { memberId: expect.any(String), keyPrefix: ownerPrefix, action: "POST /v1/members", target: clerk.memberId, outcome: { status: 201 } },
+      { memberId: expect.any(String), memberName: "owner", keyPrefix: ownerPrefix, action: "PATCH /v1/members/:id", target: clerk.memberId, outcome: { status: 200 } },
+      { memberId: expect.any(String), memberName: "owner", keyPrefix: ownerPrefix, action: "POST /v1/members", target: null, outcome: { status: 400, code: "invalid_request" } },
+      { memberId: clerk.memberId, memberName: "Clerk", keyPrefix: keyPrefixOf(clerk.apiKey), action: "POST /v1/originals", target: null, outcome: { status: 403, code: "forbidden" } },
+      { memberId: expect.any(String), memberName: "owner", keyPrefix: ownerPrefix, action: "POST /v1/members", target: clerk.memberId, outcome: { status: 201 } },
     ]);
     expect(page.nextCursor).toBeNull();
 

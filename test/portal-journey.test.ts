@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./helpers/axe";
 import { launchBrowser } from "./helpers/browser";
 import { listen } from "./helpers/http-server";
-import { pdfAttachments } from "./helpers/pdf";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 /** Each step's screenshot at desktop width, kept with the test output (test-output/ is not committed). */
@@ -139,28 +138,26 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await shot(page, "04-search-stored-as-evidence");
   });
 
-  it("6–7. downloads the certificate PDF and verifies the bundle it embeds on /verify, trusting no server", async () => {
+  it("6–7. downloads the certificate PDF and verifies it on /verify with the photo, trusting no server", async () => {
     const { page } = people.brand;
     await page.goto(`${http.url}/originals`);
     const card = page.locator(".item", { hasText: "SKU-BUILDING" });
     const [download] = await Promise.all([page.waitForEvent("download"), card.locator("a[href$='/certificate.pdf']").click()]);
-    const pdf = readFileSync((await download.path())!);
-    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
-    // The /verify page on this branch takes a bundle JSON (PDF input is being added to it elsewhere): the bundle
-    // is the one the downloaded certificate embeds, so what is verified is what the certificate carries.
-    const attached = await pdfAttachments(pdf);
-    const bundleName = [...attached.keys()].find((n) => n.endsWith(".json"))!;
-    const bundlePath = path.join(dir, bundleName);
-    writeFileSync(bundlePath, attached.get(bundleName)!);
+    const pdfPath = path.join(dir, "certificate.pdf");
+    await download.saveAs(pdfPath);
+    expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe("%PDF-");
 
+    // The downloaded certificate itself is dropped in: the page extracts the evidence it embeds in the browser.
     await page.goto(`${http.url}/verify`);
-    await page.setInputFiles("#bundle", bundlePath);
+    await page.setInputFiles("#evidence", pdfPath);
     await page.setInputFiles("#image", path.join(dir, "catalogue", "SKU-BUILDING.jpg"));
     await page.fill("#rpc", svc.deps.chain.publicRpcUrl!);
     await page.click("#verify");
-    await page.waitForFunction(() => ["ok", "fail"].includes(document.getElementById("result")!.className));
-    expect(await page.textContent("#result")).toMatch(/^VERIFIED: /);
-    expect(await page.$$eval("#checks li", (items) => items.every((li) => li.className === "ok"))).toBe(true);
+    await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
+    expect(await page.textContent("#result")).toMatch(new RegExp(`^VERIFIED: .* was registered by account ${brand.accountId}`));
+    const checks = await page.$$eval("#checks li", (items) => items.map((li) => [li.getAttribute("data-check"), li.className]));
+    expect(checks).toContainEqual(["image", "ok"]); // the photo's SHA-256, computed by the browser
+    expect(checks.every(([, cls]) => cls === "ok")).toBe(true);
     await shot(page, "07-verified");
   });
 
@@ -235,15 +232,16 @@ describe("the seller journey in a real browser: register, anchor, search, certif
   });
 
   it("11. the decision shows on both sides, with the whole timeline", async () => {
-    for (const [who, upheld, kinds] of [
-      ["brand", "upheld", ["submitted", "appealed", "upheld"]],
-      ["copier", "投诉成立", ["已提交", "已申诉", "投诉成立"]],
+    for (const [who, upheld, kinds, roles] of [
+      ["brand", "upheld", ["submitted", "appealed", "upheld"], ["owner", "owner", "reviewer"]],
+      ["copier", "投诉成立", ["已提交", "已申诉", "投诉成立"], ["所有者", "所有者", "审核员"]],
     ] as const) {
       const { page } = people[who];
       await page.goto(`${http.url}${complaintPath}`);
       expect(await page.textContent("#decision .badge.upheld")).toBe(upheld);
       expect(await page.textContent("#decision")).toContain("anchored on chain before the listing");
       expect(await page.$$eval(".timeline li strong", (els) => els.map((e) => e.textContent))).toEqual(kinds);
+      expect(await page.locator(".timeline li .role").allTextContents(), "each event's role, in the reader's language").toEqual(roles);
       // Every time in UTC, and in the reader's zone once the page script has run.
       expect(await page.locator(".timeline [data-local-of]").first().textContent()).toMatch(/\(.+\)$/);
       expect(await page.locator("form").filter({ has: page.locator("button[type=submit]:not(.link)") }).count()).toBe(0); // nothing left to do

@@ -168,6 +168,11 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(await row.textContent()).toContain("member (store)");
     await page.goto(`${http.url}/team/keys`);
     expect(await page.content()).not.toContain(clerkKey);
+    // Another key for the clerk: the page names its holder, not the member id.
+    await page.goto(`${http.url}/team`);
+    await row.locator("form[action='/team/keys'] button").click();
+    expect(await page.textContent("#new-key-title")).toBe("Key created: Store clerk");
+    expect((await page.textContent("#new-key"))!.trim()).toMatch(/^imp_/);
   });
 
   it("changes a member's role and removes a member", async () => {
@@ -203,6 +208,10 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(actions).toEqual(expect.arrayContaining(["POST /team/members", "POST /team/members/:id/role", "POST /team/members/:id/remove", "POST /team/keys/:id/revoke", "POST /searches/:id/seal", "POST /alerts/:id/status"]));
     const revoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
     expect(await revoke.locator("td").last().textContent()).toBe("303");
+    // Who acted, by name (an organisation's first member is named "owner"), with the key's prefix; not the member id.
+    const who = await revoke.locator("td[data-label=Member]").textContent();
+    expect(who).toMatch(/^owner \(imp_/);
+    expect(who).not.toContain("mem_");
     await check("team-audit");
   });
 
@@ -231,17 +240,25 @@ describe("the portal's search history, alerts and team pages", () => {
     const memberPage = await memberContext.newPage();
     try {
       await signIn(memberPage, clerk.apiKey);
-      // A member lands on /verify, which has no portal nav: any page in the layout shows the member's nav
-      // (not /complaints/new, which a member, who may not file, is now refused).
-      await memberPage.goto(`${http.url}/search`);
-      const nav = await memberPage.$$eval("nav[aria-label=main] a", (els) => els.map((e) => e.getAttribute("href")));
-      expect(nav.length).toBeGreaterThan(0);
-      for (const path of ["/searches", "/alerts", "/team"]) expect(nav).not.toContain(path);
-      for (const path of ["/searches", "/alerts", "/team", "/team/keys", "/team/audit"]) {
+      // A member lands on /verify, which has no portal nav; a refusal is a page in the layout, with the member's nav.
+      for (const path of ["/search", "/searches", "/alerts", "/team", "/team/keys", "/team/audit"]) {
         const res = await memberPage.goto(`${http.url}${path}`);
         expect(res!.status(), path).toBe(403);
         expect(await memberPage.textContent("[role=alert]")).toBeTruthy();
       }
+      const nav = await memberPage.$$eval("nav[aria-label=main] a", (els) => els.map((e) => e.getAttribute("href")));
+      expect(nav.length).toBeGreaterThan(0);
+      for (const path of ["/search", "/searches", "/alerts", "/team"]) expect(nav).not.toContain(path);
+      // The refusal page is a proper page: language, title, and no serious accessibility violation, in both languages.
+      expect(await memberPage.getAttribute("html", "lang")).toBe("en");
+      expect(await memberPage.title()).toBe("Not allowed · Imprint");
+      expect(await seriousViolations(memberPage), "403 page").toEqual([]);
+      await memberPage.goto(`${http.url}/search?lang=zh`);
+      expect(await memberPage.getAttribute("html", "lang")).toBe("zh-CN");
+      expect(await memberPage.title()).toBe("无权访问 · Imprint");
+      expect(await memberPage.textContent("[role=alert]")).toBe("您的角色无权访问此页面。");
+      expect(await seriousViolations(memberPage), "403 page, zh").toEqual([]);
+      await memberPage.screenshot({ path: path.join(SHOTS, "refused-zh.png"), fullPage: true });
     } finally {
       await memberContext.close();
     }

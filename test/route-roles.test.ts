@@ -290,7 +290,7 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
   { route: "GET /originals", via: "session", call: () => ({ method: "GET", path: "/originals" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "GET /search", via: "session", call: () => ({ method: "GET", path: "/search" }),
-    expect: { owner: 200, "ip-manager": 200, member: 200, admin: 200, reviewer: 200, none: 303 } },
+    expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 303 } },
   { route: "POST /search", via: "session",
     call: (_f, { session }) => ({ method: "POST", path: "/search", form: imageForm(fixture("aloe.webp"), session ? { _csrf: session.csrf } : {}, "q.webp") }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 200, reviewer: 403, none: 303 } },

@@ -25,13 +25,14 @@ export interface IssuedKey {
   id: number;
   prefix: string;
   memberId: string;
+  memberName: string;
   createdAt: string;
   /** Shown once, in the answer that creates it. */
   apiKey: string;
 }
 
 /** A new key for a member: `imp_adm_…` on the platform, `imp_live_…` in a seller organisation. */
-export async function issueKey(q: Queryable, member: { id: string; accountId: string }): Promise<IssuedKey> {
+export async function issueKey(q: Queryable, member: { id: string; accountId: string; name: string }): Promise<IssuedKey> {
   const [account] = await q.select({ role: accounts.role }).from(accounts).where(eq(accounts.id, member.accountId));
   const apiKey = newApiKey(account?.role === "admin" ? "adm" : "live");
   const prefix = keyPrefixOf(apiKey);
@@ -39,7 +40,7 @@ export async function issueKey(q: Queryable, member: { id: string; accountId: st
     .insert(apiKeys)
     .values({ accountId: member.accountId, memberId: member.id, keyHash: hashApiKey(apiKey), prefix })
     .returning({ id: apiKeys.id, createdAt: apiKeys.createdAt });
-  return { id: row.id, prefix, memberId: member.id, createdAt: row.createdAt.toISOString(), apiKey };
+  return { id: row.id, prefix, memberId: member.id, memberName: member.name, createdAt: row.createdAt.toISOString(), apiKey };
 }
 
 const keyColumns = {

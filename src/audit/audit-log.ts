@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { auditLog } from "../db/schema";
+import { auditLog, members } from "../db/schema";
 
 /** What one state-changing request did, as recorded. */
 export interface AuditEntry {
@@ -18,6 +18,8 @@ export interface AuditView {
   id: string;
   at: string;
   memberId: string;
+  /** The member's name as it is now (a removed member keeps theirs). */
+  memberName: string;
   keyPrefix: string;
   action: string;
   target: string | null;
@@ -42,20 +44,22 @@ export function decodeAuditCursor(cursor: string): number | null {
 /** The organisation's entries, newest first. */
 export async function listAudit(db: Db, accountId: string, limit: number, beforeId: number | null): Promise<{ items: AuditView[]; nextCursor: string | null }> {
   const rows = await db
-    .select()
+    .select({ entry: auditLog, memberName: members.name })
     .from(auditLog)
+    .innerJoin(members, eq(members.id, auditLog.memberId))
     .where(and(eq(auditLog.accountId, accountId), beforeId === null ? undefined : lt(auditLog.id, beforeId)))
     .orderBy(desc(auditLog.id))
     .limit(limit + 1);
-  const items = rows.slice(0, limit).map((r) => ({
+  const items = rows.slice(0, limit).map(({ entry: r, memberName }) => ({
     id: String(r.id),
     at: r.at.toISOString(),
     memberId: r.memberId,
+    memberName,
     keyPrefix: r.keyPrefix,
     action: r.action,
     target: r.target,
     outcome: r.errorCode === null ? { status: r.status } : { status: r.status, code: r.errorCode },
   }));
   const last = rows[limit - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.id) : null };
+  return { items, nextCursor: rows.length > limit && last ? encodeAuditCursor(last.entry.id) : null };
 }

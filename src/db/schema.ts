@@ -365,7 +365,7 @@ export const complaintEvents = pgTable(
     kind: text("kind", { enum: ["filed", "appealed", "withdrawn", "upheld", "rejected"] }).notNull(),
     organisationId: text("organisation_id").notNull(),
     memberId: text("member_id").notNull(),
-    role: text("role").notNull(),
+    role: text("role", { enum: ROLES }).notNull(),
     note: text("note"),
   },
   (t) => [index("complaint_events_complaint_idx").on(t.complaintId, t.id)],

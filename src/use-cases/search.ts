@@ -5,7 +5,7 @@ import { answerHit, type AnsweredHit } from "../search/answer";
 import { newSearchId, storeSearchRecord } from "../search/records";
 import { searchLibrary, type Scope } from "../search/search";
 import type { Actor } from "../accounts/actor";
-import { authorize, ownsOrOperates } from "./permissions";
+import { authorize, ownsOrOperates, type Permission } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 import type { Links } from "./links";
@@ -37,8 +37,11 @@ export interface SearchResult {
  * is still loading: a partial index would report "no copies" for copies it has not read yet. Every answer is
  * stored as a search record (kept SEARCH_RECORD_DAYS, or for good once a receipt is asked for).
  */
+/** Who may search: the IP centre, and the operator (support, disputes). The portal offers its search form to them only. */
+export const MAY_SEARCH = ["ip-centre", "operate"] as const satisfies readonly Permission[];
+
 export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: SearchInput, links: Links): Promise<SearchResult> {
-  authorize(actor, "ip-centre", "operate");
+  authorize(actor, ...MAY_SEARCH);
   const { library, config } = deps;
   if (!library) throw new ImprintError("search_unavailable", "the search index is not running in this process");
   if (!(await library.whenLoaded(INDEX_WAIT_MS))) {

@@ -10,6 +10,7 @@ const entrySchema = z
     id: z.string(),
     at: z.string(),
     memberId: z.string(),
+    memberName: z.string(),
     keyPrefix: z.string(),
     action: z.string().openapi({ example: "DELETE /v1/members/:id" }),
     target: z.string().nullable(),

@@ -51,7 +51,7 @@ export function keysRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: { body: { required: false, content: { "application/json": { schema: z.object({ memberId: z.string().max(100).optional() }) } } } },
       responses: {
-        201: jsonContent(z.object({ id: z.number().int(), prefix: z.string(), memberId: z.string(), createdAt: z.string(), apiKey: z.string() }), "Created"),
+        201: jsonContent(z.object({ id: z.number().int(), prefix: z.string(), memberId: z.string(), memberName: z.string(), createdAt: z.string(), apiKey: z.string() }), "Created"),
         ...errorResponses(400, 401, 403, 404),
       },
     }),

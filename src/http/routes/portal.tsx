@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { Hono } from "hono";
 import { csrfMatches, SESSION_COOKIE, SESSION_TTL_MS, signIn, signOut, type Session } from "../../accounts/sessions";
@@ -8,7 +9,7 @@ import { ImprintError } from "../../core/errors";
 import { can } from "../../use-cases/permissions";
 import { listOriginalsUseCase } from "../../use-cases/originals";
 import { linksFrom } from "../../use-cases/links";
-import { searchUseCase } from "../../use-cases/search";
+import { MAY_SEARCH, searchUseCase } from "../../use-cases/search";
 import { alertMatchPictureUseCase, searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import {
   appealComplaintUseCase,
@@ -28,6 +29,7 @@ import { languageOf, MESSAGES } from "../../web/portal/messages";
 import { OriginalsPage } from "../../web/portal/pages/originals";
 import { SearchPage } from "../../web/portal/pages/search";
 import { SignInPage } from "../../web/portal/pages/sign-in";
+import { ErrorPage } from "../../web/portal/pages/error";
 import { SearchHistoryPage } from "../../web/portal/pages/search-history";
 import { ALERT_TABS, AlertsPage, type AlertTab } from "../../web/portal/pages/alerts";
 import { AuditPage, KeysPage, MembersPage, NewKeyPage } from "../../web/portal/pages/team";
@@ -66,7 +68,7 @@ export function portalRoutes(deps: AppDeps) {
   };
   // Links and cookies follow the configured base (src/config.ts), never the request's Host header.
   const secure = new URL(deps.config.PUBLIC_BASE_URL).protocol === "https:";
-  const page = (c: Context, html: string | Promise<string>, status: 200 | 401 | 403 | 422 = 200) => {
+  const page = (c: Context, html: string | Promise<string>, status: ContentfulStatusCode = 200) => {
     c.header("content-security-policy", PAGE_POLICY);
     c.header("x-frame-options", "DENY");
     c.header("referrer-policy", "same-origin");
@@ -78,6 +80,7 @@ export function portalRoutes(deps: AppDeps) {
     const session = await requireSession(c, db).catch(() => null);
     if (!session) return c.redirect("/sign-in", 303);
     c.set("actor", session.actor);
+    c.set("session", session);
     return render(session);
   };
   /** A form post must carry the session's CSRF token. */
@@ -120,7 +123,14 @@ export function portalRoutes(deps: AppDeps) {
   );
 
   const defaults = { scope: "all", threshold: 85 };
-  app.get("/search", (c) => withSession(c, async (session) => page(c, <SearchPage ctx={context(c, session)} form={defaults} />)));
+  // The form is offered only to those whose search searchUseCase would run (the search itself is refused anyway).
+  app.get("/search", (c) =>
+    withSession(c, async (session) => {
+      const ctx = context(c, session);
+      if (!MAY_SEARCH.some((p) => can(session.actor, p))) throw new ImprintError("forbidden", ctx.m.forbidden);
+      return page(c, <SearchPage ctx={ctx} form={defaults} />);
+    }),
+  );
   app.post("/search", (c) =>
     withSession(c, async (session) => {
       const ctx = context(c, session);
@@ -241,7 +251,7 @@ export function portalRoutes(deps: AppDeps) {
       const memberId = typeof form.memberId === "string" && form.memberId.length <= 100 ? form.memberId : undefined;
       const issued = await createKeyUseCase(deps, session.actor, { memberId });
       const ctx = context(c, session);
-      return page(c, <NewKeyPage ctx={ctx} title={ctx.m.keyCreated} holder={issued.memberId} apiKey={issued.apiKey} />);
+      return page(c, <NewKeyPage ctx={ctx} title={ctx.m.keyCreated} holder={issued.memberName} apiKey={issued.apiKey} />);
     }),
   );
   app.post("/team/keys/:id/revoke", (c) =>
@@ -331,15 +341,12 @@ export function portalRoutes(deps: AppDeps) {
     }),
   );
 
-  // A refusal inside a page (a forbidden role, a bad image) is shown on a page, not as JSON.
+  // A refusal inside a page (a forbidden role, a bad image) is shown on a page, not as JSON: the layout's, in the
+  // reader's language, with the nav of the signed-in actor (withSession keeps the session on the request).
   app.onError((error, c) => {
     if (!(error instanceof ImprintError)) throw error;
     const status = STATUS_OF[error.code];
-    return c.html(`<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="/portal/style.css"><main><p class="error" role="alert">${escapeHtml(error.message)}</p><p><a href="/">Imprint</a></p></main>`, status);
+    return page(c, <ErrorPage ctx={context(c, c.get("session"))} status={status} message={error.message} />, status);
   });
   return app;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

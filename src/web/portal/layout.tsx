@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { Actor } from "../../accounts/actor";
 import { can, type Permission } from "../../use-cases/permissions";
+import { MAY_SEARCH } from "../../use-cases/search";
 import type { Language, Messages } from "./messages";
 
 export interface PageContext {
@@ -16,7 +17,7 @@ export interface PageContext {
 /** Nav items and the permission each needs: what a role may not do is not offered. */
 const NAV: { path: string; label: keyof Messages; needs?: Permission | Permission[] }[] = [
   { path: "/originals", label: "originals", needs: "ip-centre" },
-  { path: "/search", label: "search", needs: "ip-centre" },
+  { path: "/search", label: "search", needs: [...MAY_SEARCH] },
   { path: "/complaints", label: "complaints", needs: ["ip-centre", "review"] },
   { path: "/searches", label: "searchHistory", needs: "ip-centre" },
   { path: "/alerts", label: "alerts", needs: "ip-centre" },

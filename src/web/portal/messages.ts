@@ -1,3 +1,5 @@
+import type { Role } from "../../accounts/actor";
+
 /** The portal's words, English and Simplified Chinese. Every page takes them from here: no string in a page. */
 const en = {
   appName: "Imprint",
@@ -60,6 +62,11 @@ const en = {
   local: "local",
   language: "中文",
   forbidden: "Your role does not include this page.",
+  errorForbidden: "Not allowed",
+  errorNotFound: "Not found",
+  errorRefused: "Request refused",
+  errorLater: "Try again later",
+  backHome: "Back to Imprint",
   complaints: "Complaints",
   filed: "Filed",
   received: "Received",
@@ -140,7 +147,8 @@ const en = {
   roleOwner: "owner",
   roleIpManager: "IP manager",
   roleMember: "member (store)",
-  roleOther: "platform",
+  roleAdmin: "operator",
+  roleReviewer: "reviewer",
   addMember: "Add a member",
   add: "Add",
   changeRole: "Change role",
@@ -231,6 +239,11 @@ const zh: Messages = {
   local: "本地",
   language: "English",
   forbidden: "您的角色无权访问此页面。",
+  errorForbidden: "无权访问",
+  errorNotFound: "未找到",
+  errorRefused: "请求被拒绝",
+  errorLater: "请稍后重试",
+  backHome: "返回 Imprint",
   complaints: "投诉",
   filed: "我发起的",
   received: "我收到的",
@@ -311,7 +324,8 @@ const zh: Messages = {
   roleOwner: "所有者",
   roleIpManager: "知识产权经理",
   roleMember: "成员（店铺）",
-  roleOther: "平台",
+  roleAdmin: "平台运营方",
+  roleReviewer: "审核员",
   addMember: "添加成员",
   add: "添加",
   changeRole: "更改角色",
@@ -346,4 +360,11 @@ export type Language = keyof typeof MESSAGES;
 export function languageOf(query: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): Language {
   for (const choice of [query, cookie]) if (choice === "en" || choice === "zh") return choice;
   return /^\s*zh/i.test(acceptLanguage ?? "") ? "zh" : "en";
+}
+
+const ROLE_LABEL: Record<Role, keyof Messages> = { owner: "roleOwner", "ip-manager": "roleIpManager", member: "roleMember", admin: "roleAdmin", reviewer: "roleReviewer" };
+
+/** A role as the reader's language names it (team tables, a complaint's timeline). */
+export function roleLabel(m: Messages, role: Role): string {
+  return m[ROLE_LABEL[role]];
 }

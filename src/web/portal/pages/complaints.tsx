@@ -1,5 +1,6 @@
 import type { ComplaintDraft, ComplaintView, EvidenceState } from "../../../use-cases/complaints";
 import { Layout, Time, type PageContext } from "../layout";
+import { roleLabel } from "../messages";
 
 export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; tab: string; items: ComplaintView[]; tabs: ("filed" | "received" | "queue")[] }) {
   const { m } = ctx;
@@ -213,7 +214,7 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         <ol class="timeline">
           {c.timeline.map((e) => (
             <li>
-              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, {e.role}){e.note ? `: ${e.note}` : ""}
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, <span class="role">{roleLabel(m, e.role)}</span>){e.note ? `: ${e.note}` : ""}
             </li>
           ))}
         </ol>

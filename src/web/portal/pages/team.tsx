@@ -5,14 +5,10 @@ import type { MemberView } from "../../../accounts/members";
 import type { AuditView } from "../../../audit/audit-log";
 import { memberRoles } from "../../../use-cases/permissions";
 import { Layout, Time, type PageContext } from "../layout";
-import type { Messages } from "../messages";
+import { roleLabel } from "../messages";
 
 type TeamTab = "members" | "keys" | "auditLog";
 const TAB_PATH: Record<TeamTab, string> = { members: "/team", keys: "/team/keys", auditLog: "/team/audit" };
-
-function roleLabel(m: Messages, role: Role): string {
-  return ({ owner: m.roleOwner, "ip-manager": m.roleIpManager, member: m.roleMember } as Partial<Record<Role, string>>)[role] ?? m.roleOther;
-}
 
 /** The team pages share a title and their tabs. */
 function TeamLayout({ ctx, tab, children }: { ctx: PageContext; tab: TeamTab; children: Child }) {
@@ -230,8 +226,8 @@ export function AuditPage({ ctx, items, nextCursor }: { ctx: PageContext; items:
               <td data-label={m.time}>
                 <Time iso={e.at} m={m} />
               </td>
-              <td data-label={m.member} class="mono">
-                {e.memberId} <span class="small">({e.keyPrefix}…)</span>
+              <td data-label={m.member}>
+                {e.memberName} <span class="small mono">({e.keyPrefix}…)</span>
               </td>
               <td data-label={m.action} class="mono action">
                 {e.action}
