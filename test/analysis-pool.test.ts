@@ -63,6 +63,16 @@ describe("the worker pool", () => {
     expect(pool.status).toMatchObject({ workers: 1, busy: 0, queued: 0, rejected: 1 });
   });
 
+  it("runs background work only on a free worker with nobody waiting, so that it never delays a client's task", async () => {
+    expect(await pool.run("echo", { value: 4 }, { background: true })).toEqual({ value: 4, bytes: new Uint8Array([4]) });
+    const running = pool.run("echo", { value: 5, ms: 300 });
+    await expect(pool.run("echo", { value: 6 }, { background: true })).rejects.toMatchObject({ code: "overloaded" });
+    // A client's task still queues behind the running one: the background refusal took no place of its.
+    const queued = pool.run("echo", { value: 7 });
+    await running;
+    expect(await queued).toEqual({ value: 7, bytes: new Uint8Array([7]) });
+  });
+
   it("refuses a task whose wait would exceed the limit at the recent pace, even with room in the queue", async () => {
     const impatient = new WorkerPool({ module: path.join(__dirname, "helpers/test-worker.ts"), size: 1, maxQueue: 10, maxWaitMs: 100, log: silentLogger });
     try {

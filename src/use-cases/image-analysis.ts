@@ -11,8 +11,12 @@ export type ImageLimits = Pick<Config, "MAX_UPLOAD_BYTES" | "MAX_IMAGE_PIXELS">;
 export interface ImageAnalyser {
   /** An image to store (an original or a listing): its fingerprint and serialised verification features. */
   forLibrary(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: Buffer | null }>;
-  /** A search query: its fingerprint and query features (the first view, its PDQ, and the working image the matcher derives other views from). */
-  forQuery(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: ImageFeatures }>;
+  /**
+   * A search query: its fingerprint and query features (the first view, its PDQ, and the working image the matcher
+   * derives other views from). `background` work (a watch job) never waits ahead of a client's request: a pool
+   * refuses it with `overloaded` unless a worker is free and nobody waits.
+   */
+  forQuery(bytes: Buffer, options?: { background?: boolean }): Promise<{ fingerprint: Fingerprint; features: ImageFeatures }>;
   /** A fingerprint alone (verification of a presented image). */
   fingerprint(bytes: Buffer): Promise<Fingerprint>;
 }

@@ -1,6 +1,7 @@
 import { ImprintError } from "../core/errors";
 import { enqueueJob } from "../jobs/queue";
 import type { Queryable } from "../db/client";
+import type { ImageFeatures } from "../matching/features";
 import { getAlert, insertAlert } from "../watch/alerts";
 import { matchNewImage } from "../watch/match";
 import { dropUpload, keepUpload, uploadOf } from "../watch/uploads";
@@ -13,6 +14,9 @@ export const WATCH_JOB = "watch";
 
 /** While the index loads, a watch job waits this long and looks again (a partial index would miss originals). */
 const INDEX_LOADING_RETRY_MS = 2_000;
+
+/** While the analysis pool is busy with clients' uploads, a watch job looks again this soon. */
+const POOL_BUSY_RETRY_MS = 200;
 
 /**
  * Queues the watch of a newly stored image, in the transaction that stores it, with the uploaded bytes: the job
@@ -37,7 +41,9 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
   const bytes = await uploadOf(deps.db, imageId);
-  const query = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
+  const analysed = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
+  if (analysed && "retryAt" in analysed) return analysed;
+  const query = analysed?.features;
   const found = await matchNewImage(deps.db, library, imageId, query);
   let published = 0;
   for (const alert of found?.alerts ?? []) {
@@ -54,15 +60,17 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
 }
 
 /**
- * The upload analysed as a search query. A busy pool throws (the job is retried); an image the query analysis
- * refuses although storing it succeeded is matched by its stored features rather than never.
+ * The upload analysed as a search query, as background work: while clients' uploads keep the pool busy, the watch
+ * waits (rescheduled, not failed: a busy hour must not use up its attempts). An image the query analysis refuses
+ * although storing it succeeded is matched by its stored features rather than never.
  */
-async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer) {
+async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer): Promise<{ features?: ImageFeatures } | { retryAt: Date }> {
   try {
-    return (await deps.analyser.forQuery(bytes)).features;
+    return { features: (await deps.analyser.forQuery(bytes, { background: true })).features };
   } catch (error) {
-    if (!(error instanceof ImprintError) || error.code === "overloaded") throw error;
+    if (!(error instanceof ImprintError)) throw error;
+    if (error.code === "overloaded") return { retryAt: new Date(Date.now() + POOL_BUSY_RETRY_MS) };
     deps.log.warn({ err: error, image: imageId }, "watch: the upload could not be analysed as a query; matching its stored features");
-    return undefined;
+    return {};
   }
 }

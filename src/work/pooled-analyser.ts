@@ -29,8 +29,8 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
       const r = await pool.run<{ fingerprint: Fingerprint; features: Uint8Array | null }>("forLibrary", bytes);
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features && asBuffer(r.features) };
     },
-    async forQuery(bytes) {
-      const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures }>("forQuery", bytes);
+    async forQuery(bytes, { background = false } = {}) {
+      const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures }>("forQuery", bytes, { background });
       // The matcher derives the mirrored, dense and detail views from the query's grey images on this thread.
       await loadOpenCv();
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features };

@@ -78,12 +78,16 @@ export class WorkerPool {
     };
   }
 
-  /** Runs `kind` with `input` on a free worker; refuses at once when the queue is full. */
-  run<T>(kind: string, input: unknown): Promise<T> {
+  /**
+   * Runs `kind` with `input` on a free worker; refuses at once when the queue is full. A `background` task is
+   * accepted only by a free worker with nobody waiting, so that it never delays a client's request.
+   */
+  run<T>(kind: string, input: unknown, { background = false }: { background?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(shuttingDown());
     const idle = this.slots.find((s) => !s.job);
     const waitMs = ((this.queue.length + 1) * this.averageTaskMs) / this.slots.length;
-    if (!idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs)) {
+    const busyForBackground = background && (!idle || this.queue.length > 0);
+    if (busyForBackground || (!idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs))) {
       this.rejected += 1;
       return Promise.reject(
         new ImprintError("overloaded", "the service is busy analysing other images; retry shortly", { retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) }),
