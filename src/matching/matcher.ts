@@ -32,7 +32,7 @@ export const MIN_VOTES = 2;
 export const SECOND_PASS_MIN = 5;
 export const SECOND_PASS_BELOW = 26;
 /** Candidates verified per region proposal (windowPass): a window holds little else than the copy. */
-export const WINDOW_CANDIDATES = 2;
+export const WINDOW_CANDIDATES = 4;
 
 export interface MatchHit {
   id: string;
