@@ -61,7 +61,10 @@ export async function registerOriginalUseCase(
       sourceUrl: received.sourceUrl,
       signed: input.signed,
     }, () => registeredAtMs);
-    if (registered.created) await queueWatch(tx, registered.original.imageId, received.bytes);
+    // A new original is watched by its stored features, not re-analysed as a query as a listing is: registration
+    // is the bulk path (a seller's catalogue), and a second analysis of each photo halved its throughput
+    // (README, bench:query). A mirrored copy registered as another's original is then found by PDQ or a search.
+    if (registered.created) await queueWatch(tx, registered.original.imageId);
     return registered;
   });
   if (created) {

@@ -43,7 +43,7 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   const bytes = await uploadOf(deps.db, imageId);
   const analysed = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
   if (analysed && "retryAt" in analysed) return analysed;
-  const query = analysed?.features;
+  const query = analysed?.features && watchView(analysed.features);
   const found = await matchNewImage(deps.db, library, imageId, query);
   let published = 0;
   for (const alert of found?.alerts ?? []) {
@@ -57,6 +57,17 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   }
   if (bytes) await dropUpload(deps.db, imageId);
   if (published) deps.wakeJobs?.();
+}
+
+/**
+ * What the watch matches of an upload analysed as a query: the first view, its mirror image and the dense second
+ * pass, not the detail view and its region proposals. The watch runs on every upload, most of them unrelated, and
+ * for an unrelated picture those passes are a search's costliest case, run on the event loop: on every
+ * registration they would cut the service's throughput several-fold. A copy inside a larger picture is found by a
+ * search instead (README, Watch alerts).
+ */
+function watchView({ detailGrey: _searchOnly, ...firstAndMirror }: ImageFeatures): ImageFeatures {
+  return firstAndMirror;
 }
 
 /**
