@@ -6,13 +6,13 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seriousViolations } from "./helpers/axe";
-import { launchBrowser } from "./helpers/browser";
+import { launchBrowser, SCREENSHOTS, VIEWPORTS } from "./helpers/browser";
 import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 /** Each step's screenshot at desktop width, kept with the test output (test-output/ is not committed). */
-const SHOTS = path.join(__dirname, "../test-output/screenshots/journey");
-const DESKTOP = { width: 1280, height: 900 };
+const SHOTS = path.join(SCREENSHOTS, "journey");
+const DESKTOP = VIEWPORTS.desktop;
 
 /**
  * The seller journey of issue 12, end to end in one real chromium, every step through the pages. Three people
@@ -76,7 +76,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const PHONE = { width: 390, height: 844 };
+  const PHONE = VIEWPORTS.phone;
   /** The step's screenshot at desktop width; the complaint pages, which no other test shows, at phone width too. */
   async function shot(page: Page, name: string, alsoPhone = false) {
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

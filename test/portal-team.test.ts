@@ -6,16 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyPrefixOf } from "../src/accounts/keys";
 import { WATCH_JOB } from "../src/use-cases/watch";
 import { seriousViolations } from "./helpers/axe";
-import { launchBrowser } from "./helpers/browser";
+import { launchBrowser, SCREENSHOTS, screenshotAndAudit, VIEWPORTS } from "./helpers/browser";
 import { logoed } from "./helpers/edits";
 import { listen } from "./helpers/http-server";
 import { jobsDrained } from "./helpers/jobs";
 import { matchPictureInk } from "./helpers/match-picture";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
-/** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
-const SHOTS = path.join(__dirname, "../test-output/screenshots");
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 
 /** Search history, alerts and the team pages in a real browser, as an owner and as a member who is offered none. */
 describe("the portal's search history, alerts and team pages", () => {
@@ -43,7 +40,7 @@ describe("the portal's search history, alerts and team pages", () => {
     svc = await startTestService("pglite", { JOB_POLL_MS: "100" });
     http = await listen(svc.app);
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: WIDTHS.desktop });
+    context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     page = await context.newPage();
     brand = await svc.newSeller("Brand with a portal");
     const store = await svc.newSeller("Store that copies");
@@ -58,7 +55,7 @@ describe("the portal's search history, alerts and team pages", () => {
     await list(await sharp(fixture("building.jpg")).resize(700).jpeg({ quality: 80 }).toBuffer(), "L-BUILDING-COPY");
     await jobsDrained(svc.deps.db, WATCH_JOB);
     searchId = (await json(svc.request("/v1/search", { method: "POST", key: brand.apiKey, body: imageForm(await logoed(fixture("aloe.webp")), {}, "q.jpg") }))).searchId;
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
     await signIn(page, brand.apiKey);
   });
   afterAll(async () => {
@@ -67,15 +64,7 @@ describe("the portal's search history, alerts and team pages", () => {
     await svc?.stop();
   });
 
-  /** Screenshots the page at desktop and phone widths and checks it for serious accessibility violations. */
-  async function check(name: string) {
-    for (const [label, size] of Object.entries(WIDTHS)) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
-    }
-    await page.setViewportSize(WIDTHS.desktop);
-    expect(await seriousViolations(page), name).toEqual([]);
-  }
+  const check = (name: string) => screenshotAndAudit(page, name);
 
   it("offers the owner search history, alerts and team in the nav", async () => {
     await page.goto(`${http.url}/originals`);
@@ -236,7 +225,7 @@ describe("the portal's search history, alerts and team pages", () => {
 
   it("offers a member none of these pages and refuses them when asked directly", async () => {
     const clerk = await json(svc.request("/v1/members", { method: "POST", key: brand.apiKey, headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Clerk", role: "member" }) }));
-    const memberContext = await browser.newContext({ viewport: WIDTHS.desktop });
+    const memberContext = await browser.newContext({ viewport: VIEWPORTS.desktop });
     const memberPage = await memberContext.newPage();
     try {
       await signIn(memberPage, clerk.apiKey);
@@ -258,7 +247,7 @@ describe("the portal's search history, alerts and team pages", () => {
       expect(await memberPage.title()).toBe("无权访问 · Imprint");
       expect(await memberPage.textContent("[role=alert]")).toBe("您的角色无权访问此页面。");
       expect(await seriousViolations(memberPage), "403 page, zh").toEqual([]);
-      await memberPage.screenshot({ path: path.join(SHOTS, "refused-zh.png"), fullPage: true });
+      await memberPage.screenshot({ path: path.join(SCREENSHOTS, "refused-zh.png"), fullPage: true });
     } finally {
       await memberContext.close();
     }

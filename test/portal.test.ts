@@ -4,15 +4,11 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seriousViolations } from "./helpers/axe";
-import { launchBrowser } from "./helpers/browser";
+import { launchBrowser, SCREENSHOTS, screenshotAndAudit, VIEWPORTS } from "./helpers/browser";
 import { listen } from "./helpers/http-server";
 import { matchPictureInk } from "./helpers/match-picture";
 import { ADMIN_KEY, fixture, startTestService, type TestService } from "./helpers/service";
 
-/** Screenshots of every page at both widths, kept with the test output (test-output/ is not committed). */
-const SHOTS = path.join(__dirname, "../test-output/screenshots");
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 
 describe("the portal in a real browser", () => {
   let svc: TestService;
@@ -27,7 +23,7 @@ describe("the portal in a real browser", () => {
     svc = await startTestService("pglite");
     http = await listen(svc.app);
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: WIDTHS.desktop });
+    context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     page = await context.newPage();
     seller = await svc.newSeller("Shop with a portal");
     dir = mkdtempSync(path.join(tmpdir(), "imprint-portal-"));
@@ -37,7 +33,7 @@ describe("the portal in a real browser", () => {
     writeFileSync(path.join(folder, "SKU-ALOE.webp"), fixture("aloe.webp"));
     writeFileSync(path.join(folder, "SKU-TINY.jpg"), fixture("home-small.jpg"));
     await sharp(fixture("building.jpg")).extract({ left: 60, top: 40, width: 700, height: 520 }).jpeg({ quality: 65 }).toFile(path.join(dir, "copy.jpg"));
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -46,15 +42,7 @@ describe("the portal in a real browser", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Screenshots the page at desktop and phone widths and checks it for serious accessibility violations. */
-  async function check(name: string) {
-    for (const [label, size] of Object.entries(WIDTHS)) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
-    }
-    await page.setViewportSize(WIDTHS.desktop);
-    expect(await seriousViolations(page), name).toEqual([]);
-  }
+  const check = (name: string) => screenshotAndAudit(page, name);
 
   it("refuses a wrong key, signs in with a right one into an HttpOnly SameSite=Strict cookie", async () => {
     await page.goto(`${http.url}/originals`);
