@@ -97,7 +97,6 @@ export function verifyBundleOffline(input: unknown): Verdict {
     bundle.format === "imprint.evidence.v2"
       ? signedLeafHash({ ...bundle.registration, ...v1Values })
       : leafHash(v1Values);
-  const root = processProof(bundle.leaf, bundle.merkle.proof);
   const checks: Check[] = [
     { name: "format", ok: true, detail: bundle.format },
     {
@@ -110,23 +109,34 @@ export function verifyBundleOffline(input: unknown): Verdict {
       ok: registrationIdOf(bundle.leaf) === r.id,
       detail: `the registration id is derived from the leaf (${registrationIdOf(bundle.leaf)})`,
     },
-    {
-      name: "merkle",
-      ok: root === bundle.merkle.root,
-      detail:
-        root === bundle.merkle.root
-          ? `the proof (${bundle.merkle.proof.length} steps) folds the leaf into the root`
-          : `the proof folds to ${root}, not ${bundle.merkle.root}`,
-    },
-    {
-      name: "order",
-      ok: Date.parse(r.registeredAt) / 1000 <= bundle.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
-      detail: `registered at ${r.registeredAt}, anchored at ${isoOfSeconds(bundle.anchor.blockTimestamp)}`,
-    },
+    ...proofChecks(bundle, "registered", r.registeredAt),
   ];
   if (bundle.format === "imprint.evidence.v2") checks.push(...signatureChecks(bundle));
   checks.push(...reanchorChecks(bundle));
   return { ok: checks.every((c) => c.ok), trusted: false, checks, bundle };
+}
+
+/**
+ * The offline checks of the first anchor path, the same for bundles and receipts: the proof folds the leaf into the
+ * root, and what the leaf claims (`claimedAt`: registered, or searched) happened no later than the anchor's block.
+ */
+export function proofChecks(subject: Anchored & { leaf: string; merkle: { proof: string[] } }, claim: string, claimedAt: string): Check[] {
+  const root = processProof(subject.leaf, subject.merkle.proof);
+  return [
+    {
+      name: "merkle",
+      ok: root === subject.merkle.root,
+      detail:
+        root === subject.merkle.root
+          ? `the proof (${subject.merkle.proof.length} steps) folds the leaf into the root`
+          : `the proof folds to ${root}, not ${subject.merkle.root}`,
+    },
+    {
+      name: "order",
+      ok: Date.parse(claimedAt) / 1000 <= subject.anchor.blockTimestamp + CLOCK_TOLERANCE_S,
+      detail: `${claim} at ${claimedAt}, anchored at ${isoOfSeconds(subject.anchor.blockTimestamp)}`,
+    },
+  ];
 }
 
 /**
