@@ -43,6 +43,24 @@ describe.each(engines)("schema on %s", (engine) => {
     expect(row.seq).toBeGreaterThan(0);
   });
 
+  it("round-trips every byte value through bytea, empty, odd-offset views and megabytes alike", async () => {
+    const { db } = database;
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const large = Buffer.alloc(3 * 2 ** 20);
+    for (let i = 0; i < large.length; i++) large[i] = (i * 2654435761) >>> 24;
+    // A view into a larger buffer, as a Buffer sliced from an upload is: only its own bytes are stored.
+    const view = Buffer.concat([Buffer.from([9, 9]), every, Buffer.from([9])]).subarray(2, 258);
+    for (const [id, value] of [["img_every", every], ["img_empty", Buffer.alloc(0)], ["img_large", large], ["img_view", view]] as const) {
+      await db.insert(images).values({
+        id, kind: "original", accountId: "acc_1", sha256: "0x" + "cd".repeat(32), pdq: Buffer.alloc(32), pdqQuality: 100, phash: 0n,
+        phash0: 0, phash1: 0, phash2: 0, phash3: 0, width: 1, height: 1, format: "png", byteSize: 1, thumbnail: value,
+      });
+      const [row] = await db.select({ thumbnail: images.thumbnail }).from(images).where(eq(images.id, id));
+      expect(Buffer.isBuffer(row.thumbnail)).toBe(true);
+      expect(row.thumbnail.equals(value)).toBe(true);
+    }
+  });
+
   it("runs its migrations idempotently", async () => {
     const { migrate } =
       engine === "pglite" ? await import("drizzle-orm/pglite/migrator") : await import("drizzle-orm/postgres-js/migrator");

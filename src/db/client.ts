@@ -27,6 +27,15 @@ export interface Database {
 
 const migrationsFolder = path.resolve(__dirname, "../../drizzle");
 
+const BYTEA_OID = 17;
+/**
+ * bytea to and from PostgreSQL's hex text form, natively. PGlite's own codecs build the text one byte at a time in
+ * JavaScript (an array of two-character strings, then parseInt per byte): storing a listing's upload and its
+ * features cost more of the event loop than anything else in the watch benchmark (README, Watch alerts).
+ */
+const byteaText = (value: Uint8Array): string => "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+const byteaOfText = (text: string): Uint8Array => Buffer.from(text.slice(2), "hex");
+
 export type DatabaseOptions =
   /** Embedded PGlite; `dataDir` undefined means in memory (tests). */
   | { engine: "pglite"; dataDir?: string }
@@ -39,7 +48,7 @@ export type DatabaseOptions =
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === "pglite") {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const client = await PGlite.create(options.dataDir);
+    const client = await PGlite.create({ dataDir: options.dataDir, serializers: { [BYTEA_OID]: byteaText }, parsers: { [BYTEA_OID]: byteaOfText } });
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
     return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, close: () => client.close() };
