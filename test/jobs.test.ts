@@ -43,11 +43,12 @@ describe.each(engines)("the job table on %s", (engine) => {
     expect(new Set(ids).size).toBe(40);
   });
 
-  it("runs jobs, retries a failure with back-off, reschedules on request, gives up after maxAttempts, and resumes after a restart", async () => {
+  it("runs jobs, retries a failure with back-off, reschedules on request, gives up after maxAttempts (releasing its data once), and resumes after a restart", async () => {
     await clear();
     const { db } = database;
     let clock = 0;
     const seen: string[] = [];
+    const released: number[] = [];
     const handlers = {
       ok: { run: async () => void seen.push("ok") },
       flaky: {
@@ -57,7 +58,7 @@ describe.each(engines)("the job table on %s", (engine) => {
         },
       },
       later: { run: async (job: { attempts: number }) => (job.attempts === 1 ? { retryAt: new Date(clock + 5_000) } : void seen.push("later")) },
-      broken: { run: async () => Promise.reject(new Error("always")), maxAttempts: 2 },
+      broken: { run: async () => Promise.reject(new Error("always")), maxAttempts: 2, onGiveUp: async (job: { id: number }) => void released.push(job.id) },
     };
     for (const kind of Object.keys(handlers)) await enqueueJob(db, kind, {});
     clock = Date.now();
@@ -75,6 +76,8 @@ describe.each(engines)("the job table on %s", (engine) => {
     expect(seen).toContain("later");
     const left = await db.select({ kind: jobs.kind, status: jobs.status, lastError: jobs.lastError }).from(jobs);
     expect(left).toEqual([{ kind: "broken", status: "failed", lastError: "always" }]);
+    const [broken] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.kind, "broken"));
+    expect(released).toEqual([broken.id]);
     await db.delete(jobs).where(eq(jobs.kind, "broken"));
   });
 

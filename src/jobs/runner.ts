@@ -11,6 +11,8 @@ export interface JobHandler {
   run(job: Job): Promise<void | { retryAt: Date }>;
   /** Attempts before a job that keeps throwing is given up (default 8). */
   maxAttempts?: number;
+  /** Releases what the job held for its runs once it is given up (the failed job itself stays, for operators). */
+  onGiveUp?(job: Job): Promise<void>;
 }
 
 export interface JobRunnerOptions {
@@ -122,6 +124,7 @@ export class JobRunner {
       if (job.attempts >= (handler.maxAttempts ?? 8)) {
         this.log.error({ job: job.id, kind: job.kind, attempts: job.attempts, err: error }, "jobs: giving up");
         await failJob(this.db, job.id, message).catch((e: unknown) => this.log.warn({ err: e, job: job.id }, "jobs: recording a failure failed"));
+        await handler.onGiveUp?.(job).catch((e: unknown) => this.log.warn({ err: e, job: job.id }, "jobs: releasing a failed job's data failed"));
         return;
       }
       const retryAt = new Date(this.now() + failureBackoffMs(job.attempts));

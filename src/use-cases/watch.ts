@@ -59,6 +59,11 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   if (published) deps.wakeJobs?.();
 }
 
+/** A watch given up after its attempts: the upload kept for it is not kept any longer. */
+export async function abandonWatchUseCase(deps: UseCaseDeps, imageId: string): Promise<void> {
+  await dropUpload(deps.db, imageId);
+}
+
 /**
  * What the watch matches of an upload analysed as a query: the first view, its mirror image and the dense second
  * pass, not the detail view and its region proposals. The watch runs on every upload, most of them unrelated, and

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { DEFAULT_WATCH_THRESHOLD } from "../accounts/settings";
 import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
@@ -44,8 +44,8 @@ const sizeOf = ({ width, height }: { width: number; height: number }) => ({ widt
 
 const NO_FEATURES: ImageFeatures = { width: 1, height: 1, keypoints: new Float32Array(0), descriptors: new Uint8Array(0) };
 
-/** Stored images as alerts describe them, with their organisation's watch threshold. */
-async function describeImages(db: Db, imageIds: string[]) {
+/** Stored images as alerts describe them, with their organisation's watch threshold (and, when asked, their features). */
+async function describeImages(db: Db, imageIds: string[], { withFeatures = false } = {}) {
   const rows = await db
     .select({
       imageId: images.id,
@@ -53,7 +53,8 @@ async function describeImages(db: Db, imageIds: string[]) {
       sha256: images.sha256,
       pdq: images.pdq,
       pdqQuality: images.pdqQuality,
-      features: base64Of(images.features),
+      // Only the new image's: the matched images are described, not matched again.
+      features: withFeatures ? base64Of(images.features) : sql<null>`null`,
       width: images.width,
       height: images.height,
       threshold: organisationSettings.watchThreshold,
@@ -94,7 +95,7 @@ export async function matchNewImage(
   imageId: string,
   query?: ImageFeatures,
 ): Promise<{ subject: WatchSubject; alerts: WatchAlert[] } | null> {
-  const self = (await describeImages(db, [imageId])).get(imageId);
+  const self = (await describeImages(db, [imageId], { withFeatures: true })).get(imageId);
   if (!self) return null;
   const { subject, row } = self;
   const mine = subject.organisationId;
