@@ -14,6 +14,7 @@ import { denseQueryFeatures, extractFeatures, keypointCount, windowFeatures } fr
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
+import { regionFeatures } from "../src/matching/region-view";
 import { similarityScore } from "../src/matching/score";
 import { verifyPair } from "../src/matching/verify-pair";
 import { deserializeFeatures, serializeFeatures } from "../src/matching/serialize";
@@ -208,6 +209,42 @@ describe("region proposals", () => {
     // Query → original scales the copy back up: 512 / 205 ≈ 2.5 in detail-view pixels.
     expect(Math.hypot(best.transform!.a, best.transform!.b)).toBeCloseTo(original.width / (0.2 * width), 0);
     expect(await windowFeatures({ ...q, detailGrey: undefined })).toEqual([]);
+  });
+});
+
+describe("region view", () => {
+  it("crops the query to where a hit puts the copy, at the original's scale, verifies more of it than the window did, mirrored too", async () => {
+    const building = read("building.jpg");
+    const original = await extractFeatures(building);
+    const placed = await collage(building, { share: 0.2, left: 300, top: 250 });
+    const { features: q, fingerprint } = await analyseImage(placed.bytes, { purpose: "query" });
+    await loadOpenCv();
+    const window = (await windowFeatures(q)).map((w) => verifyPair(w, original)).sort((a, b) => b.inliers - a.inliers)[0];
+    const { width, height } = q.detailGrey!;
+    const pixels = { width: fingerprint.width, height: fingerprint.height };
+    const outlineError = (g: Parameters<typeof toPixelGeometry>[0], corners: number[][]) =>
+      Math.max(...toPixelGeometry(g, pixels, { width: 868, height: 600 }).region.map(([x, y], k) => Math.hypot(x - corners[k][0], y - corners[k][1])));
+
+    const view = (await regionFeatures(q, window.geometry!, false))!;
+    expect([view.width, view.height]).toEqual([width, height]);
+    const refined = verifyPair(view, original);
+    expect(refined.inliers).toBeGreaterThan(window.inliers);
+    expect(refined.inliers).toBeGreaterThanOrEqual(26);
+    expect(outlineError(refined.geometry!, placed.corners)).toBeLessThan(0.02 * 1400);
+
+    // The same collage flipped left↔right: the outline flipped with it, the crop mirrored back, verified as mirrored.
+    const flopped = await sharp(placed.bytes).flop().png().toBuffer();
+    const { features: m } = await analyseImage(flopped, { purpose: "query" });
+    const w1 = window.geometry!.querySize.width;
+    const outline = window.geometry!.region.map(([x, y]) => [w1 - x, y]) as NonNullable<typeof window.geometry>["region"];
+    const mirroredView = (await regionFeatures(m, { ...window.geometry!, region: outline }, true))!;
+    const mirrored = verifyPair(mirroredView, original, true);
+    expect(mirrored.inliers).toBeGreaterThanOrEqual(26);
+    const floppedCorners = placed.corners.map(([x, y]) => [pixels.width - x, y]);
+    // Mirrored, the original's top-left corner lands on the copy's top-right: compare as sets of corners.
+    const region = toPixelGeometry(mirrored.geometry!, pixels, { width: 868, height: 600 }).region;
+    for (const [x, y] of region) expect(Math.min(...floppedCorners.map(([u, v]) => Math.hypot(x - u, y - v)))).toBeLessThan(0.02 * 1400);
+    expect(await regionFeatures({ ...q, detailGrey: undefined, grey: undefined }, window.geometry!, false)).toBeUndefined();
   });
 });
 

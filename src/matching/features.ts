@@ -231,8 +231,8 @@ export function mirroredFeatures(q: ImageFeatures): ImageFeatures | undefined {
  * or a small rotated object photo still yields keypoints where the original's were found.
  */
 export const DENSE_KEYPOINTS = 1000;
-const DENSE_DETECT = 2000;
-const DENSE_FAST = [5] as const;
+export const DENSE_DETECT = 2000;
+export const DENSE_FAST = [5] as const;
 
 /** Dense features (normal + mirrored) of a query that kept its working image, or undefined. OpenCV must be loaded. */
 export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined {

@@ -1,8 +1,9 @@
 /**
  * The matcher: candidate voting → geometric verification of the best candidates → calibrated similarity → ranked
  * hits, over views of the query made only while no view is conclusive: the query as it is, its mirror image, its
- * detail view (a copy inside a larger picture), region proposals of the detail view (a copy too small in it), then
- * dense features for an ambiguous query. Only the compact index lives in memory; the full features of the
+ * detail view (a copy inside a larger picture), region proposals of the detail view (a copy too small in it), the
+ * region view of an ambiguous hit (the query cropped to where it puts the copy), then dense features for an
+ * ambiguous query. Only the compact index lives in memory; the full features of the
  * candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
@@ -10,6 +11,7 @@ import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mir
 import type { MatchGeometry } from "./geometry";
 import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
+import { regionFeatures } from "./region-view";
 import type { Similarity } from "./ransac";
 import { pdqSimilarity, similarityScore } from "./score";
 import { verifyBoth, verifyPair, type PairVerification } from "./verify-pair";
@@ -33,6 +35,8 @@ export const SECOND_PASS_MIN = 5;
 export const SECOND_PASS_BELOW = 26;
 /** Candidates verified per region proposal (windowPass): a window holds little else than the copy. */
 export const WINDOW_CANDIDATES = 4;
+/** Ambiguous hits looked at again in their region view (refinePass), most inliers first. */
+export const REFINE_CANDIDATES = 2;
 
 export interface MatchHit {
   id: string;
@@ -147,6 +151,7 @@ class Ranker {
       hits = mergeHits(hits, await this.detailPass(detailFeatures(q)!, loaded, filter));
     }
     if (!conclusive() && q.detailGrey) hits = mergeHits(hits, await this.windowPass(q, loaded, filter));
+    if (!conclusive()) hits = mergeHits(hits, await this.refinePass(q, hits, loaded));
     const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous && q.grey) {
@@ -238,6 +243,24 @@ class Ranker {
       if (bestInliers(hits) >= SECOND_PASS_BELOW) break;
     }
     return hits;
+  }
+
+  /**
+   * The region view (regionFeatures) of the REFINE_CANDIDATES ambiguous hits with the most inliers: the query cropped
+   * to where the hit puts the copy and scaled to the original's size, verified against that original alone.
+   */
+  private async refinePass(q: ImageFeatures, hits: MatchHit[], loaded: Map<string, ImageFeatures>): Promise<MatchHit[]> {
+    const ambiguous = hits
+      .filter((h) => h.geometry && h.inliers >= SECOND_PASS_MIN && h.inliers < SECOND_PASS_BELOW)
+      .sort((a, b) => b.inliers - a.inliers)
+      .slice(0, REFINE_CANDIDATES);
+    const refined: MatchHit[] = [];
+    for (const hit of ambiguous) {
+      const original = loaded.get(hit.id);
+      const view = original && (await regionFeatures(q, hit.geometry!, hit.mirrored));
+      if (view) refined.push(toHit(hit.id, verifyPair(view, original, hit.mirrored), hit.votes));
+    }
+    return refined;
   }
 
   /** Features of `ids`, reading from the loader only those this query has not loaded yet (the second pass re-verifies). */
