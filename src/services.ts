@@ -19,6 +19,7 @@ import { purgeDelisted } from "./library/listings";
 import { purgeExpiredSessions } from "./accounts/sessions";
 import { plannedLibrarySize } from "./matching/candidates";
 import { createMatcher } from "./matching/matcher";
+import { inlineViews, type QueryViews } from "./matching/query-views";
 import { JobRunner } from "./jobs/runner";
 import { createImageFetcher } from "./net/fetch-image";
 import { fetchPolicyOf } from "./net/fetch-policy";
@@ -126,8 +127,15 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       if (anchoring) await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
     });
 
+    const analyser = startAnalyser(config, log, sources, metrics);
+    cleanups.push(analyser.close);
+
     const imageCount = await countImages(database.db);
-    const matcher = createMatcher({ loadFeatures: featureLoader(database.db), index: { expectedImages: plannedLibrarySize(imageCount) } });
+    const matcher = createMatcher({
+      loadFeatures: featureLoader(database.db),
+      index: { expectedImages: plannedLibrarySize(imageCount) },
+      views: analyser.views,
+    });
     const library = new LibraryIndex(database.db, matcher, { pollMs: options.indexPollMs, expectedImages: imageCount, log });
     // Loads in the background: registration, evidence and verification serve at once; search waits for it.
     library.start();
@@ -150,9 +158,6 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     }, config.PURGE_INTERVAL_MS);
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
-
-    const analyser = startAnalyser(config, log, sources, metrics);
-    cleanups.push(analyser.close);
 
     const deps: AppDeps = {
       db: database.db,
@@ -262,9 +267,10 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
 }
 
 /** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
-function startAnalyser(config: Config, log: Logger, sources: MetricSources, metrics: Metrics): { analyser: ImageAnalyser; close(): Promise<void> } {
-  if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), close: async () => undefined };
-  const { analyser, pool } = startAnalysisPool(config, {
+/** The image analyser and the matcher's query views: on worker threads, or on this one with ANALYSIS_WORKERS=0. */
+function startAnalyser(config: Config, log: Logger, sources: MetricSources, metrics: Metrics): { analyser: ImageAnalyser; views: QueryViews; close(): Promise<void> } {
+  if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), views: inlineViews, close: async () => undefined };
+  const { analyser, views, pool } = startAnalysisPool(config, {
     size: config.ANALYSIS_WORKERS,
     maxQueue: config.ANALYSIS_QUEUE,
     maxWaitMs: config.ANALYSIS_MAX_WAIT_MS,
@@ -272,7 +278,7 @@ function startAnalyser(config: Config, log: Logger, sources: MetricSources, metr
     onTask: (kind, waitedMs, ranMs) => metrics.observeAnalysis(kind, waitedMs, ranMs),
   });
   sources.pool = () => pool.status;
-  return { analyser, close: () => pool.close() };
+  return { analyser, views, close: () => pool.close() };
 }
 
 /** One last seal-and-anchor run, given at most `timeoutMs` (a chain that does not answer must not hold the exit). */

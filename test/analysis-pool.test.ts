@@ -1,7 +1,10 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImprintError } from "../src/core/errors";
-import { denseQueryFeatures, mirroredFeatures, type ImageFeatures } from "../src/matching/features";
+import { type ImageFeatures } from "../src/matching/features";
+import type { MatchGeometry } from "../src/matching/geometry";
+import { inlineViews } from "../src/matching/query-views";
+import { collage } from "./helpers/collage";
 import { silentLogger } from "../src/observability/logger";
 import { inlineAnalyser } from "../src/use-cases/image-analysis";
 import { startAnalysisPool } from "../src/work/pooled-analyser";
@@ -11,7 +14,7 @@ import { fixture } from "./helpers/service";
 const limits = { MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 40_000_000 };
 
 describe("image analysis on worker threads", () => {
-  const { analyser, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, maxWaitMs: 60_000, log: silentLogger });
+  const { analyser, views, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, maxWaitMs: 60_000, log: silentLogger });
   const inline = inlineAnalyser(limits);
   afterAll(() => pool.close());
 
@@ -26,13 +29,31 @@ describe("image analysis on worker threads", () => {
     // The PDQ hash crosses as a Uint8Array (inline it is a Buffer, a Uint8Array too): same bytes.
     const plainPdq = (f: ImageFeatures) => ({ ...f, pdq: f.pdq && { quality: f.pdq.quality, hash: new Uint8Array(f.pdq.hash) } });
     expect(plainPdq(query.features)).toEqual(plainPdq(localQuery.features));
-    // The mirrored view is made on this thread when the matcher needs it, from the grey image the query carries.
     expect(query.features.grey!.data).toBeInstanceOf(Uint8Array);
-    expect(mirroredFeatures(query.features)).toEqual(mirroredFeatures(localQuery.features));
-    // The matcher's second pass still finds the query's working image on this thread.
-    expect(denseQueryFeatures(query.features)).toEqual(denseQueryFeatures(localQuery.features));
-
     expect(await analyser.fingerprint(bytes)).toEqual(await inline.fingerprint(bytes));
+  });
+
+  it("makes the matcher's further views on a worker exactly as on this thread, from the grey images the query carries", async () => {
+    const placed = await collage(fixture("building.jpg"), { share: 0.3 });
+    const { features: q } = await analyser.forQuery(placed.bytes);
+    expect(q.detailGrey).toBeDefined();
+    expect(await views.mirrored(q)).toEqual(await inlineViews.mirrored(q));
+    expect(await views.dense(q)).toEqual(await inlineViews.dense(q));
+    expect(await views.detail(q)).toEqual(await inlineViews.detail(q));
+    const windows = await views.windows(q);
+    expect(windows.length).toBeGreaterThan(1);
+    expect(windows).toEqual(await inlineViews.windows(q));
+    // A region view of an outline in the detail view, as a hit there would give it.
+    const { width, height } = q.detailGrey!;
+    const g: MatchGeometry = {
+      region: [[300, 100], [700, 100], [700, 400], [300, 400]],
+      querySize: { width, height },
+      queryPoints: [],
+      originalPoints: [],
+      transform: [1, 0, 0, 0, 1, 0],
+      originalSize: { width: 512, height: 354 },
+    };
+    for (const mirrored of [false, true]) expect(await views.region(q, g, mirrored)).toEqual(await inlineViews.region(q, g, mirrored));
   });
 
   it("keeps the error a worker's analysis answers with", async () => {
@@ -71,6 +92,17 @@ describe("the worker pool", () => {
     const queued = pool.run("echo", { value: 7 });
     await running;
     expect(await queued).toEqual({ value: 7, bytes: new Uint8Array([7]) });
+  });
+
+  it("takes a follow-up of accepted work even with its queue full, and runs it ahead of new work", async () => {
+    const running = pool.run("echo", { value: 8, ms: 300 });
+    const queued = pool.run("echo", { value: 9 });
+    const done: number[] = [];
+    const followUp = pool.run<{ value: number }>("echo", { value: 10 }, { followUp: true }).then((r) => done.push(r.value));
+    void queued.then((r) => done.push((r as { value: number }).value));
+    await expect(pool.run("echo", { value: 11 })).rejects.toMatchObject({ code: "overloaded" });
+    await Promise.all([running, queued, followUp]);
+    expect(done).toEqual([10, 9]);
   });
 
   it("refuses a task whose wait would exceed the limit at the recent pace, even with room in the queue", async () => {

@@ -7,11 +7,10 @@
  * candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
-import { denseQueryFeatures, detailFeatures, extractFeatures, keypointCount, mirroredFeatures, windowFeatures, type GlobalHash, type ImageFeatures } from "./features";
+import { extractFeatures, keypointCount, type GlobalHash, type ImageFeatures } from "./features";
 import type { MatchGeometry } from "./geometry";
-import { loadOpenCv } from "./opencv";
 import { PdqIndex } from "./pdq-index";
-import { regionFeatures } from "./region-view";
+import { inlineViews, type QueryViews } from "./query-views";
 import type { Similarity } from "./ransac";
 import { pdqSimilarity, similarityScore } from "./score";
 import { verifyBoth, verifyPair, type PairVerification } from "./verify-pair";
@@ -88,12 +87,14 @@ export interface MatcherOptions {
   index?: CandidateIndexOptions;
   verifyTop?: number;
   minVotes?: number;
+  /** Where the query's further views are made (default: on the calling thread). */
+  views?: QueryViews;
 }
 
 export function createMatcher(options: MatcherOptions): Matcher {
   const index = new CandidateIndex(options.index);
   const pdqIndex = new PdqIndex();
-  const ranker = new Ranker(index, pdqIndex, options.loadFeatures, options.verifyTop ?? VERIFY_TOP, options.minVotes ?? MIN_VOTES);
+  const ranker = new Ranker(index, pdqIndex, options.loadFeatures, options.views ?? inlineViews, options.verifyTop ?? VERIFY_TOP, options.minVotes ?? MIN_VOTES);
   return {
     add(id, entry) {
       index.add(id, entry.descriptors);
@@ -123,6 +124,7 @@ class Ranker {
     private readonly index: CandidateIndex,
     private readonly pdqIndex: PdqIndex,
     private readonly loadFeatures: FeatureLoader,
+    private readonly views: QueryViews,
     private readonly verifyTop: number,
     private readonly minVotes: number,
   ) {}
@@ -141,22 +143,23 @@ class Ranker {
     let hits = this.verify(q, votes, await reading, verified);
     const conclusive = () => bestInliers(hits) >= SECOND_PASS_BELOW || (pdqHit !== undefined && pdqHit.sim >= 92);
     if (!conclusive() && (q.mirrored || q.grey)) {
-      if (!q.mirrored) await loadOpenCv();
-      const mirrored = mirroredFeatures(q)!;
-      votes = this.vote([q, mirrored], filter);
-      hits = mergeHits(hits, this.verify(q, votes, await this.featuresOf([...votes.keys()], loaded), verified));
+      // Kept on the query: a caller that ranks it again (the watch, without the images found) pays for it once.
+      q.mirrored ??= await this.views.mirrored(q);
+      if (q.mirrored) {
+        votes = this.vote([q, q.mirrored], filter);
+        hits = mergeHits(hits, this.verify(q, votes, await this.featuresOf([...votes.keys()], loaded), verified));
+      }
     }
     if (!conclusive() && q.detailGrey) {
-      await loadOpenCv();
-      hits = mergeHits(hits, await this.detailPass(detailFeatures(q)!, loaded, filter));
+      const detail = await this.views.detail(q);
+      if (detail) hits = mergeHits(hits, await this.detailPass(detail, loaded, filter));
     }
     if (!conclusive() && q.detailGrey) hits = mergeHits(hits, await this.windowPass(q, loaded, filter));
     if (!conclusive()) hits = mergeHits(hits, await this.refinePass(q, hits, loaded));
     const localBest = bestInliers(hits);
     const ambiguous = localBest < SECOND_PASS_BELOW && (localBest >= SECOND_PASS_MIN || (pdqHit !== undefined && pdqHit.sim < 92));
     if (ambiguous && q.grey) {
-      await loadOpenCv();
-      const d = denseQueryFeatures(q);
+      const d = await this.views.dense(q);
       if (d) await this.secondPass(d, hits, loaded, filter);
     }
     if (pdqHit) {
@@ -232,7 +235,7 @@ class Ranker {
    */
   private async windowPass(q: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
     const hits: MatchHit[] = [];
-    for (const w of await windowFeatures(q)) {
+    for (const w of await this.views.windows(q)) {
       const [candidates] = this.index.query([w.descriptors], WINDOW_CANDIDATES, filter);
       const wanted = candidates.filter((c) => c.votes >= this.minVotes);
       const originals = await this.featuresOf(wanted.map((c) => c.id), loaded);
@@ -257,7 +260,7 @@ class Ranker {
     const refined: MatchHit[] = [];
     for (const hit of ambiguous) {
       const original = loaded.get(hit.id);
-      const view = original && (await regionFeatures(q, hit.geometry!, hit.mirrored));
+      const view = original && (await this.views.region(q, hit.geometry!, hit.mirrored));
       if (view) refined.push(toHit(hit.id, verifyPair(view, original, hit.mirrored), hit.votes));
     }
     return refined;

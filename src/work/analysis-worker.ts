@@ -1,10 +1,13 @@
 /**
- * An analysis worker thread: the inline analyser, run off the event loop. Results go back structured-cloned
- * (typed arrays transferred); a query's features carry the grey images the matcher derives its other views from.
+ * An analysis worker thread: the inline analyser, and the query views the matcher asks for, run off the event loop.
+ * Results go back structured-cloned (typed arrays transferred); a query's features carry the grey images its other
+ * views are made from, which the matcher sends back here when it needs one.
  */
 import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
+import type { MatchGeometry } from "../matching/geometry";
 import { loadOpenCv } from "../matching/opencv";
+import { inlineViews, queryOf, type ViewSource } from "../matching/query-views";
 import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer, serveTasks } from "./protocol";
 
@@ -21,4 +24,10 @@ serveTasks({
   forLibrary: (bytes: Uint8Array) => analyser.forLibrary(asBuffer(bytes)),
   forQuery: (bytes: Uint8Array) => analyser.forQuery(asBuffer(bytes)),
   fingerprint: (bytes: Uint8Array) => analyser.fingerprint(asBuffer(bytes)),
+  mirroredView: (source: ViewSource) => inlineViews.mirrored(queryOf(source)),
+  detailView: (source: ViewSource) => inlineViews.detail(queryOf(source)),
+  windowViews: (source: ViewSource) => inlineViews.windows(queryOf(source)),
+  regionView: ({ source, geometry, mirrored }: { source: ViewSource; geometry: MatchGeometry; mirrored: boolean }) =>
+    inlineViews.region(queryOf(source), geometry, mirrored),
+  denseView: (source: ViewSource) => inlineViews.dense(queryOf(source)),
 });

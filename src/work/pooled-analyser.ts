@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Fingerprint } from "../imaging/fingerprint";
 import type { ImageFeatures } from "../matching/features";
-import { loadOpenCv } from "../matching/opencv";
+import { viewSourceOf, type QueryViews } from "../matching/query-views";
 import type { Logger } from "../observability/logger";
 import type { ImageAnalyser, ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer } from "./protocol";
@@ -19,11 +19,8 @@ export interface AnalysisPoolOptions {
  * The image analyser on a pool of worker threads (decode, fingerprints, ORB features): the use cases call it
  * exactly as they call the inline one. Each worker loads its own OpenCV (see README, Operations).
  */
-export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOptions): { analyser: ImageAnalyser; pool: WorkerPool } {
+export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOptions): { analyser: ImageAnalyser; views: QueryViews; pool: WorkerPool } {
   const pool = new WorkerPool({ module: path.join(__dirname, "analysis-worker.ts"), data: limits, ...options });
-  // The matcher's second pass needs OpenCV on this thread too: load it while the service starts, not in the
-  // middle of the first search (its load blocks the event loop for a second or more).
-  void loadOpenCv();
   const analyser: ImageAnalyser = {
     async forLibrary(bytes) {
       const r = await pool.run<{ fingerprint: Fingerprint; features: Uint8Array | null }>("forLibrary", bytes);
@@ -31,15 +28,22 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
     },
     async forQuery(bytes, { background = false } = {}) {
       const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures }>("forQuery", bytes, { background });
-      // The matcher derives the mirrored, dense and detail views from the query's grey images on this thread.
-      await loadOpenCv();
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features };
     },
     async fingerprint(bytes) {
       return fingerprintOf(await pool.run<Fingerprint>("fingerprint", bytes));
     },
   };
-  return { analyser, pool };
+  // Each view sends only the grey image it is made from; a search admitted is finished before new work starts.
+  const view = <T>(kind: string, input: unknown) => pool.run<T>(kind, input, { followUp: true });
+  const views: QueryViews = {
+    mirrored: (q) => view("mirroredView", { grey: q.grey }),
+    detail: (q) => view("detailView", { detailGrey: q.detailGrey }),
+    windows: (q) => view("windowViews", { detailGrey: q.detailGrey }),
+    region: (q, geometry, mirrored) => view("regionView", { source: viewSourceOf(q), geometry, mirrored }),
+    dense: (q) => view("denseView", { grey: q.grey }),
+  };
+  return { analyser, views, pool };
 }
 
 

@@ -37,6 +37,7 @@ export interface PoolStatus {
 
 interface Job {
   request: TaskRequest;
+  followUp: boolean;
   queuedAt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -80,23 +81,30 @@ export class WorkerPool {
 
   /**
    * Runs `kind` with `input` on a free worker; refuses at once when the queue is full. A `background` task is
-   * accepted only by a free worker with nobody waiting, so that it never delays a client's request.
+   * accepted only by a free worker with nobody waiting, so that it never delays a client's request. A `followUp`
+   * task continues work already accepted (a search's further views): it is never refused and waits ahead of new
+   * work, so that a request admitted is finished before more are started.
    */
-  run<T>(kind: string, input: unknown, { background = false }: { background?: boolean } = {}): Promise<T> {
+  run<T>(kind: string, input: unknown, { background = false, followUp = false }: { background?: boolean; followUp?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(shuttingDown());
     const idle = this.slots.find((s) => !s.job);
     const waitMs = ((this.queue.length + 1) * this.averageTaskMs) / this.slots.length;
     const busyForBackground = background && (!idle || this.queue.length > 0);
-    if (busyForBackground || (!idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs))) {
+    const full = !idle && (this.queue.length >= this.options.maxQueue || waitMs > this.options.maxWaitMs);
+    if (!followUp && (busyForBackground || full)) {
       this.rejected += 1;
       return Promise.reject(
         new ImprintError("overloaded", "the service is busy analysing other images; retry shortly", { retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) }),
       );
     }
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { request: { id: this.nextId++, kind, input }, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject };
+      const job: Job = { request: { id: this.nextId++, kind, input }, followUp, queuedAt: performance.now(), resolve: resolve as (v: unknown) => void, reject };
       if (idle) this.dispatch(idle, job);
-      else this.queue.push(job);
+      else if (followUp) {
+        // Behind the other follow-ups, ahead of new work.
+        const firstNew = this.queue.findIndex((waiting) => !waiting.followUp);
+        this.queue.splice(firstNew < 0 ? this.queue.length : firstNew, 0, job);
+      } else this.queue.push(job);
     });
   }
 

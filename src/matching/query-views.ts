@@ -1,0 +1,61 @@
+/**
+ * A query's further views, each an ORB extraction the matcher asks for only while the views before it are not
+ * conclusive: its mirror image, its detail view, region proposals, the region view of an ambiguous hit, and dense
+ * features. They are derived from the grey images the query analysis kept, so they can be made anywhere those are
+ * sent: on the calling thread (inlineViews: tests, benchmarks, a service without workers) or on the analysis
+ * workers (src/work), where a hard query's hundreds of milliseconds of ORB do not hold the event loop.
+ */
+import { denseQueryFeatures, detailFeatures, mirroredFeatures, windowFeatures, type GreyImage, type ImageFeatures } from "./features";
+import type { MatchGeometry } from "./geometry";
+import { loadOpenCv } from "./opencv";
+import { regionFeatures } from "./region-view";
+
+export interface QueryViews {
+  /** Features of the query's mirror image (undefined without its working image). */
+  mirrored(q: ImageFeatures): Promise<ImageFeatures | undefined>;
+  detail(q: ImageFeatures): Promise<ImageFeatures | undefined>;
+  windows(q: ImageFeatures): Promise<ImageFeatures[]>;
+  region(q: ImageFeatures, geometry: MatchGeometry, mirrored: boolean): Promise<ImageFeatures | undefined>;
+  /** Dense features of the query and of its mirror image (as `mirrored`). */
+  dense(q: ImageFeatures): Promise<ImageFeatures | undefined>;
+}
+
+/** What a view is made from: the query's grey images, without its features. */
+export interface ViewSource {
+  grey?: GreyImage;
+  detailGrey?: GreyImage;
+}
+
+export function viewSourceOf({ grey, detailGrey }: ImageFeatures): ViewSource {
+  return { ...(grey ? { grey } : {}), ...(detailGrey ? { detailGrey } : {}) };
+}
+
+/** A query holding only its grey images, which is all that the view functions read. */
+export function queryOf(source: ViewSource): ImageFeatures {
+  return { width: 0, height: 0, keypoints: new Float32Array(0), descriptors: new Uint8Array(0), ...source };
+}
+
+/** The views made on the calling thread (OpenCV is loaded on first use). */
+export const inlineViews: QueryViews = {
+  async mirrored(q) {
+    await loadOpenCv();
+    // A copy: mirroredFeatures keeps its result on the query it is given, and the matcher decides what q keeps.
+    return mirroredFeatures({ ...q, mirrored: undefined });
+  },
+  async detail(q) {
+    await loadOpenCv();
+    return detailFeatures(q);
+  },
+  async windows(q) {
+    await loadOpenCv();
+    return windowFeatures(q);
+  },
+  async region(q, geometry, mirrored) {
+    await loadOpenCv();
+    return regionFeatures(q, geometry, mirrored);
+  },
+  async dense(q) {
+    await loadOpenCv();
+    return denseQueryFeatures(q);
+  },
+};
