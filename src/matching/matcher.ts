@@ -36,6 +36,13 @@ export const SECOND_PASS_BELOW = 26;
 export const WINDOW_CANDIDATES = 4;
 /** Ambiguous hits looked at again in their region view (refinePass), most inliers first. */
 export const REFINE_CANDIDATES = 2;
+/**
+ * Only a copy this small in the query (its outline's longer extent, as a share of the query's longer side: about a
+ * region proposal's window) is looked at again. A larger one already has its keypoints in the first and detail
+ * views; a closer look there mostly gave other shots of the same scene more inliers (docs/calibration.md, "Region
+ * view").
+ */
+export const REFINE_MAX_SHARE = 0.3;
 
 export interface MatchHit {
   id: string;
@@ -254,7 +261,7 @@ class Ranker {
    */
   private async refinePass(q: ImageFeatures, hits: MatchHit[], loaded: Map<string, ImageFeatures>): Promise<MatchHit[]> {
     const ambiguous = hits
-      .filter((h) => h.geometry && h.inliers >= SECOND_PASS_MIN && h.inliers < SECOND_PASS_BELOW)
+      .filter((h) => h.geometry && h.inliers >= SECOND_PASS_MIN && h.inliers < SECOND_PASS_BELOW && outlineShare(h.geometry) <= REFINE_MAX_SHARE)
       .sort((a, b) => b.inliers - a.inliers)
       .slice(0, REFINE_CANDIDATES);
     const refined: MatchHit[] = [];
@@ -307,6 +314,12 @@ class Ranker {
 
 function bestInliers(hits: MatchHit[]): number {
   return Math.max(0, ...hits.map((h) => h.inliers));
+}
+
+/** The copy's outline's longer extent as a share of the query view's longer side. */
+function outlineShare({ region, querySize }: MatchGeometry): number {
+  const xs = region.map(([x]) => x), ys = region.map(([, y]) => y);
+  return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / Math.max(querySize.width, querySize.height);
 }
 
 /** The hits of both, one per image: the one with more inliers. */

@@ -59,7 +59,8 @@ export function verifyPair(query: ImageFeatures, original: ImageFeatures, mirror
   }
   const distinct = seen.size;
   return {
-    geometry: matchGeometry(r.transform, mirrored, points, query, original),
+    // Sizes only: the geometry is kept with the hit, sent to workers and stored, without the features.
+    geometry: matchGeometry(r.transform, mirrored, points, { width: query.width, height: query.height }, { width: original.width, height: original.height }),
     inliers: distinct,
     inlierRatio: distinct / m,
     matches: m,
