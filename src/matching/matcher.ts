@@ -32,8 +32,12 @@ export const MIN_VOTES = 2;
  */
 export const SECOND_PASS_MIN = 5;
 export const SECOND_PASS_BELOW = 26;
-/** Candidates verified per region proposal (windowPass): a window holds little else than the copy. */
-export const WINDOW_CANDIDATES = 4;
+/**
+ * Candidates verified per region proposal (windowPass). A copy at a fifth of the picture is often not among a
+ * window's best few by votes (shapes and text around it vote for look-alikes), and verifying is cheap beside the
+ * window's ORB; past 8 the gain stopped (docs/calibration.md, "Region view and deeper windows").
+ */
+export const WINDOW_CANDIDATES = 8;
 /** Ambiguous hits looked at again in their region view (refinePass), most inliers first. */
 export const REFINE_CANDIDATES = 2;
 /**
