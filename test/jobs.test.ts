@@ -81,6 +81,26 @@ describe.each(engines)("the job table on %s", (engine) => {
     await db.delete(jobs).where(eq(jobs.kind, "broken"));
   });
 
+  it("claims nothing more while a handler holds the runner (a busy pool), instead of cycling through every due job", async () => {
+    await clear();
+    const { db } = database;
+    const claims: number[] = [];
+    const handlers = {
+      busy: { run: async (job: { id: number }) => (claims.push(job.id), { retryAt: new Date(Date.now() + 400), holdRunner: true }) },
+    };
+    for (let i = 0; i < 5; i++) await enqueueJob(db, "busy", {});
+    const runner = new JobRunner(db, handlers, { pollMs: 60_000 });
+    runner.start();
+    await new Promise((r) => setTimeout(r, 250));
+    // Without the hold, all five would have been claimed (and rescheduled) in turn by now.
+    expect(claims).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(claims.length).toBeGreaterThanOrEqual(2);
+    expect(claims.length).toBeLessThanOrEqual(3);
+    await runner.stop();
+    await db.delete(jobs).where(eq(jobs.kind, "busy"));
+  });
+
   it("runs in the background until stopped, and wakes at once when told", async () => {
     await clear();
     const { db } = database;

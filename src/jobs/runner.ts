@@ -2,13 +2,24 @@ import type { Db } from "../db/client";
 import { silentLogger, type Logger } from "../observability/logger";
 import { claimJobs, completeJob, failJob, retryJob, type Job } from "./queue";
 
+/** A job to run again later: the handler's own schedule, not a failure. */
+export interface Reschedule {
+  retryAt: Date;
+  /**
+   * What delays this job delays every job of the runner (a busy analysis pool, an index still loading): the runner
+   * claims nothing more until `retryAt` (or a wake-up). Otherwise it would claim every other due job in turn, each
+   * rescheduled at once, and spin on the database while the resource it waits for is busy.
+   */
+  holdRunner?: boolean;
+}
+
 /** What a job kind does with one job. */
 export interface JobHandler {
   /**
-   * Runs one job. Returning `{ retryAt }` runs it again then (a receiver that is down, an index still loading):
-   * that is the handler's own schedule, not a failure. Throwing is a failure, retried with back-off.
+   * Runs one job. Returning a Reschedule runs it again then (a receiver that is down, an index still loading).
+   * Throwing is a failure, retried with back-off.
    */
-  run(job: Job): Promise<void | { retryAt: Date }>;
+  run(job: Job): Promise<void | Reschedule>;
   /** Attempts before a job that keeps throwing is given up (default 8). */
   maxAttempts?: number;
   /** Releases what the job held for its runs once it is given up (the failed job itself stays, for operators). */
@@ -42,6 +53,8 @@ export class JobRunner {
   private wakeUp: (() => void) | undefined;
   /** A wake-up that came while the runner was busy: the next sleep is skipped. */
   private woken = false;
+  /** Until when a handler asked the runner to claim nothing (Reschedule.holdRunner), in this.now() milliseconds. */
+  private heldUntil = 0;
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly leaseMs: number;
@@ -95,13 +108,16 @@ export class JobRunner {
       } catch (error) {
         this.log.warn({ err: error }, "jobs: claiming failed");
       }
-      if (ran === 0 && !this.stopped && !this.woken) await this.sleep();
+      const holdMs = this.heldUntil - this.now();
+      this.heldUntil = 0;
+      if (holdMs > 0 && !this.stopped) await this.sleep(Math.min(holdMs, this.pollMs));
+      else if (ran === 0 && !this.stopped && !this.woken) await this.sleep();
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms = this.pollMs): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -117,8 +133,10 @@ export class JobRunner {
     const handler = this.handlers[job.kind];
     try {
       const outcome = await handler.run(job);
-      if (outcome) await retryJob(this.db, job.id, outcome.retryAt, null);
-      else await completeJob(this.db, job.id);
+      if (outcome) {
+        await retryJob(this.db, job.id, outcome.retryAt, null);
+        if (outcome.holdRunner) this.heldUntil = Math.max(this.heldUntil, outcome.retryAt.getTime());
+      } else await completeJob(this.db, job.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (job.attempts >= (handler.maxAttempts ?? 8)) {

@@ -1,5 +1,6 @@
 import { ImprintError } from "../core/errors";
 import { enqueueJob } from "../jobs/queue";
+import type { Reschedule } from "../jobs/runner";
 import type { Queryable } from "../db/client";
 import type { ImageFeatures } from "../matching/features";
 import { getAlert, insertAlert } from "../watch/alerts";
@@ -34,10 +35,10 @@ export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer):
  * of the listings and originals of others stored before it that match. Once per pair; never about an
  * organisation's own images. Each alert goes to the organisation's webhook.
  */
-export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, links: Links): Promise<void | { retryAt: Date }> {
+export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, links: Links): Promise<void | Reschedule> {
   const { library } = deps;
   if (!library) throw new Error("no search index in this process: watch jobs must run where one is loaded");
-  if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS) };
+  if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS), holdRunner: true };
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
   const bytes = await uploadOf(deps.db, imageId);
@@ -80,12 +81,13 @@ function watchView({ detailGrey: _searchOnly, ...firstAndMirror }: ImageFeatures
  * waits (rescheduled, not failed: a busy hour must not use up its attempts). An image the query analysis refuses
  * although storing it succeeded is matched by its stored features rather than never.
  */
-async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer): Promise<{ features?: ImageFeatures } | { retryAt: Date }> {
+async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer): Promise<{ features?: ImageFeatures } | Reschedule> {
   try {
     return { features: (await deps.analyser.forQuery(bytes, { background: true })).features };
   } catch (error) {
     if (!(error instanceof ImprintError)) throw error;
-    if (error.code === "overloaded") return { retryAt: new Date(Date.now() + POOL_BUSY_RETRY_MS) };
+    // The pool is busy for every watch job alike: the runner waits rather than try the next one at once.
+    if (error.code === "overloaded") return { retryAt: new Date(Date.now() + POOL_BUSY_RETRY_MS), holdRunner: true };
     deps.log.warn({ err: error, image: imageId }, "watch: the upload could not be analysed as a query; matching its stored features");
     return {};
   }
