@@ -74,6 +74,12 @@ export function toPixelGeometry(g: MatchGeometry, queryPixels: Size, originalPix
   };
 }
 
+/** The bounding box of a copy's outline (it may reach beyond the query's frame). */
+export function regionBounds(region: MatchGeometry["region"]): { left: number; top: number; right: number; bottom: number } {
+  const xs = region.map(([x]) => x), ys = region.map(([, y]) => y);
+  return { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) };
+}
+
 export function apply([a, b, c, d, e, f]: Affine, [x, y]: Point): Point {
   return [a * x + b * y + c, d * x + e * y + f];
 }

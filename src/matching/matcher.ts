@@ -8,7 +8,7 @@
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { extractFeatures, keypointCount, type GlobalHash, type ImageFeatures } from "./features";
-import type { MatchGeometry } from "./geometry";
+import { regionBounds, type MatchGeometry } from "./geometry";
 import { PdqIndex } from "./pdq-index";
 import { inlineViews, type QueryViews } from "./query-views";
 import type { Similarity } from "./ransac";
@@ -322,8 +322,8 @@ function bestInliers(hits: MatchHit[]): number {
 
 /** The copy's outline's longer extent as a share of the query view's longer side. */
 function outlineShare({ region, querySize }: MatchGeometry): number {
-  const xs = region.map(([x]) => x), ys = region.map(([, y]) => y);
-  return Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / Math.max(querySize.width, querySize.height);
+  const { left, top, right, bottom } = regionBounds(region);
+  return Math.max(right - left, bottom - top) / Math.max(querySize.width, querySize.height);
 }
 
 /** The hits of both, one per image: the one with more inliers. */

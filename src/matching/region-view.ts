@@ -7,7 +7,7 @@
  */
 import sharp from "sharp";
 import { DENSE_DETECT, DENSE_FAST, DENSE_KEYPOINTS, flipGrey, orbFeatures, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
-import type { MatchGeometry } from "./geometry";
+import { regionBounds, type MatchGeometry } from "./geometry";
 import { loadedOpenCv } from "./opencv";
 
 /** Margin around the copy's outline, as a share of its extent on each side: RANSAC's outline is approximate. */
@@ -51,8 +51,8 @@ interface Box {
 /** The outline's bounding box in `source` pixels, widened by the margin and clipped to the image. */
 function outlineBox({ region, querySize }: MatchGeometry, source: GreyImage): Box | undefined {
   const sx = source.width / querySize.width, sy = source.height / querySize.height;
-  const xs = region.map(([x]) => x * sx), ys = region.map(([, y]) => y * sy);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const bounds = regionBounds(region);
+  const x0 = bounds.left * sx, x1 = bounds.right * sx, y0 = bounds.top * sy, y1 = bounds.bottom * sy;
   if (![x0, x1, y0, y1].every(Number.isFinite)) return undefined;
   const mx = REGION_MARGIN * (x1 - x0), my = REGION_MARGIN * (y1 - y0);
   const left = Math.max(0, Math.floor(x0 - mx)), top = Math.max(0, Math.floor(y0 - my));
