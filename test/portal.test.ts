@@ -101,6 +101,17 @@ describe("the portal in a real browser", () => {
     await page.goto(`${http.url}/search`);
     expect(await page.textContent("h1")).toBe("搜索");
     await check("search-zh");
+
+    // A refusal from the service (its messages are English) is explained in Chinese, with the service's words after.
+    const tiny = await sharp({ create: { width: 40, height: 40, channels: 3, background: "#c33" } }).png().toBuffer();
+    await page.setInputFiles("#search-image", { name: "tiny.png", mimeType: "image/png", buffer: tiny });
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click("#search-form button[type=submit]")]);
+    expect(refused!.status()).toBe(422);
+    expect(await page.title()).toBe("请求被拒绝 · Imprint");
+    expect(await page.textContent("[role=alert]")).toBe("图片尺寸过小。");
+    const detail = page.locator("main p.small");
+    expect(await detail.textContent()).toMatch(/^服务返回的原文: .*\d+ px/);
+    expect(await detail.locator("span").getAttribute("lang")).toBe("en");
     await page.goto(`${http.url}/search?lang=en`);
   });
 

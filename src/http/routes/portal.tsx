@@ -346,7 +346,7 @@ export function portalRoutes(deps: AppDeps) {
   app.onError((error, c) => {
     if (!(error instanceof ImprintError)) throw error;
     const status = STATUS_OF[error.code];
-    return page(c, <ErrorPage ctx={context(c, c.get("session"))} status={status} message={error.message} />, status);
+    return page(c, <ErrorPage ctx={context(c, c.get("session"))} status={status} code={error.code} message={error.message} />, status);
   });
   return app;
 }
