@@ -98,6 +98,14 @@ describe("the portal in a real browser", () => {
   it("switches to Simplified Chinese and remembers it", async () => {
     await page.goto(`${http.url}/originals?lang=zh`);
     expect(await page.textContent("h1")).toBe("原图");
+    // The bulk registration's refusals too: the code explained in Chinese, then the code and the service's words.
+    const tooSmall = await sharp({ create: { width: 40, height: 40, channels: 3, background: "#3c3" } }).png().toBuffer();
+    await page.fill("#category", "plants");
+    await page.fill("#country", "DE");
+    await page.setInputFiles("#files", { name: "tiny.png", mimeType: "image/png", buffer: tooSmall });
+    await page.click("#start-register");
+    await page.waitForSelector('#uploads li[data-outcome="refused"]');
+    expect(await page.textContent('#uploads li[data-outcome="refused"]')).toMatch(/图片尺寸过小。（image_too_small: .+）/);
     await page.goto(`${http.url}/search`);
     expect(await page.textContent("h1")).toBe("搜索");
     await check("search-zh");

@@ -2,6 +2,9 @@
  * The portal's one small client script: local times, bulk registration with per-file progress, pasting an image
  * into the search form. Pages work without it except for those three conveniences.
  */
+import type { ErrorCode } from "../../../core/errors";
+import { REFUSALS_ZH } from "../refusals";
+
 const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 
 function showLocalTimes() {
@@ -12,6 +15,12 @@ function showLocalTimes() {
 }
 
 type Outcome = "registered" | "already" | "refused";
+
+/** A refusal as the page's reader reads it: on a Chinese page the code explained in Chinese first (refusals.ts). */
+function refusalText({ code, message }: { code: string; message: string }): string {
+  const explained = document.documentElement.lang === "zh-CN" ? REFUSALS_ZH[code as ErrorCode] : undefined;
+  return explained ? `${explained}（${code}: ${message}）` : `${code}: ${message}`;
+}
 
 /** Uploads one file to the API on the session's cookie, reporting upload progress (fetch cannot). */
 function upload(file: File, fields: Record<string, string>, onProgress: (fraction: number) => void): Promise<{ outcome: Outcome; detail: string }> {
@@ -32,7 +41,7 @@ function upload(file: File, fields: Record<string, string>, onProgress: (fractio
       }
       if (xhr.status === 201) resolve({ outcome: "registered", detail: body.id ?? "" });
       else if (xhr.status === 200) resolve({ outcome: "already", detail: body.id ?? "" });
-      else resolve({ outcome: "refused", detail: body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${xhr.status}` });
+      else resolve({ outcome: "refused", detail: body.error ? refusalText(body.error) : `HTTP ${xhr.status}` });
     };
     xhr.onerror = () => resolve({ outcome: "refused", detail: "network error" });
     xhr.send(form);
