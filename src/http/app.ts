@@ -91,15 +91,10 @@ export function createApp(deps: AppDeps) {
   app.route("/", portalRoutes(deps));
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  // Readiness for a load balancer: the database answers and the search index has loaded. The chain is reported,
-  // and a supervised embedded chain that is down (being restarted) also makes the process unready.
+  // Readiness for a load balancer (src/observability/readiness.ts says what counts).
   app.get("/readyz", async (c) => {
-    const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, index: deps.library?.status });
-    const process = deps.chainStatus?.();
-    const ready = readiness.ready && process?.reachable !== false;
-    // The embedded chain's own status (up, restarts) wins over the RPC probe's, which may lag a restart.
-    const chain = process?.reachable === false ? process : process ? { ...readiness.chain, ...process } : readiness.chain;
-    return c.json({ ...readiness, ready, chain }, ready ? 200 : 503);
+    const readiness = await checkReadiness({ db: deps.db, chain: deps.chainReachability, chainStatus: deps.chainStatus, index: deps.library?.status });
+    return c.json(readiness, readiness.ready ? 200 : 503);
   });
   // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
   app.get("/metrics", async (c) => {
