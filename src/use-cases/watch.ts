@@ -68,9 +68,9 @@ export async function abandonWatchUseCase(deps: UseCaseDeps, imageId: string): P
 /**
  * What the watch matches of an upload analysed as a query: the first view, its mirror image and the dense second
  * pass, not the detail view and its region proposals. The watch runs on every upload, most of them unrelated, and
- * for an unrelated picture those passes are a search's costliest case, run on the event loop: on every
- * registration they would cut the service's throughput several-fold. A copy inside a larger picture is found by a
- * search instead (README, Watch alerts).
+ * for an unrelated picture those passes are a search's costliest case (up to a second of ORB on the analysis
+ * workers): on every upload they would take the workers from clients' uploads. A copy inside a larger picture is
+ * found by a search instead (README, Watch alerts).
  */
 function watchView({ detailGrey: _searchOnly, ...firstAndMirror }: ImageFeatures): ImageFeatures {
   return firstAndMirror;

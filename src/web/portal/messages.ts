@@ -1,4 +1,5 @@
 import type { Role } from "../../accounts/actor";
+import { FORBIDDEN_ZH } from "./refusals";
 
 /** The portal's words, English and Simplified Chinese. Every page takes them from here: no string in a page. */
 const en = {
@@ -239,7 +240,7 @@ const zh: Messages = {
   utc: "UTC",
   local: "本地",
   language: "English",
-  forbidden: "您的角色无权访问此页面。",
+  forbidden: FORBIDDEN_ZH,
   errorForbidden: "无权访问",
   errorNotFound: "未找到",
   errorRefused: "请求被拒绝",

@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from "../../core/errors";
 
-export const REFUSALS_ZH: Partial<Record<ErrorCode, string>> = {
+const explanations = {
   invalid_request: "请求有误，请检查填写的内容。",
   bad_request: "请求有误，请检查填写的内容。",
   malformed_body: "提交的内容格式有误。",
@@ -46,4 +46,9 @@ export const REFUSALS_ZH: Partial<Record<ErrorCode, string>> = {
   invalid_transition: "该投诉当前的状态不允许此操作。",
   appeal_window_closed: "申诉期限已过。",
   internal_error: "服务出现内部错误，请稍后重试。",
-};
+} satisfies Partial<Record<ErrorCode, string>>;
+
+export const REFUSALS_ZH: Partial<Record<ErrorCode, string>> = explanations;
+
+/** The portal's own refusal of a page to a role says the same (messages.ts), so the page shows it once. */
+export const FORBIDDEN_ZH = explanations.forbidden;
