@@ -193,15 +193,24 @@ describe("the portal's search history, alerts and team pages", () => {
 
   it("shows the audit log, the portal's own changes included", async () => {
     await page.goto(`${http.url}/team/audit`);
-    const actions = await page.locator("table.audit td.action").allTextContents();
+    const actions = await page.locator("table.audit td.action .route").allTextContents();
     expect(actions).toEqual(expect.arrayContaining(["POST /team/members", "POST /team/members/:id/role", "POST /team/members/:id/remove", "POST /team/keys/:id/revoke", "POST /searches/:id/seal", "POST /alerts/:id/status"]));
     const revoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
-    expect(await revoke.locator("td").last().textContent()).toBe("303");
+    // What was done in words, over the pattern as recorded; the outcome in words, over the status as recorded.
+    expect(await revoke.locator("td.action .phrase").textContent()).toBe("Revoked an API key");
+    expect(await revoke.locator("td.outcome .verdict").textContent()).toBe("Done");
+    expect(await revoke.locator("td.outcome .status").textContent()).toBe("303");
     // Who acted, by name (an organisation's first member is named "owner"), with the key's prefix; not the member id.
     const who = await revoke.locator("td[data-label=Member]").textContent();
     expect(who).toMatch(/^owner \(imp_/);
     expect(who).not.toContain("mem_");
     await check("team-audit");
+    await page.goto(`${http.url}/team/audit?lang=zh`);
+    const zhRevoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
+    expect(await zhRevoke.locator("td.action .phrase").textContent()).toBe("撤销 API 密钥");
+    expect(await zhRevoke.locator("td.outcome .verdict").textContent()).toBe("已完成");
+    await check("team-audit-zh");
+    await page.goto(`${http.url}/team/audit?lang=en`);
   });
 
   it("refuses a form posted without the page's CSRF token", async () => {

@@ -19,6 +19,7 @@ import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionOf, SESSION_COOKIE } from "../src/accounts/sessions";
+import { auditActionPhrase } from "../src/web/portal/audit-actions";
 import { engines } from "./helpers/databases";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
@@ -445,6 +446,13 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
   it("has a row for every route the service serves", () => {
     const served = new Set(f.svc.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`));
     expect(ROUTES.map((r) => r.route).sort()).toEqual([...served].sort());
+  });
+
+  it("names every state-changing route in the audit log's words, in both languages", () => {
+    const changing = f.svc.app.routes.filter((r) => !["ALL", "GET", "HEAD", "OPTIONS"].includes(r.method)).map((r) => `${r.method} ${r.path}`);
+    for (const language of ["en", "zh"] as const) {
+      expect(changing.filter((action) => auditActionPhrase(language, action) === undefined)).toEqual([]);
+    }
   });
 
   it.each(ROUTES.map((r) => [r.route, r] as const))("%s", async (_route, row) => {

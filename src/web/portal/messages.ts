@@ -175,6 +175,8 @@ const en = {
   action: "Action",
   target: "Target",
   outcome: "Outcome",
+  auditDone: "Done",
+  auditRefused: "Refused",
   noAudit: "No entries yet.",
 } as const;
 
@@ -353,6 +355,8 @@ const zh: Messages = {
   action: "操作",
   target: "对象",
   outcome: "结果",
+  auditDone: "已完成",
+  auditRefused: "被拒绝",
   noAudit: "暂无记录。",
 };
 

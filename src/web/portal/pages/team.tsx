@@ -3,9 +3,12 @@ import type { Role } from "../../../accounts/actor";
 import type { KeyView } from "../../../accounts/api-keys";
 import type { MemberView } from "../../../accounts/members";
 import type { AuditView } from "../../../audit/audit-log";
+import type { ErrorCode } from "../../../core/errors";
 import { memberRoles } from "../../../use-cases/permissions";
 import { Layout, Time, type PageContext } from "../layout";
+import { auditActionPhrase } from "../audit-actions";
 import { roleLabel } from "../messages";
+import { REFUSALS_ZH } from "../refusals";
 
 type TeamTab = "members" | "keys" | "auditLog";
 const TAB_PATH: Record<TeamTab, string> = { members: "/team", keys: "/team/keys", auditLog: "/team/audit" };
@@ -203,6 +206,33 @@ export function NewKeyPage({ ctx, title, holder, apiKey }: { ctx: PageContext; t
   );
 }
 
+/** What was done, in words when the portal knows the action, and always as recorded (method and route pattern). */
+function AuditAction({ ctx, action }: { ctx: PageContext; action: string }) {
+  const phrase = auditActionPhrase(ctx.language, action);
+  return (
+    <>
+      {phrase ? <span class="phrase">{phrase}</span> : null}
+      <span class={phrase ? "route small mono" : "route mono"}>{action}</span>
+    </>
+  );
+}
+
+/** Done or refused, with the status and the refusal's code as recorded (and, on a Chinese page, what the code means). */
+function AuditOutcome({ ctx, outcome }: { ctx: PageContext; outcome: AuditView["outcome"] }) {
+  const { m } = ctx;
+  const explained = ctx.language === "zh" && outcome.code ? REFUSALS_ZH[outcome.code as ErrorCode] : undefined;
+  return (
+    <>
+      <span class="verdict">{outcome.status < 400 ? m.auditDone : m.auditRefused}</span>{" "}
+      <span class="small mono status">
+        {outcome.status}
+        {outcome.code ? ` ${outcome.code}` : ""}
+      </span>
+      {explained ? <span class="small explained">{explained}</span> : null}
+    </>
+  );
+}
+
 /** The audit log, newest first: every state-changing request of the organisation's members, refusals too. */
 export function AuditPage({ ctx, items, nextCursor }: { ctx: PageContext; items: AuditView[]; nextCursor: string | null }) {
   const { m } = ctx;
@@ -229,15 +259,14 @@ export function AuditPage({ ctx, items, nextCursor }: { ctx: PageContext; items:
               <td data-label={m.member}>
                 {e.memberName} <span class="small mono">({e.keyPrefix}…)</span>
               </td>
-              <td data-label={m.action} class="mono action">
-                {e.action}
+              <td data-label={m.action} class="action">
+                <AuditAction ctx={ctx} action={e.action} />
               </td>
               <td data-label={m.target} class="mono">
                 {e.target ?? "—"}
               </td>
-              <td data-label={m.outcome} class="mono">
-                {e.outcome.status}
-                {e.outcome.code ? ` ${e.outcome.code}` : ""}
+              <td data-label={m.outcome} class="outcome">
+                <AuditOutcome ctx={ctx} outcome={e.outcome} />
               </td>
             </tr>
           ))}
