@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +78,27 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     const findings = Object.fromEntries(await page.$$eval("#findings dd", (items) => items.map((dd) => [dd.getAttribute("data-finding"), dd.textContent])));
     return { result: result ?? "", checks, findings, text: (await page.textContent("main")) ?? "" };
   }
+
+  it("is sent compressed to a client that takes it, the same page and policy every way", async () => {
+    const get = (acceptEncoding?: string) => svc.request("/verify", { headers: acceptEncoding ? { "accept-encoding": acceptEncoding } : {} });
+    const plain = await get();
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const html = await plain.text();
+    for (const [acceptEncoding, coding, decode] of [
+      ["gzip, deflate, br", "br", brotliDecompressSync],
+      ["br;q=0, gzip", "gzip", gunzipSync],
+    ] as const) {
+      const res = await get(acceptEncoding);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-encoding")).toBe(coding);
+      expect(res.headers.get("vary")).toBe("accept-encoding");
+      expect(res.headers.get("content-type")).toBe(plain.headers.get("content-type"));
+      expect(res.headers.get("content-security-policy")).toBe(plain.headers.get("content-security-policy"));
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(body.length).toBeLessThan(html.length / 2);
+      expect(decode(body).toString("utf8")).toBe(html);
+    }
+  });
 
   it("verifies a real bundle and an edited copy of its image, and asks only the RPC once loaded", async () => {
     const page = await browser.newPage();
