@@ -10,6 +10,7 @@
  * 2. Queries (POST /v1/search, from the request's bytes to the JSON answer): seeded edits of every photo (one edit of
  *    each, drawn over all benchmark families, so both registered originals' copies and unrelated photos), single
  *    client and two at a time, `--rounds` times each; p50 / p99.
+ *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it.
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
  * The temp dir is removed and anvil stopped at the end.
@@ -17,7 +18,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -52,6 +53,23 @@ const quantile = (xs: number[], q: number) => {
 };
 const ms = (x: number) => x.toFixed(1);
 const log = (line: string) => console.log(line);
+
+/**
+ * CPU time of this process (every thread: the event loop, the analysis workers, sharp's and zlib's pools, PGlite)
+ * per operation since the meter started, and the rate this machine's cores could sustain at that cost: a ceiling
+ * no scheduling can beat. It includes the benchmark's own client (building and sending the uploads).
+ */
+function cpuMeter() {
+  const start = process.cpuUsage();
+  return {
+    per(count: number, what: string) {
+      const { user, system } = process.cpuUsage(start);
+      const perOp = (user + system) / 1000 / count;
+      const cores = availableParallelism();
+      return `CPU ${ms(perOp)} ms per ${what} (this process, all threads) → at most ${((cores * 1000) / perOp).toFixed(1)}/s on ${cores} cores`;
+    },
+  };
+}
 
 /** Runs `work` over `items`, `concurrency` at a time; resolves with the wall time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
@@ -124,10 +142,11 @@ async function main() {
     const half = Math.ceil(originals.length / 2);
     for (const [concurrency, batch] of [[1, originals.slice(0, half)], [2, originals.slice(half)]] as const) {
       const latency: number[] = [];
+      const cpu = cpuMeter();
       const wall = await pool([...batch], concurrency, async (p) => {
         latency.push((await post("/v1/originals", p.bytes, { productId: p.name.slice(0, 60), category: "bench", storeCountry: "DE" })).took);
       });
-      log(`registrations over HTTP, concurrency ${concurrency}: ${batch.length} in ${(wall / 1000).toFixed(1)} s → ${((batch.length / wall) * 1000).toFixed(1)}/s; latency p50 ${ms(quantile(latency, 0.5))} ms, p99 ${ms(quantile(latency, 0.99))} ms`);
+      log(`registrations over HTTP, concurrency ${concurrency}: ${batch.length} in ${(wall / 1000).toFixed(1)} s → ${((batch.length / wall) * 1000).toFixed(1)}/s; latency p50 ${ms(quantile(latency, 0.5))} ms, p99 ${ms(quantile(latency, 0.99))} ms; ${cpu.per(batch.length, "registration")}`);
     }
 
     // 2. Queries, from bytes to answer. One warm-up pass loads OpenCV and the index, untimed.
@@ -136,6 +155,7 @@ async function main() {
     for (const concurrency of [1, 2]) {
       const times: number[] = [];
       let wall = 0, found = 0;
+      const cpu = cpuMeter();
       for (let round = 0; round < ROUNDS; round++) {
         wall += await pool(queries, concurrency, async (q, i) => {
           const { took, body } = await post("/v1/search", q.bytes, { threshold: "85" });
@@ -144,7 +164,7 @@ async function main() {
           if (round === 0 && (body as { hits: unknown[] }).hits.length) found++;
         });
       }
-      log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85`);
+      log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85; ${cpu.per(times.length, "query")}`);
       if (concurrency === 1) perQuery.set(-1, times);
     }
 
