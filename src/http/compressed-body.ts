@@ -32,16 +32,19 @@ export function preferredCoding(acceptEncoding: string | undefined): ContentCodi
   return "identity";
 }
 
+/** The buffer's bytes as the web's body type, once (a response would otherwise copy them on every request). */
+const bytesOf = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
+
 /** A body's compressed forms, made on zlib's thread pool the first time a content is asked for; the last content is kept. */
 export function compressedBodies() {
-  let kept: { text: string; forms: Promise<Record<Exclude<ContentCoding, "identity">, Buffer>> } | undefined;
+  let kept: { text: string; forms: Promise<Record<Exclude<ContentCoding, "identity">, Uint8Array<ArrayBuffer>>> } | undefined;
   return (text: string) => {
     if (kept?.text !== text) {
       const bytes = Buffer.from(text, "utf8");
       const forms = Promise.all([
         brotli(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }),
         gzipped(bytes, { level: 9 }),
-      ]).then(([br, gz]) => ({ br, gzip: gz }));
+      ]).then(([br, gz]) => ({ br: bytesOf(br), gzip: bytesOf(gz) }));
       kept = { text, forms };
       // A failed compression is not kept: the next request tries again.
       forms.catch(() => (kept?.forms === forms ? (kept = undefined) : undefined));

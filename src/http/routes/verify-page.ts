@@ -24,7 +24,7 @@ export function verifyPageRoutes(deps: AppDeps) {
     const coding = preferredCoding(c.req.header("accept-encoding"));
     if (coding === "identity") return c.html(html, 200, headers);
     const body = (await compressed(html))[coding];
-    return c.body(new Uint8Array(body), 200, { ...headers, "content-type": "text/html; charset=UTF-8", "content-encoding": coding });
+    return c.body(body, 200, { ...headers, "content-type": "text/html; charset=UTF-8", "content-encoding": coding });
   });
   return app;
 }

@@ -4,6 +4,7 @@
  * message, which may name a limit or a field, as the detail. A code without an entry is shown as the service said it.
  */
 import type { ErrorCode } from "../../core/errors";
+import type { Language } from "./messages";
 
 const explanations = {
   invalid_request: "请求有误，请检查填写的内容。",
@@ -48,7 +49,10 @@ const explanations = {
   internal_error: "服务出现内部错误，请稍后重试。",
 } satisfies Partial<Record<ErrorCode, string>>;
 
-export const REFUSALS_ZH: Partial<Record<ErrorCode, string>> = explanations;
+/** What a refusal's code means in the reader's language, when the service's own (English) words are not it. */
+export function explainRefusal(language: Language, code: string | undefined): string | undefined {
+  return language === "zh" && code !== undefined ? (explanations as Partial<Record<ErrorCode, string>>)[code as ErrorCode] : undefined;
+}
 
 /** The portal's own refusal of a page to a role says the same (messages.ts), so the page shows it once. */
 export const FORBIDDEN_ZH = explanations.forbidden;

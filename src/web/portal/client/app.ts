@@ -2,8 +2,7 @@
  * The portal's one small client script: local times, bulk registration with per-file progress, pasting an image
  * into the search form. Pages work without it except for those three conveniences.
  */
-import type { ErrorCode } from "../../../core/errors";
-import { REFUSALS_ZH } from "../refusals";
+import { explainRefusal } from "../refusals";
 
 const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 
@@ -18,7 +17,7 @@ type Outcome = "registered" | "already" | "refused";
 
 /** A refusal as the page's reader reads it: on a Chinese page the code explained in Chinese first (refusals.ts). */
 function refusalText({ code, message }: { code: string; message: string }): string {
-  const explained = document.documentElement.lang === "zh-CN" ? REFUSALS_ZH[code as ErrorCode] : undefined;
+  const explained = explainRefusal(document.documentElement.lang === "zh-CN" ? "zh" : "en", code);
   return explained ? `${explained}（${code}: ${message}）` : `${code}: ${message}`;
 }
 

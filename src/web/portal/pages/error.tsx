@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../../../core/errors";
 import { Layout, type PageContext } from "../layout";
-import { REFUSALS_ZH } from "../refusals";
+import { explainRefusal } from "../refusals";
 
 /**
  * A refusal inside the portal (a forbidden role, a missing row, a bad form), as a page in the reader's language. The
@@ -9,7 +9,7 @@ import { REFUSALS_ZH } from "../refusals";
 export function ErrorPage({ ctx, status, code, message }: { ctx: PageContext; status: number; code: ErrorCode; message: string }) {
   const { m } = ctx;
   const title = status === 403 || status === 401 ? m.errorForbidden : status === 404 ? m.errorNotFound : status >= 500 || status === 429 ? m.errorLater : m.errorRefused;
-  const explained = ctx.language === "zh" ? REFUSALS_ZH[code] : undefined;
+  const explained = explainRefusal(ctx.language, code);
   return (
     <Layout ctx={ctx} title={title}>
       <p class="error" role="alert">

@@ -3,12 +3,11 @@ import type { Role } from "../../../accounts/actor";
 import type { KeyView } from "../../../accounts/api-keys";
 import type { MemberView } from "../../../accounts/members";
 import type { AuditView } from "../../../audit/audit-log";
-import type { ErrorCode } from "../../../core/errors";
 import { memberRoles } from "../../../use-cases/permissions";
 import { Layout, Time, type PageContext } from "../layout";
 import { auditActionPhrase } from "../audit-actions";
 import { roleLabel } from "../messages";
-import { REFUSALS_ZH } from "../refusals";
+import { explainRefusal } from "../refusals";
 
 type TeamTab = "members" | "keys" | "auditLog";
 const TAB_PATH: Record<TeamTab, string> = { members: "/team", keys: "/team/keys", auditLog: "/team/audit" };
@@ -220,7 +219,7 @@ function AuditAction({ ctx, action }: { ctx: PageContext; action: string }) {
 /** Done or refused, with the status and the refusal's code as recorded (and, on a Chinese page, what the code means). */
 function AuditOutcome({ ctx, outcome }: { ctx: PageContext; outcome: AuditView["outcome"] }) {
   const { m } = ctx;
-  const explained = ctx.language === "zh" && outcome.code ? REFUSALS_ZH[outcome.code as ErrorCode] : undefined;
+  const explained = explainRefusal(ctx.language, outcome.code);
   return (
     <>
       <span class="verdict">{outcome.status < 400 ? m.auditDone : m.auditRefused}</span>{" "}
