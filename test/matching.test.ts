@@ -10,9 +10,11 @@ import { PostingTable } from "../src/matching/postings";
 import { fingerprintImage } from "../src/imaging";
 import { analyseImage } from "../src/matching/analyse-image";
 import { apply, toPixelGeometry } from "../src/matching/geometry";
-import { denseQueryFeatures, extractFeatures, keypointCount, windowFeatures } from "../src/matching/features";
+import { denseQueryFeatures, extractFeatures, keypointCount, orbFeatures, windowFeatures, workingGrey } from "../src/matching/features";
+import { decodeImage } from "../src/imaging/decode";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
-import { loadOpenCv, wasmHeapBytes } from "../src/matching/opencv";
+import { loadOpenCv, loadWasmOrb, wasmHeapBytes } from "../src/matching/opencv";
+import { loadOrbDetector } from "../src/matching/orb-detector";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
 import { regionFeatures } from "../src/matching/region-view";
 import { similarityScore } from "../src/matching/score";
@@ -160,12 +162,13 @@ describe("features", () => {
     expect(() => deserializeFeatures(wrongVersion)).toThrow(/version/);
   });
 
-  it("does not grow the OpenCV heap over repeated extractions", async () => {
+  it("does not grow the OpenCV WASM heap over repeated extractions", async () => {
     const { cv } = await loadOpenCv();
-    const bytes = read("building.jpg");
-    for (let i = 0; i < 3; i++) await extractFeatures(bytes, { mirrored: true });
+    const wasm = await loadWasmOrb();
+    const grey = await workingGrey(await decodeImage(read("building.jpg")));
+    for (let i = 0; i < 3; i++) orbFeatures(wasm, grey);
     const before = wasmHeapBytes(cv);
-    for (let i = 0; i < 40; i++) await extractFeatures(bytes, { mirrored: true });
+    for (let i = 0; i < 80; i++) orbFeatures(wasm, grey);
     expect(wasmHeapBytes(cv)).toBe(before);
   });
 
@@ -191,7 +194,7 @@ describe("region proposals", () => {
     // 20 % of a 1 400 px collage: 280 px, 205 px in the 1 024 px detail view, against the original's 512.
     const placed = await collage(building, { share: 0.2, left: 300, top: 250 });
     const { features: q } = await analyseImage(placed.bytes, { purpose: "query" });
-    await loadOpenCv();
+    await loadOrbDetector();
     const windows = await windowFeatures(q);
     const { width, height } = q.detailGrey!;
     expect(windows.length).toBeGreaterThan(4);
@@ -218,7 +221,7 @@ describe("region view", () => {
     const original = await extractFeatures(building);
     const placed = await collage(building, { share: 0.2, left: 300, top: 250 });
     const { features: q, fingerprint } = await analyseImage(placed.bytes, { purpose: "query" });
-    await loadOpenCv();
+    await loadOrbDetector();
     const window = (await windowFeatures(q)).map((w) => verifyPair(w, original)).sort((a, b) => b.inliers - a.inliers)[0];
     const { width, height } = q.detailGrey!;
     const pixels = { width: fingerprint.width, height: fingerprint.height };

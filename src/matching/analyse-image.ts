@@ -4,14 +4,14 @@
  * twice before (once per purpose, ~10–20 ms each).
  *
  * A plain async function of serialisable values (bytes and limits in; typed arrays, strings, a bigint and a Buffer
- * out) with no state beyond the OpenCV module, so that it can run in a worker thread.
+ * out) with no state beyond the ORB detector, so that it can run in a worker thread.
  */
 import { fromHex } from "../core/hex";
 import { decodeImage, resizedDecoded, type DecodeOptions } from "../imaging/decode";
 import { fingerprintDecoded, type Fingerprint } from "../imaging/fingerprint";
 import { DETAIL_SIDE, detailGrey, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type ImageFeatures } from "./features";
 import { STORED_KEYPOINTS } from "./matcher";
-import { loadOpenCv } from "./opencv";
+import { loadOrbDetector } from "./orb-detector";
 
 /** An image to store (an original or a listing: its features are kept for verification), or a search query. */
 export type ImagePurpose = "original" | "query";
@@ -42,14 +42,14 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
   const image = large ? await resizedDecoded(large) : await decodeImage(bytes, limits);
   const detailed = large && Math.max(large.rgbWidth, large.rgbHeight) > DETAIL_MIN_SIDE ? large : undefined;
   // The thumbnail and the grey images are made on libuv threads while the hashes run here.
-  const [fingerprint, grey, detail, { cv }] = await Promise.all([
+  const [fingerprint, grey, detail, orb] = await Promise.all([
     fingerprintDecoded(bytes, image),
     workingGrey(image),
     detailed ? detailGrey(detailed) : undefined,
-    loadOpenCv(),
+    loadOrbDetector(),
   ]);
-  const orb = orbFeatures(cv, grey);
-  const features: ImageFeatures = purpose === "original" ? topFeatures(orb, STORED_KEYPOINTS) : { ...orb, grey, ...(detail ? { detailGrey: detail } : {}) };
+  const found = orbFeatures(orb, grey);
+  const features: ImageFeatures = purpose === "original" ? topFeatures(found, STORED_KEYPOINTS) : { ...found, grey, ...(detail ? { detailGrey: detail } : {}) };
   features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
   return { fingerprint, features };
 }

@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { ImprintError } from "../core/errors";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
-import { loadedOpenCv, loadOpenCv, type Cv } from "./opencv";
+import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;
@@ -104,56 +104,37 @@ export function flipGrey(img: GreyImage): GreyImage {
   return { width, height, data: out };
 }
 
-/** ORB on a grey image. Every OpenCV object is deleted before returning. */
+/** ORB on a grey image: the strongest `maxKeypoints` of `detectKeypoints`, at the first FAST threshold that finds enough. */
 export function orbFeatures(
-  cv: Cv,
+  orb: OrbDetector,
   img: GreyImage,
   maxKeypoints = MAX_KEYPOINTS,
   detectKeypoints = DETECT_KEYPOINTS,
   fastThresholds: readonly number[] = FAST_THRESHOLDS,
   grid = GRID,
 ): ImageFeatures {
-  const mat = cv.matFromArray(img.height, img.width, cv.CV_8UC1, img.data);
-  const none = new cv.Mat();
-  try {
-    let best: ImageFeatures | undefined;
-    for (const fast of fastThresholds) {
-      const found = spread(detect(cv, mat, none, detectKeypoints, fast), maxKeypoints, grid);
-      if (!best || keypointCount(found) > keypointCount(best)) best = found;
-      if (keypointCount(found) >= MIN_KEYPOINTS) break;
-    }
-    return { width: img.width, height: img.height, keypoints: best!.keypoints, descriptors: best!.descriptors };
-  } finally {
-    mat.delete();
-    none.delete();
+  let best: ImageFeatures | undefined;
+  for (const fast of fastThresholds) {
+    const found = spread(detect(orb, img, detectKeypoints, fast), maxKeypoints, grid);
+    if (!best || keypointCount(found) > keypointCount(best)) best = found;
+    if (keypointCount(found) >= MIN_KEYPOINTS) break;
   }
+  return { width: img.width, height: img.height, keypoints: best!.keypoints, descriptors: best!.descriptors };
 }
 
-function detect(cv: Cv, mat: InstanceType<Cv["Mat"]>, mask: InstanceType<Cv["Mat"]>, n: number, fast: number) {
-  const orb = new cv.ORB(n, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, fast);
-  const kps = new cv.KeyPointVector();
-  const desc = new cv.Mat();
-  try {
-    orb.detectAndCompute(mat, mask, kps, desc);
-    const count = kps.size();
-    const order: { i: number; r: number }[] = [];
-    for (let i = 0; i < count; i++) order.push({ i, r: kps.get(i).response });
-    order.sort((a, b) => b.r - a.r);
-    const keypoints = new Float32Array(count * 2);
-    const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
-    const raw = desc.data as Uint8Array;
-    order.forEach(({ i }, j) => {
-      const kp = kps.get(i);
-      keypoints[j * 2] = kp.pt.x;
-      keypoints[j * 2 + 1] = kp.pt.y;
-      descriptors.set(raw.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
-    });
-    return { width: mat.cols, height: mat.rows, keypoints, descriptors };
-  } finally {
-    orb.delete();
-    kps.delete();
-    desc.delete();
-  }
+/** ORB's keypoints in order of response, strongest first. */
+function detect(orb: OrbDetector, img: GreyImage, n: number, fast: number): ImageFeatures {
+  const { points, responses, descriptors: raw } = orb.detect(img, n, fast);
+  const count = responses.length;
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => responses[b] - responses[a]);
+  const keypoints = new Float32Array(count * 2);
+  const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
+  order.forEach((i, j) => {
+    keypoints[j * 2] = points[2 * i];
+    keypoints[j * 2 + 1] = points[2 * i + 1];
+    descriptors.set(raw.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
+  });
+  return { width: img.width, height: img.height, keypoints, descriptors };
 }
 
 /** Pick `n` keypoints round-robin over a grid×grid grid, strongest first within each cell. */
@@ -198,8 +179,8 @@ export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {
   } catch (err) {
     throw new ImprintError("image_undecodable", "The image could not be decoded.", { cause: err });
   }
-  const [grey, { cv }] = await Promise.all([workingGrey(image), loadOpenCv()]);
-  const f = featuresFromGrey(cv, grey, options);
+  const [grey, orb] = await Promise.all([workingGrey(image), loadOrbDetector()]);
+  const f = featuresFromGrey(orb, grey, options);
   if (options.pdq !== false) f.pdq = globalHash(image);
   return f;
 }
@@ -210,18 +191,18 @@ export function globalHash(img: DecodedImage): GlobalHash {
   return { hash, quality };
 }
 
-export function featuresFromGrey(cv: Cv, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {
-  const f = orbFeatures(cv, grey);
+export function featuresFromGrey(orb: OrbDetector, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {
+  const f = orbFeatures(orb, grey);
   if (options.mirrored) {
-    f.mirrored = orbFeatures(cv, flipGrey(grey));
+    f.mirrored = orbFeatures(orb, flipGrey(grey));
     f.grey = grey;
   }
   return f;
 }
 
-/** The features of a query's mirror image: computed from its working image on first use (OpenCV must be loaded). */
+/** The features of a query's mirror image: computed from its working image on first use (ORB must be loaded). */
 export function mirroredFeatures(q: ImageFeatures): ImageFeatures | undefined {
-  if (!q.mirrored && q.grey) q.mirrored = orbFeatures(loadedOpenCv(), flipGrey(q.grey));
+  if (!q.mirrored && q.grey) q.mirrored = orbFeatures(loadedOrbDetector(), flipGrey(q.grey));
   return q.mirrored;
 }
 
@@ -234,12 +215,12 @@ export const DENSE_KEYPOINTS = 1000;
 export const DENSE_DETECT = 2000;
 export const DENSE_FAST = [5] as const;
 
-/** Dense features (normal + mirrored) of a query that kept its working image, or undefined. OpenCV must be loaded. */
+/** Dense features (normal + mirrored) of a query that kept its working image, or undefined. ORB must be loaded. */
 export function denseQueryFeatures(q: ImageFeatures): ImageFeatures | undefined {
   if (!q.grey) return undefined;
-  const cv = loadedOpenCv();
-  const f = orbFeatures(cv, q.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
-  f.mirrored = orbFeatures(cv, flipGrey(q.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  const orb = loadedOrbDetector();
+  const f = orbFeatures(orb, q.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  f.mirrored = orbFeatures(orb, flipGrey(q.grey), DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   return f;
 }
 
@@ -253,10 +234,10 @@ export const DETAIL_KEYPOINTS = 2500;
 const DETAIL_DETECT = 5000;
 const DETAIL_GRID = 8;
 
-/** Features of a query's detail view, or undefined when it has none (OpenCV must be loaded). */
+/** Features of a query's detail view, or undefined when it has none (ORB must be loaded). */
 export function detailFeatures(q: ImageFeatures): ImageFeatures | undefined {
   if (!q.detailGrey) return undefined;
-  return orbFeatures(loadedOpenCv(), q.detailGrey, DETAIL_KEYPOINTS, DETAIL_DETECT, FAST_THRESHOLDS, DETAIL_GRID);
+  return orbFeatures(loadedOrbDetector(), q.detailGrey, DETAIL_KEYPOINTS, DETAIL_DETECT, FAST_THRESHOLDS, DETAIL_GRID);
 }
 
 /**
@@ -304,9 +285,9 @@ export async function windowFeatures(q: ImageFeatures): Promise<ImageFeatures[]>
       }),
     ),
   );
-  const cv = loadedOpenCv();
+  const orb = loadedOrbDetector();
   return crops.map(({ left, top, k, grey }) => {
-    const f = orbFeatures(cv, grey);
+    const f = orbFeatures(orb, grey);
     for (let i = 0; i < f.keypoints.length; i += 2) {
       f.keypoints[i] = left + f.keypoints[i] * k;
       f.keypoints[i + 1] = top + f.keypoints[i + 1] * k;

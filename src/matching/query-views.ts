@@ -7,7 +7,7 @@
  */
 import { denseQueryFeatures, detailFeatures, mirroredFeatures, windowFeatures, type GreyImage, type ImageFeatures } from "./features";
 import type { MatchGeometry } from "./geometry";
-import { loadOpenCv } from "./opencv";
+import { loadOrbDetector } from "./orb-detector";
 import { regionFeatures } from "./region-view";
 
 export interface QueryViews {
@@ -35,27 +35,27 @@ export function queryOf(source: ViewSource): ImageFeatures {
   return { width: 0, height: 0, keypoints: new Float32Array(0), descriptors: new Uint8Array(0), ...source };
 }
 
-/** The views made on the calling thread (OpenCV is loaded on first use). */
+/** The views made on the calling thread (ORB is loaded on first use). */
 export const inlineViews: QueryViews = {
   async mirrored(q) {
-    await loadOpenCv();
+    await loadOrbDetector();
     // A copy: mirroredFeatures keeps its result on the query it is given, and the matcher decides what q keeps.
     return mirroredFeatures({ ...q, mirrored: undefined });
   },
   async detail(q) {
-    await loadOpenCv();
+    await loadOrbDetector();
     return detailFeatures(q);
   },
   async windows(q) {
-    await loadOpenCv();
+    await loadOrbDetector();
     return windowFeatures(q);
   },
   async region(q, geometry, mirrored) {
-    await loadOpenCv();
+    await loadOrbDetector();
     return regionFeatures(q, geometry, mirrored);
   },
   async dense(q) {
-    await loadOpenCv();
+    await loadOrbDetector();
     return denseQueryFeatures(q);
   },
 };

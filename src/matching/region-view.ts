@@ -8,7 +8,7 @@
 import sharp from "sharp";
 import { DENSE_DETECT, DENSE_FAST, DENSE_KEYPOINTS, flipGrey, orbFeatures, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
 import { regionBounds, type MatchGeometry } from "./geometry";
-import { loadedOpenCv } from "./opencv";
+import { loadedOrbDetector } from "./orb-detector";
 
 /** Margin around the copy's outline, as a share of its extent on each side: RANSAC's outline is approximate. */
 const REGION_MARGIN = 0.1;
@@ -28,8 +28,7 @@ export async function regionFeatures(q: ImageFeatures, geometry: MatchGeometry, 
   const box = outlineBox(geometry, source);
   if (!box) return undefined;
   const crop = await cropScaled(source, box);
-  const cv = loadedOpenCv();
-  const f = orbFeatures(cv, mirrored ? flipGrey(crop.grey) : crop.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
+  const f = orbFeatures(loadedOrbDetector(), mirrored ? flipGrey(crop.grey) : crop.grey, DENSE_KEYPOINTS, DENSE_DETECT, DENSE_FAST);
   const last = crop.grey.width - 1;
   for (let i = 0; i < f.keypoints.length; i += 2) {
     const x = box.left + (mirrored ? last - f.keypoints[i] : f.keypoints[i]) / crop.scaleX;

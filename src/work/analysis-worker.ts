@@ -6,7 +6,7 @@
 import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
 import type { MatchGeometry } from "../matching/geometry";
-import { loadOpenCv } from "../matching/opencv";
+import { loadOrbDetector } from "../matching/orb-detector";
 import { inlineViews, queryOf, type ViewSource } from "../matching/query-views";
 import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer, serveTasks } from "./protocol";
@@ -16,8 +16,8 @@ const analyser = inlineAnalyser((workerData as { data: ImageLimits }).data);
 // On Linux a nice value is per thread: analysis yields the CPU to the event loop that answers every other
 // request (reads, listings, evidence) instead of sharing it equally.
 if (process.platform === "linux") setPriority(ANALYSIS_NICE);
-// Load OpenCV now rather than on the first request this worker takes.
-void loadOpenCv();
+// Load ORB now rather than on the first request this worker takes.
+void loadOrbDetector();
 
 
 serveTasks({
