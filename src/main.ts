@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "./config";
+import { loadNativeOrb } from "./matching/orb-native";
 import { createLogger } from "./observability/logger";
 import { startServices } from "./services";
 
@@ -17,7 +18,14 @@ async function main() {
   const { chain } = services.deps;
   const server = serve({ fetch: services.app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
     log.info(
-      { url: `http://${config.HOST}:${info.port}`, database: services.database.engine, chainId: chain.chainId, contract: chain.contract },
+      {
+        url: `http://${config.HOST}:${info.port}`,
+        database: services.database.engine,
+        chainId: chain.chainId,
+        contract: chain.contract,
+        // Which ORB build the features come from (scripts/build-native.ts says why it may be the WASM one).
+        orb: loadNativeOrb() ? "native" : "wasm",
+      },
       "imprint listening",
     );
   });
