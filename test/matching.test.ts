@@ -3,7 +3,8 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CandidateIndex } from "../src/matching/candidates";
-import { ratioTestMatches } from "../src/matching/descriptor-match";
+import { ratioTestMatches, wasmRatioTestMatches } from "../src/matching/descriptor-match";
+import { nativeAddon } from "../src/matching/native-addon";
 import { WASM_BASE64 } from "../src/matching/descriptor-match-wasm";
 import { PdqIndex } from "../src/matching/pdq-index";
 import { PostingTable } from "../src/matching/postings";
@@ -347,25 +348,39 @@ describe("descriptor matching (WebAssembly SIMD)", () => {
     return d;
   }
 
-  it("gives exactly the plain loop's matches, for every original count (not only multiples of 4) and ties", () => {
+  // The service's kernel (native where the addon is built) and the WASM one it falls back to.
+  const kernels = [
+    ["WebAssembly", wasmRatioTestMatches],
+    ...(nativeAddon() ? [["native", ratioTestMatches] as const] : []),
+  ] as const;
+
+  it.each(kernels)("gives exactly the plain loop's matches, for every original count (not only multiples of 4) and ties (%s)", (_, match) => {
     const r = mulberry32(7);
     for (const no of [0, 1, 2, 3, 4, 5, 7, 64, 129, 500]) {
       const o = descriptors(r, no);
       const q = descriptors(r, 300, o);
       for (const [maxDistance, ratio] of [[64, 0.8], [256, 1], [40, 0.6]]) {
-        const got = [...ratioTestMatches(q, o, maxDistance, ratio)];
+        const got = [...match(q, o, maxDistance, ratio)];
         expect(got).toEqual(reference(q, o, maxDistance, ratio));
         if (no >= 64 && maxDistance === 64) expect(got.length / 2).toBeGreaterThan(100); // the near copies match
       }
     }
   });
 
-  it("grows its memory for large inputs and keeps answering the same", () => {
+  it.skipIf(!nativeAddon())("reads descriptors at any byte offset in the native kernel", () => {
+    const r = mulberry32(9);
+    const o = descriptors(r, 65), q = descriptors(r, 40, o);
+    const shifted = new Uint8Array(q.length + 3);
+    shifted.set(q, 3);
+    expect([...ratioTestMatches(shifted.subarray(3), o, 64, 0.8)]).toEqual(reference(q, o, 64, 0.8));
+  });
+
+  it("grows its WebAssembly memory for large inputs and keeps answering the same", () => {
     const r = mulberry32(8);
     const o = descriptors(r, 2100), q = descriptors(r, 1000, o);
-    const first = ratioTestMatches(q, o, 64, 0.8);
+    const first = wasmRatioTestMatches(q, o, 64, 0.8);
     expect([...first]).toEqual(reference(q, o, 64, 0.8));
-    expect(ratioTestMatches(q.subarray(0, 320), o.subarray(0, 3200), 64, 0.8)).toEqual(
+    expect(wasmRatioTestMatches(q.subarray(0, 320), o.subarray(0, 3200), 64, 0.8)).toEqual(
       Int32Array.from(reference(q.subarray(0, 320), o.subarray(0, 3200), 64, 0.8)),
     );
   });

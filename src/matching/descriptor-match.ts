@@ -1,9 +1,11 @@
 /**
  * Ratio-test matching of two sets of 256-bit descriptors, the inner loop of geometric verification (n × m
- * Hamming distances per candidate). WebAssembly SIMD popcounts 16 bytes at a time, four candidates per step:
- * 500 × 500 descriptors take ~1.1 ms against ~5 ms for the scalar JS loop it replaced. Source: descriptor-match.wat.
+ * Hamming distances per candidate). The native addon uses the CPU's popcount where it was built; otherwise
+ * WebAssembly SIMD popcounts 16 bytes at a time, four candidates per step (source: descriptor-match.wat). Both give
+ * the same pairs (a test holds them to it); timings in docs/calibration.md, "Native ORB".
  */
 import { WASM_BASE64 } from "./descriptor-match-wasm";
+import { nativeAddon } from "./native-addon";
 
 const DESCRIPTOR_BYTES = 32;
 const PAGE = 65_536;
@@ -24,6 +26,12 @@ const match = instance.exports.match as (q: number, nq: number, o: number, no: n
  * `ratio` × the second nearest: (query index, original index) pairs.
  */
 export function ratioTestMatches(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array {
+  const native = nativeAddon();
+  return native ? native.match(query, original, maxDistance, ratio) : wasmRatioTestMatches(query, original, maxDistance, ratio);
+}
+
+/** ratioTestMatches in WebAssembly, whether or not the native addon is built (the tests compare the two). */
+export function wasmRatioTestMatches(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array {
   const nq = Math.floor(query.length / DESCRIPTOR_BYTES), no = Math.floor(original.length / DESCRIPTOR_BYTES);
   // Layout: query | original | 3 descriptors the kernel may read past the end (4 at a time) | output pairs.
   const at = nq * DESCRIPTOR_BYTES, out = at + (no + 3) * DESCRIPTOR_BYTES, end = out + nq * 8;

@@ -1,0 +1,47 @@
+// The native addon: ORB from the system's OpenCV (orb.cc) and descriptor matching with the CPU's popcount
+// (descriptor-match.cc). Optional: scripts/build-native.ts builds it where OpenCV's headers are installed, and
+// src/matching/native-addon.ts falls back to the WASM builds without it.
+#include "addon.h"
+#include <cstring>
+
+namespace imprint {
+
+bool ok(napi_env env, napi_status status) {
+  if (status == napi_ok) return true;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, "native_addon", "N-API call failed");
+  return false;
+}
+
+bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length) {
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != napi_uint8_array) return false;
+  *data = static_cast<const uint8_t*>(raw);
+  return true;
+}
+
+napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes) {
+  void* data = nullptr;
+  napi_value buffer, array;
+  if (!ok(env, napi_create_arraybuffer(env, length * elementBytes, &data, &buffer))) return nullptr;
+  if (length) std::memcpy(data, src, length * elementBytes);
+  if (!ok(env, napi_create_typedarray(env, type, length, buffer, 0, &array))) return nullptr;
+  return array;
+}
+
+}  // namespace imprint
+
+namespace {
+
+napi_value Init(napi_env env, napi_value exports) {
+  if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports)) return nullptr;
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

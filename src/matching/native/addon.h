@@ -1,0 +1,21 @@
+// The native addon's shared helpers (src/matching/native): N-API status checks and typed-array conversions.
+#pragma once
+#include <node_api.h>
+#include <cstddef>
+#include <cstdint>
+
+namespace imprint {
+
+/** True when `status` is napi_ok; otherwise throws (unless an exception is already pending) and returns false. */
+bool ok(napi_env env, napi_status status);
+
+/** A Uint8Array argument's bytes, or false when `value` is not one. */
+bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length);
+
+/** A new typed array of `type` holding a copy of `length` elements of `elementBytes` each, or nullptr (thrown). */
+napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes);
+
+bool RegisterOrb(napi_env env, napi_value exports);
+bool RegisterDescriptorMatch(napi_env env, napi_value exports);
+
+}  // namespace imprint
