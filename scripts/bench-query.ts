@@ -28,6 +28,7 @@ import { configSchema } from "../src/config";
 import { mulberry32 } from "../src/matching/ransac";
 import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
+import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
 
 const ROOT = resolve(__dirname, "..");
@@ -107,7 +108,7 @@ async function main() {
     // Search refuses queries under MIN_QUERY_SIDE (a small photo shrunk to 0.3×): that is an answer, not a query.
     if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
   }
-  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED})`);
+  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}`);
 
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
   let services: Services | undefined;

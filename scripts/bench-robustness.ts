@@ -33,6 +33,7 @@ import type { MatchHit } from "../src/matching/matcher";
 import { createMemoryMatcher } from "../src/matching/memory-matcher";
 import { pdqSimilarity, similarityScore } from "../src/matching/score";
 import { mulberry32 } from "../src/matching/ransac";
+import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits, type Edit } from "./lib/edits";
 
 const args = process.argv.slice(2);
@@ -122,7 +123,7 @@ async function main() {
   if (limit > 0) files = files.slice(0, limit);
   const nReg = Math.round((files.length * 2) / 3);
   const registered = new Set(files.slice(0, nReg));
-  log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}`);
+  log(`images: ${files.length} from ${dir}; registered ${nReg}, negatives ${files.length - nReg}; seed ${seed}; ${matchingBuild()}`);
 
   const matcher = createMemoryMatcher({
     index: { expectedImages: Number(arg("expected-images", String(plannedLibrarySize(nReg)))), ...(JSON.parse(arg("index-options", "{}")) as CandidateIndexOptions) },

@@ -31,3 +31,9 @@ export function nativeAddon(): NativeAddon | undefined {
   }
   return addon ?? undefined;
 }
+
+/** Which builds extract and match features in this process, for benchmark and log lines. */
+export function matchingBuild(): string {
+  const addon = nativeAddon();
+  return addon ? `ORB and matching: native (OpenCV ${addon.opencvVersion})` : "ORB and matching: WebAssembly (no native addon)";
+}
