@@ -1,5 +1,5 @@
 /**
- * ORB from the native addon (./native/orb.cc, linked against the system's OpenCV), when it was built: several times
+ * ORB from the native addon (./native/orb.cc, linked against the system's OpenCV), when it was built: ~4×
  * faster than the WASM build on this machine, single-threaded both (docs/calibration.md, "Native ORB").
  */
 import { nativeAddon } from "./native-addon";
