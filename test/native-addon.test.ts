@@ -1,7 +1,7 @@
 /**
  * The native ORB addon against OpenCV's WASM build, on real photos: the same keypoints with the same responses, and
  * descriptors that differ only where OpenCV's angle rounding moves a sampling point (docs/calibration.md, "Native
- * ORB"). Runs where the addon was built (npm install builds it when OpenCV's headers are installed; .ci/run
+ * ORB and matching"). Runs where the addon was built (npm install builds it when OpenCV's headers are installed; .ci/run
  * installs them).
  */
 import { readFileSync } from "node:fs";
@@ -63,7 +63,7 @@ describe("native ORB", () => {
       }
     }
     expect(keypoints).toBeGreaterThan(10_000);
-    // Measured on the 176 benchmark photos: 1.9 % of descriptors differ, by at most 5 of 256 bits.
+    // Bounds above what the 176 benchmark photos gave (docs/calibration.md, "Native ORB and matching").
     expect(differing / keypoints).toBeLessThan(0.04);
     expect(worst).toBeLessThanOrEqual(8);
   });

@@ -2,7 +2,7 @@
  * Ratio-test matching of two sets of 256-bit descriptors, the inner loop of geometric verification (n × m
  * Hamming distances per candidate). The native addon uses the CPU's popcount where it was built; otherwise
  * WebAssembly SIMD popcounts 16 bytes at a time, four candidates per step (source: descriptor-match.wat). Both give
- * the same pairs (a test holds them to it); timings in docs/calibration.md, "Native ORB".
+ * the same pairs (a test holds them to it); timings in the README, "How it works".
  */
 import { WASM_BASE64 } from "./descriptor-match-wasm";
 import { nativeAddon } from "./native-addon";

@@ -2,8 +2,8 @@
  * The ORB detector the features are extracted with: OpenCV compiled natively against the system's library when the
  * addon in ./native was built (npm install builds it where OpenCV's headers are installed), else OpenCV's WASM
  * build. Both run OpenCV's ORB with the same parameters; they find the same keypoints with the same responses, and
- * differ only in ~2 % of descriptors by 1–4 bits (rounding of the keypoint angle), which the agreement test holds
- * them to (docs/calibration.md, "Native ORB").
+ * differ only in a few descriptor bits (rounding of the keypoint angle), which the agreement test holds them to
+ * (docs/calibration.md, "Native ORB and matching").
  */
 import type { GreyImage } from "./features";
 import { loadNativeOrb } from "./orb-native";

@@ -1,6 +1,6 @@
 /**
- * ORB from the native addon (./native/orb.cc, linked against the system's OpenCV), when it was built: ~4×
- * faster than the WASM build on this machine, single-threaded both (docs/calibration.md, "Native ORB").
+ * ORB from the native addon (./native/orb.cc, linked against the system's OpenCV), when it was built: faster than
+ * the WASM build, single-threaded both (README, bench:query; docs/calibration.md, "Native ORB and matching").
  */
 import { nativeAddon } from "./native-addon";
 import type { OrbDetector } from "./orb-detector";
