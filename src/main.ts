@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "./config";
-import { loadNativeOrb } from "./matching/orb-native";
+import { nativeAddon } from "./matching/native-addon";
 import { createLogger } from "./observability/logger";
 import { startServices } from "./services";
 
@@ -23,8 +23,8 @@ async function main() {
         database: services.database.engine,
         chainId: chain.chainId,
         contract: chain.contract,
-        // Which ORB build the features come from (scripts/build-native.ts says why it may be the WASM one).
-        orb: loadNativeOrb() ? "native" : "wasm",
+        // Which build extracts and matches features (scripts/build-native.ts says why it may be the WASM one).
+        orb: nativeAddon() ? "native" : "wasm",
       },
       "imprint listening",
     );
