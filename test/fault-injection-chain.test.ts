@@ -65,6 +65,10 @@ describe("SIGKILL of the embedded chain at random moments", () => {
     expect(work.acknowledged.size).toBeGreaterThanOrEqual(KILLS);
     expect(readyz).toMatchObject({ ready: true, chain: { reachable: true, restarts: KILLS } });
     expect(service.running).toBe(true);
+    // The restarted anvils too: a stop leaves nothing running (the tsx command once SIGKILLed the service
+    // mid-shutdown and orphaned the anvil it had restarted; README, "Shutdown").
     await service.stop();
+    expect(service.stoppedGracefully).toBe(true);
+    expect(await service.strays()).toEqual([]);
   }, 600_000);
 });

@@ -72,5 +72,7 @@ describe("SIGKILL of the whole service at random moments", () => {
     // Enough acknowledged registrations to have crossed every stage many times (a loaded machine registers fewer).
     expect(work.acknowledged.size).toBeGreaterThanOrEqual(KILLS);
     await service.stop();
+    expect(service.stoppedGracefully).toBe(true);
+    expect(await service.strays()).toEqual([]);
   }, 600_000);
 });

@@ -1,12 +1,11 @@
 /**
- * Test helper: the real service as `npm start` runs it (tsx src/main.ts), in a process group of its own so that
- * a test can SIGKILL all of it (node and its anvil) at once, as a crash or an OOM kill would.
+ * Test helper: the real service as `npm start` runs it (node --import tsx src/main.ts), in a process group of its
+ * own so that a test can SIGKILL all of it (node and its anvil) at once, as a crash or an OOM kill would.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
 const repoRoot = path.resolve(__dirname, "../..");
-const tsxCli = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
 
 export class ServiceProcess {
   /** The API's base URL, once the service said it listens. */
@@ -43,11 +42,11 @@ export class ServiceProcess {
   }
 
   static spawn(env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, [tsxCli, "src/main.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // its own process group: -pid reaches node, tsx's child and anvil
+      detached: true, // its own process group: -pid reaches node and anvil
     });
     return new ServiceProcess(child);
   }
@@ -78,12 +77,34 @@ export class ServiceProcess {
 
   /** The pid of the embedded anvil in this service's process group, if it runs. */
   anvilPid(): number | null {
-    const out = execFileSync("ps", ["-eo", "pid=,pgid=,comm="], { encoding: "utf8" });
-    for (const line of out.split("\n")) {
-      const [pid, pgid, comm] = line.trim().split(/\s+/);
-      if (Number(pgid) === this.child.pid && comm === "anvil") return Number(pid);
+    return this.groupMembers().find((p) => p.comm === "anvil")?.pid ?? null;
+  }
+
+  /** Whether the service logged the end of a graceful shutdown (src/main.ts: everything stopped in order). */
+  get stoppedGracefully(): boolean {
+    return this.lines.some((line) => line.includes('"msg":"stopped"'));
+  }
+
+  /**
+   * Processes of this service's group still alive after it exited (an anvil it started and never stopped), as
+   * "pid comm". Waits up to `waitMs` for processes that are already on their way out (a SIGKILL on exit).
+   */
+  async strays(waitMs = 3_000): Promise<string[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const alive = this.groupMembers().filter((p) => p.stat[0] !== "Z");
+      if (alive.length === 0 || Date.now() > deadline) return alive.map((p) => `${p.pid} ${p.comm}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    return null;
+  }
+
+  private groupMembers(): { pid: number; comm: string; stat: string }[] {
+    const out = execFileSync("ps", ["-eo", "pid=,pgid=,stat=,comm="], { encoding: "utf8" });
+    return out
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, pgid]) => Number(pgid) === this.child.pid)
+      .map(([pid, , stat, comm]) => ({ pid: Number(pid), comm, stat }));
   }
 
   request(pathname: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
