@@ -35,9 +35,10 @@ export const SECOND_PASS_BELOW = 26;
 /**
  * Candidates verified per region proposal (windowPass). A copy at a fifth of the picture is often not among a
  * window's best few by votes (shapes and text around it vote for look-alikes), and verifying is cheap beside the
- * window's ORB; past 8 the gain stopped (docs/calibration.md, "Region view and deeper windows").
+ * window's ORB. Once every window keypoint probed, 16 found copies that 8 did not (docs/calibration.md, "Every
+ * window keypoint probes").
  */
-export const WINDOW_CANDIDATES = 8;
+export const WINDOW_CANDIDATES = 16;
 /** Ambiguous hits looked at again in their region view (refinePass), most inliers first. */
 export const REFINE_CANDIDATES = 2;
 /**
@@ -243,11 +244,13 @@ class Ranker {
   /**
    * Region proposals (windowFeatures) for a copy too small in the picture for the detail view: each window's
    * WINDOW_CANDIDATES best-voted candidates are verified with that window's features, until one is conclusive.
+   * Every keypoint of a window probes, not only its strongest: those go to the sharp shapes and text around a copy,
+   * while a smooth copy's (a wallpaper, wood grain) rank low (docs/calibration.md, "Every window keypoint probes").
    */
   private async windowPass(q: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
     const hits: MatchHit[] = [];
     for (const w of await this.views.windows(q)) {
-      const [candidates] = this.index.query([w.descriptors], WINDOW_CANDIDATES, filter);
+      const [candidates] = this.index.query([w.descriptors], WINDOW_CANDIDATES, filter, keypointCount(w));
       const wanted = candidates.filter((c) => c.votes >= this.minVotes);
       const originals = await this.featuresOf(wanted.map((c) => c.id), loaded);
       for (const c of wanted) {
