@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertCompiled } from "./helpers/anvil";
 import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
+import { SERVICE_ARGS } from "./helpers/service-process";
 
 const ROOT = path.resolve(__dirname, "..");
 /** A whole process (TypeScript transform, PGlite, anvil, OpenCV in two threads) starts slowly on a shared machine. */
@@ -17,7 +18,7 @@ describe("graceful shutdown of the real process", () => {
 
   it("on SIGTERM finishes the upload in flight, anchors what is pending, saves the chain and exits 0", async () => {
     assertCompiled();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, SERVICE_ARGS, {
       cwd: ROOT,
       env: { ...process.env, PORT: "0", DATA_DIR: dataDir, EMBEDDED_CHAIN_PORT: "0", IMPRINT_ADMIN_KEY: ADMIN_KEY, ANALYSIS_WORKERS: "1", LOG_LEVEL: "info",
         // No periodic run: only the shutdown's flush may anchor the registration.

@@ -6,6 +6,8 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 
 const repoRoot = path.resolve(__dirname, "../..");
+/** Node's arguments for the service, as `npm start` gives them (run from the repository's root). */
+export const SERVICE_ARGS = ["--import", "tsx", "src/main.ts"];
 
 export class ServiceProcess {
   /** The API's base URL, once the service said it listens. */
@@ -42,7 +44,7 @@ export class ServiceProcess {
   }
 
   static spawn(env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, SERVICE_ARGS, {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
