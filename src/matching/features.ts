@@ -3,14 +3,15 @@
  * image scaled to WORK_SIZE px on its longest side (small images are enlarged, so flat product
  * photos of ~320 px still yield keypoints).
  *
- * Pipeline: the decode the fingerprint uses (src/imaging: oriented sRGB, ~576 px) → greyscale → normalise →
- * resize → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found). The image
+ * Pipeline: the decode the fingerprint uses (src/imaging: oriented sRGB, ~576 px) → greyscale → resize →
+ * normalise (src/imaging/normalise-grey.ts) → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found). The image
  * is decoded once for both (analyse-image.ts).
  */
-import sharp from "sharp";
+import sharp, { type ResizeOptions } from "sharp";
 import { ImprintError } from "../core/errors";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
+import { normaliseGrey } from "../imaging/normalise-grey";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
@@ -65,32 +66,30 @@ export function keypointCount(f: ImageFeatures): number {
   return f.keypoints.length / 2;
 }
 
-/** The grey working image: the decoded pixels (src/imaging decodeImage) greyed, normalised and resized to WORK_SIZE. */
-export async function workingGrey(image: DecodedImage): Promise<GreyImage> {
+/** The grey working image: the decoded pixels (src/imaging decodeImage) greyed, resized to WORK_SIZE and normalised. */
+export function workingGrey(image: DecodedImage): Promise<GreyImage> {
+  return normalisedGrey(image, { width: WORK_SIZE, height: WORK_SIZE, fit: "inside", kernel: "lanczos3" });
+}
+
+/** Grey and normalised at the decoded size (at most DETAIL_SIDE): a query's detail view. */
+export function detailGrey(image: DecodedImage): Promise<GreyImage> {
+  return normalisedGrey(image, { width: DETAIL_SIDE, height: DETAIL_SIDE, fit: "inside", withoutEnlargement: true, kernel: "lanczos3" });
+}
+
+/** The pixels greyed, resized, then normalised: what sharp's greyscale().resize().normalise() gives, bit for bit. */
+async function normalisedGrey(image: DecodedImage, resize: ResizeOptions): Promise<GreyImage> {
   const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
     .greyscale()
-    .normalise()
-    .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+    .resize(resize)
     .raw()
     .toBuffer({ resolveWithObject: true });
   invariantChannels(info.channels);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  const grey = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  return { width: info.width, height: info.height, data: await normaliseGrey(grey, info.width, info.height) };
 }
 
 function invariantChannels(channels: number): void {
   if (channels !== 1) throw new Error(`invariant violated: expected 1 grey channel, got ${channels}`);
-}
-
-/** Grey and normalised at the decoded size (at most DETAIL_SIDE): a query's detail view. */
-export async function detailGrey(image: DecodedImage): Promise<GreyImage> {
-  const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
-    .greyscale()
-    .normalise()
-    .resize(DETAIL_SIDE, DETAIL_SIDE, { fit: "inside", withoutEnlargement: true, kernel: "lanczos3" })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  invariantChannels(info.channels);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 /** Mirror a grey image left↔right. */
