@@ -31,9 +31,9 @@ const tables = new Map<string, Table>();
 /** The image normalised as sharp would (`sharp(grey).greyscale().normalise()`), as a new array. */
 export async function normaliseGrey(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
   const lBin = await lBins();
-  const binCounts = new Float64Array(256);
-  const greyCounts = new Float64Array(256);
+  const greyCounts = new Uint32Array(256);
   for (let i = 0; i < grey.length; i++) greyCounts[grey[i]]++;
+  const binCounts = new Float64Array(256);
   for (let g = 0; g < 256; g++) binCounts[lBin[g]] += greyCounts[g];
   const min = percentOf(binCounts, grey.length, LOWER_PERCENT);
   const max = percentOf(binCounts, grey.length, UPPER_PERCENT);
