@@ -81,6 +81,8 @@ function lBins(): Promise<Uint8Array> {
     const lab = new Float32Array(data.buffer, data.byteOffset, data.length / 4);
     return Uint8Array.from({ length: 256 }, (_, g) => Math.min(255, Math.max(0, Math.trunc(lab[g * info.channels]))));
   })();
+  // A failure is not kept: the next image asks libvips again instead of failing for the life of the process.
+  lBinsOnce.catch(() => (lBinsOnce = undefined));
   return lBinsOnce;
 }
 
