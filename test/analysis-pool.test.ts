@@ -56,6 +56,21 @@ describe("image analysis on worker threads", () => {
     for (const mirrored of [false, true]) expect(await views.region(q, g, mirrored)).toEqual(await inlineViews.region(q, g, mirrored));
   });
 
+  it("makes a query's windows on every worker at once, each its part, in the order one thread makes them", async () => {
+    const placed = await collage(fixture("building.jpg"), { share: 0.3 });
+    const { features: q } = await analyser.forQuery(placed.bytes);
+    const expected = await inlineViews.windows(q);
+    expect(expected.length).toBeGreaterThanOrEqual(4);
+    // As many workers as leave the windows unevenly split.
+    const size = [4, 3, 5].find((k) => expected.length % k !== 0)!;
+    const several = startAnalysisPool(limits, { size, maxQueue: 8, maxWaitMs: 60_000, log: silentLogger });
+    try {
+      expect(await several.views.windows(q)).toEqual(expected);
+    } finally {
+      await several.pool.close();
+    }
+  });
+
   it("keeps the error a worker's analysis answers with", async () => {
     const failure = await analyser.forLibrary(Buffer.from("not an image")).catch((e: unknown) => e);
     const expected = await inline.forLibrary(Buffer.from("not an image")).catch((e: unknown) => e);

@@ -250,6 +250,12 @@ export function detailFeatures(q: ImageFeatures): ImageFeatures | undefined {
 export const WINDOW_SHARE = 0.25;
 const WINDOW_STRIDE = 0.75;
 
+/** Part `part` (from 0) of `parts` contiguous parts of a query's region proposals. */
+export interface WindowShare {
+  part: number;
+  parts: number;
+}
+
 /** The window origins along one side: every `stride`, the last one flush with the end. */
 function windowStarts(side: number, size: number, stride: number): number[] {
   const starts: number[] = [];
@@ -262,27 +268,29 @@ function windowStarts(side: number, size: number, stride: number): number[] {
 /**
  * The features of each region proposal, keypoints mapped back into the detail view's coordinates (so a hit's
  * geometry and `region` are stated in the detail view, like the detail pass's). Empty without a detail view.
+ * With `share`, only that contiguous part of the windows (in the same order), so that several threads can each
+ * make a part of one query's windows.
  */
-export async function windowFeatures(q: ImageFeatures): Promise<ImageFeatures[]> {
+export async function windowFeatures(q: ImageFeatures, share: WindowShare = { part: 0, parts: 1 }): Promise<ImageFeatures[]> {
   const g = q.detailGrey;
   if (!g) return [];
   const size = Math.round(WINDOW_SHARE * Math.max(g.width, g.height));
   const w = Math.min(size, g.width), h = Math.min(size, g.height), stride = Math.round(WINDOW_STRIDE * size);
+  const origins = windowStarts(g.height, h, stride).flatMap((top) => windowStarts(g.width, w, stride).map((left) => ({ left, top })));
+  const perPart = Math.ceil(origins.length / share.parts);
   const source = sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } });
   const crops = await Promise.all(
-    windowStarts(g.height, h, stride).flatMap((top) =>
-      windowStarts(g.width, w, stride).map(async (left) => {
-        const { data, info } = await source
-          .clone()
-          .extract({ left, top, width: w, height: h })
-          .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
-          .extractChannel(0)
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        invariantChannels(info.channels);
-        return { left, top, k: w / info.width, grey: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
-      }),
-    ),
+    origins.slice(share.part * perPart, (share.part + 1) * perPart).map(async ({ left, top }) => {
+      const { data, info } = await source
+        .clone()
+        .extract({ left, top, width: w, height: h })
+        .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      invariantChannels(info.channels);
+      return { left, top, k: w / info.width, grey: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
+    }),
   );
   const orb = loadedOrbDetector();
   return crops.map(({ left, top, k, grey }) => {
