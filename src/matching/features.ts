@@ -4,8 +4,8 @@
  * photos of ~320 px still yield keypoints).
  *
  * Pipeline: the decode the fingerprint uses (src/imaging: oriented sRGB, ~576 px) → greyscale → resize →
- * normalise (src/imaging/normalise-grey.ts) → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than MIN_KEYPOINTS are found). The image
- * is decoded once for both (analyse-image.ts).
+ * normalise (src/imaging/normalise-grey.ts) → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than
+ * MIN_KEYPOINTS are found). The image is decoded once for both (analyse-image.ts).
  */
 import sharp, { type ResizeOptions } from "sharp";
 import { ImprintError } from "../core/errors";
