@@ -5,7 +5,7 @@
  * sent: on the calling thread (inlineViews: tests, benchmarks, a service without workers) or on the analysis
  * workers (src/work), where a hard query's hundreds of milliseconds of ORB do not hold the event loop.
  */
-import { denseQueryFeatures, detailFeatures, mirroredFeatures, windowFeatures, type GreyImage, type ImageFeatures } from "./features";
+import { denseQueryFeatures, detailFeatures, mirroredFeatures, windowFeatures, type GreyImage, type ImageFeatures, type WindowShare } from "./features";
 import type { MatchGeometry } from "./geometry";
 import { loadOrbDetector } from "./orb-detector";
 import { regionFeatures } from "./region-view";
@@ -35,6 +35,12 @@ export function queryOf(source: ViewSource): ImageFeatures {
   return { width: 0, height: 0, keypoints: new Float32Array(0), descriptors: new Uint8Array(0), ...source };
 }
 
+/** A query's region proposals, or one part of them (a worker's share of one query's windows), ORB loaded on first use. */
+export async function windowsPart(q: ImageFeatures, share?: WindowShare): Promise<ImageFeatures[]> {
+  await loadOrbDetector();
+  return windowFeatures(q, share);
+}
+
 /** The views made on the calling thread (ORB is loaded on first use). */
 export const inlineViews: QueryViews = {
   async mirrored(q) {
@@ -46,10 +52,7 @@ export const inlineViews: QueryViews = {
     await loadOrbDetector();
     return detailFeatures(q);
   },
-  async windows(q) {
-    await loadOrbDetector();
-    return windowFeatures(q);
-  },
+  windows: (q) => windowsPart(q),
   async region(q, geometry, mirrored) {
     await loadOrbDetector();
     return regionFeatures(q, geometry, mirrored);

@@ -5,10 +5,10 @@
  */
 import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
-import { windowFeatures, type WindowShare } from "../matching/features";
+import type { WindowShare } from "../matching/features";
 import type { MatchGeometry } from "../matching/geometry";
 import { loadOrbDetector } from "../matching/orb-detector";
-import { inlineViews, queryOf, type ViewSource } from "../matching/query-views";
+import { inlineViews, queryOf, windowsPart, type ViewSource } from "../matching/query-views";
 import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer, serveTasks } from "./protocol";
 
@@ -27,10 +27,7 @@ serveTasks({
   fingerprint: (bytes: Uint8Array) => analyser.fingerprint(asBuffer(bytes)),
   mirroredView: (source: ViewSource) => inlineViews.mirrored(queryOf(source)),
   detailView: (source: ViewSource) => inlineViews.detail(queryOf(source)),
-  windowViews: async ({ source, share }: { source: ViewSource; share: WindowShare }) => {
-    await loadOrbDetector();
-    return windowFeatures(queryOf(source), share);
-  },
+  windowViews: ({ source, share }: { source: ViewSource; share: WindowShare }) => windowsPart(queryOf(source), share),
   regionView: ({ source, geometry, mirrored }: { source: ViewSource; geometry: MatchGeometry; mirrored: boolean }) =>
     inlineViews.region(queryOf(source), geometry, mirrored),
   denseView: (source: ViewSource) => inlineViews.dense(queryOf(source)),
