@@ -183,6 +183,36 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     await page.close();
   });
 
+  it("keeps an RPC typed while the evidence file was still being read, instead of prefilling over it", async () => {
+    // Choosing a JSON file reads it twice (is it a PDF? then the evidence, for its chain): the RPC is typed while
+    // each read in turn is held. A prefill that looked before its read would put back the chain's default RPC.
+    for (const heldRead of [1, 2]) {
+      const page = await browser.newPage();
+      await page.addInitScript((held: number) => {
+        const w = window as unknown as { reads: number; release?: () => void };
+        const read = Blob.prototype.arrayBuffer;
+        w.reads = 0;
+        Blob.prototype.arrayBuffer = function (this: Blob) {
+          if (++w.reads !== held) return read.call(this);
+          return new Promise<void>((resolve) => (w.release = resolve)).then(() => read.call(this));
+        };
+      }, heldRead);
+      await page.goto(`${http.url}/verify`);
+      await page.setInputFiles("#evidence", bundlePath);
+      await page.waitForFunction(() => (window as unknown as { release?: () => void }).release !== undefined);
+      await page.fill("#rpc", rpcUrl);
+      await page.evaluate(() => (window as unknown as { release: () => void }).release());
+      await page.click("#verify");
+      await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
+      expect({ heldRead, rpc: await page.inputValue("#rpc"), result: await page.textContent("#result") }).toEqual({
+        heldRead,
+        rpc: rpcUrl,
+        result: expect.stringMatching(/^VERIFIED: /),
+      });
+      await page.close();
+    }
+  });
+
   it("speaks Simplified Chinese", async () => {
     const page = await browser.newPage();
     await page.goto(`${http.url}/verify?lang=zh`);

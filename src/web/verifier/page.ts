@@ -207,13 +207,14 @@ async function evidenceChosen() {
 /** Prefills the RPC from the chain the chosen evidence names, unless the person typed one. */
 async function prefillRpc() {
   const rpc = $<HTMLInputElement>("rpc");
-  if (rpc.dataset.typed) return;
+  let chainId: number | undefined;
   try {
-    const evidence = (await readEvidence()) as { anchor?: { chainId?: number } };
-    rpc.value = KNOWN_RPCS[evidence.anchor?.chainId ?? -1] ?? "";
+    chainId = ((await readEvidence()) as { anchor?: { chainId?: number } }).anchor?.chainId;
   } catch {
-    // not evidence: the verification will say so
+    return; // not evidence: the verification will say so
   }
+  // Asked once the file is read, not before: an RPC typed while it was being read must stay.
+  if (!rpc.dataset.typed) rpc.value = KNOWN_RPCS[chainId ?? -1] ?? "";
 }
 
 function dropInto(zone: HTMLElement, input: HTMLInputElement) {
