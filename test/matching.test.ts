@@ -351,12 +351,12 @@ describe("descriptor matching (WebAssembly SIMD)", () => {
   // The service's kernel (native where the addon is built) and the WASM one it falls back to.
   const kernels = [
     ["WebAssembly", wasmRatioTestMatches],
-    ...(nativeAddon() ? [["native", ratioTestMatches] as const] : []),
+    ...(nativeAddon() ? [["native", ratioTestMatches] as const, ["native portable", nativeAddon()!.matchPortable] as const] : []),
   ] as const;
 
-  it.each(kernels)("gives exactly the plain loop's matches, for every original count (not only multiples of 4) and ties (%s)", (_, match) => {
+  it.each(kernels)("gives exactly the plain loop's matches, for every original count (not only multiples of the kernels' 4 or 16) and ties (%s)", (_, match) => {
     const r = mulberry32(7);
-    for (const no of [0, 1, 2, 3, 4, 5, 7, 64, 129, 500]) {
+    for (const no of [0, 1, 2, 3, 4, 5, 7, 15, 16, 17, 31, 64, 129, 500]) {
       const o = descriptors(r, no);
       const q = descriptors(r, 300, o);
       for (const [maxDistance, ratio] of [[64, 0.8], [256, 1], [40, 0.6]]) {

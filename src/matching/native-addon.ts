@@ -11,7 +11,12 @@ export interface NativeAddon {
     responses: Float32Array;
     descriptors: Uint8Array;
   };
+  /** Ratio-test matching with the fastest kernel this build has (`matchKernel`). */
   match(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
+  /** The same with the kernel any CPU runs, which `match` must agree with (the tests compare them). */
+  matchPortable(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
+  /** "avx512" where the build machine's CPU has AVX-512 with vector popcount, else "portable". */
+  matchKernel: "avx512" | "portable";
   opencvVersion: string;
 }
 
@@ -35,5 +40,5 @@ export function nativeAddon(): NativeAddon | undefined {
 /** Which builds extract and match features in this process, for benchmark and log lines. */
 export function matchingBuild(): string {
   const addon = nativeAddon();
-  return addon ? `ORB and matching: native (OpenCV ${addon.opencvVersion})` : "ORB and matching: WebAssembly (no native addon)";
+  return addon ? `ORB and matching: native (OpenCV ${addon.opencvVersion}, ${addon.matchKernel} matching kernel)` : "ORB and matching: WebAssembly (no native addon)";
 }

@@ -1,35 +1,123 @@
 // Ratio-test matching of 256-bit descriptors with the CPU's popcount: the same answer as descriptor-match.wat, which
-// it replaces where this addon is built (src/matching/descriptor-match.ts; a test holds the two to identical pairs).
+// it replaces where this addon is built (src/matching/descriptor-match.ts; a test holds both kernels here and the
+// WASM one to identical pairs).
 #include "addon.h"
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#if defined(__AVX512F__) && defined(__AVX512VPOPCNTDQ__)
+#include <immintrin.h>
+#define IMPRINT_AVX512 1
+#endif
 
 namespace {
 
-// The originals' descriptors word by word (word w of original j at [w][j]), so that the distance loop below reads
-// each word of consecutive originals contiguously and the compiler vectorises it (-march=native: vector popcount
-// where the CPU has one).
+// The originals' descriptors word by word (word w of original j at [w][j]), so that the distance loops below read
+// each word of consecutive originals contiguously.
 struct Columns {
   explicit Columns(const uint8_t* bytes, size_t n) : n(n), words{std::vector<uint64_t>(n), std::vector<uint64_t>(n), std::vector<uint64_t>(n), std::vector<uint64_t>(n)} {
     for (size_t j = 0; j < n; j++)
       for (size_t w = 0; w < 4; w++) std::memcpy(&words[w][j], bytes + 32 * j + 8 * w, 8);
   }
+  uint32_t distance(const uint64_t q[4], size_t j) const {
+    return static_cast<uint32_t>(__builtin_popcountll(q[0] ^ words[0][j]) + __builtin_popcountll(q[1] ^ words[1][j]) +
+                                 __builtin_popcountll(q[2] ^ words[2][j]) + __builtin_popcountll(q[3] ^ words[3][j]));
+  }
   size_t n;
   std::vector<uint64_t> words[4];
 };
 
-void distances(const uint64_t q[4], const Columns& o, uint32_t* out) {
-  const uint64_t *o0 = o.words[0].data(), *o1 = o.words[1].data(), *o2 = o.words[2].data(), *o3 = o.words[3].data();
-  for (size_t j = 0; j < o.n; j++) {
-    out[j] = static_cast<uint32_t>(__builtin_popcountll(q[0] ^ o0[j]) + __builtin_popcountll(q[1] ^ o1[j]) +
-                                   __builtin_popcountll(q[2] ^ o2[j]) + __builtin_popcountll(q[3] ^ o3[j]));
+// A query descriptor's nearest original (the first of equally near ones; -1 when there is none) and the distances to
+// it and to the second nearest, which may equal it (257 bits stand for "none").
+struct Nearest {
+  uint32_t best = 257;
+  uint32_t second = 257;
+  int64_t bestJ = -1;
+
+  // Folds originals [from, n) in, one at a time, in order.
+  void scan(const uint64_t q[4], const Columns& o, size_t from) {
+    for (size_t j = from; j < o.n; j++) {
+      const uint32_t d = o.distance(q, j);
+      if (d < best) {
+        second = best;
+        best = d;
+        bestJ = static_cast<int64_t>(j);
+      } else if (d < second) {
+        second = d;
+      }
+    }
   }
+};
+
+// Any CPU: every distance into `scratch` (the compiler vectorises the loop), then the nearest two.
+Nearest nearestPortable(const uint64_t q[4], const Columns& o, std::vector<uint32_t>& scratch) {
+  uint32_t* d = scratch.data();
+  for (size_t j = 0; j < o.n; j++) d[j] = o.distance(q, j);
+  Nearest n;
+  for (size_t j = 0; j < o.n; j++) n.best = d[j] < n.best ? d[j] : n.best;
+  for (size_t j = 0; j < o.n && n.bestJ < 0; j++)
+    if (d[j] == n.best) n.bestJ = static_cast<int64_t>(j);
+  for (size_t j = 0; j < o.n; j++) {
+    const uint32_t other = static_cast<int64_t>(j) == n.bestJ ? 257 : d[j];
+    n.second = other < n.second ? other : n.second;
+  }
+  return n;
 }
+
+#ifdef IMPRINT_AVX512
+// Eight distances at once: vector popcount of the four words of originals j … j+7.
+inline __m512i distances8(const __m512i q[4], const Columns& o, size_t j) {
+  __m512i sum = _mm512_popcnt_epi64(_mm512_xor_si512(q[0], _mm512_loadu_si512(o.words[0].data() + j)));
+  for (int w = 1; w < 4; w++) sum = _mm512_add_epi64(sum, _mm512_popcnt_epi64(_mm512_xor_si512(q[w], _mm512_loadu_si512(o.words[w].data() + j))));
+  return sum;
+}
+
+// AVX-512 with vector popcount: sixteen originals per step, each of sixteen lanes keeping its own nearest two (and
+// the nearest's first index), without storing any distance; the lanes are merged, then the last < 16 scanned.
+// The same answer as nearestPortable, faster (figures: docs/calibration.md, "Native ORB and matching").
+Nearest nearestAvx512(const uint64_t q[4], const Columns& o) {
+  const __m512i qv[4] = {_mm512_set1_epi64(q[0]), _mm512_set1_epi64(q[1]), _mm512_set1_epi64(q[2]), _mm512_set1_epi64(q[3])};
+  // Two vectors of eight 64-bit distances → one of sixteen 32-bit ones, in order.
+  const __m512i pack = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  __m512i best = _mm512_set1_epi32(257), second = best, bestJ = _mm512_set1_epi32(-1);
+  __m512i j16 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const size_t whole = o.n / 16 * 16;
+  for (size_t j = 0; j < whole; j += 16) {
+    const __m512i d = _mm512_permutex2var_epi32(distances8(qv, o, j), pack, distances8(qv, o, j + 8));
+    const __mmask16 nearer = _mm512_cmplt_epu32_mask(d, best);
+    second = _mm512_min_epu32(second, _mm512_mask_blend_epi32(nearer, d, best));
+    best = _mm512_mask_blend_epi32(nearer, best, d);
+    bestJ = _mm512_mask_blend_epi32(nearer, bestJ, j16);
+    j16 = _mm512_add_epi32(j16, _mm512_set1_epi32(16));
+  }
+  alignas(64) uint32_t laneBest[16], laneSecond[16];
+  alignas(64) int32_t laneJ[16];
+  _mm512_store_si512(laneBest, best);
+  _mm512_store_si512(laneSecond, second);
+  _mm512_store_si512(laneJ, bestJ);
+  Nearest n;
+  for (int l = 0; l < 16; l++) {
+    if (laneJ[l] >= 0 && (laneBest[l] < n.best || (laneBest[l] == n.best && laneJ[l] < n.bestJ))) {
+      n.best = laneBest[l];
+      n.bestJ = laneJ[l];
+    }
+  }
+  // The second nearest: the nearest lane's own second, or another lane's nearest.
+  for (int l = 0; l < 16; l++) {
+    const uint32_t other = n.bestJ >= 0 && laneJ[l] == n.bestJ ? laneSecond[l] : laneBest[l];
+    n.second = other < n.second ? other : n.second;
+  }
+  n.scan(q, o, whole);
+  return n;
+}
+#endif
+
+enum class Kernel { Fastest, Portable };
 
 // match(query: Uint8Array, original: Uint8Array, maxDistance, ratio) → Int32Array of (query index, original index)
 // pairs: each query descriptor whose nearest original descriptor (the first of equally near ones) is within
 // maxDistance bits and nearer than ratio × the second nearest (257 bits when there is none).
+template <Kernel kernel>
 napi_value Match(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -46,27 +134,20 @@ napi_value Match(napi_env env, napi_callback_info info) {
   }
   const size_t nq = queryBytes / 32, no = originalBytes / 32;
   const Columns columns(original, no);
-  std::vector<uint32_t> d(no);
+  std::vector<uint32_t> scratch(no);
   std::vector<int32_t> pairs;
   pairs.reserve(nq * 2);
   for (size_t i = 0; i < nq; i++) {
     uint64_t q[4];
     std::memcpy(q, query + 32 * i, 32);
-    distances(q, columns, d.data());
-    // The nearest is the first of equally near originals; the second nearest may equal it (257 bits when none).
-    uint32_t best = 257;
-    for (size_t j = 0; j < no; j++) best = d[j] < best ? d[j] : best;
-    int64_t bestJ = -1;
-    for (size_t j = 0; j < no && bestJ < 0; j++)
-      if (d[j] == best) bestJ = static_cast<int64_t>(j);
-    uint32_t second = 257;
-    for (size_t j = 0; j < no; j++) {
-      const uint32_t other = static_cast<int64_t>(j) == bestJ ? 257 : d[j];
-      second = other < second ? other : second;
-    }
-    if (bestJ >= 0 && best <= maxDistance && static_cast<double>(best) < ratio * static_cast<double>(second)) {
+#ifdef IMPRINT_AVX512
+    const Nearest n = kernel == Kernel::Fastest ? nearestAvx512(q, columns) : nearestPortable(q, columns, scratch);
+#else
+    const Nearest n = nearestPortable(q, columns, scratch);
+#endif
+    if (n.bestJ >= 0 && n.best <= maxDistance && static_cast<double>(n.best) < ratio * static_cast<double>(n.second)) {
       pairs.push_back(static_cast<int32_t>(i));
-      pairs.push_back(static_cast<int32_t>(bestJ));
+      pairs.push_back(static_cast<int32_t>(n.bestJ));
     }
   }
   return imprint::typedCopy(env, napi_int32_array, pairs.data(), pairs.size(), sizeof(int32_t));
@@ -76,10 +157,21 @@ napi_value Match(napi_env env, napi_callback_info info) {
 
 namespace imprint {
 
+// `match`: the fastest kernel this build has; `matchPortable`: the one any CPU runs, for the tests to hold to the
+// same answer; `matchKernel` names the first.
 bool RegisterDescriptorMatch(napi_env env, napi_value exports) {
-  napi_value fn;
-  return ok(env, napi_create_function(env, "match", NAPI_AUTO_LENGTH, Match, nullptr, &fn)) &&
-         ok(env, napi_set_named_property(env, exports, "match", fn));
+  napi_value fastest, portable, kernel;
+#ifdef IMPRINT_AVX512
+  const char* name = "avx512";
+#else
+  const char* name = "portable";
+#endif
+  return ok(env, napi_create_function(env, "match", NAPI_AUTO_LENGTH, Match<Kernel::Fastest>, nullptr, &fastest)) &&
+         ok(env, napi_create_function(env, "matchPortable", NAPI_AUTO_LENGTH, Match<Kernel::Portable>, nullptr, &portable)) &&
+         ok(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &kernel)) &&
+         ok(env, napi_set_named_property(env, exports, "match", fastest)) &&
+         ok(env, napi_set_named_property(env, exports, "matchPortable", portable)) &&
+         ok(env, napi_set_named_property(env, exports, "matchKernel", kernel));
 }
 
 }  // namespace imprint
