@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImprintError } from "../src/core/errors";
+import { analyseImage } from "../src/matching/analyse-image";
 import { type ImageFeatures } from "../src/matching/features";
 import type { MatchGeometry } from "../src/matching/geometry";
 import { inlineViews } from "../src/matching/query-views";
@@ -66,6 +67,35 @@ describe("image analysis on worker threads", () => {
     const several = startAnalysisPool(limits, { size, maxQueue: 8, maxWaitMs: 60_000, log: silentLogger });
     try {
       expect(await several.views.windows(q)).toEqual(expected);
+    } finally {
+      await several.pool.close();
+    }
+  });
+
+  it("verifies a query's windows on every worker at once, with one thread's answer, cut at the same conclusive window", async () => {
+    const placed = await collage(fixture("building.jpg"), { share: 0.3 });
+    const { features: q } = await analyser.forQuery(placed.bytes);
+    const windows = await inlineViews.windows(q);
+    const names = ["building.jpg", "aloe.webp", "home-small.jpg"];
+    const originals = new Map<string, ImageFeatures>();
+    for (const name of names) originals.set(name, (await analyseImage(fixture(name), { purpose: "original" })).features);
+    // Every window is asked about every original, and about one whose features are missing.
+    const asked = windows.map((window) => ({ window, candidates: [...names, "gone.jpg"].map((id, i) => ({ id, votes: 9 - i })) }));
+    const everyWindow = await inlineViews.verifyWindows(asked, originals, Infinity);
+    expect(everyWindow).toHaveLength(windows.length);
+    const inliers = [...new Set(everyWindow.flatMap((these) => these.map((v) => v.verification.inliers)))].sort((a, b) => b - a);
+    expect(inliers[0]).toBeGreaterThan(inliers.at(-1)!);
+    const size = [4, 3, 5].find((k) => windows.length % k !== 0)!;
+    const several = startAnalysisPool(limits, { size, maxQueue: 8, maxWaitMs: 60_000, log: silentLogger });
+    try {
+      // No cut, and cuts at the windows that first reach each inlier count; the copy's windows come early in one
+      // order and late in the other, so the cuts fall in the first parts and in the last.
+      for (const order of [asked, [...asked].reverse()]) {
+        for (const conclusive of [Infinity, ...inliers]) {
+          const expected = await inlineViews.verifyWindows(order, originals, conclusive);
+          expect(await several.views.verifyWindows(order, originals, conclusive), `conclusive at ${conclusive}`).toEqual(expected);
+        }
+      }
     } finally {
       await several.pool.close();
     }

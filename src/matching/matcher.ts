@@ -248,21 +248,17 @@ class Ranker {
    * while a smooth copy's (a wallpaper, wood grain) rank low (docs/calibration.md, "Every window keypoint probes").
    */
   private async windowPass(q: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
-    const windows = (await this.views.windows(q)).map((w) => ({
-      w,
-      wanted: this.index.query([w.descriptors], WINDOW_CANDIDATES, filter, keypointCount(w))[0].filter((c) => c.votes >= this.minVotes),
+    const windows = (await this.views.windows(q)).map((window) => ({
+      window,
+      candidates: this.index
+        .query([window.descriptors], WINDOW_CANDIDATES, filter, keypointCount(window))[0]
+        .filter((c) => c.votes >= this.minVotes)
+        .map(({ id, votes }) => ({ id, votes })),
     }));
     // One read for every window's candidates (probing is cheap; a read per window cost more than the probes).
-    const originals = await this.featuresOf([...new Set(windows.flatMap(({ wanted }) => wanted.map((c) => c.id)))], loaded);
-    const hits: MatchHit[] = [];
-    for (const { w, wanted } of windows) {
-      for (const c of wanted) {
-        const original = originals.get(c.id);
-        if (original) hits.push(toHit(c.id, verifyPair(w, original, false), c.votes));
-      }
-      if (bestInliers(hits) >= SECOND_PASS_BELOW) break;
-    }
-    return hits;
+    const originals = await this.featuresOf([...new Set(windows.flatMap(({ candidates }) => candidates.map((c) => c.id)))], loaded);
+    const verified = await this.views.verifyWindows(windows, originals, SECOND_PASS_BELOW);
+    return verified.flat().map(({ id, votes, verification }) => toHit(id, verification, votes));
   }
 
   /**

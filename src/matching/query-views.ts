@@ -3,12 +3,14 @@
  * conclusive: its mirror image, its detail view, region proposals, the region view of an ambiguous hit, and dense
  * features. They are derived from the grey images the query analysis kept, so they can be made anywhere those are
  * sent: on the calling thread (inlineViews: tests, benchmarks, a service without workers) or on the analysis
- * workers (src/work), where a hard query's hundreds of milliseconds of ORB do not hold the event loop.
+ * workers (src/work), where a hard query's hundreds of milliseconds of ORB do not hold the event loop. The region
+ * proposals' verification, the costliest of their uses, runs where the views are made too.
  */
 import { denseQueryFeatures, detailFeatures, mirroredFeatures, windowFeatures, type GreyImage, type ImageFeatures, type WindowShare } from "./features";
 import type { MatchGeometry } from "./geometry";
 import { loadOrbDetector } from "./orb-detector";
 import { regionFeatures } from "./region-view";
+import { verifyWindowsInOrder, type WindowCandidates, type WindowVerification } from "./window-verification";
 
 export interface QueryViews {
   /** Features of the query's mirror image (undefined without its working image). */
@@ -18,6 +20,8 @@ export interface QueryViews {
   region(q: ImageFeatures, geometry: MatchGeometry, mirrored: boolean): Promise<ImageFeatures | undefined>;
   /** Dense features of the query and of its mirror image (as `mirrored`). */
   dense(q: ImageFeatures): Promise<ImageFeatures | undefined>;
+  /** The region proposals' candidates verified in order, up to the first conclusive window (verifyWindowsInOrder). */
+  verifyWindows(windows: WindowCandidates[], originals: ReadonlyMap<string, ImageFeatures>, conclusiveInliers: number): Promise<WindowVerification[][]>;
 }
 
 /** What a view is made from: the query's grey images, without its features. */
@@ -61,4 +65,5 @@ export const inlineViews: QueryViews = {
     await loadOrbDetector();
     return denseQueryFeatures(q);
   },
+  verifyWindows: async (windows, originals, conclusiveInliers) => verifyWindowsInOrder(windows, originals, conclusiveInliers),
 };

@@ -5,10 +5,11 @@
  */
 import { setPriority } from "node:os";
 import { workerData } from "node:worker_threads";
-import type { WindowShare } from "../matching/features";
+import type { ImageFeatures, WindowShare } from "../matching/features";
 import type { MatchGeometry } from "../matching/geometry";
 import { loadOrbDetector } from "../matching/orb-detector";
 import { inlineViews, queryOf, windowsPart, type ViewSource } from "../matching/query-views";
+import type { WindowCandidates } from "../matching/window-verification";
 import { inlineAnalyser, type ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer, serveTasks } from "./protocol";
 
@@ -31,4 +32,6 @@ serveTasks({
   regionView: ({ source, geometry, mirrored }: { source: ViewSource; geometry: MatchGeometry; mirrored: boolean }) =>
     inlineViews.region(queryOf(source), geometry, mirrored),
   denseView: (source: ViewSource) => inlineViews.dense(queryOf(source)),
+  verifyWindows: ({ windows, originals, conclusiveInliers }: { windows: WindowCandidates[]; originals: [string, ImageFeatures][]; conclusiveInliers: number }) =>
+    inlineViews.verifyWindows(windows, new Map(originals), conclusiveInliers),
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Fingerprint } from "../imaging/fingerprint";
 import type { ImageFeatures } from "../matching/features";
 import { viewSourceOf, type QueryViews } from "../matching/query-views";
+import { originalsFor, verifyWindowsInParts, type WindowVerification } from "../matching/window-verification";
 import type { Logger } from "../observability/logger";
 import type { ImageAnalyser, ImageLimits } from "../use-cases/image-analysis";
 import { asBuffer } from "./protocol";
@@ -48,6 +49,14 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
     },
     region: (q, geometry, mirrored) => view("regionView", { source: viewSourceOf(q), geometry, mirrored }),
     dense: (q) => view("denseView", { grey: q.grey }),
+    // Every worker verifies a contiguous part of the windows, sent with only the candidates' features it needs.
+    verifyWindows: (windows, originals, conclusiveInliers) =>
+      verifyWindowsInParts(
+        windows,
+        options.size,
+        (part) => view<WindowVerification[][]>("verifyWindows", { windows: part, originals: originalsFor(part, originals), conclusiveInliers }),
+        conclusiveInliers,
+      ),
   };
   return { analyser, views, pool };
 }
