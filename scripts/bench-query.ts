@@ -10,7 +10,8 @@
  * 2. Queries (POST /v1/search, from the request's bytes to the JSON answer): seeded edits of every photo (one edit of
  *    each, drawn over all benchmark families, so both registered originals' copies and unrelated photos), single
  *    client and two at a time, `--rounds` times each; p50 / p99.
- *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it.
+ *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it,
+ *    and the queries' phases how long the event loop (which serves every other request) was held at a time.
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
  * The temp dir is removed and anvil stopped at the end.
@@ -20,7 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
 import sharp from "sharp";
@@ -157,6 +158,9 @@ async function main() {
       const times: number[] = [];
       let wall = 0, found = 0;
       const cpu = cpuMeter();
+      // How long the event loop, which serves every other request too, was held at a time while the queries ran.
+      const held = monitorEventLoopDelay({ resolution: 5 });
+      held.enable();
       for (let round = 0; round < ROUNDS; round++) {
         wall += await pool(queries, concurrency, async (q, i) => {
           const { took, body } = await post("/v1/search", q.bytes, { threshold: "85" });
@@ -165,7 +169,9 @@ async function main() {
           if (round === 0 && (body as { hits: unknown[] }).hits.length) found++;
         });
       }
+      held.disable();
       log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85; ${cpu.per(times.length, "query")}`);
+      log(`  event-loop delay meanwhile: p99 ${ms(held.percentile(99) / 1e6)} ms, max ${ms(held.max / 1e6)} ms`);
       if (concurrency === 1) perQuery.set(-1, times);
     }
 
