@@ -49,8 +49,10 @@ struct Nearest {
   }
 };
 
-// Any CPU: every distance into `scratch` (the compiler vectorises the loop), then the nearest two.
+// Any CPU: every distance into `scratch` (the compiler vectorises the loop), then the nearest two in three sweeps
+// (a single branching sweep, as Nearest::scan, was slower on these data).
 Nearest nearestPortable(const uint64_t q[4], const Columns& o, std::vector<uint32_t>& scratch) {
+  if (scratch.size() < o.n) scratch.resize(o.n);
   uint32_t* d = scratch.data();
   for (size_t j = 0; j < o.n; j++) d[j] = o.distance(q, j);
   Nearest n;
@@ -74,7 +76,7 @@ inline __m512i distances8(const __m512i q[4], const Columns& o, size_t j) {
 
 // AVX-512 with vector popcount: sixteen originals per step, each of sixteen lanes keeping its own nearest two (and
 // the nearest's first index), without storing any distance; the lanes are merged, then the last < 16 scanned.
-// The same answer as nearestPortable, faster (figures: docs/calibration.md, "Native ORB and matching").
+// The same answer as nearestPortable, faster (figures: docs/calibration.md, "A vector-popcount matching kernel").
 Nearest nearestAvx512(const uint64_t q[4], const Columns& o) {
   const __m512i qv[4] = {_mm512_set1_epi64(q[0]), _mm512_set1_epi64(q[1]), _mm512_set1_epi64(q[2]), _mm512_set1_epi64(q[3])};
   // Two vectors of eight 64-bit distances → one of sixteen 32-bit ones, in order.
@@ -114,6 +116,15 @@ Nearest nearestAvx512(const uint64_t q[4], const Columns& o) {
 
 enum class Kernel { Fastest, Portable };
 
+// One query descriptor's nearest two with the kernel asked for (the portable one where the build has no other).
+template <Kernel kernel>
+Nearest nearest(const uint64_t q[4], const Columns& o, std::vector<uint32_t>& scratch) {
+#ifdef IMPRINT_AVX512
+  if (kernel == Kernel::Fastest) return nearestAvx512(q, o);
+#endif
+  return nearestPortable(q, o, scratch);
+}
+
 // match(query: Uint8Array, original: Uint8Array, maxDistance, ratio) → Int32Array of (query index, original index)
 // pairs: each query descriptor whose nearest original descriptor (the first of equally near ones) is within
 // maxDistance bits and nearer than ratio × the second nearest (257 bits when there is none).
@@ -134,17 +145,13 @@ napi_value Match(napi_env env, napi_callback_info info) {
   }
   const size_t nq = queryBytes / 32, no = originalBytes / 32;
   const Columns columns(original, no);
-  std::vector<uint32_t> scratch(no);
+  std::vector<uint32_t> scratch;  // sized by the portable kernel, the only one that stores distances
   std::vector<int32_t> pairs;
   pairs.reserve(nq * 2);
   for (size_t i = 0; i < nq; i++) {
     uint64_t q[4];
     std::memcpy(q, query + 32 * i, 32);
-#ifdef IMPRINT_AVX512
-    const Nearest n = kernel == Kernel::Fastest ? nearestAvx512(q, columns) : nearestPortable(q, columns, scratch);
-#else
-    const Nearest n = nearestPortable(q, columns, scratch);
-#endif
+    const Nearest n = nearest<kernel>(q, columns, scratch);
     if (n.bestJ >= 0 && n.best <= maxDistance && static_cast<double>(n.best) < ratio * static_cast<double>(n.second)) {
       pairs.push_back(static_cast<int32_t>(i));
       pairs.push_back(static_cast<int32_t>(n.bestJ));
