@@ -41,14 +41,13 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
   const large = purpose === "query" ? await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }) : undefined;
   const image = large ? await resizedDecoded(large) : await decodeImage(bytes, limits);
   const detailed = large && Math.max(large.rgbWidth, large.rgbHeight) > DETAIL_MIN_SIDE ? large : undefined;
-  // The thumbnail and the grey images are made on libuv threads while the hashes run here.
-  const [fingerprint, grey, detail, orb] = await Promise.all([
-    fingerprintDecoded(bytes, image),
-    workingGrey(image),
+  // The grey images are queued to libuv's threads before the hashes take this thread (in array order), and ORB runs
+  // as soon as the working image is grey, while the detail image and the thumbnail may still be in the making.
+  const [{ grey, found }, detail, fingerprint] = await Promise.all([
+    Promise.all([workingGrey(image), loadOrbDetector()]).then(([grey, orb]) => ({ grey, found: orbFeatures(orb, grey) })),
     detailed ? detailGrey(detailed) : undefined,
-    loadOrbDetector(),
+    fingerprintDecoded(bytes, image),
   ]);
-  const found = orbFeatures(orb, grey);
   const features: ImageFeatures = purpose === "original" ? topFeatures(found, STORED_KEYPOINTS) : { ...found, grey, ...(detail ? { detailGrey: detail } : {}) };
   features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
   return { fingerprint, features };
