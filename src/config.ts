@@ -105,6 +105,11 @@ export const configSchema = z
   ANALYSIS_QUEUE: int(16),
   /** …or when the analyses queued ahead would take longer than this at the recent pace (503 as well). */
   ANALYSIS_MAX_WAIT_MS: int(1_000),
+  /**
+   * MiB of memory for the verification features of recently verified images (~20 KB each), so that a query does not
+   * read them from the database again; 0 reads them every time.
+   */
+  FEATURE_CACHE_MB: int(64),
   /** Requests per minute per API key (authenticated routes). */
   RATE_LIMIT_KEY_PER_MIN: z.coerce.number().int().positive().default(600),
   /** Requests per minute per client address without a key (thumbnails, chain, …). */

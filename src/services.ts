@@ -133,6 +133,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     const imageCount = await countImages(database.db);
     const matcher = createMatcher({
       loadFeatures: featureLoader(database.db),
+      featureCacheBytes: config.FEATURE_CACHE_MB * 1024 * 1024,
       index: { expectedImages: plannedLibrarySize(imageCount) },
       views: analyser.views,
     });
@@ -141,6 +142,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     library.start();
     cleanups.push(() => library.stop());
     sources.index = () => library.status;
+    sources.featureCache = () => matcher.featureCache();
     const purge = setInterval(() => {
       const now = new Date();
       purgeDelisted(database.db, now, config.RETENTION_DELISTED_DAYS).then(

@@ -103,7 +103,7 @@ describe("an operator's signals and limits, over HTTP", () => {
     expect(all).not.toContain(ADMIN_KEY);
   });
 
-  it("serves Prometheus metrics to this host: latency per route pattern, pool, index, batches, chain", async () => {
+  it("serves Prometheus metrics to this host: latency per route pattern, pool, index, feature cache, batches, chain", async () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -116,6 +116,9 @@ describe("an operator's signals and limits, over HTTP", () => {
     expect(text).toMatch(/imprint_analysis_refused_total\{[^}]*\} [1-9]/);
     expect(text).toMatch(/imprint_index_ready\{[^}]*\} 1/);
     expect(text).toMatch(/imprint_index_images\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/imprint_feature_cache_bytes\{[^}]*\} \d+/);
+    expect(text).toMatch(/imprint_feature_reads_total\{source="memory"[^}]*\} \d+/);
+    expect(text).toMatch(/imprint_feature_reads_total\{source="database"[^}]*\} \d+/);
     expect(text).toMatch(/imprint_batches\{state="sealed"[^}]*\} 0/);
     expect(text).toMatch(/imprint_anchor_failures_total\{[^}]*\} 0/);
     expect(text).toMatch(/imprint_chain_reachable\{[^}]*\} 1/);

@@ -7,6 +7,7 @@
  * candidates to verify come from a FeatureLoader (the database, in the service).
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
+import { FeatureCache, type FeatureCacheStatus } from "./feature-cache";
 import { extractFeatures, keypointCount, type GlobalHash, type ImageFeatures } from "./features";
 import { regionBounds, type MatchGeometry } from "./geometry";
 import { PdqIndex } from "./pdq-index";
@@ -92,10 +93,14 @@ export interface Matcher {
   rank(query: ImageFeatures, filter?: (id: string) => boolean): Promise<MatchHit[]>;
   /** Bytes of the in-memory index (typed arrays). */
   memoryBytes(): number;
+  /** The verification features kept in memory (`featureCacheBytes`), and how often a read found them there. */
+  featureCache(): FeatureCacheStatus;
 }
 
 export interface MatcherOptions {
   loadFeatures: FeatureLoader;
+  /** Keep the verification features of recently verified images in memory, up to this many bytes (0: none). */
+  featureCacheBytes?: number;
   index?: CandidateIndexOptions;
   verifyTop?: number;
   minVotes?: number;
@@ -106,7 +111,8 @@ export interface MatcherOptions {
 export function createMatcher(options: MatcherOptions): Matcher {
   const index = new CandidateIndex(options.index);
   const pdqIndex = new PdqIndex();
-  const ranker = new Ranker(index, pdqIndex, options.loadFeatures, options.views ?? inlineViews, options.verifyTop ?? VERIFY_TOP, options.minVotes ?? MIN_VOTES);
+  const cache = new FeatureCache(options.loadFeatures, options.featureCacheBytes ?? 0);
+  const ranker = new Ranker(index, pdqIndex, cache.load, options.views ?? inlineViews, options.verifyTop ?? VERIFY_TOP, options.minVotes ?? MIN_VOTES);
   return {
     add(id, entry) {
       index.add(id, entry.descriptors);
@@ -115,6 +121,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
     },
     remove(id) {
       pdqIndex.remove(id);
+      cache.forget(id);
       return index.remove(id);
     },
     get size() {
@@ -126,6 +133,7 @@ export function createMatcher(options: MatcherOptions): Matcher {
     },
     rank: (q, filter) => ranker.rank(q, filter),
     memoryBytes: () => index.memoryBytes() + pdqIndex.memoryBytes(),
+    featureCache: () => cache.status(),
   };
 }
 

@@ -4,12 +4,14 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ChainReachability } from "../chain/reachability";
+import type { FeatureCacheStatus } from "../matching/feature-cache";
 import type { IndexStatus } from "../search/library-index";
 import type { PoolStatus } from "../work/worker-pool";
 
 export interface MetricSources {
   pool?: () => PoolStatus;
   index?: () => IndexStatus | undefined;
+  featureCache?: () => FeatureCacheStatus;
   ledger?: () => Promise<{ pendingRegistrations: number; batches: Record<string, number> }>;
   chain?: () => Promise<ChainReachability>;
 }
@@ -92,6 +94,25 @@ export function createMetrics(sources: MetricSources): Metrics {
     registers,
     collect() {
       this.set(sources.index?.()?.images ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_feature_cache_bytes",
+    help: "Bytes of verification features kept in memory (FEATURE_CACHE_MB)",
+    registers,
+    collect() {
+      this.set(sources.featureCache?.().bytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: "imprint_feature_reads_total",
+    help: "Candidates' verification features read by the matcher, by where they were found (memory or database)",
+    labelNames: ["source"] as const,
+    registers,
+    collect() {
+      const s = sources.featureCache?.();
+      this.set({ source: "memory" }, s?.hits ?? 0);
+      this.set({ source: "database" }, s?.misses ?? 0);
     },
   });
   new Gauge({
