@@ -4,7 +4,8 @@
  * detail view (a copy inside a larger picture), region proposals of the detail view (a copy too small in it), the
  * region view of an ambiguous hit (the query cropped to where it puts the copy), then dense features for an
  * ambiguous query. Only the compact index lives in memory; the full features of the
- * candidates to verify come from a FeatureLoader (the database, in the service).
+ * candidates to verify come from a FeatureLoader (the database, in the service), the recently verified ones
+ * from a FeatureCache of `featureCacheBytes`.
  */
 import { CandidateIndex, type CandidateIndexOptions } from "./candidates";
 import { FeatureCache, type FeatureCacheStatus } from "./feature-cache";
