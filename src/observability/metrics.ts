@@ -45,14 +45,18 @@ export function createMetrics(sources: MetricSources): Metrics {
   const analysisRun = analysisHistogram("imprint_analysis_run_seconds", "Time an image analysis ran on its worker, by task");
   const anchorFailures = new Counter({ name: "imprint_anchor_failures_total", help: "Batches whose anchoring failed in a run", registers });
 
-  new Gauge({
-    name: "imprint_analysis_queue_depth",
-    help: "Image analyses waiting for a worker",
-    registers,
-    collect() {
-      this.set(sources.pool?.().queued ?? 0);
-    },
-  });
+  /** A gauge of one value, read from its source when scraped. */
+  const stateGauge = (name: string, help: string, read: () => number | Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.set(await read());
+      },
+    });
+
+  stateGauge("imprint_analysis_queue_depth", "Image analyses waiting for a worker", () => sources.pool?.().queued ?? 0);
   new Gauge({
     name: "imprint_analysis_workers",
     help: "Analysis worker threads, by whether they are busy",
@@ -64,46 +68,11 @@ export function createMetrics(sources: MetricSources): Metrics {
       this.set({ state: "idle" }, s ? s.workers - s.busy : 0);
     },
   });
-  new Gauge({
-    name: "imprint_analysis_refused_total",
-    help: "Analyses refused with 503 overloaded because the queue was full",
-    registers,
-    collect() {
-      this.set(sources.pool?.().rejected ?? 0);
-    },
-  });
-  new Gauge({
-    name: "imprint_analysis_worker_restarts_total",
-    help: "Analysis workers replaced after exiting",
-    registers,
-    collect() {
-      this.set(sources.pool?.().restarts ?? 0);
-    },
-  });
-  new Gauge({
-    name: "imprint_index_ready",
-    help: "1 when the search index has loaded, 0 while it loads",
-    registers,
-    collect() {
-      this.set(sources.index?.()?.state === "ready" ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: "imprint_index_images",
-    help: "Images in this process's search index",
-    registers,
-    collect() {
-      this.set(sources.index?.()?.images ?? 0);
-    },
-  });
-  new Gauge({
-    name: "imprint_feature_cache_bytes",
-    help: "Bytes of verification features kept in memory (FEATURE_CACHE_MB)",
-    registers,
-    collect() {
-      this.set(sources.featureCache?.().bytes ?? 0);
-    },
-  });
+  stateGauge("imprint_analysis_refused_total", "Analyses refused with 503 overloaded because the queue was full", () => sources.pool?.().rejected ?? 0);
+  stateGauge("imprint_analysis_worker_restarts_total", "Analysis workers replaced after exiting", () => sources.pool?.().restarts ?? 0);
+  stateGauge("imprint_index_ready", "1 when the search index has loaded, 0 while it loads", () => (sources.index?.()?.state === "ready" ? 1 : 0));
+  stateGauge("imprint_index_images", "Images in this process's search index", () => sources.index?.()?.images ?? 0);
+  stateGauge("imprint_feature_cache_bytes", "Bytes of verification features kept in memory (FEATURE_CACHE_MB)", () => sources.featureCache?.().bytes ?? 0);
   new Gauge({
     name: "imprint_feature_reads_total",
     help: "Candidates' verification features read by the matcher, by where they were found (memory or database)",
@@ -125,22 +94,16 @@ export function createMetrics(sources: MetricSources): Metrics {
       for (const [state, n] of Object.entries(counts?.batches ?? {})) this.set({ state }, n);
     },
   });
-  new Gauge({
-    name: "imprint_registrations_pending",
-    help: "Registrations not yet sealed into a batch",
-    registers,
-    async collect() {
-      this.set((await sources.ledger?.())?.pendingRegistrations ?? 0);
-    },
-  });
-  new Gauge({
-    name: "imprint_chain_reachable",
-    help: "1 when the chain's RPC answered eth_blockNumber within its timeout",
-    registers,
-    async collect() {
-      this.set((await sources.chain?.())?.reachable ? 1 : 0);
-    },
-  });
+  stateGauge(
+    "imprint_registrations_pending",
+    "Registrations not yet sealed into a batch",
+    async () => (await sources.ledger?.())?.pendingRegistrations ?? 0,
+  );
+  stateGauge(
+    "imprint_chain_reachable",
+    "1 when the chain's RPC answered eth_blockNumber within its timeout",
+    async () => ((await sources.chain?.())?.reachable ? 1 : 0),
+  );
 
   return {
     registry,
