@@ -23,8 +23,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
 import sharp from "sharp";
+import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -74,7 +74,7 @@ interface Client {
 async function main() {
   const images = await loadImages(resolve(ROOT, values.images!));
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-load-"));
-  const database = values["database-url"] ? await throwAwayDatabase(values["database-url"]) : undefined;
+  const database = values["database-url"] ? await throwAwayDatabase(values["database-url"], "imprint_load") : undefined;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = startServer(port, dataDir, database?.url);
@@ -378,21 +378,6 @@ function freePort(): Promise<number> {
     });
     s.once("error", reject);
   });
-}
-
-async function throwAwayDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `imprint_load_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end({ timeout: 5 });
-    },
-  };
 }
 
 main().catch((error: unknown) => {

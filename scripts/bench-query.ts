@@ -1,9 +1,10 @@
 /**
  * The query path as a client sees it, over real HTTP on the embedded defaults (PGlite in a temp DATA_DIR + a spawned
- * anvil, exactly as startServices builds them), next to the floor any image service pays: a bare sharp decode of the
- * same bytes at full size to raw pixels.
+ * anvil, exactly as startServices builds them), or on PostgreSQL with --database-url (a throw-away database is
+ * created there and dropped at the end), next to the floor any image service pays: a bare sharp decode of the same
+ * bytes at full size to raw pixels.
  *
- *   npm run bench:query -- [--images DIR] [--queries N] [--seed N] [--rounds R]
+ *   npm run bench:query -- [--images DIR] [--queries N] [--seed N] [--rounds R] [--database-url postgres://…]
  *
  * 1. Registrations/s over HTTP (POST /v1/originals: decode, fingerprint, features, DB) of the photos with a short side
  *    ≥ 600 px: the first half one at a time, the second half two at a time.
@@ -31,6 +32,7 @@ import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
 import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
+import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     queries: { type: "string", default: "120" },
     seed: { type: "string", default: "1" },
     rounds: { type: "string", default: "2" },
+    "database-url": { type: "string" },
   },
 });
 const dir = resolve(ROOT, values.images!);
@@ -59,19 +62,36 @@ const log = (line: string) => console.log(line);
 /**
  * CPU time of this process (every thread: the event loop, the analysis workers, sharp's and zlib's pools, PGlite)
  * per operation since the meter started, and the rate this machine's cores could sustain at that cost: a ceiling
- * no scheduling can beat. It includes the benchmark's own client (building and sending the uploads).
+ * no scheduling can beat. It includes the benchmark's own client (building and sending the uploads). On PostgreSQL
+ * the server's own work is in other processes, so the machine's busy time per operation (every process, from
+ * /proc/stat) is stated beside it.
  */
 function cpuMeter() {
   const start = process.cpuUsage();
+  const machineStart = machineBusyMs();
   return {
     per(count: number, what: string) {
       const { user, system } = process.cpuUsage(start);
       const perOp = (user + system) / 1000 / count;
       const cores = availableParallelism();
-      return `CPU ${ms(perOp)} ms per ${what} (this process, all threads) → at most ${((cores * 1000) / perOp).toFixed(1)}/s on ${cores} cores`;
+      const machineEnd = machineBusyMs();
+      const machine = machineStart !== undefined && machineEnd !== undefined ? `; machine ${ms((machineEnd - machineStart) / count)} ms per ${what} (every process)` : "";
+      return `CPU ${ms(perOp)} ms per ${what} (this process, all threads) → at most ${((cores * 1000) / perOp).toFixed(1)}/s on ${cores} cores${machine}`;
     },
   };
 }
+
+/** Milliseconds every core of the machine has been busy since boot (Linux /proc/stat), or undefined elsewhere. */
+function machineBusyMs(): number | undefined {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ, the unit of /proc/stat: 100 on every Linux architecture Node.js runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /** Runs `work` over `items`, `concurrency` at a time; resolves with the wall time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
@@ -109,13 +129,20 @@ async function main() {
     // Search refuses queries under MIN_QUERY_SIDE (a small photo shrunk to 0.3×): that is an answer, not a query.
     if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
   }
-  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}`);
+  const database = values["database-url"] ? await throwAwayDatabase(values["database-url"], "imprint_query") : undefined;
+  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}; ${database ? "PostgreSQL" : "PGlite"}`);
 
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
   let services: Services | undefined;
   let server: ReturnType<typeof serve> | undefined;
   try {
-    const config = configSchema.parse({ DATA_DIR: dataDir, IMPRINT_ADMIN_KEY: ADMIN_KEY, EMBEDDED_CHAIN_PORT: "0", MAX_UPLOAD_BYTES: String(8 * 1024 * 1024) });
+    const config = configSchema.parse({
+      DATA_DIR: dataDir,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      IMPRINT_ADMIN_KEY: ADMIN_KEY,
+      EMBEDDED_CHAIN_PORT: "0",
+      MAX_UPLOAD_BYTES: String(8 * 1024 * 1024),
+    });
     services = await startServices(config, { startBatcher: false, log: silentLogger });
     const app = services.app;
     const base = await new Promise<string>((done) => {
@@ -197,6 +224,7 @@ async function main() {
   } finally {
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
     await services?.close();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
