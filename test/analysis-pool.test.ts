@@ -13,6 +13,8 @@ import { WorkerPool } from "../src/work/worker-pool";
 import { fixture } from "./helpers/service";
 
 const limits = { MAX_UPLOAD_BYTES: 5 * 1024 * 1024, MAX_IMAGE_PIXELS: 40_000_000 };
+/** The PDQ hash crosses as a Uint8Array (inline it is a Buffer, a Uint8Array too): compared as the same bytes. */
+const plainPdq = (f: ImageFeatures) => ({ ...f, pdq: f.pdq && { quality: f.pdq.quality, hash: new Uint8Array(f.pdq.hash) } });
 
 describe("image analysis on worker threads", () => {
   const { analyser, views, pool } = startAnalysisPool(limits, { size: 1, maxQueue: 4, maxWaitMs: 60_000, log: silentLogger });
@@ -27,11 +29,19 @@ describe("image analysis on worker threads", () => {
 
     const [query, localQuery] = await Promise.all([analyser.forQuery(bytes), inline.forQuery(bytes)]);
     expect(query.fingerprint).toEqual(localQuery.fingerprint);
-    // The PDQ hash crosses as a Uint8Array (inline it is a Buffer, a Uint8Array too): same bytes.
-    const plainPdq = (f: ImageFeatures) => ({ ...f, pdq: f.pdq && { quality: f.pdq.quality, hash: new Uint8Array(f.pdq.hash) } });
     expect(plainPdq(query.features)).toEqual(plainPdq(localQuery.features));
     expect(query.features.grey!.data).toBeInstanceOf(Uint8Array);
     expect(await analyser.fingerprint(bytes)).toEqual(await inline.fingerprint(bytes));
+  });
+
+  it("analyses an upload for the watch as a query's first view, its grey image and PDQ, without the detail image", async () => {
+    const bytes = fixture("building.jpg");
+    const [watched, localWatched, { features: query }] = await Promise.all([analyser.forWatch(bytes), inline.forWatch(bytes), inline.forQuery(bytes)]);
+    expect(plainPdq(watched)).toEqual(plainPdq(localWatched));
+    const { detailGrey, ...firstView } = query;
+    expect(detailGrey).toBeDefined();
+    expect(watched.detailGrey).toBeUndefined();
+    expect(plainPdq(watched)).toEqual(plainPdq(firstView));
   });
 
   it("makes the matcher's further views on a worker exactly as on this thread, from the grey images the query carries", async () => {

@@ -7,9 +7,9 @@
  * out) with no state beyond the ORB detector, so that it can run in a worker thread.
  */
 import { fromHex } from "../core/hex";
-import { decodeImage, resizedDecoded, type DecodeOptions } from "../imaging/decode";
-import { fingerprintDecoded, type Fingerprint } from "../imaging/fingerprint";
-import { DETAIL_SIDE, detailGrey, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type ImageFeatures } from "./features";
+import { decodeImage, resizedDecoded, type DecodedImage, type DecodeOptions } from "../imaging/decode";
+import { fingerprintDecoded, pdqOfDecoded, type Fingerprint } from "../imaging/fingerprint";
+import { DETAIL_SIDE, detailGrey, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
 import { STORED_KEYPOINTS } from "./matcher";
 import { loadOrbDetector } from "./orb-detector";
 
@@ -44,11 +44,32 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
   // The grey images are queued to libuv's threads before the hashes take this thread (in array order), and ORB runs
   // as soon as the working image is grey, while the detail image and the thumbnail may still be in the making.
   const [{ grey, found }, detail, fingerprint] = await Promise.all([
-    Promise.all([workingGrey(image), loadOrbDetector()]).then(([grey, orb]) => ({ grey, found: orbFeatures(orb, grey) })),
+    firstView(image),
     detailed ? detailGrey(detailed) : undefined,
     fingerprintDecoded(bytes, image),
   ]);
   const features: ImageFeatures = purpose === "original" ? topFeatures(found, STORED_KEYPOINTS) : { ...found, grey, ...(detail ? { detailGrey: detail } : {}) };
   features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
   return { fingerprint, features };
+}
+
+/**
+ * A new upload as the watch matches it (src/use-cases/watch.ts): a search query's first view, working grey image and
+ * PDQ, from the same pixels, so the same features as analyseImage's "query", without what only a search uses. The
+ * watch runs on every upload, most of them unrelated, and matches the first view, its mirror image and the dense
+ * second pass, not the detail view and its region proposals: for an unrelated picture those are a search's
+ * costliest case (up to a second of ORB on the analysis workers), and on every upload they would take the workers
+ * from clients' uploads (a copy inside a larger picture is found by a search instead; README, Watch alerts). So
+ * no detail image, and no SHA-256, pHash or thumbnail either: the registration that queued the watch made those.
+ */
+export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["limits"] = {}): Promise<ImageFeatures> {
+  const image = await resizedDecoded(await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }));
+  // The grey image is queued to libuv's threads before the PDQ takes this thread (the async function runs at once).
+  const [{ grey, found }, pdq] = await Promise.all([firstView(image), (async () => pdqOfDecoded(image))()]);
+  return { ...found, grey, pdq };
+}
+
+/** The working grey image and the ORB features found on it: ORB runs as soon as the image is grey. */
+function firstView(image: DecodedImage): Promise<{ grey: GreyImage; found: ImageFeatures }> {
+  return Promise.all([workingGrey(image), loadOrbDetector()]).then(([grey, orb]) => ({ grey, found: orbFeatures(orb, grey) }));
 }

@@ -1,7 +1,7 @@
 import type { Config } from "../config";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { fingerprintImage } from "../imaging/fingerprint";
-import { analyseImage } from "../matching/analyse-image";
+import { analyseForWatch, analyseImage } from "../matching/analyse-image";
 import type { ImageFeatures } from "../matching/features";
 import { serializeFeatures } from "../matching/serialize";
 
@@ -12,11 +12,16 @@ export interface ImageAnalyser {
   /** An image to store (an original or a listing): its fingerprint and serialised verification features. */
   forLibrary(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: Buffer | null }>;
   /**
-   * A search query: its fingerprint and query features (the first view, its PDQ, and the working image the matcher
-   * derives other views from). `background` work (a watch job) never waits ahead of a client's request: a pool
-   * refuses it with `overloaded` unless a worker is free and nobody waits.
+   * A search query: its fingerprint and query features (the first view, its PDQ, and the grey images the matcher
+   * derives other views from).
    */
-  forQuery(bytes: Buffer, options?: { background?: boolean }): Promise<{ fingerprint: Fingerprint; features: ImageFeatures }>;
+  forQuery(bytes: Buffer): Promise<{ fingerprint: Fingerprint; features: ImageFeatures }>;
+  /**
+   * A new upload as the watch matches it (analyseForWatch): a query's first view, working grey image and PDQ. Background
+   * work: it never waits ahead of a client's request, and a pool refuses it with `overloaded` unless a worker is free
+   * and nobody waits.
+   */
+  forWatch(bytes: Buffer): Promise<ImageFeatures>;
   /** A fingerprint alone (verification of a presented image). */
   fingerprint(bytes: Buffer): Promise<Fingerprint>;
 }
@@ -30,6 +35,7 @@ export function inlineAnalyser(limits: ImageLimits): ImageAnalyser {
       return { fingerprint, features: serializeFeatures(features) };
     },
     forQuery: (bytes) => analyseImage(bytes, { purpose: "query", limits: options }),
+    forWatch: (bytes) => analyseForWatch(bytes, options),
     fingerprint: (bytes) => fingerprintImage(bytes, options),
   };
 }

@@ -30,7 +30,7 @@ export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer):
 
 /**
  * Watches one new image (a listing, or an original), off the request path, through the matcher's search path
- * (mirrored and detail views included): every registered original of another organisation it matches at or above
+ * (its first view, mirror image and dense second pass: analyseForWatch says why not the rest): every registered original of another organisation it matches at or above
  * that organisation's watch threshold alerts that organisation; a new original also alerts its own organisation
  * of the listings and originals of others stored before it that match. Once per pair; never about an
  * organisation's own images. Each alert goes to the organisation's webhook.
@@ -42,10 +42,9 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
   const bytes = await uploadOf(deps.db, imageId);
-  const analysed = bytes ? await queryFeatures(deps, imageId, bytes) : undefined;
+  const analysed = bytes ? await watchFeatures(deps, imageId, bytes) : undefined;
   if (analysed && "retryAt" in analysed) return analysed;
-  const query = analysed?.features && watchView(analysed.features);
-  const found = await matchNewImage(deps.db, library, imageId, query);
+  const found = await matchNewImage(deps.db, library, imageId, analysed?.features);
   let published = 0;
   for (const alert of found?.alerts ?? []) {
     await deps.db.transaction(async (tx) => {
@@ -66,24 +65,14 @@ export async function abandonWatchUseCase(deps: UseCaseDeps, imageId: string): P
 }
 
 /**
- * What the watch matches of an upload analysed as a query: the first view, its mirror image and the dense second
- * pass, not the detail view and its region proposals. The watch runs on every upload, most of them unrelated, and
- * for an unrelated picture those passes are a search's costliest case (up to a second of ORB on the analysis
- * workers): on every upload they would take the workers from clients' uploads. A copy inside a larger picture is
- * found by a search instead (README, Watch alerts).
+ * The upload analysed as the watch matches it (a search query's first view), as background work: while clients'
+ * uploads keep the pool busy, the watch waits (rescheduled, not failed: a busy hour must not use up its attempts).
+ * An image the query analysis refuses although storing it succeeded is matched by its stored features rather than
+ * never.
  */
-function watchView({ detailGrey: _searchOnly, ...firstAndMirror }: ImageFeatures): ImageFeatures {
-  return firstAndMirror;
-}
-
-/**
- * The upload analysed as a search query, as background work: while clients' uploads keep the pool busy, the watch
- * waits (rescheduled, not failed: a busy hour must not use up its attempts). An image the query analysis refuses
- * although storing it succeeded is matched by its stored features rather than never.
- */
-async function queryFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer): Promise<{ features?: ImageFeatures } | Reschedule> {
+async function watchFeatures(deps: UseCaseDeps, imageId: string, bytes: Buffer): Promise<{ features?: ImageFeatures } | Reschedule> {
   try {
-    return { features: (await deps.analyser.forQuery(bytes, { background: true })).features };
+    return { features: await deps.analyser.forWatch(bytes) };
   } catch (error) {
     if (!(error instanceof ImprintError)) throw error;
     // The pool is busy for every watch job alike: the runner waits rather than try the next one at once.

@@ -25,6 +25,7 @@ void loadOrbDetector();
 serveTasks({
   forLibrary: (bytes: Uint8Array) => analyser.forLibrary(asBuffer(bytes)),
   forQuery: (bytes: Uint8Array) => analyser.forQuery(asBuffer(bytes)),
+  forWatch: (bytes: Uint8Array) => analyser.forWatch(asBuffer(bytes)),
   fingerprint: (bytes: Uint8Array) => analyser.fingerprint(asBuffer(bytes)),
   mirroredView: (source: ViewSource) => inlineViews.mirrored(queryOf(source)),
   detailView: (source: ViewSource) => inlineViews.detail(queryOf(source)),

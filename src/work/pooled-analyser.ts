@@ -27,10 +27,11 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
       const r = await pool.run<{ fingerprint: Fingerprint; features: Uint8Array | null }>("forLibrary", bytes);
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features && asBuffer(r.features) };
     },
-    async forQuery(bytes, { background = false } = {}) {
-      const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures }>("forQuery", bytes, { background });
+    async forQuery(bytes) {
+      const r = await pool.run<{ fingerprint: Fingerprint; features: ImageFeatures }>("forQuery", bytes);
       return { fingerprint: fingerprintOf(r.fingerprint), features: r.features };
     },
+    forWatch: (bytes) => pool.run<ImageFeatures>("forWatch", bytes, { background: true }),
     async fingerprint(bytes) {
       return fingerprintOf(await pool.run<Fingerprint>("fingerprint", bytes));
     },
