@@ -296,7 +296,7 @@ async function serverSignals(base: string): Promise<string | undefined> {
     const count = Number(new RegExp(`^${metric}_count\\{[^}]*task="${task}"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
     return count ? `${((sum / count) * 1000).toFixed(0)} ms` : "-";
   };
-  const tasks = ["forLibrary", "forQuery", "fingerprint"].map((t) => `${t} waited ${mean("imprint_analysis_wait_seconds", t)}, ran ${mean("imprint_analysis_run_seconds", t)}`);
+  const tasks = ["forLibrary", "forQuery", "forWatch", "fingerprint"].map((t) => `${t} waited ${mean("imprint_analysis_wait_seconds", t)}, ran ${mean("imprint_analysis_run_seconds", t)}`);
   return [
     `server event loop lag: p50 ${(value("nodejs_eventloop_lag_p50_seconds") * 1000).toFixed(0)} ms, p99 ${(value("nodejs_eventloop_lag_p99_seconds") * 1000).toFixed(0)} ms, max ${(value("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(0)} ms`,
     `analysis (mean): ${tasks.join("; ")}`,

@@ -60,7 +60,8 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
  * second pass, not the detail view and its region proposals: for an unrelated picture those are a search's
  * costliest case (up to a second of ORB on the analysis workers), and on every upload they would take the workers
  * from clients' uploads (a copy inside a larger picture is found by a search instead; README, Watch alerts). So
- * no detail image, and no SHA-256, pHash or thumbnail either: the registration that queued the watch made those.
+ * no detail image, and no SHA-256, pHash or thumbnail either: the upload's own analysis, when it was stored, made
+ * those.
  */
 export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["limits"] = {}): Promise<ImageFeatures> {
   const image = await resizedDecoded(await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }));

@@ -30,10 +30,11 @@ export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer):
 
 /**
  * Watches one new image (a listing, or an original), off the request path, through the matcher's search path
- * (its first view, mirror image and dense second pass: analyseForWatch says why not the rest): every registered original of another organisation it matches at or above
- * that organisation's watch threshold alerts that organisation; a new original also alerts its own organisation
- * of the listings and originals of others stored before it that match. Once per pair; never about an
- * organisation's own images. Each alert goes to the organisation's webhook.
+ * (its first view, mirror image and dense second pass: analyseForWatch says why not the rest): every registered
+ * original of another organisation it matches at or above that organisation's watch threshold alerts that
+ * organisation; a new original also alerts its own organisation of the listings and originals of others stored
+ * before it that match. Once per pair; never about an organisation's own images. Each alert goes to the
+ * organisation's webhook.
  */
 export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, links: Links): Promise<void | Reschedule> {
   const { library } = deps;

@@ -85,8 +85,9 @@ async function describeImages(db: Db, imageIds: string[], { withFeatures = false
  * - a new original also matches the listings and originals other organisations stored before it, which alert its
  *   own organisation (a copy listed before the original was registered is found too).
  * An organisation's own images never match. Byte-identical images (SHA-256) score 100; the rest are the matcher's
- * verified hits. `query` is the image analysed as a search query (mirrored and detail views); without it (the
- * upload's bytes are gone) the stored features stand in, and a mirrored copy is found by PDQ only.
+ * verified hits. `query` is the upload analysed for the watch (analyseForWatch: a search query's first view, from
+ * which the matcher makes its mirror image and dense features); without it (the upload's bytes are gone) the stored
+ * features stand in, and a mirrored copy is found by PDQ only.
  * Returns null when the image is gone (purged before its job ran).
  */
 export async function matchNewImage(
