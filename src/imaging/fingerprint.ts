@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { toHex } from "../core/hex";
-import { lumaFromRgb, pdqFromLuma, type PdqResult } from "../core/pdq";
+import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { grey32FromLuma, phashFromGrey32 } from "../core/phash";
 import { decodeImage, type DecodedImage, type DecodeOptions, type ImageFormat } from "./decode";
 
@@ -51,9 +51,4 @@ export async function fingerprintDecoded(bytes: Buffer, image: DecodedImage): Pr
     format: image.format,
     thumbnail: await thumbnail,
   };
-}
-
-/** The fingerprint's PDQ of decoded pixels, for a caller that needs no other part of the fingerprint. */
-export function pdqOfDecoded({ rgb, rgbWidth, rgbHeight }: DecodedImage): PdqResult {
-  return pdqFromLuma(lumaFromRgb(rgb, rgbWidth, rgbHeight, 3), rgbWidth, rgbHeight);
 }

@@ -8,8 +8,8 @@
  */
 import { fromHex } from "../core/hex";
 import { decodeImage, resizedDecoded, type DecodedImage, type DecodeOptions } from "../imaging/decode";
-import { fingerprintDecoded, pdqOfDecoded, type Fingerprint } from "../imaging/fingerprint";
-import { DETAIL_SIDE, detailGrey, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
+import { fingerprintDecoded, type Fingerprint } from "../imaging/fingerprint";
+import { DETAIL_SIDE, detailGrey, globalHash, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
 import { STORED_KEYPOINTS } from "./matcher";
 import { loadOrbDetector } from "./orb-detector";
 
@@ -66,7 +66,7 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
 export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["limits"] = {}): Promise<ImageFeatures> {
   const image = await resizedDecoded(await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }));
   // The grey image is queued to libuv's threads before the PDQ takes this thread (the async function runs at once).
-  const [{ grey, found }, pdq] = await Promise.all([firstView(image), (async () => pdqOfDecoded(image))()]);
+  const [{ grey, found }, pdq] = await Promise.all([firstView(image), (async () => globalHash(image))()]);
   return { ...found, grey, pdq };
 }
 
