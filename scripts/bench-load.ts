@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { analysisTaskTimes, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
@@ -291,12 +292,8 @@ async function serverSignals(base: string): Promise<string | undefined> {
   if (!res.ok) return undefined;
   const text = await res.text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
-  const mean = (metric: string, task: string) => {
-    const sum = Number(new RegExp(`^${metric}_sum\\{[^}]*task="${task}"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
-    const count = Number(new RegExp(`^${metric}_count\\{[^}]*task="${task}"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
-    return count ? `${((sum / count) * 1000).toFixed(0)} ms` : "-";
-  };
-  const tasks = ["forLibrary", "forQuery", "forWatch", "fingerprint"].map((t) => `${t} waited ${mean("imprint_analysis_wait_seconds", t)}, ran ${mean("imprint_analysis_run_seconds", t)}`);
+  // Since the server started: every task (uploads' analyses and the matcher's views).
+  const tasks = taskTimesBetween(new Map(), await analysisTaskTimes(base)).map((t) => `${t.task} waited ${t.waitedMs.toFixed(0)} ms, ran ${t.ranMs.toFixed(0)} ms`);
   return [
     `server event loop lag: p50 ${(value("nodejs_eventloop_lag_p50_seconds") * 1000).toFixed(0)} ms, p99 ${(value("nodejs_eventloop_lag_p99_seconds") * 1000).toFixed(0)} ms, max ${(value("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(0)} ms`,
     `analysis (mean): ${tasks.join("; ")}`,

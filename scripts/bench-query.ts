@@ -12,7 +12,8 @@
  *    each, drawn over all benchmark families, so both registered originals' copies and unrelated photos), single
  *    client and two at a time, `--rounds` times each; p50 / p99.
  *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it,
- *    and the queries' phases how long the event loop (which serves every other request) was held at a time.
+ *    and the queries' phases how long the event loop (which serves every other request) was held at a time and what
+ *    the analysis workers ran for them, task by task (the server's own /metrics, read before and after).
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
  * The temp dir is removed and anvil stopped at the end.
@@ -32,6 +33,7 @@ import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
 import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
+import { analysisTaskTimes, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
@@ -188,6 +190,7 @@ async function main() {
       // How long the event loop, which serves every other request too, was held at a time while the queries ran.
       const held = monitorEventLoopDelay({ resolution: 5 });
       held.enable();
+      const tasksBefore = await analysisTaskTimes(base);
       for (let round = 0; round < ROUNDS; round++) {
         wall += await pool(queries, concurrency, async (q, i) => {
           const { took, body } = await post("/v1/search", q.bytes, { threshold: "85" });
@@ -199,6 +202,10 @@ async function main() {
       held.disable();
       log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85; ${cpu.per(times.length, "query")}`);
       log(`  event-loop delay meanwhile: p99 ${ms(held.percentile(99) / 1e6)} ms, max ${ms(held.max / 1e6)} ms`);
+      // What the analysis workers did for these queries, task by task (a query's analysis, then the views the matcher
+      // asked for): how many per query, and each one's mean run and wait.
+      const tasks = taskTimesBetween(tasksBefore, await analysisTaskTimes(base));
+      log(`  on the analysis workers: ${tasks.map((t) => `${t.task} ${(t.count / times.length).toFixed(2)}/query, ran ${ms(t.ranMs)} ms, waited ${ms(t.waitedMs)} ms`).join("; ")}`);
       if (concurrency === 1) perQuery.set(-1, times);
     }
 
