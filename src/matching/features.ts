@@ -279,7 +279,10 @@ export async function windowFeatures(q: ImageFeatures, share: WindowShare = { pa
   const origins = windowStarts(g.height, h, stride).flatMap((top) => windowStarts(g.width, w, stride).map((left) => ({ left, top })));
   const perPart = Math.ceil(origins.length / share.parts);
   const source = sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } });
-  const crops = await Promise.all(
+  const orb = loadedOrbDetector();
+  // Every crop is queued to libuv's threads at once, and each window's ORB runs on this thread as soon as its crop is
+  // made, while the later crops are still being made (in the windows' order, whatever order the crops finish in).
+  return Promise.all(
     origins.slice(share.part * perPart, (share.part + 1) * perPart).map(async ({ left, top }) => {
       const { data, info } = await source
         .clone()
@@ -289,18 +292,15 @@ export async function windowFeatures(q: ImageFeatures, share: WindowShare = { pa
         .raw()
         .toBuffer({ resolveWithObject: true });
       invariantChannels(info.channels);
-      return { left, top, k: w / info.width, grey: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } };
+      const k = w / info.width;
+      const f = orbFeatures(orb, { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+      for (let i = 0; i < f.keypoints.length; i += 2) {
+        f.keypoints[i] = left + f.keypoints[i] * k;
+        f.keypoints[i + 1] = top + f.keypoints[i + 1] * k;
+      }
+      return { ...f, width: g.width, height: g.height };
     }),
   );
-  const orb = loadedOrbDetector();
-  return crops.map(({ left, top, k, grey }) => {
-    const f = orbFeatures(orb, grey);
-    for (let i = 0; i < f.keypoints.length; i += 2) {
-      f.keypoints[i] = left + f.keypoints[i] * k;
-      f.keypoints[i + 1] = top + f.keypoints[i + 1] * k;
-    }
-    return { ...f, width: g.width, height: g.height };
-  });
 }
 
 /** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */
