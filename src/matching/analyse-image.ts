@@ -36,10 +36,7 @@ export interface ImageAnalysis {
 const DETAIL_MIN_SIDE = 1.25 * WORK_SIZE;
 
 export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: AnalyseOptions): Promise<ImageAnalysis> {
-  // A query is decoded once at its detail size, and the hashes' pixels are resized from that (PDQ 0–2 bits from a
-  // direct decode on the benchmark's photos over 1 100 px).
-  const large = purpose === "query" ? await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }) : undefined;
-  const image = large ? await resizedDecoded(large) : await decodeImage(bytes, limits);
+  const { large, image } = purpose === "query" ? await decodeQuery(bytes, limits) : { large: undefined, image: await decodeImage(bytes, limits) };
   const detailed = large && Math.max(large.rgbWidth, large.rgbHeight) > DETAIL_MIN_SIDE ? large : undefined;
   // The grey images are queued to libuv's threads before the hashes take this thread (in array order), and ORB runs
   // as soon as the working image is grey, while the detail image and the thumbnail may still be in the making.
@@ -64,10 +61,20 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
  * those.
  */
 export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["limits"] = {}): Promise<ImageFeatures> {
-  const image = await resizedDecoded(await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE }));
+  const { image } = await decodeQuery(bytes, limits);
   // The grey image is queued to libuv's threads before the PDQ takes this thread (the async function runs at once).
   const [{ grey, found }, pdq] = await Promise.all([firstView(image), (async () => globalHash(image))()]);
   return { ...found, grey, pdq };
+}
+
+/**
+ * A query's pixels, decoded once at its detail size (`large`), and the pixels of its hashes and first view resized
+ * from that (`image`; PDQ 0–2 bits from a direct decode on the benchmark's photos over 1 100 px). The search and the
+ * watch both take them from here, so the watch's first view is the search's.
+ */
+async function decodeQuery(bytes: Buffer, limits: AnalyseOptions["limits"]): Promise<{ large: DecodedImage; image: DecodedImage }> {
+  const large = await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE });
+  return { large, image: await resizedDecoded(large) };
 }
 
 /** The working grey image and the ORB features found on it: ORB runs as soon as the image is grey. */
