@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { analysisTaskTimes, taskTimesBetween } from "./lib/analysis-task-times";
+import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
@@ -288,12 +288,11 @@ function report(samples: Sample[], elapsedS: number, rss: { before: number; peak
 
 /** From the server's own metrics, when it has them: event-loop lag and where analysis time went. */
 async function serverSignals(base: string): Promise<string | undefined> {
-  const res = await fetch(`${base}/metrics`);
-  if (!res.ok) return undefined;
-  const text = await res.text();
+  const text = await serverMetrics(base).catch(() => undefined);
+  if (text === undefined) return undefined;
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
   // Since the server started: every task (uploads' analyses and the matcher's views).
-  const tasks = taskTimesBetween(new Map(), await analysisTaskTimes(base)).map((t) => `${t.task} waited ${t.waitedMs.toFixed(0)} ms, ran ${t.ranMs.toFixed(0)} ms`);
+  const tasks = taskTimesBetween(new Map(), analysisTaskTimes(text)).map((t) => `${t.task} waited ${t.waitedMs.toFixed(0)} ms, ran ${t.ranMs.toFixed(0)} ms`);
   return [
     `server event loop lag: p50 ${(value("nodejs_eventloop_lag_p50_seconds") * 1000).toFixed(0)} ms, p99 ${(value("nodejs_eventloop_lag_p99_seconds") * 1000).toFixed(0)} ms, max ${(value("nodejs_eventloop_lag_max_seconds") * 1000).toFixed(0)} ms`,
     `analysis (mean): ${tasks.join("; ")}`,

@@ -33,7 +33,7 @@ import { silentLogger } from "../src/observability/logger";
 import { startServices, type Services } from "../src/services";
 import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
-import { analysisTaskTimes, taskTimesBetween } from "./lib/analysis-task-times";
+import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
 
 const ROOT = resolve(__dirname, "..");
@@ -186,11 +186,12 @@ async function main() {
     for (const concurrency of [1, 2]) {
       const times: number[] = [];
       let wall = 0, found = 0;
+      // Read before the CPU meter starts, so that the meter counts the queries only.
+      const tasksBefore = analysisTaskTimes(await serverMetrics(base));
       const cpu = cpuMeter();
       // How long the event loop, which serves every other request too, was held at a time while the queries ran.
       const held = monitorEventLoopDelay({ resolution: 5 });
       held.enable();
-      const tasksBefore = await analysisTaskTimes(base);
       for (let round = 0; round < ROUNDS; round++) {
         wall += await pool(queries, concurrency, async (q, i) => {
           const { took, body } = await post("/v1/search", q.bytes, { threshold: "85" });
@@ -204,7 +205,7 @@ async function main() {
       log(`  event-loop delay meanwhile: p99 ${ms(held.percentile(99) / 1e6)} ms, max ${ms(held.max / 1e6)} ms`);
       // What the analysis workers did for these queries, task by task (a query's analysis, then the views the matcher
       // asked for): how many per query, and each one's mean run and wait.
-      const tasks = taskTimesBetween(tasksBefore, await analysisTaskTimes(base));
+      const tasks = taskTimesBetween(tasksBefore, analysisTaskTimes(await serverMetrics(base)));
       log(`  on the analysis workers: ${tasks.map((t) => `${t.task} ${(t.count / times.length).toFixed(2)}/query, ran ${ms(t.ranMs)} ms, waited ${ms(t.waitedMs)} ms`).join("; ")}`);
       if (concurrency === 1) perQuery.set(-1, times);
     }

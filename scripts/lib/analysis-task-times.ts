@@ -8,10 +8,15 @@ export interface TaskTimes {
   waitedS: number;
 }
 
-export async function analysisTaskTimes(base: string): Promise<Map<string, TaskTimes>> {
+/** The server's /metrics, as text. */
+export async function serverMetrics(base: string): Promise<string> {
   const res = await fetch(`${base}/metrics`);
   if (!res.ok) throw new Error(`${base}/metrics answered ${res.status}`);
-  const text = await res.text();
+  return res.text();
+}
+
+/** The analysis task times in a /metrics text. */
+export function analysisTaskTimes(text: string): Map<string, TaskTimes> {
   const tasks = new Map<string, TaskTimes>();
   const of = (task: string) => tasks.get(task) ?? tasks.set(task, { count: 0, ranS: 0, waitedS: 0 }).get(task)!;
   for (const [, metric, part, task, value] of text.matchAll(/^imprint_analysis_(run|wait)_seconds_(sum|count)\{[^}]*task="([^"]+)"[^}]*\} (\S+)$/gm)) {
