@@ -11,7 +11,7 @@ import { PostingTable } from "../src/matching/postings";
 import { fingerprintImage } from "../src/imaging";
 import { analyseImage } from "../src/matching/analyse-image";
 import { apply, toPixelGeometry } from "../src/matching/geometry";
-import { denseQueryFeatures, extractFeatures, keypointCount, orbFeatures, windowFeatures, workingGrey } from "../src/matching/features";
+import { denseQueryFeatures, extractFeatures, keypointCount, orbFeatures, windowFeatures, windowLayout, workingGrey, WORK_SIZE, type ImageFeatures } from "../src/matching/features";
 import { decodeImage } from "../src/imaging/decode";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, loadWasmOrb, wasmHeapBytes } from "../src/matching/opencv";
@@ -213,6 +213,36 @@ describe("region proposals", () => {
     // Query → original scales the copy back up: 512 / 205 ≈ 2.5 in detail-view pixels.
     expect(Math.hypot(best.transform!.a, best.transform!.b)).toBeCloseTo(original.width / (0.2 * width), 0);
     expect(await windowFeatures({ ...q, detailGrey: undefined })).toEqual([]);
+  });
+
+  // A ~1 024 px detail view's windows are cut from one enlarged band (×2), any other size's cropped one by one; both
+  // must give the features of each window cropped and enlarged alone, whichever part of the windows a thread makes.
+  it.each([
+    ["1 400 px: windows cut from the band enlarged ×2", 1400],
+    ["900 px: windows cropped one by one", 900],
+  ])("are the features of each window cropped and enlarged alone (%s)", async (_, width) => {
+    const placed = await collage(read("building.jpg"), { width, height: width / 2, share: 0.2, left: Math.round(width / 5), top: Math.round(width / 8) });
+    const { features: q } = await analyseImage(placed.bytes, { purpose: "query" });
+    const orb = await loadOrbDetector();
+    const g = q.detailGrey!;
+    const layout = windowLayout(g);
+    const alone: ImageFeatures[] = [];
+    for (const { left, top } of layout.origins) {
+      const { data, info } = await sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } })
+        .extract({ left, top, width: layout.width, height: layout.height })
+        .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const f = orbFeatures(orb, { width: info.width, height: info.height, data: new Uint8Array(data) });
+      const k = layout.width / info.width;
+      f.keypoints.forEach((v, i) => (f.keypoints[i] = (i % 2 ? top : left) + v * k));
+      alone.push({ ...f, width: g.width, height: g.height });
+    }
+    expect(alone.length).toBeGreaterThan(8);
+    expect(await windowFeatures(q)).toEqual(alone);
+    const parts = await Promise.all([0, 1, 2].map((part) => windowFeatures(q, { part, parts: 3 })));
+    expect(parts.flat()).toEqual(alone);
   });
 });
 
