@@ -229,6 +229,9 @@ async function main() {
       `single-client query ÷ decode: p50 ${(quantile(single, 0.5) / quantile(decode, 0.5)).toFixed(1)}× (target ≤ 3×), ` +
         `p99 ${(quantile(single, 0.99) / quantile(decode, 0.99)).toFixed(1)}× (target ≤ 6×); per image, median ${quantile(ratios, 0.5).toFixed(1)}×, p99 ${quantile(ratios, 0.99).toFixed(1)}×`,
     );
+    // Which queries make the single-client tail, each by its median over the rounds.
+    const slowest = queries.map((q, i) => ({ label: q.label, took: quantile(perQuery.get(i)!, 0.5) })).sort((a, b) => b.took - a.took).slice(0, 5);
+    log(`slowest single-client queries: ${slowest.map((q) => `${ms(q.took)} ms (${q.label})`).join(", ")}`);
   } finally {
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
     await services?.close();
