@@ -215,11 +215,11 @@ describe("region proposals", () => {
     expect(await windowFeatures({ ...q, detailGrey: undefined })).toEqual([]);
   });
 
-  // A ~1 024 px detail view's windows are cut from one enlarged band (×2), any other size's cropped one by one; both
-  // must give the features of each window cropped and enlarged alone, whichever part of the windows a thread makes.
+  // The windows are enlarged by src/imaging/enlarge-grey.ts, not by sharp: the features must be those of each window
+  // cropped and enlarged by sharp, as they were calibrated, whichever part of the windows a thread makes.
   it.each([
-    ["1 400 px: windows cut from the band enlarged ×2", 1400],
-    ["900 px: windows cropped one by one", 900],
+    ["a 1 400 px collage: windows enlarged ×2", 1400],
+    ["a 900 px collage: ×2.28", 900],
   ])("are the features of each window cropped and enlarged alone (%s)", async (_, width) => {
     const placed = await collage(read("building.jpg"), { width, height: width / 2, share: 0.2, left: Math.round(width / 5), top: Math.round(width / 8) });
     const { features: q } = await analyseImage(placed.bytes, { purpose: "query" });

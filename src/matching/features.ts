@@ -7,10 +7,11 @@
  * normalise (src/imaging/normalise-grey.ts) → ORB with an adaptive FAST threshold (20 → 8 → 3 while fewer than
  * MIN_KEYPOINTS are found). The image is decoded once for both (analyse-image.ts).
  */
-import sharp, { type ResizeOptions, type Sharp } from "sharp";
+import sharp, { type ResizeOptions } from "sharp";
 import { ImprintError } from "../core/errors";
 import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
+import { enlargeGrey } from "../imaging/enlarge-grey";
 import { normaliseGrey } from "../imaging/normalise-grey";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
@@ -277,74 +278,25 @@ export function windowLayout(g: GreyImage): { width: number; height: number; ori
  * The features of each region proposal, keypoints mapped back into the detail view's coordinates (so a hit's
  * geometry and `region` are stated in the detail view, like the detail pass's). Empty without a detail view.
  * With `share`, only that contiguous part of the windows (in the same order), so that several threads can each
- * make a part of one query's windows.
+ * make a part of one query's windows. Each window is enlarged to WORK_SIZE as sharp enlarges it (enlargeGrey: the
+ * same bytes, without a pipeline per window) and its ORB runs at once.
  */
-export async function windowFeatures(q: ImageFeatures, share: WindowShare = { part: 0, parts: 1 }): Promise<ImageFeatures[]> {
+export function windowFeatures(q: ImageFeatures, share: WindowShare = { part: 0, parts: 1 }): ImageFeatures[] {
   const g = q.detailGrey;
   if (!g) return [];
   const { width: w, height: h, origins } = windowLayout(g);
   const perPart = Math.ceil(origins.length / share.parts);
-  const mine = origins.slice(share.part * perPart, (share.part + 1) * perPart);
   const orb = loadedOrbDetector();
-  // Each window's ORB runs on this thread as soon as its pixels are made, in the windows' order, while later
-  // windows' pixels may still be in the making on libuv's threads.
-  return Promise.all(
-    windowPixels(g, mine, w, h).map(async (pixels, i) => {
-      const { left, top } = mine[i];
-      const img = await pixels;
-      const k = w / img.width;
-      const f = orbFeatures(orb, img);
-      for (let j = 0; j < f.keypoints.length; j += 2) {
-        f.keypoints[j] = left + f.keypoints[j] * k;
-        f.keypoints[j + 1] = top + f.keypoints[j + 1] * k;
-      }
-      return { ...f, width: g.width, height: g.height };
-    }),
-  );
-}
-
-/**
- * Each window (w × h at its origin) enlarged to fit WORK_SIZE with lanczos3, as cropping it and resizing the crop
- * gives. When the enlargement is a whole factor (a detail view of ~1 024 px: 256 px windows, ×2), the band of the
- * detail view that holds the windows is enlarged once and the windows are cut from it: libvips then samples every
- * window's interior at the same positions from the same pixels, so only a ring a few pixels wide at the window's
- * edge differs (real neighbours instead of repeated edge pixels), which ORB never reads (its keypoints keep 31 px
- * from the edge at every pyramid level). The features are the same (a test holds them to the crops'), for less than
- * half the crops' CPU: overlapping windows are no longer enlarged twice, and one pipeline replaces one per window.
- * (A band per row of windows, so that the first row's ORB could start sooner, enlarged the overlap between rows
- * twice for no gain in time: README, bench:query.) Any other factor puts each window's samples at its own sub-pixel
- * phase, so those windows are cropped one by one. */
-function windowPixels(g: GreyImage, origins: { left: number; top: number }[], w: number, h: number): Promise<GreyImage>[] {
-  if (origins.length === 0) return [];
-  const source = sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } });
-  const factor = WORK_SIZE / Math.max(w, h);
-  if (!Number.isInteger(factor)) {
-    return origins.map(({ left, top }) =>
-      greyPixels(source.clone().extract({ left, top, width: w, height: h }).resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })),
-    );
-  }
-  const bandTop = Math.min(...origins.map((o) => o.top));
-  const bandHeight = Math.max(...origins.map((o) => o.top)) + h - bandTop;
-  const band = greyPixels(
-    source.extract({ left: 0, top: bandTop, width: g.width, height: bandHeight }).resize(g.width * factor, bandHeight * factor, { fit: "fill", kernel: "lanczos3" }),
-  );
-  return origins.map(async ({ left, top }) => {
-    const enlarged = await band;
-    const width = w * factor, height = h * factor;
-    const data = new Uint8Array(width * height);
-    for (let y = 0; y < height; y++) {
-      const from = ((top - bandTop) * factor + y) * enlarged.width + left * factor;
-      data.set(enlarged.data.subarray(from, from + width), y * width);
+  return origins.slice(share.part * perPart, (share.part + 1) * perPart).map(({ left, top }) => {
+    const window = enlargeGrey(g, { left, top, width: w, height: h }, WORK_SIZE);
+    const k = w / window.width;
+    const f = orbFeatures(orb, window);
+    for (let i = 0; i < f.keypoints.length; i += 2) {
+      f.keypoints[i] = left + f.keypoints[i] * k;
+      f.keypoints[i + 1] = top + f.keypoints[i + 1] * k;
     }
-    return { width, height, data };
+    return { ...f, width: g.width, height: g.height };
   });
-}
-
-/** A pipeline's output as one grey channel (sharp widens a one-channel raw input to sRGB on output). */
-async function greyPixels(pipeline: Sharp): Promise<GreyImage> {
-  const { data, info } = await pipeline.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  invariantChannels(info.channels);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 /** Keep the first `n` keypoints (rows are in spread order, so the prefix covers the whole image). */
