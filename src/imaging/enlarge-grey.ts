@@ -51,8 +51,8 @@ export function enlargeGrey(image: GreyPixels, rect: GreyRect, side: number): Gr
   const inverse = (1 / (scale * scale)) * scale;
   const width = roundHalfUp(scale * w), height = roundHalfUp(scale * h);
   // Per output column (and row): the source columns (rows) of its 4 taps, clamped to the rectangle, and their weights.
-  const columns = taps(width, inverse, w);
-  const rows = taps(height, inverse, h, true);
+  const columns = taps(columnPositions(width, inverse), w);
+  const rows = taps(rowPositions(height, inverse), h);
   // The horizontal pass of every source row of the rectangle, rounded as libvips rounds it.
   if (scratch.length < h * width) scratch = new Int32Array(h * width);
   const across = scratch;
@@ -83,26 +83,37 @@ export function enlargeGrey(image: GreyPixels, rect: GreyRect, side: number): Gr
 }
 
 /**
- * The taps of each of `count` output pixels along one axis of `length` source pixels. libvips' affine reads from the
- * source with a 2-pixel border of repeated edge pixels, starts each output row at 1.5 there and adds the inverse
- * scale pixel by pixel (a column's position is this sum, which is why it is not computed as a product); a row's
- * position is its index times the inverse scale plus 0.5, plus 1. The phase is the position's fraction rounded to
- * 1/PHASES (by truncating twice as many steps), the taps the pixels from one before its integer part to two after.
+ * Where libvips samples each output column, in the source with its 2-pixel border of repeated edge pixels: from
+ * 1.5, adding the inverse scale pixel by pixel. The position is this running sum, not a product: the two can differ
+ * in the last bit, and the phase below truncates.
  */
-function taps(count: number, inverse: number, length: number, byProduct = false): { source: Int32Array; weight: Int32Array } {
-  const source = new Int32Array(4 * count), weight = new Int32Array(4 * count);
-  let position = 1.5;
-  for (let i = 0; i < count; i++) {
-    if (byProduct) position = inverse * i + 0.5 + 1;
+function columnPositions(count: number, inverse: number): Float64Array {
+  const positions = new Float64Array(count);
+  for (let i = 0, position = 1.5; i < count; i++, position += inverse) positions[i] = position;
+  return positions;
+}
+
+/** Where libvips samples each output row, in the same bordered source: the row's index times the inverse scale, + 0.5, + 1. */
+function rowPositions(count: number, inverse: number): Float64Array {
+  return Float64Array.from({ length: count }, (_, i) => inverse * i + 0.5 + 1);
+}
+
+/**
+ * The 4 taps of each sampling position along an axis of `length` source pixels: the phase is the position's
+ * fraction rounded to 1/PHASES (by truncating twice as many steps), the taps the pixels from one before its integer
+ * part to two after, clamped to the rectangle.
+ */
+function taps(positions: Float64Array, length: number): { source: Int32Array; weight: Int32Array } {
+  const source = new Int32Array(4 * positions.length), weight = new Int32Array(4 * positions.length);
+  positions.forEach((position, i) => {
     const phase = ((Math.trunc(position * 2 * PHASES) & (2 * PHASES - 1)) + 1) >> 1;
     const whole = Math.trunc(position);
     for (let k = 0; k < 4; k++) {
-      // Source pixel whole - 1 + k of the bordered image is pixel whole - 3 + k of the rectangle, clamped to it.
+      // Source pixel whole - 1 + k of the bordered image is pixel whole - 3 + k of the rectangle.
       source[4 * i + k] = Math.min(length - 1, Math.max(0, whole - 3 + k));
       weight[4 * i + k] = WEIGHTS[phase][k];
     }
-    if (!byProduct) position += inverse;
-  }
+  });
   return { source, weight };
 }
 
