@@ -3,25 +3,15 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../src/imaging/decode";
-import { enlargeGrey, type GreyPixels, type GreyRect } from "../src/imaging/enlarge-grey";
+import { enlargeGrey, type GreyPixels } from "../src/imaging/enlarge-grey";
 import { DETAIL_SIDE, detailGrey, windowLayout, WORK_SIZE } from "../src/matching/features";
 import { mulberry32 } from "../src/matching/ransac";
+import { sharpEnlarged } from "./helpers/sharp-enlarged";
 
 const PHOTOS = join(__dirname, "fixtures/images/photos");
 const photoFiles = readdirSync(PHOTOS)
   .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
   .map((f) => join(PHOTOS, f));
-
-/** What the region proposals were calibrated with: sharp cropping the rectangle and enlarging it. */
-async function sharpEnlarged(image: GreyPixels, rect: GreyRect, side: number): Promise<GreyPixels> {
-  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
-    .extract(rect)
-    .resize(side, side, { fit: "inside", kernel: "lanczos3" })
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
-}
 
 function expectSame(mine: GreyPixels, theirs: GreyPixels, what: string) {
   expect([mine.width, mine.height], what).toEqual([theirs.width, theirs.height]);

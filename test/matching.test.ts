@@ -24,6 +24,7 @@ import { deserializeFeatures, serializeFeatures } from "../src/matching/serializ
 import { applyEdit, decodeRgb, makeStep } from "../scripts/lib/edits";
 import { assemble, WASM_SOURCES } from "../scripts/lib/wasm";
 import { collage } from "./helpers/collage";
+import { sharpEnlarged } from "./helpers/sharp-enlarged";
 
 type Pipeline = ReturnType<typeof sharp>;
 const photos = join(__dirname, "fixtures/images/photos");
@@ -228,14 +229,9 @@ describe("region proposals", () => {
     const layout = windowLayout(g);
     const alone: ImageFeatures[] = [];
     for (const { left, top } of layout.origins) {
-      const { data, info } = await sharp(g.data, { raw: { width: g.width, height: g.height, channels: 1 } })
-        .extract({ left, top, width: layout.width, height: layout.height })
-        .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", kernel: "lanczos3" })
-        .extractChannel(0)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const f = orbFeatures(orb, { width: info.width, height: info.height, data: new Uint8Array(data) });
-      const k = layout.width / info.width;
+      const window = await sharpEnlarged(g, { left, top, width: layout.width, height: layout.height }, WORK_SIZE);
+      const f = orbFeatures(orb, window);
+      const k = layout.width / window.width;
       f.keypoints.forEach((v, i) => (f.keypoints[i] = (i % 2 ? top : left) + v * k));
       alone.push({ ...f, width: g.width, height: g.height });
     }
