@@ -42,17 +42,35 @@ export interface GreyRect {
   height: number;
 }
 
+/** Per output column (or row) of an enlargement: the 4 source pixels it weighs, as offsets within the rectangle, and their weights. */
+export interface Taps {
+  source: Int32Array;
+  weight: Int32Array;
+}
+
+/**
+ * The enlargement's arithmetic once its taps are known: a horizontal then a vertical pass, in integers. This file's
+ * `enlargePasses`, or the native addon's compiled copy of it (src/matching/native/enlarge.cc), which src/matching
+ * passes in where it is built; both give the same bytes.
+ */
+export type EnlargePasses = (image: GreyPixels, rect: GreyRect, columns: Taps, rows: Taps) => Uint8Array;
+
 /** `rect` of `image` enlarged to fit `side` × `side` (its longer side becomes `side`); only enlargement is supported. */
-export function enlargeGrey(image: GreyPixels, rect: GreyRect, side: number): GreyPixels {
+export function enlargeGrey(image: GreyPixels, rect: GreyRect, side: number, passes: EnlargePasses = enlargePasses): GreyPixels {
   const { width: w, height: h } = rect;
   // sharp: the shrink factor of "inside", and the scale libvips is given; libvips: the inverse of the diagonal matrix.
   const scale = 1 / (Math.max(w, h) / side);
   if (!(scale > 1)) throw new Error(`invariant violated: enlargeGrey only enlarges (${w}×${h} into ${side})`);
   const inverse = (1 / (scale * scale)) * scale;
   const width = roundHalfUp(scale * w), height = roundHalfUp(scale * h);
-  // Per output column (and row): the source columns (rows) of its 4 taps, clamped to the rectangle, and their weights.
   const columns = taps(columnPositions(width, inverse), w);
   const rows = taps(rowPositions(height, inverse), h);
+  return { width, height, data: passes(image, rect, columns, rows) };
+}
+
+/** The two passes in JavaScript. */
+export function enlargePasses(image: GreyPixels, rect: GreyRect, columns: Taps, rows: Taps): Uint8Array {
+  const h = rect.height, width = columns.source.length / 4, height = rows.source.length / 4;
   // The horizontal pass of every source row of the rectangle, rounded as libvips rounds it.
   if (scratch.length < h * width) scratch = new Int32Array(h * width);
   const across = scratch;
@@ -79,7 +97,7 @@ export function enlargeGrey(image: GreyPixels, rect: GreyRect, side: number): Gr
       data[at++] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
-  return { width, height, data };
+  return data;
 }
 
 /**
@@ -103,7 +121,7 @@ function rowPositions(count: number, inverse: number): Float64Array {
  * fraction rounded to 1/PHASES (by truncating twice as many steps), the taps the pixels from one before its integer
  * part to two after, clamped to the rectangle.
  */
-function taps(positions: Float64Array, length: number): { source: Int32Array; weight: Int32Array } {
+function taps(positions: Float64Array, length: number): Taps {
   const source = new Int32Array(4 * positions.length), weight = new Int32Array(4 * positions.length);
   positions.forEach((position, i) => {
     const phase = ((Math.trunc(position * 2 * PHASES) & (2 * PHASES - 1)) + 1) >> 1;

@@ -13,6 +13,7 @@ import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
 import { enlargeGrey } from "../imaging/enlarge-grey";
 import { normaliseGrey } from "../imaging/normalise-grey";
+import { nativeEnlargePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
@@ -287,8 +288,9 @@ export function windowFeatures(q: ImageFeatures, share: WindowShare = { part: 0,
   const { width: w, height: h, origins } = windowLayout(g);
   const perPart = Math.ceil(origins.length / share.parts);
   const orb = loadedOrbDetector();
+  const passes = nativeEnlargePasses();
   return origins.slice(share.part * perPart, (share.part + 1) * perPart).map(({ left, top }) => {
-    const window = enlargeGrey(g, { left, top, width: w, height: h }, WORK_SIZE);
+    const window = enlargeGrey(g, { left, top, width: w, height: h }, WORK_SIZE, passes);
     const k = w / window.width;
     const f = orbFeatures(orb, window);
     for (let i = 0; i < f.keypoints.length; i += 2) {

@@ -1,9 +1,11 @@
 /**
- * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount),
- * loaded once. npm install builds it where OpenCV's headers are installed (scripts/build-native.ts); without it the
- * WASM builds do the same work, more slowly (orb-detector.ts, descriptor-match.ts).
+ * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
+ * grey enlargement's integer passes), loaded once. npm install builds it where OpenCV's headers are installed
+ * (scripts/build-native.ts); without it the WASM builds and TypeScript do the same work, more slowly
+ * (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts).
  */
 import path from "node:path";
+import type { EnlargePasses } from "../imaging/enlarge-grey";
 
 export interface NativeAddon {
   detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): {
@@ -17,6 +19,19 @@ export interface NativeAddon {
   matchPortable(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
   /** "avx512" where the build machine's CPU has AVX-512 with vector popcount, else "portable". */
   matchKernel: "avx512" | "portable";
+  /** src/imaging/enlarge-grey.ts's `enlargePasses`, compiled: the rectangle, then each output column's and row's 4 taps. */
+  enlarge(
+    grey: Uint8Array,
+    imageWidth: number,
+    left: number,
+    top: number,
+    width: number,
+    height: number,
+    columnSource: Int32Array,
+    columnWeight: Int32Array,
+    rowSource: Int32Array,
+    rowWeight: Int32Array,
+  ): Uint8Array;
   opencvVersion: string;
 }
 
@@ -35,6 +50,14 @@ export function nativeAddon(): NativeAddon | undefined {
     }
   }
   return addon ?? undefined;
+}
+
+/** The enlargement's two passes from the addon, or undefined when it was not built here. */
+export function nativeEnlargePasses(): EnlargePasses | undefined {
+  const native = nativeAddon();
+  if (!native) return undefined;
+  return (image, rect, columns, rows) =>
+    native.enlarge(image.data, image.width, rect.left, rect.top, rect.width, rect.height, columns.source, columns.weight, rows.source, rows.weight);
 }
 
 /** Which builds extract and match features in this process, for benchmark and log lines. */

@@ -1,6 +1,7 @@
-// The native addon: ORB from the system's OpenCV (orb.cc) and descriptor matching with the CPU's popcount
-// (descriptor-match.cc). Optional: scripts/build-native.ts builds it where OpenCV's headers are installed, and
-// src/matching/native-addon.ts falls back to the WASM builds without it.
+// The native addon: ORB from the system's OpenCV (orb.cc), descriptor matching with the CPU's popcount
+// (descriptor-match.cc) and the integer passes of a grey enlargement (enlarge.cc). Optional: scripts/build-native.ts
+// builds it where OpenCV's headers are installed, and src/matching/native-addon.ts falls back to the WASM builds and
+// TypeScript without it.
 #include "addon.h"
 #include <cstring>
 
@@ -14,14 +15,31 @@ bool ok(napi_env env, napi_status status) {
   return false;
 }
 
-bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length) {
+bool callArgs(napi_env env, napi_callback_info info, size_t count, napi_value* argv) {
+  size_t argc = count;
+  return ok(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)) && argc == count;
+}
+
+namespace {
+
+bool typedArg(napi_env env, napi_value value, napi_typedarray_type expected, const void** data, size_t* length) {
   napi_typedarray_type type;
   void* raw = nullptr;
   napi_value buffer;
   size_t offset = 0;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != napi_uint8_array) return false;
-  *data = static_cast<const uint8_t*>(raw);
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != expected) return false;
+  *data = raw;
   return true;
+}
+
+}  // namespace
+
+bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length) {
+  return typedArg(env, value, napi_uint8_array, reinterpret_cast<const void**>(data), length);
+}
+
+bool int32Arg(napi_env env, napi_value value, const int32_t** data, size_t* length) {
+  return typedArg(env, value, napi_int32_array, reinterpret_cast<const void**>(data), length);
 }
 
 napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes) {
@@ -38,7 +56,7 @@ napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, s
 namespace {
 
 napi_value Init(napi_env env, napi_value exports) {
-  if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports)) return nullptr;
+  if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports)) return nullptr;
   return exports;
 }
 

@@ -9,13 +9,20 @@ namespace imprint {
 /** True when `status` is napi_ok; otherwise throws (unless an exception is already pending) and returns false. */
 bool ok(napi_env env, napi_status status);
 
+/** The call's arguments into `argv`: false when they are not exactly `count` (or N-API failed, which has thrown). */
+bool callArgs(napi_env env, napi_callback_info info, size_t count, napi_value* argv);
+
 /** A Uint8Array argument's bytes, or false when `value` is not one. */
 bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length);
+
+/** An Int32Array argument's elements, or false when `value` is not one. */
+bool int32Arg(napi_env env, napi_value value, const int32_t** data, size_t* length);
 
 /** A new typed array of `type` holding a copy of `length` elements of `elementBytes` each, or nullptr (thrown). */
 napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes);
 
 bool RegisterOrb(napi_env env, napi_value exports);
 bool RegisterDescriptorMatch(napi_env env, napi_value exports);
+bool RegisterEnlarge(napi_env env, napi_value exports);
 
 }  // namespace imprint

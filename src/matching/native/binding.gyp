@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "imprint_native",
-      "sources": ["addon.cc", "orb.cc", "descriptor-match.cc"],
+      "sources": ["addon.cc", "orb.cc", "descriptor-match.cc", "enlarge.cc"],
       "include_dirs": ["/usr/include/opencv4"],
       "cflags_cc": ["-fexceptions", "-std=c++17", "-O3", "-march=native"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

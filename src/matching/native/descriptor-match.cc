@@ -130,15 +130,13 @@ Nearest nearest(const uint64_t q[4], const Columns& o, std::vector<uint32_t>& sc
 // maxDistance bits and nearer than ratio × the second nearest (257 bits when there is none).
 template <Kernel kernel>
 napi_value Match(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (!imprint::ok(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr))) return nullptr;
   const uint8_t* query = nullptr;
   const uint8_t* original = nullptr;
   size_t queryBytes = 0, originalBytes = 0;
   uint32_t maxDistance = 0;
   double ratio = 0;
-  if (argc != 4 || !imprint::bytesArg(env, argv[0], &query, &queryBytes) || !imprint::bytesArg(env, argv[1], &original, &originalBytes) ||
+  if (!imprint::callArgs(env, info, 4, argv) || !imprint::bytesArg(env, argv[0], &query, &queryBytes) || !imprint::bytesArg(env, argv[1], &original, &originalBytes) ||
       napi_get_value_uint32(env, argv[2], &maxDistance) != napi_ok || napi_get_value_double(env, argv[3], &ratio) != napi_ok) {
     napi_throw_type_error(env, "descriptor_match", "match(query: Uint8Array, original: Uint8Array, maxDistance, ratio)");
     return nullptr;

@@ -13,13 +13,11 @@ namespace {
 //   → { points: Float32Array (x, y per keypoint), responses: Float32Array, descriptors: Uint8Array (32 per keypoint) }
 // ORB's parameters other than these two are the ones src/matching/opencv.ts gives opencv.js.
 napi_value Detect(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (!imprint::ok(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr))) return nullptr;
   const uint8_t* pixels = nullptr;
   size_t length = 0;
   uint32_t width = 0, height = 0, nfeatures = 0, fast = 0;
-  if (argc != 5 || !imprint::bytesArg(env, argv[0], &pixels, &length) || napi_get_value_uint32(env, argv[1], &width) != napi_ok ||
+  if (!imprint::callArgs(env, info, 5, argv) || !imprint::bytesArg(env, argv[0], &pixels, &length) || napi_get_value_uint32(env, argv[1], &width) != napi_ok ||
       napi_get_value_uint32(env, argv[2], &height) != napi_ok || napi_get_value_uint32(env, argv[3], &nfeatures) != napi_ok ||
       napi_get_value_uint32(env, argv[4], &fast) != napi_ok) {
     napi_throw_type_error(env, "orb_native", "detect(grey: Uint8Array, width, height, nfeatures, fastThreshold)");
