@@ -33,6 +33,7 @@ import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
 import { startAnalysisPool } from "./work/pooled-analyser";
 import { purgeSearchRecords } from "./search/records";
 import { watchJobHandler, webhookJobHandler } from "./use-cases/jobs";
+import { WATCH_JOB } from "./use-cases/watch";
 
 export interface Services {
   app: App;
@@ -177,10 +178,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       onImageAdded: () => void library.refresh(),
       // A receiver's answer is read only for its status: a small body limit is enough.
       postWebhook: createWebhookPoster(fetchPolicyOf(config, 64 * 1024)),
-      wakeJobs: () => {
-        jobs.watch.wake();
-        jobs.webhooks.wake();
-      },
+      wakeJobs: (kind) => (kind === WATCH_JOB ? jobs.watch : jobs.webhooks).wake(),
       log,
       metrics,
       chainReachability,

@@ -108,7 +108,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     const [alert] = await alertsOf(brand.apiKey);
     const imageId = new URL(alert.match.thumbnailUrl).pathname.split("/")[3];
     await queueWatch(svc.deps.db, imageId);
-    svc.deps.wakeJobs?.();
+    svc.deps.wakeJobs?.(WATCH_JOB);
     await list(brand.apiKey, await logoed(fixture("aloe.webp")), "own-listing");
     smartiesListing = await list(store.apiKey, fixture("smarties.png"), "unrelated");
     await settle();
@@ -216,7 +216,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     // The same listing watched again under the default threshold does alert: it was the threshold that held it back.
     expect((await settings({ watchThreshold: 92 })).status).toBe(200);
     await queueWatch(svc.deps.db, new URL(listing.thumbnailUrl).pathname.split("/")[3]);
-    svc.deps.wakeJobs?.();
+    svc.deps.wakeJobs?.(WATCH_JOB);
     await settle();
     expect(await products()).toContain("P-building");
   });
@@ -245,7 +245,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(await alertsOf(store.apiKey)).toEqual([]);
     // Watched again: the same pair does not alert twice.
     await queueWatch(svc.deps.db, new URL(registered.thumbnailUrl).pathname.split("/")[3]);
-    svc.deps.wakeJobs?.();
+    svc.deps.wakeJobs?.(WATCH_JOB);
     await settle();
     expect(await about()).toHaveLength(1);
   });

@@ -22,6 +22,7 @@ import type { MatchGeometry } from "../matching/geometry";
 import { compareStoredImages } from "../search/compare";
 import { getSearchRecord } from "../search/records";
 import { getAlert } from "../watch/alerts";
+import { WEBHOOK_JOB } from "../webhooks/events";
 import { noticeComplaintFiled, publishComplaintStep } from "./complaint-notices";
 import type { UseCaseDeps } from "./context";
 import { linksFrom } from "./links";
@@ -177,7 +178,7 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
     const parties = { id, complainantId: actor.organisationId, respondentId: listing.accountId, listingId: listing.id };
     published = await noticeComplaintFiled(tx, links, parties, listing, Math.max(...matched.map((m) => m.match.similarity)));
   });
-  if (published) deps.wakeJobs?.();
+  if (published) deps.wakeJobs?.(WEBHOOK_JOB);
   return complaintView(deps, (await getComplaint(deps.db, id))!);
 }
 
@@ -215,7 +216,7 @@ function notices(deps: UseCaseDeps, c: ComplaintRow, step: "appealed" | "upheld"
       queued = await publishComplaintStep(tx, linksFrom(deps.config.PUBLIC_BASE_URL), c, step, { reason });
     },
     wake: () => {
-      if (queued) deps.wakeJobs?.();
+      if (queued) deps.wakeJobs?.(WEBHOOK_JOB);
     },
   };
 }

@@ -5,6 +5,8 @@ import type { AnchorTarget } from "../ledger/anchor";
 import type { Batcher } from "../ledger/batcher";
 import type { ReconcilerStats } from "../ledger/reconciler";
 import type { WebhookPoster } from "../net/post-webhook";
+import type { WEBHOOK_JOB } from "../webhooks/events";
+import type { WATCH_JOB } from "./watch";
 import type { Logger } from "../observability/logger";
 import type { LibraryIndex } from "../search/library-index";
 import type { ImageAnalyser } from "./image-analysis";
@@ -48,7 +50,10 @@ export interface UseCaseDeps {
   onImageAdded?(): void;
   /** POSTs a signed webhook delivery (the composition root chooses the fetch policy). */
   postWebhook: WebhookPoster;
-  /** Called after a job is queued, so this process's job runner looks at once instead of at its next poll. */
-  wakeJobs?(): void;
+  /**
+   * Called after a job of `kind` is queued, so this process's runner of that kind looks at once instead of at its
+   * next poll (only that runner: a runner woken with nothing to do still queries the job table).
+   */
+  wakeJobs?(kind: typeof WATCH_JOB | typeof WEBHOOK_JOB): void;
   log: Logger;
 }

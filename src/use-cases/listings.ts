@@ -4,7 +4,7 @@ import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
-import { queueWatch } from "./watch";
+import { queueWatch, WATCH_JOB } from "./watch";
 
 export interface AddListingInput {
   image: ImageSource;
@@ -48,7 +48,7 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
     return added;
   });
   deps.onImageAdded?.();
-  deps.wakeJobs?.();
+  deps.wakeJobs?.(WATCH_JOB);
   return listing;
 }
 

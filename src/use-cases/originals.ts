@@ -7,7 +7,7 @@ import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 import { checkOwnerSignature } from "./owner-signature";
-import { queueWatch } from "./watch";
+import { queueWatch, WATCH_JOB } from "./watch";
 
 export interface RegisterOriginalInput {
   image: ImageSource;
@@ -70,7 +70,7 @@ export async function registerOriginalUseCase(
   if (created) {
     deps.batcher.notifyRegistered();
     deps.onImageAdded?.();
-    deps.wakeJobs?.();
+    deps.wakeJobs?.(WATCH_JOB);
   }
   return { original, created, warnings: quality.warnings };
 }

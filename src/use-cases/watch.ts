@@ -6,7 +6,7 @@ import type { ImageFeatures } from "../matching/features";
 import { getAlert, insertAlert } from "../watch/alerts";
 import { matchNewImage } from "../watch/match";
 import { dropUpload, keepUpload, uploadOf } from "../watch/uploads";
-import { publishEvent } from "../webhooks/events";
+import { publishEvent, WEBHOOK_JOB } from "../webhooks/events";
 import type { UseCaseDeps } from "./context";
 import type { Links } from "./links";
 
@@ -57,7 +57,7 @@ export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, link
     });
   }
   if (bytes) await dropUpload(deps.db, imageId);
-  if (published) deps.wakeJobs?.();
+  if (published) deps.wakeJobs?.(WEBHOOK_JOB);
 }
 
 /** A watch given up after its attempts: the upload kept for it is not kept any longer. */
