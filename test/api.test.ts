@@ -74,9 +74,11 @@ describe.each(engines)("the evidence API on %s with a real anvil", (engine) => {
       expect(body.registeredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(Date.parse(body.registeredAt)).toBeGreaterThanOrEqual(before);
 
+      // The same bytes again answer the stored registration, exactly as the first answer described it.
       const again = await register(seller.apiKey, fixture("building.jpg"));
       expect(again.status).toBe(200);
-      expect((await again.json()).id).toBe(body.id);
+      expect(await again.json()).toEqual(body);
+      expect(await (await svc.request(`/v1/originals/${body.id}`, { key: seller.apiKey })).json()).toEqual(body);
 
       const byOther = await register(other.apiKey, fixture("building.jpg"));
       expect(byOther.status).toBe(201);

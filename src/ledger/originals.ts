@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, TransactionRollbackError } from "drizzle-orm";
-import { uint64ToHex, toHex } from "../core/hex";
+import { fromHex, uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
 import type { Db } from "../db/client";
 import { batches, images, originals } from "../db/schema";
@@ -102,10 +102,34 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
       if (error instanceof TransactionRollbackError || isUniqueViolation(error)) return false;
       throw error;
     });
+  if (inserted) {
+    // The row just written, as getOriginal would read it back, without reading it: every value is in hand, and a new
+    // registration is in no batch yet (test/api.test.ts compares this answer with the stored one).
+    const row: ViewRow = {
+      id,
+      accountId: input.accountId,
+      registeredBy: input.registeredBy,
+      sha256: fp.sha256,
+      pdq: fromHex(fp.pdq),
+      phash: fp.phash,
+      quality: fp.pdqQuality,
+      width: fp.width,
+      height: fp.height,
+      productId: input.productId,
+      category: input.category,
+      storeCountry: input.storeCountry,
+      title: input.title ?? null,
+      registeredAtMs,
+      batchId: null,
+      batchStatus: null,
+      imageId,
+    };
+    return { original: toView(row), created: true };
+  }
   // A concurrent request with the same bytes won the race: answer with its registration.
-  const original = inserted ? await getOriginal(db, id) : await findOwnBySha(db, input.accountId, fp.sha256);
-  if (!original) throw new Error(`registration ${id} vanished after insert`);
-  return { original, created: inserted };
+  const original = await findOwnBySha(db, input.accountId, fp.sha256);
+  if (!original) throw new Error(`registration ${id} lost a race to a registration that is not there`);
+  return { original, created: false };
 }
 
 /** PostgreSQL's unique_violation (23505), as raised by postgres.js or PGlite, possibly wrapped by drizzle. */
