@@ -33,7 +33,9 @@ import { inlineAnalyser, type ImageAnalyser } from "./use-cases/image-analysis";
 import { startAnalysisPool } from "./work/pooled-analyser";
 import { purgeSearchRecords } from "./search/records";
 import { watchJobHandler, webhookJobHandler } from "./use-cases/jobs";
+import type { JobKind } from "./use-cases/context";
 import { WATCH_JOB } from "./use-cases/watch";
+import { WEBHOOK_JOB } from "./webhooks/events";
 
 export interface Services {
   app: App;
@@ -178,7 +180,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       onImageAdded: () => void library.refresh(),
       // A receiver's answer is read only for its status: a small body limit is enough.
       postWebhook: createWebhookPoster(fetchPolicyOf(config, 64 * 1024)),
-      wakeJobs: (kind) => (kind === WATCH_JOB ? jobs.watch : jobs.webhooks).wake(),
+      wakeJobs: (kind) => runners[kind].wake(),
       log,
       metrics,
       chainReachability,
@@ -188,6 +190,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       // Deliveries wait on receivers, not on this CPU: several at once.
       webhooks: new JobRunner(database.db, webhookJobHandler(deps), { pollMs: config.JOB_POLL_MS, concurrency: 4, log }),
     };
+    const runners: Record<JobKind, JobRunner> = { [WATCH_JOB]: jobs.watch, [WEBHOOK_JOB]: jobs.webhooks };
     if (options.startJobs ?? true) {
       jobs.watch.start();
       jobs.webhooks.start();

@@ -13,6 +13,9 @@ import type { ImageAnalyser } from "./image-analysis";
 import type { ImageFetcher } from "./image-source";
 import type { ServiceDeployments } from "./service-deployments";
 
+/** The kinds of job the use cases queue, each run by its own runner. */
+export type JobKind = typeof WATCH_JOB | typeof WEBHOOK_JOB;
+
 export interface ChainInfo {
   chainId: number;
   contract: string;
@@ -54,6 +57,6 @@ export interface UseCaseDeps {
    * Called after a job of `kind` is queued, so this process's runner of that kind looks at once instead of at its
    * next poll (only that runner: a runner woken with nothing to do still queries the job table).
    */
-  wakeJobs?(kind: typeof WATCH_JOB | typeof WEBHOOK_JOB): void;
+  wakeJobs?(kind: JobKind): void;
   log: Logger;
 }
