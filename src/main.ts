@@ -37,6 +37,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    services.beginStop();
     const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
     log.info({ signal, timeoutMs }, "stopping: finishing requests in flight");
     const http = server as Server;

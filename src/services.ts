@@ -45,6 +45,8 @@ export interface Services {
   database: Database;
   /** Printed once on the first start when no IMPRINT_ADMIN_KEY is configured. */
   generatedAdminKey?: string;
+  /** A stop has begun (a signal arrived): what exits from now on is stopping with the service, not crashing. */
+  beginStop(): void;
   close(): Promise<void>;
 }
 
@@ -126,8 +128,11 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     if (anchoring) batcher.start();
     cleanups.push(async () => {
       await batcher.stop();
-      // What was registered before the stop is sealed and anchored now rather than at the next start.
-      if (anchoring) await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
+      if (!anchoring) return;
+      // A signal to the whole process group (a terminal's Ctrl-C) stops the embedded chain with the service.
+      if (chain.status?.().reachable === false) log.info("the embedded chain stopped with the service: what is registered is anchored at the next start");
+      // Otherwise what was registered before the stop is sealed and anchored now rather than at the next start.
+      else await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
     });
 
     const analyser = startAnalyser(config, log, sources, metrics);
@@ -196,7 +201,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       jobs.webhooks.start();
     }
     cleanups.push(() => jobs.watch.stop(), () => jobs.webhooks.stop());
-    return { app: createApp(deps), deps, jobs, database, generatedAdminKey: generatedKey, close };
+    return { app: createApp(deps), deps, jobs, database, generatedAdminKey: generatedKey, beginStop: () => chain.standDown?.(), close };
   } catch (error) {
     await close();
     throw error;
@@ -211,6 +216,8 @@ interface ConnectedChain extends ChainClient {
   /** Whether the chain process is up, and its restarts (embedded chain only; a real chain's reachability is the reconciler's). */
   status?: () => EmbeddedChainStatus;
   onRestart?: (listener: () => void) => void;
+  /** The service is stopping: the chain process's exit is no longer a crash (embedded chain only). */
+  standDown?: () => void;
   /** The RPC the service itself reads (its reachability is probed for /readyz and the metrics). */
   rpcUrl: string;
   /** The embedded deployment's name and block (marked local in the deployments file); none on a real chain. */
@@ -257,6 +264,7 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
       persist: () => anvil.saveState(),
       status: () => anvil.status,
       onRestart: (listener: () => void) => anvil.onRestart(listener),
+      standDown: () => anvil.standDown(),
       close: async () => {
         client.provider.destroy();
         await anvil.stop();

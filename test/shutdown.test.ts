@@ -6,7 +6,11 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertCompiled } from "./helpers/anvil";
 import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
-import { SERVICE_ARGS } from "./helpers/service-process";
+import { SERVICE_ARGS, ServiceProcess } from "./helpers/service-process";
+import { chainFactsReader } from "../src/chain/chain-facts";
+import { createProvider } from "../src/chain/provider";
+import type { EvidenceBundle } from "../src/core/bundle";
+import { verifyEvidence } from "../src/verifier/verify-evidence";
 
 const ROOT = path.resolve(__dirname, "..");
 /** A whole process (TypeScript transform, PGlite, anvil, OpenCV in two threads) starts slowly on a shared machine. */
@@ -92,6 +96,50 @@ describe("graceful shutdown of the real process", () => {
       expect(existsSync(path.join(dataDir, "chain", "anvil-state.json"))).toBe(true);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  }, 240_000);
+
+  it("on a Ctrl-C to its whole process group (anvil gets it too) stops quietly, restarts nothing and anchors at the next start", async () => {
+    const ctrlCDir = mkdtempSync(path.join(tmpdir(), "imprint-ctrl-c-"));
+    const env = { DATA_DIR: ctrlCDir, PORT: "0", EMBEDDED_CHAIN_PORT: "0", IMPRINT_ADMIN_KEY: ADMIN_KEY, ANALYSIS_WORKERS: "1",
+      // Pending at the signal: only the next start may anchor it.
+      ANCHOR_INTERVAL_MS: "3600000" };
+    let service = ServiceProcess.spawn(env);
+    try {
+      await service.ready;
+      const account = await service.request("/v1/accounts", { method: "POST", key: ADMIN_KEY, headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Shop" }) });
+      const { apiKey } = (await account.json()) as { apiKey: string };
+      const registered = await service.request("/v1/originals", { method: "POST", key: apiKey, body: imageForm(fixture("building.jpg"), { productId: "P1", category: "buildings", storeCountry: "DE" }) });
+      expect(registered.status).toBe(201);
+      const { id } = (await registered.json()) as { id: string };
+
+      await service.stop(20_000, "SIGINT");
+      expect(service.child.exitCode).toBe(0);
+      expect(service.stoppedGracefully).toBe(true);
+      const logged = service.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: number; msg: string });
+      // anvil's exit is part of the stop: no error, no restart, no failed last anchoring.
+      expect(logged.filter((l) => l.level >= 40)).toEqual([]);
+      expect(logged.map((l) => l.msg)).toContain("the embedded chain stopped with the service: what is registered is anchored at the next start");
+      expect(await service.strays()).toEqual([]);
+
+      service = ServiceProcess.spawn({ ...env, ANCHOR_INTERVAL_MS: "200" });
+      await service.ready;
+      let evidence = await service.request(`/v1/originals/${id}/evidence`, { key: apiKey });
+      for (let i = 0; i < 300 && evidence.status === 202; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        evidence = await service.request(`/v1/originals/${id}/evidence`, { key: apiKey });
+      }
+      expect(evidence.status).toBe(200);
+      const { rpcUrl } = (await (await service.request("/v1/chain")).json()) as { rpcUrl: string };
+      const provider = createProvider(rpcUrl, { chainId: 31337 });
+      const verdict = await verifyEvidence((await evidence.json()) as EvidenceBundle, { readChainFacts: chainFactsReader(provider) });
+      provider.destroy();
+      expect(verdict.ok).toBe(true);
+      await service.stop();
+      expect(service.stoppedGracefully).toBe(true);
+    } finally {
+      await service.kill();
+      rmSync(ctrlCDir, { recursive: true, force: true });
     }
   }, 240_000);
 });

@@ -60,8 +60,16 @@ export class SupervisedAnvil {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * The service is stopping: from now on anvil's exit is part of the stop, not a crash to restart. A terminal's
+   * Ctrl-C (and a service manager's stop) signals the whole process group, so anvil may exit before `stop()`.
+   */
+  standDown(): void {
     this.stopping = true;
+  }
+
+  async stop(): Promise<void> {
+    this.standDown();
     await this.restarting;
     await this.current?.stop();
     this.current = null;
@@ -69,8 +77,12 @@ export class SupervisedAnvil {
 
   private watch(anvil: AnvilInstance): void {
     void anvil.exited.then((code) => {
-      if (this.stopping || this.current !== anvil) return;
+      if (this.current !== anvil) return;
       this.current = null;
+      if (this.stopping) {
+        this.log.info({ code, rpcUrl: this.rpcUrl }, "embedded chain stopped");
+        return;
+      }
       this.log.error({ code, rpcUrl: this.rpcUrl }, "embedded chain exited; restarting it from its saved state");
       this.restarting = this.restart().finally(() => (this.restarting = null));
     });

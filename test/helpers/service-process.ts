@@ -68,10 +68,13 @@ export class ServiceProcess {
     await this.exited;
   }
 
-  /** SIGTERM (a clean shutdown: the batcher flushes, anvil's state is saved); SIGKILL after `timeoutMs`. */
-  async stop(timeoutMs = 20_000): Promise<void> {
+  /**
+   * A clean shutdown's signal to the whole process group, node and anvil alike, as a service manager's stop
+   * (SIGTERM) or a terminal's Ctrl-C (SIGINT) sends it; SIGKILL after `timeoutMs`.
+   */
+  async stop(timeoutMs = 20_000, signal: "SIGTERM" | "SIGINT" = "SIGTERM"): Promise<void> {
     if (!this.alive) return;
-    process.kill(-this.child.pid!, "SIGTERM");
+    process.kill(-this.child.pid!, signal);
     const timer = setTimeout(() => void this.kill(), timeoutMs);
     await this.exited;
     clearTimeout(timer);
