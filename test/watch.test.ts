@@ -5,6 +5,8 @@ import { alerts, images, watchUploads } from "../src/db/schema";
 import { toPixelGeometry } from "../src/matching/geometry";
 import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
 import { matchNewImage } from "../src/watch/match";
+import { keepUpload } from "../src/watch/uploads";
+import { enqueueJob } from "../src/jobs/queue";
 import { engines } from "./helpers/databases";
 import { jobsDrained } from "./helpers/jobs";
 import { matchPictureInk } from "./helpers/match-picture";
@@ -263,5 +265,13 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(storedOnly!.alerts.filter((a) => a.originalId === buildingOriginal.id)).toEqual([]);
     // The upload's bytes were kept only until its watch ran.
     expect(await svc.deps.db.select().from(watchUploads)).toEqual([]);
+
+    // A job queued by a version whose payload did not say whether bytes were kept still reads and drops them.
+    await keepUpload(svc.deps.db, imageId, flipped);
+    await enqueueJob(svc.deps.db, WATCH_JOB, { imageId });
+    svc.deps.wakeJobs?.(WATCH_JOB);
+    await settle();
+    expect(await svc.deps.db.select().from(watchUploads)).toEqual([]);
+    expect((await alertsOf(brand.apiKey)).filter((a: { match: { id: string } }) => a.match.id === listing.id)).toHaveLength(1);
   });
 });

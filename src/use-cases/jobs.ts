@@ -10,7 +10,8 @@ export function watchJobHandler(deps: UseCaseDeps): Record<string, JobHandler> {
   const links = jobLinks(deps.config);
   return {
     [WATCH_JOB]: {
-      run: (job) => watchImageUseCase(deps, String(job.payload.imageId), links),
+      run: ({ payload }) =>
+        watchImageUseCase(deps, { imageId: String(payload.imageId), upload: typeof payload.upload === "boolean" ? payload.upload : undefined }, links),
       onGiveUp: (job) => abandonWatchUseCase(deps, String(job.payload.imageId)),
     },
   };

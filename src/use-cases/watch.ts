@@ -25,7 +25,13 @@ const POOL_BUSY_RETRY_MS = 200;
  */
 export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer): Promise<void> {
   if (bytes) await keepUpload(q, imageId, bytes);
-  await enqueueJob(q, WATCH_JOB, { imageId });
+  await enqueueJob(q, WATCH_JOB, { imageId, upload: bytes !== undefined } satisfies WatchJob);
+}
+
+/** A watch job's payload. `upload` says whether bytes were kept for it (absent in jobs queued before it existed). */
+export interface WatchJob {
+  imageId: string;
+  upload?: boolean;
 }
 
 /**
@@ -36,13 +42,14 @@ export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer):
  * before it that match. Once per pair; never about an organisation's own images. Each alert goes to the
  * organisation's webhook.
  */
-export async function watchImageUseCase(deps: UseCaseDeps, imageId: string, links: Links): Promise<void | Reschedule> {
+export async function watchImageUseCase(deps: UseCaseDeps, { imageId, upload }: WatchJob, links: Links): Promise<void | Reschedule> {
   const { library } = deps;
   if (!library) throw new Error("no search index in this process: watch jobs must run where one is loaded");
   if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS), holdRunner: true };
   // Whatever was committed before this job ran is matched (the image itself may have come from another process).
   await library.refresh();
-  const bytes = await uploadOf(deps.db, imageId);
+  // An original keeps no upload: one read fewer per registration. A job that does not say may have one.
+  const bytes = upload === false ? null : await uploadOf(deps.db, imageId);
   const analysed = bytes ? await watchFeatures(deps, imageId, bytes) : undefined;
   if (analysed && "retryAt" in analysed) return analysed;
   const found = await matchNewImage(deps.db, library, imageId, analysed?.features);
