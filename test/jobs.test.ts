@@ -114,4 +114,24 @@ describe.each(engines)("the job table on %s", (engine) => {
     await runner.stop();
     expect(done).toEqual([7]);
   });
+
+  it("after a round that claimed fewer jobs than it may run, sleeps until woken rather than claim again at once", async () => {
+    await clear();
+    const { db } = database;
+    // A claim is one UPDATE (jobs that succeed are deleted, not updated).
+    let claims = 0;
+    const counted = new Proxy(db, { get: (target, key, receiver) => (key === "update" ? (claims++, target.update.bind(target)) : Reflect.get(target, key, receiver)) });
+    let ran = 0;
+    const runner = new JobRunner(counted, { t: { run: async () => void (ran += 1) } }, { pollMs: 60_000, concurrency: 2 });
+    runner.start();
+    for (let i = 0; i < 100 && claims === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await enqueueJob(db, "t", {});
+    runner.wake();
+    for (let i = 0; i < 100 && ran === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    await runner.stop();
+    expect(ran).toBe(1);
+    // The first (empty) claim at start and the one after the wake-up; none after the job ran.
+    expect(claims).toBe(2);
+  });
 });

@@ -111,7 +111,9 @@ export class JobRunner {
       const holdMs = this.heldUntil - this.now();
       this.heldUntil = 0;
       if (holdMs > 0 && !this.stopped) await this.sleep(Math.min(holdMs, this.pollMs));
-      else if (ran === 0 && !this.stopped && !this.woken) await this.sleep();
+      // Fewer than asked for: the queue was empty when claimed, so claiming again at once would find nothing
+      // (a job queued here since then wakes the runner; one queued by another process waits for the poll).
+      else if (ran < this.concurrency && !this.stopped && !this.woken) await this.sleep();
     }
   }
 
