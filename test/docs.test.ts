@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "./helpers/service";
 
@@ -13,6 +15,24 @@ describe("API documentation", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/originals", "/v1/search", "/v1/verify", "/v1/listings"]));
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+  });
+
+  it("lists every route of the OpenAPI document in the README's API table", async () => {
+    const doc = (await (await svc.request("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    const readme = readFileSync(path.join(__dirname, "../README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("\n## API\n"), readme.indexOf("\n## Security\n"));
+    const documented = (method: string, route: string) => new RegExp("`" + method + " " + route.replace(/[.*+?^$()|[\]\\]/g, "\\$&") + "[`?\\s]").test(table);
+    const routes = Object.entries(doc.paths).flatMap(([route, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${route.replace(/\{(\w+)\}/g, ":$1")}`),
+    );
+    expect(routes.length).toBeGreaterThan(40);
+    expect(routes.filter((r) => !documented(...(r.split(" ") as [string, string])))).toEqual([]);
+    // Each route has one row: two rows of one route drift apart.
+    const rowRoutes = table
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .flatMap((line) => [...line.split(" | ")[0].matchAll(/`([A-Z]+ \/[^`?\s]*)/g)].map((m) => m[1]));
+    expect(rowRoutes.filter((r, i) => rowRoutes.indexOf(r) !== i)).toEqual([]);
   });
 
   it("serves an interactive page at /docs whose scripts and styles come from this server, not a CDN", async () => {
