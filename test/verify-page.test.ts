@@ -72,7 +72,7 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     else if (trust && "none" in trust) await page.check("#trust-none");
     else if (trust) await page.check("#trust-served");
     await page.click("#verify");
-    await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
+    await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
     const result = await page.textContent("#result");
     const checks = await page.$$eval("#checks li", (items) => items.map((li) => [li.getAttribute("data-check"), li.className]));
     const findings = Object.fromEntries(await page.$$eval("#findings dd", (items) => items.map((dd) => [dd.getAttribute("data-finding"), dd.textContent])));
@@ -184,6 +184,8 @@ describe("/verify: verification in a real browser, trusting no server", () => {
   });
 
   it("keeps an RPC typed while the evidence file was still being read, instead of prefilling over it", async () => {
+    const typedRpc = rpcUrl.replace("127.0.0.1", "localhost");
+    expect(typedRpc).not.toBe(rpcUrl);
     // Choosing a JSON file reads it twice (is it a PDF? then the evidence, for its chain): the RPC is typed while
     // each read in turn is held. A prefill that looked before its read would put back the chain's default RPC.
     for (const heldRead of [1, 2]) {
@@ -200,17 +202,51 @@ describe("/verify: verification in a real browser, trusting no server", () => {
       await page.goto(`${http.url}/verify`);
       await page.setInputFiles("#evidence", bundlePath);
       await page.waitForFunction(() => (window as unknown as { release?: () => void }).release !== undefined);
-      await page.fill("#rpc", rpcUrl);
+      // The same chain by another name: the prefill (the served RPC) would differ from what was typed.
+      await page.fill("#rpc", typedRpc);
       await page.evaluate(() => (window as unknown as { release: () => void }).release());
       await page.click("#verify");
-      await page.waitForFunction(() => ["ok", "chain", "fail"].includes(document.getElementById("result")!.className));
+      await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
       expect({ heldRead, rpc: await page.inputValue("#rpc"), result: await page.textContent("#result") }).toEqual({
         heldRead,
-        rpc: rpcUrl,
+        rpc: typedRpc,
         result: expect.stringMatching(/^VERIFIED: /),
       });
       await page.close();
     }
+  });
+
+  it("offers the service's own RPC, and says COULD NOT CHECK, not NOT VERIFIED, when the RPC does not answer", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${http.url}/verify`);
+    expect(await page.inputValue("#rpc")).toBe(rpcUrl);
+    await page.setInputFiles("#evidence", bundlePath);
+    await page.click("#verify");
+    await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
+    expect(await page.textContent("#result")).toMatch(/^VERIFIED: /);
+
+    await page.fill("#rpc", "http://127.0.0.1:1");
+    await page.click("#verify");
+    await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
+    expect(await page.getAttribute("#result", "class")).toBe("unread");
+    expect(await page.textContent("#result")).toMatch(/^COULD NOT CHECK: /);
+    // A tampered bundle fails offline whatever the RPC: that is a verdict, not a failure to check.
+    await page.setInputFiles("#evidence", file("tampered.json"));
+    await page.fill("#rpc", "http://127.0.0.1:1");
+    await page.click("#verify");
+    await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
+    expect(await page.textContent("#result")).toBe("NOT VERIFIED");
+    await page.close();
+  });
+
+  it("speaks the language asked for in the address, whatever the browser's", async () => {
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const page = await context.newPage();
+    await page.goto(`${http.url}/verify`);
+    expect(await page.textContent("h1")).toBe("核验证据");
+    await page.goto(`${http.url}/verify?lang=en`);
+    expect(await page.textContent("h1")).toBe("Verify evidence");
+    await context.close();
   });
 
   it("speaks Simplified Chinese", async () => {

@@ -80,6 +80,15 @@ export interface Verdict {
   bundle?: EvidenceBundle;
 }
 
+/**
+ * Whether a verdict failed only because no chain could be read (the `chain` check): it then says nothing about the
+ * evidence, and another RPC may settle it. Every verifier reports this as "could not check", never as a failure.
+ */
+export function chainUnread(verdict: Pick<Verdict, "ok" | "checks">): boolean {
+  const failed = verdict.checks.filter((c) => !c.ok);
+  return !verdict.ok && failed.length > 0 && failed.every((c) => c.name === "chain");
+}
+
 /** PDQ's own match threshold (Meta): up to 31 of 256 bits is the same picture. */
 export const PDQ_MATCH_DISTANCE = 31;
 

@@ -14,7 +14,8 @@ export function verifyPageRoutes(deps: AppDeps) {
   const compressed = compressedBodies();
   app.get("/verify", async (c) => {
     const built = await page();
-    const html = servedPage(built, deps.deployments.file);
+    const { chainId, publicRpcUrl } = deps.chain;
+    const html = servedPage(built, deps.deployments.file, publicRpcUrl ? { chainId, rpcUrl: publicRpcUrl } : null);
     const headers: Record<string, string> = {
       "content-security-policy": built.contentSecurityPolicy,
       "x-content-type-options": "nosniff",

@@ -45,8 +45,17 @@ export async function buildVerifierPage(): Promise<VerifierPage> {
  * default, exactly what the service publishes at /.well-known/imprint-deployments.json, without asking for it
  * (the page makes no request to the server once loaded). It is a data block, not a script: the CSP is unchanged.
  */
-export function servedPage(page: VerifierPage, deployments: DeploymentsFile): string {
-  // `<` escaped so that no value can close the element (JSON.parse reads \u003c back as `<`).
-  const data = JSON.stringify(deployments).replace(/</g, "\\u003c");
-  return page.html.replace("<!--DEPLOYMENTS-->", () => data);
+export function servedPage(page: VerifierPage, deployments: DeploymentsFile, chain: ServedChain | null): string {
+  return page.html.replace("<!--DEPLOYMENTS-->", () => dataBlock(deployments)).replace("<!--CHAIN-->", () => dataBlock(chain));
+}
+
+/** The chain RPC a service publishes, offered for evidence of that chain. */
+export interface ServedChain {
+  chainId: number;
+  rpcUrl: string;
+}
+
+/** JSON for a data block, `<` escaped so that no value can close the element (JSON.parse reads \u003c back as `<`). */
+function dataBlock(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
 }

@@ -9,19 +9,20 @@ import { getAddress } from "ethers";
 import { chainFactsReader } from "../../chain/chain-facts";
 import { createProvider } from "../../chain/provider";
 import { isLocalDeployment, parseDeploymentsFile, type Deployment } from "../../core/deployments";
-import type { Verdict } from "../../core/verify";
+import { chainUnread, type Verdict } from "../../core/verify";
 import type { Trust } from "../../verifier/options";
 import { verifyEvidence } from "../../verifier/verify-evidence";
 import { browserFingerprint } from "./browser-fingerprint";
 import { MESSAGES, type Language, type Messages } from "./messages";
 import { evidenceFilesOfPdf, isPdf, type AttachedFile } from "./pdf-evidence";
 
-/** RPCs a person can reach without configuration; any other chain's RPC is theirs to type. */
+/** RPCs a person can reach without configuration, after the served one; any other chain's RPC is theirs to type. */
 const KNOWN_RPCS: Record<number, string> = { 31337: "http://127.0.0.1:8545" };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-let language: Language = new URLSearchParams(location.search).get("lang") === "zh" || navigator.language.startsWith("zh") ? "zh" : "en";
+const asked = new URLSearchParams(location.search).get("lang");
+let language: Language = asked === "zh" || asked === "en" ? asked : navigator.language.startsWith("zh") ? "zh" : "en";
 
 /** A sentence of ours for the person (shown as is), as opposed to an unexpected failure. */
 class Refusal extends Error {}
@@ -35,6 +36,22 @@ const served: readonly Deployment[] = (() => {
     return [];
   }
 })();
+
+/** The chain RPC published by the service that served the page (null when it publishes none, or the block is invalid). */
+const servedChain: { chainId: number; rpcUrl: string } | null = (() => {
+  try {
+    const parsed = JSON.parse($("served-chain-data").textContent ?? "") as { chainId?: unknown; rpcUrl?: unknown } | null;
+    return parsed && typeof parsed.chainId === "number" && typeof parsed.rpcUrl === "string" ? { chainId: parsed.chainId, rpcUrl: parsed.rpcUrl } : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** The RPC to offer for a chain: the served one for its own chain, else a well-known one, else none. */
+function rpcFor(chainId: number | undefined): string {
+  if (servedChain && chainId === servedChain.chainId) return servedChain.rpcUrl;
+  return KNOWN_RPCS[chainId ?? -1] ?? "";
+}
 
 function render() {
   const m = MESSAGES[language];
@@ -159,6 +176,10 @@ function showVerdict(verdict: Verdict) {
   } else if (verdict.ok) {
     result.className = "chain";
     result.textContent = `${m.chainOnly}: ${m.chainOnlyText}`;
+  } else if (chainUnread(verdict)) {
+    // Nothing is known about the evidence yet: another RPC may settle it.
+    result.className = "unread";
+    result.textContent = `${m.couldNotCheck}: ${m.couldNotCheckText}`;
   } else {
     result.className = "fail";
     result.textContent = verdict.checks.every((c) => c.ok || c.name === "image") ? m.evidenceOkImageNot : m.notVerified;
@@ -214,7 +235,7 @@ async function prefillRpc() {
     return; // not evidence: the verification will say so
   }
   // Asked once the file is read, not before: an RPC typed while it was being read must stay.
-  if (!rpc.dataset.typed) rpc.value = KNOWN_RPCS[chainId ?? -1] ?? "";
+  if (!rpc.dataset.typed) rpc.value = rpcFor(chainId);
 }
 
 function dropInto(zone: HTMLElement, input: HTMLInputElement) {
@@ -239,6 +260,7 @@ function selectsTrust(input: HTMLElement, choice: string, event: string) {
 }
 
 render();
+$<HTMLInputElement>("rpc").value = servedChain?.rpcUrl ?? "";
 $<HTMLInputElement>("trust-served").disabled = served.length === 0;
 $<HTMLInputElement>(served.length ? "trust-served" : "trust-none").checked = true;
 dropInto($("evidence-zone"), $<HTMLInputElement>("evidence"));
