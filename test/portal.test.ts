@@ -123,6 +123,15 @@ describe("the portal in a real browser", () => {
     await page.goto(`${http.url}/search?lang=en`);
   });
 
+  it("switches language without losing the page's query, and opens the verifier in the portal's language", async () => {
+    await page.goto(`${http.url}/complaints/new?listingId=lst_0123&lang=en`);
+    const toChinese = await page.getAttribute('a[hreflang="zh-CN"]', "href");
+    expect(toChinese).toBe("/complaints/new?listingId=lst_0123&lang=zh");
+    await page.goto(`${http.url}/originals?lang=zh`);
+    expect(await page.getAttribute('nav a[href^="/verify"]', "href")).toBe("/verify?lang=zh");
+    await page.goto(`${http.url}/originals?lang=en`);
+  });
+
   it("signs out: the cookie no longer opens a page", async () => {
     await page.goto(`${http.url}/originals`);
     await page.click("form[action='/sign-out'] button");

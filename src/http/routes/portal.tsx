@@ -64,7 +64,9 @@ export function portalRoutes(deps: AppDeps) {
     const query = c.req.query("lang");
     const language = languageOf(query, getCookie(c, "lang"), c.req.header("accept-language"));
     if (query === language) setCookie(c, "lang", language, { path: "/", sameSite: "Strict", maxAge: 365 * 86_400 });
-    return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path };
+    const kept = new URL(c.req.url).searchParams;
+    kept.delete("lang");
+    return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path, query: kept.toString() };
   };
   // Links and cookies follow the configured base (src/config.ts), never the request's Host header.
   const secure = new URL(deps.config.PUBLIC_BASE_URL).protocol === "https:";

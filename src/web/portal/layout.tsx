@@ -10,8 +10,15 @@ export interface PageContext {
   /** Absent on pages for people who are not signed in. */
   actor?: Actor;
   csrfToken?: string;
-  /** The path of this page, for the language switch and the current nav item. */
+  /** The path of this page, for the current nav item. */
   path: string;
+  /** This page's query without `lang`: the language switch keeps it (a listing chosen, a filter, a tab). */
+  query: string;
+}
+
+/** This page in `language`, its query kept. */
+function inLanguage(ctx: PageContext, language: Language): string {
+  return `${ctx.path}?${ctx.query ? `${ctx.query}&` : ""}lang=${language}`;
 }
 
 /** Nav items and the permission each needs: what a role may not do is not offered. */
@@ -46,13 +53,14 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
           </a>
           <nav aria-label="main">
             {NAV.filter((item) => !item.needs || (actor && [item.needs].flat().some((p) => can(actor, p)))).map((item) => (
-              <a href={item.path} aria-current={ctx.path === item.path ? "page" : undefined}>
+              // The verifier is a page of its own that cannot see the portal's cookie: it is told the language.
+              <a href={item.path === "/verify" ? `/verify?lang=${ctx.language}` : item.path} aria-current={ctx.path === item.path ? "page" : undefined}>
                 {m[item.label]}
               </a>
             ))}
           </nav>
           <div class="session">
-            <a href={`${ctx.path}?lang=${otherLanguage}`} hreflang={otherLanguage === "zh" ? "zh-CN" : "en"}>
+            <a href={inLanguage(ctx, otherLanguage)} hreflang={otherLanguage === "zh" ? "zh-CN" : "en"}>
               {m.language}
             </a>
             {actor ? (
