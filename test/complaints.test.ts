@@ -162,6 +162,8 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
       [form({ listingId, originalIds: brandOriginal, statement: "x" }), third.apiKey, 404, "not_found"], // someone else's original
       [form({ listingId, originalIds: brandOriginal, statement: "x" }), copier.apiKey, 422, "own_listing"],
       [form({ listingId: "lst_nope", originalIds: brandOriginal, statement: "x" }), brand.apiKey, 404, "not_found"],
+      // The first test's complaint against this listing is still open: a reviewer would decide the same case twice.
+      [form({ listingId, originalIds: brandOriginal, statement: "again" }), brand.apiKey, 409, "complaint_open"],
     ];
     for (const [body, key, status, code] of cases) {
       const res = await post("/v1/complaints", key, body);
@@ -210,6 +212,12 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
     }
     const listing = await (await svc.request(`/v1/listings/${listingId}`, { key: copier.apiKey })).json();
     expect(listing.delistedAt).not.toBeNull();
+    // Nothing is left to take down: a new complaint against it is refused, by anyone.
+    const third = await svc.newSeller("Third party");
+    for (const key of [brand.apiKey, third.apiKey]) {
+      const again = await post("/v1/complaints", key, form({ listingId, originalIds: brandOriginal, statement: "again" }));
+      expect({ status: again.status, code: (await again.json()).error?.code }).toEqual(key === brand.apiKey ? { status: 409, code: "listing_delisted" } : { status: 404, code: "not_found" });
+    }
     // Both parties hear of the decision, each by its own event.
     const decided = [
       ...(await receiver.until(complaintEvents("/brand", "complaint.decided"))),

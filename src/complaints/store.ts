@@ -102,6 +102,16 @@ export async function transition(db: Db, actor: Actor, id: string, t: Transition
   });
 }
 
+/** The id of an organisation's complaint against a listing that is still open (submitted or appealed), if any. */
+export async function openComplaintOf(db: Db, complainantId: string, listingId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: complaints.id })
+    .from(complaints)
+    .where(and(eq(complaints.complainantId, complainantId), eq(complaints.listingId, listingId), inArray(complaints.status, ["submitted", "appealed"])))
+    .limit(1);
+  return row?.id ?? null;
+}
+
 export async function getComplaint(db: Db, id: string): Promise<ComplaintRow | null> {
   const [row] = await db.select().from(complaints).where(eq(complaints.id, id)).limit(1);
   return row ?? null;

@@ -71,6 +71,8 @@ export const ERROR_CODES = [
   "attachment_has_javascript",
   "too_many_attachments",
   "own_listing",
+  "listing_delisted",
+  "complaint_open",
   "invalid_transition",
   "appeal_window_closed",
   // we have a bug

@@ -61,6 +61,8 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   attachment_has_javascript: 422,
   too_many_attachments: 400,
   own_listing: 422,
+  listing_delisted: 409,
+  complaint_open: 409,
   invalid_transition: 409,
   appeal_window_closed: 409,
   internal_error: 500,

@@ -13,6 +13,7 @@ import {
   getComplaint,
   insertComplaint,
   listComplaints,
+  openComplaintOf,
   timelineOf,
   transition,
   type AlongWith,
@@ -121,11 +122,23 @@ export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, lis
   const listing = await getListing(deps.db, listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
   if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
+  await checkStillToDecide(deps, actor, listing);
   const matched = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
   return {
     listing: { id: listing.id, productId: listing.productId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, imageId: listing.imageId },
     originals: matched.map((m) => m.match).sort((a, b) => b.similarity - a.similarity),
   };
+}
+
+/**
+ * A listing that is still a case to decide for the actor: still listed (a delisted one has nothing left to take
+ * down), and not already the subject of the actor's complaint that is still open (a reviewer would decide the
+ * same case twice).
+ */
+async function checkStillToDecide(deps: UseCaseDeps, actor: Actor, listing: { id: string; delistedAt: string | null }) {
+  if (listing.delistedAt) throw new ImprintError("listing_delisted", `listing ${listing.id} was delisted at ${listing.delistedAt}: there is nothing left to take down`);
+  const open = await openComplaintOf(deps.db, actor.organisationId, listing.id);
+  if (open) throw new ImprintError("complaint_open", `your complaint ${open} against listing ${listing.id} is still open`, { details: { complaintId: open } });
 }
 
 export type ComplaintDraft = NonNullable<Awaited<ReturnType<typeof complaintDraftUseCase>>>;
@@ -161,6 +174,8 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
     throw new ImprintError("not_found", `no alert ${input.alertId}`);
   }
   const attachments = await checkAttachments(input.attachments);
+  // After the filing itself is found valid: its mistakes are told first, whatever the listing's state.
+  await checkStillToDecide(deps, actor, listing);
   const matched = await matchOriginals(deps, listing.imageId, originals);
   let published = 0;
   const id = await insertComplaint(deps.db, actor, {

@@ -44,6 +44,8 @@ const explanations = {
   attachment_has_javascript: "不接受包含 JavaScript 的 PDF 附件。",
   too_many_attachments: "附件过多（最多 5 个）。",
   own_listing: "不能投诉本组织自己的商品。",
+  listing_delisted: "该商品已下架，无需再投诉。",
+  complaint_open: "您对该商品的投诉仍在处理中，请勿重复投诉。",
   invalid_transition: "该投诉当前的状态不允许此操作。",
   appeal_window_closed: "申诉期限已过。",
   internal_error: "服务出现内部错误，请稍后重试。",
