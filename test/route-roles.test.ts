@@ -52,7 +52,9 @@ interface Fixtures {
   freshKey(org: Org): Promise<number>;
   /** Image bytes no cell has registered yet. */
   freshImage(): Promise<Buffer>;
-  /** A new complaint by `complainant` against `respondent`'s listing, citing the complainant's original. */
+  /** A new listing of `org` (a complaint is filed against a listing once while it is open). */
+  freshListing(org: Org): Promise<string>;
+  /** A new complaint by `complainant` against a new listing of `respondent`, citing the complainant's original. */
   fileComplaint(complainant: Org, respondent: Org, attachment?: boolean): Promise<{ id: string; attachmentId?: string }>;
   /** Complaints shared by the rows that only read: A's (own) and B's (other), each against C, with a PDF attached. */
   complaints: Record<"A" | "B", { id: string; attachmentId?: string }>;
@@ -207,7 +209,7 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
 
   // Complaints
   { route: "POST /v1/complaints",
-    call: (f) => ({ method: "POST", path: "/v1/complaints", form: formOf({ listingId: f.C.listingId, originalIds: f.A.originalId, statement: "a copy" }) }),
+    call: async (f) => ({ method: "POST", path: "/v1/complaints", form: formOf({ listingId: await f.freshListing(f.C), originalIds: f.A.originalId, statement: "a copy" }) }),
     expect: { owner: 201, "ip-manager": 201, member: 403, admin: 403, reviewer: 403, none: 401 } },
   { route: "GET /v1/complaints/:id", kind: "seller-data", call: (f, { org }) => ({ method: "GET", path: `/v1/complaints/${complaintOf(f, org).id}` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: 404, admin: 200, reviewer: 200, none: 401 } },
@@ -231,7 +233,7 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     expect: { owner: 403, "ip-manager": 403, member: 403, admin: 200, reviewer: 200, none: 401 } },
   { route: "GET /complaints", via: "session", call: () => ({ method: "GET", path: "/complaints" }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 200, none: 303 } },
-  { route: "GET /complaints/new", via: "session", call: (f) => ({ method: "GET", path: `/complaints/new?listingId=${f.C.listingId}` }),
+  { route: "GET /complaints/new", via: "session", call: async (f) => ({ method: "GET", path: `/complaints/new?listingId=${await f.freshListing(f.C)}` }),
     expect: { owner: 200, "ip-manager": 200, member: 403, admin: 403, reviewer: 403, none: 303 } },
 
   // Search records, alerts, settings and the webhook (owner/ip-manager: the IP centre; the owner: the organisation)
@@ -299,7 +301,7 @@ const ROUTES: (RouteRow & { kind?: "seller-data" | "organisation" })[] = [
     call: async (f, { org }) => ({ method: "GET", path: `/searches/${await f.searchOf(org)}/hits/0/match.png` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "POST /complaints", via: "session",
-    call: (f, { session }) => ({ method: "POST", path: "/complaints", form: formOf({ _csrf: session?.csrf, listingId: f.C.listingId, originalIds: f.A.originalId, statement: "a copy" }) }),
+    call: async (f, { session }) => ({ method: "POST", path: "/complaints", form: formOf({ _csrf: session?.csrf, listingId: await f.freshListing(f.C), originalIds: f.A.originalId, statement: "a copy" }) }),
     expect: { owner: 303, "ip-manager": 303, member: 403, admin: 403, reviewer: 403, none: 303 } },
   { route: "GET /complaints/:id", via: "session", kind: "seller-data", call: (f, { org }) => ({ method: "GET", path: `/complaints/${complaintOf(f, org).id}` }),
     expect: { owner: [200, 404], "ip-manager": [200, 404], member: 404, admin: 200, reviewer: 200, none: 303 } },
@@ -367,8 +369,11 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       return res.json();
     };
     let images = 0;
-    // Another JPEG quality, other bytes: a new registration rather than the existing one (200).
-    const freshImage = () => sharp(fixture("building.jpg")).jpeg({ quality: 50 + images++ }).toBuffer();
+    // Another JPEG quality (and, after 50, a wider canvas), other bytes: a new registration rather than the existing one (200).
+    const freshImage = () => {
+      const n = images++;
+      return sharp(fixture("building.jpg")).extend({ right: Math.floor(n / 50), background: "#fff" }).jpeg({ quality: 50 + (n % 50) }).toBuffer();
+    };
 
     const sellerOrg = async (name: "A" | "B" | "C"): Promise<Org> => {
       const owner = await svc.newSeller(`Shop ${name}`);
@@ -413,8 +418,13 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       doc.addPage();
       return doc.save();
     })());
+    const freshListing = async (org: Org) => {
+      const listed = await svc.request("/v1/listings", { method: "POST", key: org.keys.member, body: imageForm(await freshImage(), listingFields, "l.jpg") });
+      if (listed.status !== 201) throw new Error(`listing failed: ${listed.status} ${await listed.text()}`);
+      return (await listed.json()).id as string;
+    };
     const fileComplaint = async (complainant: Org, respondent: Org, attachment = false) => {
-      const form = formOf({ listingId: respondent.listingId, originalIds: complainant.originalId, statement: "a copy of our photo" });
+      const form = formOf({ listingId: await freshListing(respondent), originalIds: complainant.originalId, statement: "a copy of our photo" });
       if (attachment) form.append("attachments", new Blob([new Uint8Array(pdf)]), "proof.pdf");
       const res = await svc.request("/v1/complaints", { method: "POST", key: complainant.keys.owner, body: form });
       if (res.status !== 201) throw new Error(`filing a complaint failed: ${res.status} ${await res.text()}`);
@@ -439,7 +449,7 @@ describe.each(engines)("route × role × organisation on %s", (engine) => {
       }
       return searches.get(org.name)!;
     };
-    f = { svc, A, B, C, P, bundle, searchOf, freshImage, freshMember, freshKey, fileComplaint, complaints, signIn, sessions };
+    f = { svc, A, B, C, P, bundle, searchOf, freshImage, freshMember, freshKey, freshListing, fileComplaint, complaints, signIn, sessions };
   });
   afterAll(() => f?.svc.stop());
 
