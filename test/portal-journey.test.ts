@@ -185,6 +185,12 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await page.textContent("a[href*='/attachments/']")).toBe("copyright.pdf");
     expect(await page.locator("a[href$='/report.pdf']").count()).toBe(1);
     expect(await page.locator("form[action$='/withdraw']").count()).toBe(1); // the complainant may withdraw
+    // ...after saying yes: a dismissed question sends nothing.
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await page.click("form[action$='/withdraw'] button[type=submit]");
+    await page.waitForTimeout(300);
+    expect(new URL(page.url()).pathname).toBe(complaintPath);
+    expect(await page.textContent(".badge.submitted")).toBe("submitted");
     expect(await page.locator("#appeal-form, #decision-form").count()).toBe(0); // and nothing else
     await shot(page, "08b-complaint-filed", true);
   });
@@ -202,6 +208,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await page.locator("form[action$='/withdraw'], #decision-form").count()).toBe(0);
     expect(await seriousViolations(page), "complaint, respondent").toEqual([]);
     await shot(page, "09a-complaint-received-zh", true);
+    expect(await page.textContent("#appeal-form label:has(textarea[name=statement])")).toBe("申诉说明");
     await page.fill("#appeal-form textarea[name=statement]", "我们拥有这张照片的版权。");
     await page.setInputFiles("#appeal-form input[name=attachments]", path.join(dir, "licence.pdf"));
     await page.click("#appeal-form button[type=submit]");
@@ -242,6 +249,8 @@ describe("the seller journey in a real browser: register, anchor, search, certif
       expect(await page.textContent("#decision")).toContain("anchored on chain before the listing");
       expect(await page.$$eval(".timeline li strong", (els) => els.map((e) => e.textContent))).toEqual(kinds);
       expect(await page.locator(".timeline li .role").allTextContents(), "each event's role, in the reader's language").toEqual(roles);
+      // A reviewer belongs to neither party: named by the role alone, once.
+      expect(await page.locator(".timeline li").last().textContent()).toMatch(who === "brand" ? /\(reviewer\)/ : /（?\(审核员\)/);
       // Every time in UTC, and in the reader's zone once the page script has run.
       expect(await page.locator(".timeline [data-local-of]").first().textContent()).toMatch(/\(.+\)$/);
       expect(await page.locator("form").filter({ has: page.locator("button[type=submit]:not(.link)") }).count()).toBe(0); // nothing left to do

@@ -43,6 +43,8 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {ctx.csrfToken ? <meta name="csrf-token" content={ctx.csrfToken} /> : null}
         <title>{`${title} · ${m.appName}`}</title>
+        {/* No icon: without this line every page asks for /favicon.ico and logs a 404. */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/portal/style.css" />
         <script src="/portal/app.js" defer></script>
       </head>

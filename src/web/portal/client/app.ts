@@ -127,6 +127,16 @@ function setUpPaste() {
   });
 }
 
+/** A form with `data-confirm` (an irreversible step, such as withdrawing a complaint) asks before it is sent. */
+function setUpConfirmations() {
+  for (const form of document.querySelectorAll<HTMLFormElement>("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm ?? "")) e.preventDefault();
+    });
+  }
+}
+
 showLocalTimes();
 setUpRegistration();
 setUpPaste();
+setUpConfirmations();

@@ -214,14 +214,14 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         <ol class="timeline">
           {c.timeline.map((e) => (
             <li>
-              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({partyOf(c, e.organisationId, m)}, <span class="role">{roleLabel(m, e.role)}</span>){e.note ? `: ${e.note}` : ""}
+              <Time iso={e.at} m={m} /> — <strong>{m[eventLabel(e.kind)]}</strong> ({actorOf(c, e, m)}){e.note ? `: ${e.note}` : ""}
             </li>
           ))}
         </ol>
       </section>
 
       {side === "complainant" && open ? (
-        <form method="post" action={`/complaints/${c.id}/withdraw`} class="card">
+        <form method="post" action={`/complaints/${c.id}/withdraw`} class="card" data-confirm={m.withdrawConfirm}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <button type="submit" class="secondary">
             {m.withdraw}
@@ -237,7 +237,7 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
           </p>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <label>
-            {m.statement}
+            {m.appealStatement}
             <textarea name="statement" required maxlength={5000} rows={5}></textarea>
           </label>
           <label>
@@ -279,6 +279,10 @@ function eventLabel(kind: string) {
 }
 
 /** Who acted, by side: the organisations' ids mean nothing to a reader, their side in the complaint does. */
-function partyOf(c: ComplaintView, organisationId: string, m: PageContext["m"]) {
-  return organisationId === c.complainantId ? m.complainant : organisationId === c.respondentId ? m.appellant : m.reviewer;
+/** Who took a step: the party and the member's role; a reviewer (of neither party) by the role alone. */
+function actorOf(c: ComplaintView, e: ComplaintView["timeline"][number], m: PageContext["m"]) {
+  const role = <span class="role">{roleLabel(m, e.role)}</span>;
+  if (e.organisationId === c.complainantId) return <>{m.complainant}, {role}</>;
+  if (e.organisationId === c.respondentId) return <>{m.appellant}, {role}</>;
+  return role;
 }
