@@ -34,6 +34,22 @@ import { flatPng16 } from "./hostile/large-files";
 const UPLOAD_ROUTES: UploadRoute[] = ["/v1/originals", "/v1/listings", "/v1/search"];
 /** Library words that must never reach a client. */
 const LIBRARY_TEXT = /vips|libpng|libjpeg|libwebp|sharp|postgres|pglite|drizzle|zlib|stack|\bat \S+ \(|TypeError|SyntaxError/i;
+/**
+ * The list routes but GET /v1/originals (the corpus's QUERY_CASES), with their largest `limit`. Their limits, a
+ * hit's index and `signedAt` answer one sentence of ours, whatever is wrong with them.
+ */
+const LIST_ROUTES: [path: string, maxLimit: number][] = [
+  ["/v1/audit", 200],
+  ["/v1/alerts", 100],
+  ["/v1/searches", 100],
+  ["/v1/webhook/deliveries", 100],
+  ["/v1/complaints", 100],
+  ["/v1/originals", 100],
+];
+/** What z.coerce.number() read as a number ("0x3" as 3, " 3" as 3, "" as 0), and what it answered in zod's words. */
+const BAD_WHOLE_NUMBERS = ["0x3", "1e1", "%203", "3%20", "5.0", "+5", "-1", "abc", "", "%EF%BC%95", "Infinity", "99999999999999999999", "9007199254740993"];
+/** Valid signer and signature fields (by form only: a bad signedAt is refused before any is checked). */
+const SIGNATURE_FIELDS = { signer: `0x${"1".repeat(40)}`, signature: `0x${"1".repeat(128)}1b` };
 /** How far RSS may rise over the whole corpus (both engines' runs share the process). */
 const RSS_BUDGET_MB = 400;
 
@@ -258,6 +274,46 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
     }
   });
 
+  it("refuses hostile limits of every list route, hit indexes and signedAt, each in one sentence of ours", async () => {
+    const expectOurSentence = (answer: Answer, message: string) => {
+      expectRefused(answer);
+      expect({ what: answer.what, status: answer.status, error: answer.body.error }).toEqual({
+        what: answer.what,
+        status: 400,
+        error: { code: "invalid_request", message, details: [{ path: message.split(":")[0], message: message.split(": ")[1] }] },
+      });
+      answered++;
+    };
+    for (const [path, max] of LIST_ROUTES) {
+      for (const limit of [...BAD_WHOLE_NUMBERS, "0", String(max + 1)]) {
+        const answer = await answerOf(`GET ${path}?limit=${limit}`, fetch(`${target.api.url}${path}?limit=${limit}`, { headers: target.key }));
+        expectOurSentence(answer, `limit: must be a whole number from 1 to ${max}`);
+      }
+      // A repeated field arrives as two values: no one number.
+      expectOurSentence(await answerOf(`GET ${path}?limit=1&limit=2`, fetch(`${target.api.url}${path}?limit=1&limit=2`, { headers: target.key })), `limit: must be a whole number from 1 to ${max}`);
+    }
+    for (const index of [...BAD_WHOLE_NUMBERS.filter((v) => v !== ""), "1001"]) {
+      // Refused before the record is looked up: the id need not exist.
+      const path = `/v1/searches/srch_000000000000000000000000/hits/${index}/match.png`;
+      expectOurSentence(await answerOf(`GET ${path}`, fetch(target.api.url + path, { headers: target.key })), "index: must be a whole number from 0 to 1000");
+    }
+    for (const signedAt of [...BAD_WHOLE_NUMBERS.map(decodeURIComponent), " 1767225600", "1767225600.0"]) {
+      const body = imageForm(fixture("aloe.webp"), { ...VALID_FIELDS["/v1/originals"], ...SIGNATURE_FIELDS, signedAt }, "aloe.webp");
+      const answer = await answerOf(`POST /v1/originals signedAt ${JSON.stringify(signedAt)}`, fetch(`${target.api.url}/v1/originals`, { method: "POST", headers: target.key, body }));
+      expectOurSentence(answer, `signedAt: must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+    }
+    // A search's form fields, out of range or not numbers at all.
+    for (const [field, value, message] of [
+      ["threshold", "101", "threshold: must be a decimal number from 0 to 100, such as 85 or 92.5"],
+      ["threshold", "1e2", "threshold: must be a decimal number from 0 to 100, such as 85 or 92.5"],
+      ["limit", "51", "limit: must be a whole number from 1 to 50"],
+      ["limit", "0x5", "limit: must be a whole number from 1 to 50"],
+    ]) {
+      const body = imageForm(fixture("aloe.webp"), { [field]: value }, "aloe.webp");
+      expectOurSentence(await answerOf(`POST /v1/search ${field}=${value}`, fetch(`${target.api.url}/v1/search`, { method: "POST", headers: target.key, body })), message);
+    }
+  });
+
   it("refuses hostile ids in paths", async () => {
     for (const { method, path } of PATH_CASES) {
       await refuse(`${method} ${path.slice(0, 60)}`, fetch(target.api.url + path, { method, headers: target.key }));
@@ -363,6 +419,10 @@ describe("what a hostile request learns: links and library text", () => {
     const search = await fetch(`${api.url}/v1/search`, { method: "POST", headers: key, body: imageForm(fixture("aloe.webp"), { threshold: "92.5", limit: "50" }, "a.webp") });
     expect(search.status).toBe(200);
     expect((await search.json()).hits[0].similarity).toBe(100);
+    // Whole numbers at both ends of their range, and a leading zero, which is still decimal digits.
+    for (const [path, max] of LIST_ROUTES) {
+      for (const limit of ["1", String(max), "007"]) expect((await fetch(`${api.url}${path}?limit=${limit}`, { headers: key })).status, `${path}?limit=${limit}`).toBe(200);
+    }
   });
 
   it("uses http://HOST:PORT when PUBLIC_BASE_URL is unset, whatever Host the request names", async () => {

@@ -139,6 +139,30 @@ describe.each(engines)("organisations, members, keys and the audit log on %s", (
     ]);
   });
 
+  it("answers 404 to a change of another organisation's member, whatever the role asked for", async () => {
+    const clerk = await (await svc.request("/v1/members", json(otherShop.apiKey, "POST", { name: "Clara", role: "member" }))).json();
+    const admins = (await (await svc.request("/v1/members", { key: ADMIN_KEY })).json()).items;
+    // A role the actor's organisation gives, and one it does not: neither may tell that the id exists (a 400).
+    const asked: [string, string, string][] = [
+      [ADMIN_KEY, clerk.memberId, "reviewer"],
+      [ADMIN_KEY, clerk.memberId, "member"],
+      [shop.apiKey, clerk.memberId, "admin"],
+      [shop.apiKey, clerk.memberId, "ip-manager"],
+      [shop.apiKey, admins[0].memberId, "reviewer"],
+      [shop.apiKey, admins[0].memberId, "member"],
+    ];
+    for (const [key, memberId, role] of asked) {
+      const res = await svc.request(`/v1/members/${memberId}`, json(key, "PATCH", { role }));
+      const what = `${key === ADMIN_KEY ? "admin" : "seller"} → ${memberId} as ${role}`;
+      expect({ what, status: res.status, code: (await res.json()).error?.code }).toEqual({ what, status: 404, code: "not_found" });
+    }
+    // A missing member answers alike; one's own member with a role the organisation cannot give still answers 400.
+    expect((await svc.request("/v1/members/mem_000000000000000000000000", json(ADMIN_KEY, "PATCH", { role: "member" }))).status).toBe(404);
+    expect((await svc.request(`/v1/members/${clerk.memberId}`, json(otherShop.apiKey, "PATCH", { role: "admin" }))).status).toBe(400);
+    const unchanged = (await (await svc.request("/v1/members", { key: otherShop.apiKey })).json()).items;
+    expect(unchanged.find((m: { memberId: string }) => m.memberId === clerk.memberId).role).toBe("member");
+  });
+
   it("never leaves an organisation without an owner holding a working key", async () => {
     const solo = await svc.newSeller("Solo");
     const members = (await (await svc.request("/v1/members", { key: solo.apiKey })).json()).items;

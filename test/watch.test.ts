@@ -145,6 +145,11 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect((await patch(oldest.id, { status: "gone" })).status).toBe(400);
     expect((await alertsOf(brand.apiKey, "?status=new")).map((a: { id: string }) => a.id)).toEqual([newest.id]);
     expect((await alertsOf(brand.apiKey, "?status=acknowledged")).map((a: { id: string }) => a.id)).toEqual([oldest.id]);
+    // `all`, as the portal's filter offers it, is no filter; anything else is refused in our words.
+    expect((await alertsOf(brand.apiKey, "?status=all")).map((a: { id: string }) => a.id)).toEqual([newest.id, oldest.id]);
+    const unknown = await svc.request("/v1/alerts?status=everything", { key: brand.apiKey });
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error).toMatchObject({ code: "invalid_request", message: "status: must be one of new, acknowledged, dismissed, all" });
     const page1 = await (await svc.request("/v1/alerts?limit=1", { key: brand.apiKey })).json();
     const page2 = await (await svc.request(`/v1/alerts?limit=1&cursor=${page1.nextCursor}`, { key: brand.apiKey })).json();
     expect([...page1.items, ...page2.items].map((a: { id: string }) => a.id)).toEqual([newest.id, oldest.id]);

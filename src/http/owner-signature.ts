@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { OwnerSignature } from "../ledger/originals";
+import { wholeNumber } from "./schemas";
 
 /** The optional form fields of a signed registration, as `imprint sign` prints them. */
 export const ownerSignatureFields = {
@@ -15,13 +16,7 @@ export const ownerSignatureFields = {
     .transform((s) => s.toLowerCase())
     .optional()
     .openapi({ description: "EIP-712 signature over {sha256, pdq, phash, productId, signedAt} (README, format v2)" }),
-  signedAt: z.coerce
-    .number()
-    .int()
-    .nonnegative()
-    .max(Number.MAX_SAFE_INTEGER)
-    .optional()
-    .openapi({ description: "Seconds since the epoch, as signed" }),
+  signedAt: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "Seconds since the epoch, as signed" }),
 };
 
 type SignatureForm = { signer?: string; signature?: string; signedAt?: number };

@@ -33,8 +33,25 @@ export const label = (max: number) => z.string().trim().min(1).max(max).refine(p
  * Numbers in form and query fields, decimal digits only: z.coerce would read "" as 0, "0x50" as 80, "1e2" as
  * 100 and " 85" as 85, so a typo would silently change what a search means.
  */
-export const decimalField = z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a decimal number such as 85 or 92.5").transform(Number);
-export const integerField = z.string().regex(/^\d{1,6}$/, "must be a whole decimal number").transform(Number);
+export const decimalNumber = (min: number, max: number) => {
+  const message = `must be a decimal number from ${min} to ${max}, such as 85 or 92.5`;
+  const inRange = (s: string) => /^\d{1,6}(\.\d{1,6})?$/.test(s) && Number(s) >= min && Number(s) <= max;
+  return z.string({ error: message }).refine(inRange, message).transform(Number);
+};
+
+/**
+ * A whole number from `min` to `max` in a query, form field or path segment: decimal digits only, as above. One
+ * check with one message in our words, so that every way of being wrong ("abc", "0x3", " 3", "5.0", "+5", 20
+ * digits, out of range) answers the same sentence, never zod's ("expected number, received NaN", "expected int
+ * to be <=9007199254740991"). Any number of digits may be read: Number() rounds monotonically, so a value over a
+ * safe `max` still reads as over it (or as Infinity), never as a smaller number within range.
+ */
+export const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  const inRange = (s: string) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max;
+  // The message on the type too: a repeated query field (`?limit=1&limit=2`) arrives as an array.
+  return z.string({ error: message }).refine(inRange, message).transform(Number);
+};
 
 /** `{id}` in a route's path. */
 export const idParam = z.object({ id: z.string().max(100).refine(plainText, NOT_TEXT_MESSAGE).openapi({ param: { name: "id", in: "path" } }) });

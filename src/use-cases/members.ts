@@ -1,5 +1,5 @@
 import type { Actor, Role } from "../accounts/actor";
-import { addMember, changeMemberRole, listMembers, removeMember, type MemberView } from "../accounts/members";
+import { activeMember, addMember, changeMemberRole, listMembers, removeMember, type MemberView } from "../accounts/members";
 import { ImprintError } from "../core/errors";
 import { authorize, memberRoles } from "./permissions";
 import type { UseCaseDeps } from "./context";
@@ -20,6 +20,9 @@ export async function listMembersUseCase(deps: UseCaseDeps, actor: Actor): Promi
 
 export async function changeMemberRoleUseCase(deps: UseCaseDeps, actor: Actor, memberId: string, role: Role): Promise<MemberView> {
   authorize(actor, "organisation", "operate");
+  // The member first: a role the actor's organisation cannot give would otherwise tell that a member id of
+  // another organisation exists (400), where a missing one answers 404.
+  await activeMember(deps.db, actor.organisationId, memberId);
   assignable(actor, role);
   return changeMemberRole(deps.db, actor.organisationId, memberId, role, memberRoles(actor).keeper);
 }

@@ -6,7 +6,7 @@ import { ALERT_STATUSES } from "../../watch/alerts";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { idParam, jsonContent } from "../schemas";
+import { idParam, jsonContent, wholeNumber } from "../schemas";
 
 const matchAlertSchema = z
   .object({
@@ -45,6 +45,9 @@ const complaintAlertSchema = z
 /** A match of one of the organisation's originals, or a complaint against one of its listings. */
 export const alertSchema = z.discriminatedUnion("kind", [matchAlertSchema, complaintAlertSchema]).openapi("Alert");
 
+/** The statuses, and `all`, which the portal's filter offers beside them: the same as no filter. */
+const STATUS_FILTERS = [...ALERT_STATUSES, "all"] as const;
+
 export function alertsRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthEnv>();
   const auth = bearerAuth(deps.db);
@@ -57,8 +60,11 @@ export function alertsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          status: z.enum(ALERT_STATUSES).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          status: z
+            .enum(STATUS_FILTERS, { error: `must be one of ${STATUS_FILTERS.join(", ")}` })
+            .optional()
+            .transform((s) => (s === "all" ? undefined : s)),
+          limit: wholeNumber(1, 100).default(20),
           cursor: z.string().max(200).optional(),
         }),
       },

@@ -3,7 +3,7 @@ import { listAuditUseCase } from "../../use-cases/audit";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { jsonContent } from "../schemas";
+import { jsonContent, wholeNumber } from "../schemas";
 
 const entrySchema = z
   .object({
@@ -28,7 +28,7 @@ export function auditRoutes(deps: AppDeps) {
       middleware: [bearerAuth(deps.db)] as const,
       request: {
         query: z.object({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+          limit: wholeNumber(1, 200).default(50),
           cursor: z.string().max(200).optional(),
         }),
       },

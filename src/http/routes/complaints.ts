@@ -14,7 +14,7 @@ import { complaintReportUseCase } from "../../use-cases/complaint-report";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { idParam, jsonContent, label } from "../schemas";
+import { idParam, jsonContent, label, wholeNumber } from "../schemas";
 import { absoluteUrl } from "../urls";
 import { MAX_STATEMENT, readComplaintForm } from "../complaint-form";
 
@@ -79,7 +79,7 @@ export function complaintsRoutes(deps: AppDeps) {
         query: z.object({
           side: z.enum(["filed", "received"]).optional(),
           status: z.enum(["submitted", "appealed", "upheld", "rejected", "withdrawn"]).optional(),
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          limit: wholeNumber(1, 100).default(20),
           cursor: z.string().max(200).optional(),
         }),
       },

@@ -5,7 +5,7 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { bundleSchemaDoc, countryCode, integerField, idParam, imageFields, jsonContent, label, multipartBody, originalSchema } from "../schemas";
+import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema, wholeNumber } from "../schemas";
 import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
 import { getCertificateUseCase } from "../../use-cases/certificate";
@@ -77,7 +77,7 @@ export function originalsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          limit: integerField.pipe(z.number().min(1).max(100)).default(20),
+          limit: wholeNumber(1, 100).default(20),
           cursor: z.string().max(200).optional(),
         }),
       },

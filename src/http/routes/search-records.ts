@@ -10,7 +10,7 @@ import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { anchoringDoc, idParam, jsonContent } from "../schemas";
+import { anchoringDoc, idParam, jsonContent, wholeNumber } from "../schemas";
 import { hitSchema } from "./search";
 
 const receiptStatus = z.enum(["none", "pending", "sealed", "anchored"]);
@@ -49,7 +49,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       summary: "The organisation's search records, newest first (kept SEARCH_RECORD_DAYS unless sealed)",
       middleware: [auth] as const,
       request: {
-        query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(200).optional() }),
+        query: z.object({ limit: wholeNumber(1, 100).default(20), cursor: z.string().max(200).optional() }),
       },
       responses: {
         200: jsonContent(z.object({ items: z.array(searchRecordSchema), nextCursor: z.string().nullable() }), "A page of search records"),
@@ -129,7 +129,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: {
         params: idParam.extend({
-          index: z.coerce.number().int().min(0).max(1000).openapi({ param: { name: "index", in: "path" }, description: "The hit's 0-based position in the answered hits" }),
+          index: wholeNumber(0, 1000).openapi({ param: { name: "index", in: "path" }, description: "The hit's 0-based position in the answered hits" }),
         }),
       },
       responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only hit)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(400, 401, 403, 404) },

@@ -4,15 +4,15 @@ import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { decimalField, imageFields, integerField, label, multipartBody } from "../schemas";
+import { decimalNumber, imageFields, label, multipartBody, wholeNumber } from "../schemas";
 import { linksFrom } from "../../use-cases/links";
 
 const searchForm = z.object({
   ...imageFields,
   scope: z.enum(["all", "recent", "originals"]).default("all"),
-  threshold: decimalField.pipe(z.number().min(0).max(100)).default(85).openapi({ description: "0–100; 85 ≈ ≤ 0.1 % false positives, 92 ≈ ≤ 0.01 %" }),
+  threshold: decimalNumber(0, 100).default(85).openapi({ description: "0–100; 85 ≈ ≤ 0.1 % false positives, 92 ≈ ≤ 0.01 %" }),
   category: label(100).optional(),
-  limit: integerField.pipe(z.number().min(1).max(50)).default(5),
+  limit: wholeNumber(1, 50).default(5),
 });
 
 const evidenceSchema = z

@@ -4,7 +4,7 @@ import { getSettingsUseCase, listDeliveriesUseCase, setWebhookUseCase, updateSet
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
 import { errorResponses } from "../errors";
-import { jsonContent } from "../schemas";
+import { jsonContent, wholeNumber } from "../schemas";
 
 const webhookView = z.object({ url: z.string(), updatedAt: z.string() }).openapi("Webhook");
 
@@ -99,7 +99,7 @@ export function settingsRoutes(deps: AppDeps) {
       path: "/v1/webhook/deliveries",
       summary: "Every delivery attempt of the organisation's events, newest first",
       middleware: [auth] as const,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(30).optional() }) },
+      request: { query: z.object({ limit: wholeNumber(1, 100).default(50), cursor: z.string().max(30).optional() }) },
       responses: {
         200: jsonContent(z.object({ items: z.array(deliverySchema), nextCursor: z.string().nullable() }), "A page of attempts"),
         ...errorResponses(400, 401, 403),
