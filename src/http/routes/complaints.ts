@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { contentDisposition } from "../content-disposition";
 import {
   appealComplaintUseCase,
   complaintAttachmentUseCase,
@@ -114,7 +115,7 @@ export function complaintsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const report = await complaintReportUseCase(deps, c.get("actor"), c.req.valid("param").id);
-      return c.body(new Uint8Array(report.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${report.fileName}"` });
+      return c.body(new Uint8Array(report.pdf), 200, { "content-type": "application/pdf", "content-disposition": contentDisposition("inline", report.fileName) });
     },
   );
 
@@ -132,7 +133,7 @@ export function complaintsRoutes(deps: AppDeps) {
       const file = await complaintAttachmentUseCase(deps, c.get("actor"), id, attachmentId);
       return c.body(new Uint8Array(file.bytes), 200, {
         "content-type": "application/pdf",
-        "content-disposition": `attachment; filename="${file.filename.replace(/[^\w.\- ]/g, "_")}"`,
+        "content-disposition": contentDisposition("attachment", file.filename),
         "x-content-type-options": "nosniff",
       });
     },

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { contentDisposition } from "../content-disposition";
 import type { OriginalView } from "../../ledger/originals";
 import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
@@ -150,7 +151,7 @@ export function originalsRoutes(deps: AppDeps) {
       const { id } = c.req.valid("param");
       const answer = await getCertificateUseCase(deps, { registrationId: id, verifierUrl: absoluteUrl(config.PUBLIC_BASE_URL, "/verify") });
       if (answer.status !== "anchored") return c.json({ id, status: answer.status, registeredAt: answer.registeredAt }, 202);
-      return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": `inline; filename="${answer.fileName}"` });
+      return c.body(new Uint8Array(answer.pdf), 200, { "content-type": "application/pdf", "content-disposition": contentDisposition("inline", answer.fileName) });
     },
   );
 
