@@ -2,7 +2,12 @@ import { serve, type ServerType } from "@hono/node-server";
 import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturingLogger } from "./helpers/logs";
+import { configSchema } from "../src/config";
+import { severityOf } from "../src/http/errors";
+import { createImageFetcher } from "../src/net/fetch-image";
+import { fetchPolicyOf } from "../src/net/fetch-policy";
+import { capturingLogger, repeatedKeys } from "./helpers/logs";
+import { localServer, type LocalTarget } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
 
 /** The service over real HTTP (a socket, so client addresses are real), with small limits to reach. */
@@ -12,12 +17,17 @@ describe("an operator's signals and limits, over HTTP", () => {
   let base: string;
   const logs = capturingLogger();
   let seller: { apiKey: string };
+  // An image server that answers 404, or too slowly: a client's URL that fails is the client's problem.
+  let images: LocalTarget;
 
   beforeAll(async () => {
+    images = await localServer((req, res) => (req.url === "/slow" ? undefined : void res.writeHead(404).end()));
+    // The service's own policy, with that local origin exempt from the address checks (as in test/ssrf.test.ts).
+    const policy = { ...fetchPolicyOf(configSchema.parse({}), 1024 * 1024), timeoutMs: 500, trustedOrigins: new Set([images.origin]) };
     svc = await startTestService(
       "pglite",
       { ANALYSIS_WORKERS: "1", ANALYSIS_QUEUE: "1", RATE_LIMIT_KEY_PER_MIN: "40", RATE_LIMIT_VERIFY_PER_MIN: "3" },
-      { log: logs.log },
+      { log: logs.log, fetchImage: createImageFetcher(policy) },
     );
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: svc.app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
@@ -27,6 +37,7 @@ describe("an operator's signals and limits, over HTTP", () => {
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
+    await images?.close();
     // The last test closed the database already: close the rest (svc.stop would close the database twice).
     await svc.close();
     rmSync(svc.config.DATA_DIR, { recursive: true, force: true });
@@ -103,6 +114,45 @@ describe("an operator's signals and limits, over HTTP", () => {
     expect(all).not.toContain(ADMIN_KEY);
   });
 
+  it("logs clients' mistakes and documented load shedding at info with their code, each key once", async () => {
+    const client = await svc.newSeller("careless");
+    const register = (url: string) =>
+      svc.request("/v1/originals", { method: "POST", key: client.apiKey, body: imageForm(null, { url, productId: "P", category: "c", storeCountry: "DE" }) });
+    const refusals = {
+      url_not_allowed: await register("http://127.0.0.1:9/image.jpg"),
+      fetch_failed: await register(`${images.origin}/missing.jpg`),
+      fetch_timeout: await register(`${images.origin}/slow`),
+      unsupported_media_type: await svc.request("/v1/originals", { method: "POST", key: client.apiKey, headers: { "content-type": "text/plain" }, body: "x" }),
+    };
+    const linesOf = (requestId: string | null) => logs.lines.filter((l) => l.requestId === requestId);
+    for (const [code, res] of Object.entries(refusals)) {
+      expect((await res.json()).error.code).toBe(code);
+      const lines = linesOf(res.headers.get("x-request-id"));
+      expect(lines.find((l) => l.msg === "request"), code).toMatchObject({ level: 30, code, status: res.status });
+      expect(lines.map((l) => l.level), code).toEqual(lines.map(() => 30));
+    }
+    // The rule that refused, and the library's text, are still there for the operator, at info.
+    expect(linesOf(refusals.url_not_allowed.headers.get("x-request-id"))).toContainEqual(expect.objectContaining({ level: 30, cause: "port 9" }));
+    expect(linesOf(refusals.unsupported_media_type.headers.get("x-request-id"))).toContainEqual(expect.objectContaining({ msg: "request refused by the framework" }));
+
+    // The earlier tests' 503 overloaded, 401 and 429 answers: info, with their code; nothing louder for them.
+    const requestLines = logs.lines.filter((l) => l.msg === "request");
+    for (const [status, code] of [[503, "overloaded"], [401, "unauthorized"], [429, "rate_limited"]] as const) {
+      const refused = requestLines.filter((l) => l.status === status);
+      expect(refused.length, code).toBeGreaterThan(0);
+      expect(new Set(refused.map((l) => `${l.level} ${l.code}`)), code).toEqual(new Set([`30 ${code}`]));
+    }
+    // No request so far was an operator's problem.
+    expect(logs.lines.filter((l) => l.requestId !== undefined && Number(l.level) >= 40)).toEqual([]);
+    // Unexpected failures stay errors.
+    expect(severityOf(500, "internal_error")).toBe("error");
+    expect(severityOf(503, "chain_unavailable")).toBe("error");
+    expect(severityOf(502, "chain_anchor_reverted")).toBe("error");
+
+    // Each line names each key once (a child logger binding requestId, plus requestId passed again, wrote it twice).
+    expect(logs.raw.map(repeatedKeys).filter((keys) => keys.length > 0)).toEqual([]);
+  });
+
   it("serves Prometheus metrics to this host: latency per route pattern, pool, index, feature cache, batches, chain", async () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
@@ -128,6 +178,7 @@ describe("an operator's signals and limits, over HTTP", () => {
   });
 
   it("is ready with its database, chain and index, and not once its database is gone", async () => {
+    const late = await svc.newSeller("late");
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ready: true, database: { ok: true }, chain: { reachable: true }, index: { state: "ready" } });
@@ -135,5 +186,11 @@ describe("an operator's signals and limits, over HTTP", () => {
     const notReady = await fetch(`${base}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toMatchObject({ ready: false, database: { ok: false } });
+    // An unexpected failure is an operator's error: the request line and the failure's own line at level 50.
+    const failing = await svc.request("/v1/originals", { key: late.apiKey });
+    expect(failing.status).toBe(500);
+    const failed = logs.lines.filter((l) => l.requestId === failing.headers.get("x-request-id"));
+    expect(failed).toEqual(expect.arrayContaining([expect.objectContaining({ level: 50, msg: "internal error" }), expect.objectContaining({ level: 50, msg: "request", code: "internal_error" })]));
+    expect(logs.raw.map(repeatedKeys).filter((keys) => keys.length > 0)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { ImprintError } from "../src/core/errors";
 import { createImageFetcher } from "../src/net/fetch-image";
 import { isAllowedAddress, MAX_REDIRECTS, type FetchPolicy } from "../src/net/fetch-policy";
-import { safeFetch } from "../src/net/safe-fetch";
+import { checkUrl, safeFetch } from "../src/net/safe-fetch";
 import { localServer, type LocalTarget } from "./helpers/http-server";
 
 /**
@@ -129,6 +129,37 @@ describe("safeFetch", () => {
     expect(missing).toBeInstanceOf(ImprintError);
     expect((missing as ImprintError).code).toBe("fetch_failed");
     expect((missing as ImprintError).message).not.toMatch(/404|\d{4,5}/);
+  });
+});
+
+describe("checkUrl: a URL to fetch later (a webhook's), checked now by the same rules", () => {
+  const connect = vi.spyOn(net.Socket.prototype, "connect");
+  afterAll(() => connect.mockRestore());
+
+  it("refuses what every fetch would refuse, without connecting", async () => {
+    const answers: Record<string, string[]> = { "internal.test": ["10.1.2.3"], "mixed.test": ["8.8.8.8", "192.168.0.10"], "public.test": ["8.8.8.8"] };
+    const p = policy({ resolve: async (host) => answers[host] ?? [] });
+    for (const url of ["http://127.0.0.1/hook", "http://[::1]/hook", "http://0x7f000001/hook", "http://169.254.169.254/", "http://internal.test/hook", "http://mixed.test/hook", "http://public.test:9/hook", "ftp://public.test/hook", "http://u:p@public.test/hook"]) {
+      expect(await codeOf(checkUrl(url, p)), url).toBe("url_not_allowed");
+    }
+    expect(await codeOf(checkUrl("http://public.test/hook", p))).toBe("ok");
+    expect(await codeOf(checkUrl("https://8.8.8.8/hook", p))).toBe("ok");
+    // With private addresses allowed, still never "this host" nor a port that is not allowed.
+    const open = policy({ allowPrivate: true, allowedPorts: new Set([80, 8080]) });
+    expect(await codeOf(checkUrl("http://127.0.0.1:8080/hook", open))).toBe("ok");
+    expect(await codeOf(checkUrl("http://0.0.0.0:8080/hook", open))).toBe("url_not_allowed");
+    expect(await codeOf(checkUrl("http://127.0.0.1:9/hook", open))).toBe("url_not_allowed");
+    expect(connect).not.toHaveBeenCalled();
+  });
+
+  it("lets through a name that does not resolve now (each fetch resolves and checks it again), and a trusted origin", async () => {
+    const p = policy({ resolve: async () => Promise.reject(new Error("ENOTFOUND")) });
+    expect(await codeOf(checkUrl("https://not-yet.test/hook", p))).toBe("ok");
+    expect(await codeOf(checkUrl("https://not-yet.test:9/hook", p))).toBe("url_not_allowed");
+    const slow = policy({ timeoutMs: 100, resolve: () => new Promise(() => undefined) });
+    expect(await codeOf(checkUrl("https://slow.test/hook", slow))).toBe("ok");
+    expect(await codeOf(checkUrl("http://127.0.0.1:4000/hook", policy({ trustedOrigins: new Set(["http://127.0.0.1:4000"]) })))).toBe("ok");
+    expect(connect).not.toHaveBeenCalled();
   });
 });
 

@@ -152,6 +152,30 @@ describe("SSRF: every url field refuses loopback in every spelling, directly and
     expect(target6.hits).toBe(0);
   });
 
+  it("refuses a webhook to every spelling when it is set, as each delivery would, and never hits the target", async () => {
+    const put = async (url: string) => {
+      const res = await fetch(`${api.url}/v1/webhook`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${seller.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ url, secret: "a-webhook-secret-of-enough-length" }),
+      });
+      return `${res.status} ${(await res.json()).error?.code}`;
+    };
+    const refusedByPolicy: string[] = [];
+    for (const url of spellings(target.port, target6.port)) {
+      const answer = await put(url);
+      // What is not an http(s) URL without credentials is refused earlier, by the route's schema or the use case.
+      if (!["400 url_not_allowed", "400 invalid_request", "400 invalid_url"].includes(answer)) expect.fail(`${url} answered ${answer}`);
+      if (answer === "400 url_not_allowed") refusedByPolicy.push(url);
+    }
+    expect(refusedByPolicy.length).toBeGreaterThanOrEqual(40);
+    expect(refusedByPolicy).toEqual(expect.arrayContaining([`${target.origin}/image.jpg`, `http://localhost:${target.port}/image.jpg`, `http://[::1]:${target6.port}/image.jpg`]));
+    const settings = await (await fetch(`${api.url}/v1/settings`, { headers: { authorization: `Bearer ${seller.apiKey}` } })).json();
+    expect(settings.webhook).toBeNull();
+    expect(target.hits).toHaveLength(0);
+    expect(target6.hits).toBe(0);
+  });
+
   it("stored nothing for any refused URL", async () => {
     const mine = await (await fetch(`${api.url}/v1/originals`, { headers: { authorization: `Bearer ${seller.apiKey}` } })).json();
     expect(mine.items).toEqual([]);

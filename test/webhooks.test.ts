@@ -62,6 +62,15 @@ describe.each(engines)("webhooks on %s", (engine) => {
     expect((await json("PUT", "/v1/webhook", brand.apiKey, { url: "ftp://example.com/x", secret: SECRET })).status).toBe(400);
     expect((await json("PUT", "/v1/webhook", brand.apiKey, { url: "https://example.com/x", secret: "short" })).status).toBe(400);
     expect((await json("PUT", "/v1/webhook", ADMIN_KEY, { url: "https://example.com/x", secret: SECRET })).status).toBe(403);
+    // Refused when set, by the policy the deliveries are POSTed under, rather than accepted and retried for 24 h:
+    // a port not allowed, and "this host" and broadcast, which no configuration allows.
+    for (const url of ["http://127.0.0.1:9/hook", `http://0.0.0.0:${port}/hook`, `http://255.255.255.255:${port}/hook`]) {
+      const refused = await json("PUT", "/v1/webhook", brand.apiKey, { url, secret: SECRET });
+      expect({ url, status: refused.status, code: (await refused.json()).error?.code }).toEqual({ url, status: 400, code: "url_not_allowed" });
+    }
+    expect((await (await svc.request("/v1/settings", { key: brand.apiKey })).json()).webhook).toBeNull();
+    // A name that does not resolve (yet) is not refused: each delivery resolves and checks it again.
+    expect((await json("PUT", "/v1/webhook", brand.apiKey, { url: "https://receiver.invalid/hook", secret: SECRET })).status).toBe(200);
     const res = await json("PUT", "/v1/webhook", brand.apiKey, { url: `http://127.0.0.1:${port}/hook`, secret: SECRET });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ url: `http://127.0.0.1:${port}/hook`, updatedAt: expect.any(String) });

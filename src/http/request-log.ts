@@ -4,6 +4,7 @@ import { routePath } from "hono/route";
 import type { Actor } from "../accounts/actor";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import { errorCodeOf, severityOf } from "./errors";
 
 export type RequestLogEnv = { Variables: { requestId: string; log: Logger; actor?: Actor } };
 
@@ -11,9 +12,10 @@ export type RequestLogEnv = { Variables: { requestId: string; log: Logger; actor
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
 /**
- * One JSON line per request (id, route pattern, status, latency, organisation and member; never keys, bodies or
- * images), its latency in the metrics, and `X-Request-Id` on the answer. Handlers and the error mapping log
- * through `c.get("log")`, which carries the request id.
+ * One JSON line per request (id, route pattern, status, error code, latency, organisation and member; never keys,
+ * bodies or images), its latency in the metrics, and `X-Request-Id` on the answer. Handlers and the error mapping
+ * log through `c.get("log")`, which carries the request id. The line's level says whether an operator should
+ * look: a client's mistake or documented load shedding is info, an unexpected failure an error (severityOf).
  */
 export function requestLog(log: Logger, metrics?: Metrics) {
   return createMiddleware<RequestLogEnv>(async function requestLogMiddleware(c, next) {
@@ -32,11 +34,13 @@ export function requestLog(log: Logger, metrics?: Metrics) {
     const { status } = c.res;
     metrics?.observeRequest({ method: c.req.method, route, status }, seconds);
     const actor = c.get("actor");
-    requestLog[status >= 500 ? "error" : "info"](
+    const code = status >= 400 ? await errorCodeOf(c.res) : undefined;
+    requestLog[severityOf(status, code)](
       {
         method: c.req.method,
         route,
         status,
+        ...(code ? { code } : {}),
         ms: Math.round(seconds * 10_000) / 10,
         ...(actor ? { organisation: actor.organisationId, member: actor.memberId } : {}),
       },

@@ -75,30 +75,53 @@ function parseUrl(raw: string, base?: URL): URL {
 
 /** The address to connect to for `url`, after every rule of the policy has passed. */
 async function checkedAddress(url: URL, policy: FetchPolicy): Promise<{ address: string; family: 4 | 6 }> {
+  const { host, trusted } = checkedTarget(url, policy);
+  let addresses: string[];
+  try {
+    addresses = await addressesOf(host, policy);
+  } catch (error) {
+    // Said the same way as a refusal: whether a name exists inside our network is not for callers to learn.
+    throw notAllowed(`${host} does not resolve`, error);
+  }
+  if (addresses.length === 0) throw notAllowed(`${host} has no address`);
+  if (!trusted) checkAddresses(host, addresses, policy);
+  return { address: addresses[0], family: isIP(addresses[0]) === 6 ? 6 : 4 };
+}
+
+/**
+ * Checks now a URL the service will fetch later (a webhook's receiver), by the rules every fetch applies, so that
+ * a URL every fetch would refuse is refused when it is given rather than retried for a day. A name that does not
+ * resolve now is let through: it may be published later, and every fetch resolves and checks it again. (The price:
+ * unlike a fetch's refusal, this one tells a name that resolves to a refused address from one that does not resolve.)
+ */
+export async function checkUrl(rawUrl: string, policy: FetchPolicy): Promise<void> {
+  const { host, trusted } = checkedTarget(parseUrl(rawUrl), policy);
+  if (trusted) return;
+  const deadline = AbortSignal.timeout(policy.timeoutMs);
+  const addresses = await withDeadline(addressesOf(host, policy), deadline, policy.timeoutMs).catch(() => []);
+  checkAddresses(host, addresses, policy);
+}
+
+/** The rules that need no resolving (scheme, credentials, port): the host to resolve, and whether its origin is trusted. */
+function checkedTarget(url: URL, policy: FetchPolicy): { host: string; trusted: boolean } {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw notAllowed(`scheme ${url.protocol}`);
   if (url.username || url.password) throw notAllowed("credentials in the URL");
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const trusted = policy.trustedOrigins?.has(url.origin) ?? false;
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   if (!trusted && !policy.allowedPorts.has(port)) throw notAllowed(`port ${port}`);
-  // WHATWG URL parsing has already turned 0x7f000001, 127.1, 2130706433 and 0177.0.0.1 into 127.0.0.1.
-  let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try {
-      addresses = await (policy.resolve ?? resolveAll)(host);
-    } catch (error) {
-      // Said the same way as a refusal: whether a name exists inside our network is not for callers to learn.
-      throw notAllowed(`${host} does not resolve`, error);
-    }
-  }
-  if (addresses.length === 0) throw notAllowed(`${host} has no address`);
-  if (!trusted) {
-    // Every address, not only the first: a host with one public and one private address is refused.
-    const refused = addresses.find((a) => !isAllowedAddress(a, policy.allowPrivate));
-    if (refused !== undefined) throw notAllowed(`${host} resolves to ${refused}`);
-  }
-  return { address: addresses[0], family: isIP(addresses[0]) === 6 ? 6 : 4 };
+  return { host, trusted };
+}
+
+/** The addresses of a host: an address names itself. WHATWG URL parsing has already turned 0x7f000001, 127.1, 2130706433 and 0177.0.0.1 into 127.0.0.1. */
+function addressesOf(host: string, policy: FetchPolicy): Promise<string[]> {
+  return isIP(host) ? Promise.resolve([host]) : (policy.resolve ?? resolveAll)(host);
+}
+
+/** Every address, not only the first: a host with one public and one private address is refused. */
+function checkAddresses(host: string, addresses: string[], policy: FetchPolicy): void {
+  const refused = addresses.find((a) => !isAllowedAddress(a, policy.allowPrivate));
+  if (refused !== undefined) throw notAllowed(`${host} resolves to ${refused}`);
 }
 
 async function resolveAll(hostname: string): Promise<string[]> {
