@@ -7,13 +7,23 @@ export interface ServerOptions {
   key?: string;
 }
 
-/** An answer the server refused, in its error shape; `status` 0 means the server could not be reached. */
+/** A field the server named in an `invalid_request` refusal (`path` "" for the request as a whole). */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/**
+ * An answer the server refused, in its error shape. `status` 0: no answer of the API at all, the server could not
+ * be reached or answered something that is not JSON (a web page: --server names something else).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly retryAfterS?: number,
+    readonly issues: readonly Issue[] = [],
   ) {
     super(message);
   }
@@ -46,22 +56,30 @@ export function apiClient({ server, key }: ServerOptions, timeoutMs = 120_000): 
       const text = await response.text();
       let code = `http_${response.status}`;
       let message = text.slice(0, 300);
+      let issues: Issue[] = [];
       try {
-        const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
+        const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
         code = parsed.error?.code ?? code;
         message = parsed.error?.message ?? message;
+        if (Array.isArray(parsed.error?.details)) issues = parsed.error.details.filter((d): d is Issue => typeof d?.path === "string");
       } catch {
         // not the error shape: keep the raw text
       }
       const retryAfter = Number(response.headers.get("retry-after"));
-      throw new ApiError(response.status, code, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+      throw new ApiError(response.status, code, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined, issues);
     }
     return response;
   };
   return {
     async json<T>(method: string, pathname: string, body?: FormData | object) {
       const response = await call(method, pathname, body);
-      return { status: response.status, body: (await response.json()) as T };
+      const text = await response.text();
+      try {
+        return { status: response.status, body: JSON.parse(text) as T };
+      } catch {
+        const type = response.headers.get("content-type") ?? "no content type";
+        throw new ApiError(0, "not_json", `${base}${pathname} answered ${response.status} with something that is not JSON (${type}): is ${base} the Imprint API?`);
+      }
     },
     async bytes(pathname: string) {
       return Buffer.from(await (await call("GET", pathname)).arrayBuffer());

@@ -4,6 +4,7 @@ import path from "node:path";
 import { ApiError, apiClient, imageForm, type ServerOptions } from "./api-client";
 import { EXIT, exitForRefusal } from "./exit-codes";
 import { collectImageFiles } from "./files";
+import type { Output } from "./output";
 import { progressReporter } from "./progress";
 import { RegisterJournal } from "./register-journal";
 
@@ -28,13 +29,22 @@ const MAX_RETRIES = 5;
 
 /**
  * `imprint register`: uploads images concurrently, skipping bytes an earlier run registered (the journal), and
- * ends with a summary. An unreachable server or a refused key stops the run: resuming it is the remedy.
+ * ends with a summary. A refusal of one file is listed and the run goes on; a refusal that every next file would
+ * get as well (`refusesEveryFile`) stops it at once, before the whole folder is uploaded for nothing.
  */
-export async function registerCommand(options: RegisterCommandOptions, out: (line: string) => void): Promise<number> {
-  const files = collectImageFiles(options.paths);
+export async function registerCommand(options: RegisterCommandOptions, io: Output): Promise<number> {
+  const { files, dangling } = collectImageFiles(options.paths);
+  for (const link of dangling) io.note(`skipped ${link}: a symbolic link to nothing`);
   const client = apiClient(options);
-  const journal = new RegisterJournal(options.journal, options.server, options.key);
+  let journal: RegisterJournal;
+  try {
+    journal = new RegisterJournal(options.journal, options.server, options.key);
+  } catch (error) {
+    io.fail("input", `cannot use the journal ${options.journal}: ${(error as Error).message} (give a writable --journal)`);
+    return EXIT.usage;
+  }
   const progress = progressReporter(files.length);
+  const perFileFields = new Set(["image", "url", ...(options.productIdFromFilename ? ["productId"] : [])]);
   const outcomes: Outcome[] = [];
   let fatal: ApiError | undefined;
 
@@ -56,7 +66,7 @@ export async function registerCommand(options: RegisterCommandOptions, out: (lin
           await new Promise((resolve) => setTimeout(resolve, (error.retryAfterS ?? 2 ** attempt) * 1000));
           continue;
         }
-        if (error.status === 0 || error.status === 401 || error.status === 403) throw error;
+        if (refusesEveryFile(error, perFileFields)) throw error;
         return { file, outcome: "refused", code: error.code, message: error.message };
       }
     }
@@ -88,12 +98,36 @@ export async function registerCommand(options: RegisterCommandOptions, out: (lin
     notAttempted: files.length - outcomes.length,
     ...(fatal ? { stoppedBy: { code: fatal.code, message: fatal.message } } : {}),
   };
-  if (options.json) out(JSON.stringify(summary, null, 2));
+  if (options.json) io.line(JSON.stringify(summary, null, 2));
   else {
-    out(`${summary.files} files: ${summary.registered} registered, ${summary.alreadyRegistered} already registered, ${refused.length} refused.`);
-    for (const r of refused) out(`  refused ${r.file}: ${r.code} — ${r.message}`);
-    if (fatal) out(`Stopped after ${outcomes.length} files: ${fatal.message} (${fatal.code}). Run the same command again to resume.`);
+    io.line(`${summary.files} files: ${summary.registered} registered, ${summary.alreadyRegistered} already registered, ${refused.length} refused.`);
+    for (const r of refused) io.line(`  refused ${r.file}: ${r.code} — ${r.message}`);
   }
-  if (fatal) return exitForRefusal(fatal.status);
+  if (fatal) {
+    io.note(`Stopped after ${outcomes.length} files: ${stopReason(fatal)}`);
+    return exitForRefusal(fatal.status);
+  }
   return refused.length ? EXIT.notAll : EXIT.ok;
+}
+
+/**
+ * Whether the server refused the request rather than this file, so that every next file would be refused alike:
+ * no usable answer, a key refused, no such route (a wrong --server path), or invalid fields that all files share
+ * (--country, --category, --title, a --product-id given once). A field of the file itself (its image, a product id
+ * taken from its name) or any other refusal (too small, not an image) is the file's own.
+ */
+function refusesEveryFile(error: ApiError, perFileFields: ReadonlySet<string>): boolean {
+  if ([0, 401, 403, 404, 405].includes(error.status)) return true;
+  return error.code === "invalid_request" && error.issues.some((issue) => !perFileFields.has(issue.path));
+}
+
+/** Why the run stopped and what helps: running it again only when the server may answer next time. */
+function stopReason(error: ApiError): string {
+  const said = `${error.message} (${error.code})`;
+  if (error.code === "unreachable") return `${said}. Run the same command again to resume.`;
+  if (error.code === "not_json") return said; // another server answered: the message asks whether --server is right
+  if (error.status === 401) return `the server refused the key: ${said}. Give a valid --key (or IMPRINT_KEY).`;
+  if (error.status === 403) return `the key lacks the role to register originals: ${said}. Use the key of an owner or ip-manager of a seller organisation.`;
+  if (error.status === 404 || error.status === 405) return `the server has no such route: ${said}. Is --server (or IMPRINT_SERVER) the API's base URL?`;
+  return `the server refused the request as invalid: ${said}. Correct the option and run the command again.`;
 }

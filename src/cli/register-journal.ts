@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync } from "node:fs";
 
 export interface JournalEntry {
   sha256: string;
@@ -22,7 +22,9 @@ export class RegisterJournal {
     key: string | undefined,
   ) {
     this.scope = createHash("sha256").update(`${server.replace(/\/+$/, "")}\n${key ?? ""}`).digest("hex").slice(0, 16);
-    if (!existsSync(file)) return;
+    // Fail before the first upload, not after it: a registration the journal cannot record is one a resumed run
+    // uploads again. Opening for append creates the file and leaves an existing one as it is.
+    closeSync(openSync(file, "a"));
     for (const line of readFileSync(file, "utf8").split("\n")) {
       if (!line.trim()) continue;
       try {

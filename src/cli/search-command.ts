@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { ApiError, apiClient, imageForm, type ServerOptions } from "./api-client";
 import { EXIT, exitForRefusal } from "./exit-codes";
+import type { Output } from "./output";
 
 export interface SearchCommandOptions extends ServerOptions {
   /** A file path, or an http(s) URL for the server to fetch. */
@@ -24,7 +25,7 @@ interface Hit {
 }
 
 /** `imprint search`: the hits as a table (or the server's JSON with --json); exit 0 with hits, 1 without. */
-export async function searchCommand(options: SearchCommandOptions, out: (line: string) => void): Promise<number> {
+export async function searchCommand(options: SearchCommandOptions, io: Output): Promise<number> {
   const fields = { scope: options.scope, threshold: options.threshold, category: options.category, limit: options.limit };
   let form: FormData;
   if (/^https?:\/\//i.test(options.image)) {
@@ -34,7 +35,7 @@ export async function searchCommand(options: SearchCommandOptions, out: (line: s
   } else if (existsSync(options.image)) {
     form = imageForm(options.image, fields);
   } else {
-    out(`no such file: ${options.image}`);
+    io.fail("input", `no such file: ${options.image}`);
     return EXIT.usage;
   }
   let body: { hits: Hit[]; warnings: string[] };
@@ -42,11 +43,11 @@ export async function searchCommand(options: SearchCommandOptions, out: (line: s
     body = (await apiClient(options).json<typeof body>("POST", "/v1/search", form)).body;
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    out(`search refused: ${error.message} (${error.code})`);
+    io.fail(error.code, `search refused: ${error.message} (${error.code})`);
     return exitForRefusal(error.status);
   }
-  if (options.json) out(JSON.stringify(body, null, 2));
-  else printHits(body.hits, body.warnings, out);
+  if (options.json) io.line(JSON.stringify(body, null, 2));
+  else printHits(body.hits, body.warnings, io.line);
   return body.hits.length ? EXIT.ok : EXIT.notAll;
 }
 

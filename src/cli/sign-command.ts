@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { HEX32, HEX8, uint64ToHex } from "../core/hex";
 import { SIGNATURE_DOMAIN, SIGNATURE_TYPES, type SignedValues } from "../core/signature";
 import { fingerprintImage } from "../imaging/fingerprint";
+import { EXIT } from "./exit-codes";
 import { loadKeyFile } from "./key-file";
+import type { Output } from "./output";
 
 export interface SignCommandOptions {
   keyFile: string;
@@ -20,7 +22,7 @@ export interface SignCommandOptions {
  * `imprint sign`: the owner's EIP-712 signature over a registration, made with a local key. Prints the form
  * fields `signer`, `signature` and `signedAt` to send with `POST /v1/originals` (and the signed values).
  */
-export async function signCommand(options: SignCommandOptions, out: (line: string) => void): Promise<number> {
+export async function signCommand(options: SignCommandOptions, io: Output): Promise<number> {
   const wallet = await loadKeyFile(options.keyFile, options.passwordFile);
   let hashes = options.hashes;
   if (options.imagePath) {
@@ -28,18 +30,18 @@ export async function signCommand(options: SignCommandOptions, out: (line: strin
     hashes = { sha256: fp.sha256, pdq: fp.pdq, phash: uint64ToHex(fp.phash) };
   }
   if (!hashes || !HEX32.test(hashes.sha256) || !HEX32.test(hashes.pdq) || !HEX8.test(hashes.phash)) {
-    out("give --image FILE, or --sha256, --pdq (0x + 64 lowercase hex) and --phash (0x + 16 lowercase hex)");
-    return 2;
+    io.fail("usage", "give --image FILE, or --sha256, --pdq (0x + 64 lowercase hex) and --phash (0x + 16 lowercase hex)");
+    return EXIT.usage;
   }
   const values: SignedValues = { ...hashes, productId: options.productId, signedAt: options.signedAt ?? Math.floor(Date.now() / 1000) };
   const signature = (await wallet.signTypedData(SIGNATURE_DOMAIN, SIGNATURE_TYPES, values)).toLowerCase();
-  out(JSON.stringify({ signer: wallet.address.toLowerCase(), signature, ...values }, null, 2));
-  return 0;
+  io.line(JSON.stringify({ signer: wallet.address.toLowerCase(), signature, ...values }, null, 2));
+  return EXIT.ok;
 }
 
 /** `imprint sign-challenge`: signs a key-registration challenge (EIP-191 personal message) with a local key. */
-export async function signChallengeCommand(options: { keyFile: string; passwordFile?: string; message: string }, out: (line: string) => void): Promise<number> {
+export async function signChallengeCommand(options: { keyFile: string; passwordFile?: string; message: string }, io: Output): Promise<number> {
   const wallet = await loadKeyFile(options.keyFile, options.passwordFile);
-  out(JSON.stringify({ address: wallet.address.toLowerCase(), signature: (await wallet.signMessage(options.message)).toLowerCase() }, null, 2));
-  return 0;
+  io.line(JSON.stringify({ address: wallet.address.toLowerCase(), signature: (await wallet.signMessage(options.message)).toLowerCase() }, null, 2));
+  return EXIT.ok;
 }

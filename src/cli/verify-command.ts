@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { chainFactsReader } from "../chain/chain-facts";
 import { createProvider } from "../chain/provider";
-import type { Verdict } from "../core/verify";
+import { chainUnread, type Verdict } from "../core/verify";
 import { verifyEvidence } from "../verifier/verify-evidence";
 import { EXIT } from "./exit-codes";
+import { parseJsonText } from "./json-text";
+import type { Output } from "./output";
 import { loadTrust, TrustSourceError } from "./trust-source";
 
 export interface VerifyCommandOptions {
@@ -18,13 +20,17 @@ export interface VerifyCommandOptions {
   json: boolean;
 }
 
-/** `imprint verify`: a bundle or a search receipt; everything from its file, the trust given and the RPCs; returns the exit code. */
-export async function verifyCommand(options: VerifyCommandOptions, out: (line: string) => void): Promise<number> {
+/**
+ * `imprint verify`: a bundle or a search receipt; everything from its file, the trust given and the RPCs; returns
+ * the exit code. A verdict that failed only because no chain could be read is "could not check" (exit 3), not "not
+ * verified": it says nothing about the evidence, and another --rpc may settle it.
+ */
+export async function verifyCommand(options: VerifyCommandOptions, io: Output): Promise<number> {
   let bundle: unknown;
   try {
-    bundle = JSON.parse(readFileSync(options.bundlePath, "utf8"));
+    bundle = parseJsonText(readFileSync(options.bundlePath, "utf8"));
   } catch (error) {
-    out(`cannot read ${options.bundlePath}: ${error instanceof SyntaxError ? "not valid JSON" : (error as Error).message}`);
+    io.fail("input", `cannot read ${options.bundlePath}: ${error instanceof SyntaxError ? "not valid JSON" : (error as Error).message}`);
     return EXIT.usage;
   }
   let trust;
@@ -32,26 +38,28 @@ export async function verifyCommand(options: VerifyCommandOptions, out: (line: s
     trust = await loadTrust(options.trust, options.contracts);
   } catch (error) {
     if (!(error instanceof TrustSourceError)) throw error;
-    out(error.message);
-    return EXIT.usage;
+    io.fail(error.unreachable ? "unreachable" : "input", error.message);
+    return error.unreachable ? EXIT.unreachable : EXIT.usage;
   }
   const image = options.imagePath ? readFileSync(options.imagePath) : undefined;
   const providers = options.rpcUrls.map((url) => createProvider(url));
   try {
     const verdict = await verifyEvidence(bundle, { readChainFacts: chainFactsReader(providers), trust, image });
+    const unread = chainUnread(verdict);
     if (options.json) {
       const { ok, trusted, path, statement, findings, checks } = verdict;
-      out(JSON.stringify({ ok, trusted, path, statement, findings, checks }, null, 2));
+      io.line(JSON.stringify({ ok, trusted, chainUnread: unread, path, statement, findings, checks }, null, 2));
     } else {
-      printVerdict(verdict, options, trust !== undefined, out);
+      printVerdict(verdict, unread, options, trust !== undefined, io.line);
     }
+    if (unread) return EXIT.unreachable;
     return !verdict.ok ? EXIT.notAll : verdict.trusted ? EXIT.ok : EXIT.chainOnly;
   } finally {
     for (const p of providers) p.destroy();
   }
 }
 
-function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGiven: boolean, out: (line: string) => void) {
+function printVerdict(verdict: Verdict, unread: boolean, options: VerifyCommandOptions, trustGiven: boolean, out: (line: string) => void) {
   const trusting = trustGiven ? `the deployments and contracts given (${[...options.trust, ...options.contracts].join(", ")})` : "no deployment (none given)";
   out(`Checking against ${options.rpcUrls.join(", ")}, trusting these RPCs, the evidence file and ${trusting}.`);
   for (const check of verdict.checks) out(`  ${check.ok ? "ok  " : "FAIL"} ${check.name.padEnd(18)} ${check.detail}`);
@@ -66,6 +74,8 @@ function printVerdict(verdict: Verdict, options: VerifyCommandOptions, trustGive
     out(`  What a deployment vouches:   ${f.deployment}`);
     out(`  What a signature proves:     ${f.signature}`);
     if (f.local) out(`  WARNING: ${f.local}`);
+  } else if (unread) {
+    out(`COULD NOT CHECK: the chain could not be read (see the chain check), so nothing is known about the evidence yet; try another --rpc for its chain.`);
   } else if (verdict.checks.every((c) => c.ok || c.name === "image")) {
     out("EVIDENCE HOLDS, IMAGE NOT MATCHED: the evidence holds, but not for this image (see the image check).");
   } else {
