@@ -121,6 +121,18 @@ describe("the portal's search history, alerts and team pages", () => {
       expect(ink.lines).toBeGreaterThan(20);
     }
 
+    // A listing's alert offers a complaint that cites the alerted original and records the alert.
+    const offered = page.locator("li.alert a.complaint-link");
+    expect(await offered.count()).toBe(await alerts.count()); // both alerts here are about listings
+    const href = new URL((await offered.first().getAttribute("href"))!, http.url);
+    const alertId = (await alerts.first().getAttribute("data-id"))!;
+    expect(Object.fromEntries(href.searchParams)).toEqual({ listingId: expect.stringMatching(/^lst_/), originalIds: expect.stringMatching(/^reg_/), alertId });
+    const form = await context.newPage();
+    await form.goto(href.href);
+    expect(await form.inputValue("#complaint-form input[name=alertId]")).toBe(alertId);
+    expect(await form.inputValue("#complaint-form input[name=listingId]")).toBe(href.searchParams.get("listingId"));
+    await form.close();
+
     const first = (await alerts.first().getAttribute("data-id"))!;
     await alerts.first().locator("button", { hasText: "Acknowledge" }).click();
     await page.waitForURL(/\/alerts\?status=new$/);

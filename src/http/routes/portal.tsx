@@ -290,7 +290,8 @@ export function portalRoutes(deps: AppDeps) {
       const listingId = c.req.query("listingId")?.trim() ?? "";
       // From a search hit the listing is known: the form then offers the originals the index finds in it.
       const draft = await complaintDraftUseCase(deps, session.actor, listingId || undefined);
-      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} draft={draft ?? undefined} />);
+      const alertId = c.req.query("alertId")?.trim() || undefined;
+      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} alertId={alertId} draft={draft ?? undefined} />);
     }),
   );
   app.post("/complaints", (c) =>
@@ -300,6 +301,8 @@ export function portalRoutes(deps: AppDeps) {
       const filed = await fileComplaintUseCase(deps, session.actor, {
         listingId: form.text("listingId", 100)!,
         originalIds: form.ids("originalIds"),
+        // From an alert's link: the complaint records the alert (the use case checks it is the organisation's).
+        alertId: form.optionalId("alertId"),
         statement: form.text("statement", MAX_STATEMENT)!,
         attachments: (await form.files()).filter((f) => f.bytes.length > 0),
       });

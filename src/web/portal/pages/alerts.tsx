@@ -83,6 +83,12 @@ function MatchAlertBody({ alert: a, ctx }: { alert: MatchAlertView; ctx: PageCon
         <a class="compare-link" href={`/alerts/${a.id}/match.png`}>
           {m.compare}
         </a>
+        {/* A listing can be taken down: the complaint cites this original and records that the alert found it. */}
+        {a.match.kind === "listing" ? (
+          <a class="complaint-link" href={`/complaints/new?${new URLSearchParams({ listingId: a.match.id, originalIds: a.original.id, alertId: a.id })}`}>
+            {m.fileComplaint}
+          </a>
+        ) : null}
       </p>
     </>
   );

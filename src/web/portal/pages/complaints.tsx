@@ -42,7 +42,7 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
   );
 }
 
-export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: PageContext; listingId: string; originalIds: string; draft?: ComplaintDraft }) {
+export function NewComplaintPage({ ctx, listingId, originalIds, alertId, draft }: { ctx: PageContext; listingId: string; originalIds: string; alertId?: string; draft?: ComplaintDraft }) {
   const { m } = ctx;
   const suggested = draft?.originals ?? [];
   // Ids named in the link that the index did not offer stay in the free field.
@@ -56,6 +56,7 @@ export function NewComplaintPage({ ctx, listingId, originalIds, draft }: { ctx: 
     <Layout ctx={ctx} title={m.newComplaint}>
       <form method="post" action="/complaints" enctype="multipart/form-data" class="card" id="complaint-form">
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        {alertId ? <input type="hidden" name="alertId" value={alertId} /> : null}
         {draft ? (
           <div class="item">
             <img src={`/v1/images/${draft.listing.imageId}/thumbnail`} alt={m.copy} width="128" height="128" />
