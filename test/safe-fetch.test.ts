@@ -46,6 +46,9 @@ describe("which addresses the fetch policy allows", () => {
   it("with FETCH_ALLOW_PRIVATE allows private ranges but still never 'this host', broadcast or multicast", () => {
     for (const a of ["127.0.0.1", "10.0.0.1", "192.168.1.1", "::1", "fd00::1"]) expect(isAllowedAddress(a, true), a).toBe(true);
     for (const a of ["0.0.0.0", "::", "255.255.255.255", "224.0.0.1", "ff02::1"]) expect(isAllowedAddress(a, true), a).toBe(false);
+    // The IPv4 address an IPv4-mapped one stands for is what the OS connects to: judged as that.
+    for (const a of ["::ffff:0.0.0.0", "::ffff:255.255.255.255", "::ffff:224.0.0.1"]) expect(isAllowedAddress(a, true), a).toBe(false);
+    for (const a of ["::ffff:127.0.0.1", "::ffff:10.0.0.1"]) expect([isAllowedAddress(a, true), isAllowedAddress(a, false)], a).toEqual([true, false]);
   });
 });
 

@@ -56,6 +56,11 @@ const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR("2000::/3");
 export function isAllowedAddress(address: string, allowPrivate: boolean): boolean {
   if (!ipaddr.isValid(address)) return false;
   const parsed = ipaddr.parse(address);
+  // ::ffff:a.b.c.d is the IPv4 address itself to the operating system: judged as that, so that with private
+  // addresses allowed ::ffff:0.0.0.0 is still "this host" and ::ffff:255.255.255.255 still broadcast.
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return allowPrivate && !NEVER.has((parsed as ipaddr.IPv6).toIPv4Address().range());
+  }
   const range = parsed.range();
   const isPublic = range === "unicast" && (parsed.kind() === "ipv4" || parsed.match(GLOBAL_UNICAST_V6));
   if (isPublic) return true;
