@@ -85,6 +85,9 @@ describe("the CLI against a running server (real HTTP)", () => {
     expect(summary.registered + summary.alreadyRegistered).toBe(3);
     expect(summary.refused).toEqual([{ file: path.join("photos", "SKU-TINY.jpg"), code: "image_too_small", message: expect.any(String) }]);
     expect(resumed.code).toBe(1); // one file refused
+    // Which file became which registration, for every file not refused.
+    expect(summary.registrations.map((r: { file: string }) => path.basename(r.file)).sort()).toEqual(["SKU-ALOE.webp", "SKU-BRIDGE.jpg", "SKU-BUILDING.jpg"]);
+    expect(summary.registrations.every((r: { id: string }) => /^reg_[0-9a-f]{24}$/.test(r.id))).toBe(true);
 
     // The server holds each photo once, with its file name as product id.
     const list = await (await svc.request("/v1/originals?limit=10", { key: seller.apiKey })).json();
@@ -102,6 +105,7 @@ describe("the CLI against a running server (real HTTP)", () => {
     expect(search.code).toBe(0);
     expect(search.stdout.split("\n")[0]).toMatch(/^similarity\s+kind\s+id\s+product/);
     expect(search.stdout).toContain("SKU-BUILDING");
+    expect(search.stdout).toMatch(/^search record: srch_[0-9a-f]{24}$/m); // what sealing it as a receipt takes
     const json = JSON.parse((await imprint(["search", copy, "--json"], { cwd: dir, env })).stdout);
     const id = json.hits[0].id as string;
 

@@ -94,6 +94,8 @@ export async function registerCommand(options: RegisterCommandOptions, io: Outpu
     files: files.length,
     registered: count("registered"),
     alreadyRegistered: count("already-registered"),
+    // Which file became which registration: what a seller's catalogue needs next (evidence, certificates).
+    registrations: outcomes.flatMap((o) => (o.outcome === "refused" ? [] : [{ file: o.file, id: o.id, outcome: o.outcome }])),
     refused: refused.map(({ file, code, message }) => ({ file, code, message })),
     notAttempted: files.length - outcomes.length,
     ...(fatal ? { stoppedBy: { code: fatal.code, message: fatal.message } } : {}),

@@ -38,7 +38,7 @@ export async function searchCommand(options: SearchCommandOptions, io: Output): 
     io.fail("input", `no such file: ${options.image}`);
     return EXIT.usage;
   }
-  let body: { hits: Hit[]; warnings: string[] };
+  let body: { searchId: string; hits: Hit[]; warnings: string[] };
   try {
     body = (await apiClient(options).json<typeof body>("POST", "/v1/search", form)).body;
   } catch (error) {
@@ -47,7 +47,11 @@ export async function searchCommand(options: SearchCommandOptions, io: Output): 
     return exitForRefusal(error.status);
   }
   if (options.json) io.line(JSON.stringify(body, null, 2));
-  else printHits(body.hits, body.warnings, io.line);
+  else {
+    printHits(body.hits, body.warnings, io.line);
+    // The record's id is what sealing the search as a receipt takes (POST /v1/searches/:id/seal).
+    io.line(`search record: ${body.searchId}`);
+  }
   return body.hits.length ? EXIT.ok : EXIT.notAll;
 }
 
