@@ -130,6 +130,7 @@ export async function startServices(config: Config, options: ServiceOptions = {}
       await batcher.stop();
       if (!anchoring) return;
       // A signal to the whole process group (a terminal's Ctrl-C) stops the embedded chain with the service.
+      await chain.settled?.();
       if (chain.status?.().reachable === false) log.info("the embedded chain stopped with the service: what is registered is anchored at the next start");
       // Otherwise what was registered before the stop is sealed and anchored now rather than at the next start.
       else await flush(batcher, config.SHUTDOWN_TIMEOUT_MS, log);
@@ -218,6 +219,8 @@ interface ConnectedChain extends ChainClient {
   onRestart?: (listener: () => void) => void;
   /** The service is stopping: the chain process's exit is no longer a crash (embedded chain only). */
   standDown?: () => void;
+  /** After standDown: until the chain process exited with the service, or clearly did not (embedded chain only). */
+  settled?: () => Promise<void>;
   /** The RPC the service itself reads (its reachability is probed for /readyz and the metrics). */
   rpcUrl: string;
   /** The embedded deployment's name and block (marked local in the deployments file); none on a real chain. */
@@ -265,6 +268,7 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
       status: () => anvil.status,
       onRestart: (listener: () => void) => anvil.onRestart(listener),
       standDown: () => anvil.standDown(),
+      settled: () => anvil.settled(CHAIN_EXIT_GRACE_MS),
       close: async () => {
         client.provider.destroy();
         await anvil.stop();
@@ -291,6 +295,12 @@ function startAnalyser(config: Config, log: Logger, sources: MetricSources, metr
   sources.pool = () => pool.status;
   return { analyser, views, close: () => pool.close() };
 }
+
+/**
+ * How long a stop waits, from the signal, for an embedded anvil that got the same signal to exit (it saves its
+ * state first) before the last anchoring run; one that did not get it costs this much of the stop at most.
+ */
+const CHAIN_EXIT_GRACE_MS = 1_500;
 
 /** One last seal-and-anchor run, given at most `timeoutMs` (a chain that does not answer must not hold the exit). */
 async function flush(batcher: Batcher, timeoutMs: number, log: Logger): Promise<void> {

@@ -17,6 +17,7 @@ export interface EmbeddedChainStatus {
 
 export class SupervisedAnvil {
   private stopping = false;
+  private stoodDownAt: number | undefined;
   private restarting: Promise<void> | null = null;
   private readonly listeners: (() => void)[] = [];
   private restarts = 0;
@@ -66,6 +67,22 @@ export class SupervisedAnvil {
    */
   standDown(): void {
     this.stopping = true;
+    this.stoodDownAt ??= Date.now();
+  }
+
+  /**
+   * Once stood down: resolves when anvil has exited, or `graceMs` after the stand-down if it is still running (the
+   * signal did not reach it). A signal to the group reaches both at once, but anvil saves its state before it
+   * exits: without this wait the last anchoring run could start on a chain that is about to go.
+   */
+  async settled(graceMs: number): Promise<void> {
+    const anvil = this.current;
+    if (!anvil || this.stoodDownAt === undefined) return;
+    const left = this.stoodDownAt + graceMs - Date.now();
+    if (left <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([anvil.exited, new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
