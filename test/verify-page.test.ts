@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -6,10 +6,36 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./helpers/browser";
+import { CHECKS_ZH } from "../src/web/verifier/verdict-zh";
+import { launchBrowser, screenshotAndAudit } from "./helpers/browser";
 import { forgeEvidence, type Forgery } from "./helpers/forgery";
 import { listen } from "./helpers/http-server";
 import { ADMIN_KEY, fixture, imageForm, startTestService, type TestService } from "./helpers/service";
+
+/** Chinese text: a line the page wrote in Chinese, not the core's English passed through; and a line with none. */
+const HAN = /\p{Script=Han}/u;
+const NO_HAN = /^[^\p{Script=Han}]+$/u;
+
+describe("/verify in Chinese: a name and a meaning for every check the core can emit", () => {
+  it("names in Chinese exactly the check names found in the verifier core's source", () => {
+    const sources = ["src/core", "src/verifier"]
+      .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(path.join(dir, f), "utf8")))
+      .join("\n");
+    // The chain's checks of an anchor are named through `named(…)`, once per prefix the core passes to checkAnchorFacts.
+    const prefixes = [...sources.matchAll(/checkAnchorFacts\("([a-z-]*)"/g)].map((match) => match[1]);
+    expect(prefixes.sort()).toEqual(["", "reanchor-"]);
+    const names = new Set<string>();
+    // A check is written `{ name: <expression>, ok: … }`; each string literal in the expression is a name it can take.
+    for (const [, expression] of sources.matchAll(/\bname: ([^\n]+?),\s+ok:/g)) {
+      const literals = [...expression.matchAll(/"([a-z][a-z-]*)"/g)].map((match) => match[1]);
+      // A name this scan cannot read (a template, a variable) must be taught to it, not silently missed.
+      expect(literals, `check name ${expression}`).not.toEqual([]);
+      for (const literal of literals) for (const prefix of expression.includes("named(") ? prefixes : [""]) names.add(prefix + literal);
+    }
+    expect(names).toContain("reanchor-block-time");
+    expect([...names].sort()).toEqual(Object.keys(CHECKS_ZH).sort());
+  });
+});
 
 describe("/verify: verification in a real browser, trusting no server", () => {
   let svc: TestService;
@@ -45,6 +71,7 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     expect(receipt.status).toBe(200);
     writeFileSync(file("receipt.json"), await receipt.text());
     writeFileSync(file("building.jpg"), fixture("building.jpg"));
+    writeFileSync(file("other.webp"), fixture("aloe.webp"));
     await sharp(fixture("building.jpg")).resize(700).jpeg({ quality: 70 }).toFile(file("copy.jpg"));
     const tampered = { ...bundle, registration: { ...bundle.registration, accountId: "acc_someone_else" } };
     writeFileSync(file("tampered.json"), JSON.stringify(tampered));
@@ -236,6 +263,81 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     await page.click("#verify");
     await page.waitForFunction(() => ["ok", "chain", "fail", "unread"].includes(document.getElementById("result")!.className));
     expect(await page.textContent("#result")).toBe("NOT VERIFIED");
+    await page.close();
+  });
+
+  /** In Chinese, each check (or finding): its Chinese name and the core's beside it, its Chinese meaning, and the core's English line beneath. */
+  async function chineseLines(page: Page, selector: string) {
+    return page.$$eval(selector, (items) =>
+      items.map((item) => ({
+        key: item.getAttribute("data-check") ?? item.getAttribute("data-finding") ?? "",
+        label: item.querySelector("strong")?.firstChild?.textContent,
+        code: item.querySelector("strong code")?.textContent,
+        codeLang: item.querySelector("strong code")?.getAttribute("lang"),
+        zh: item.querySelector(".zh")?.textContent ?? "",
+        en: item.querySelector(".en")?.textContent ?? "",
+        enLang: item.querySelector(".en")?.getAttribute("lang"),
+      })),
+    );
+  }
+
+  /** Asserts that every check and finding shown is in Chinese with the core's English kept beneath, and returns them by key. */
+  async function expectChinese(page: Page) {
+    const checks = await chineseLines(page, "#checks li");
+    const findings = await chineseLines(page, "#findings dd");
+    for (const c of checks) {
+      expect(c).toEqual({ key: c.key, label: expect.stringMatching(HAN), code: c.key, codeLang: "en", zh: expect.stringMatching(HAN), en: expect.stringMatching(NO_HAN), enLang: "en" });
+    }
+    for (const f of findings) expect(f).toMatchObject({ zh: expect.stringMatching(HAN), en: expect.stringMatching(NO_HAN), enLang: "en" });
+    return { checks: Object.fromEntries(checks.map((c) => [c.key, c])), findings: Object.fromEntries(findings.map((f) => [f.key, f])) };
+  }
+
+  it("says in Chinese what each check and finding means, from the verdict's values, the core's English kept beneath", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${http.url}/verify?lang=zh`);
+
+    const exact = await verifyOnPage(page, bundlePath, { image: file("building.jpg") });
+    const time = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC";
+    const block = `最迟于 ${time}（链 31337 第 \\d+ 号区块）已存在`;
+    expect(exact.result).toMatch(
+      new RegExp(`^核验通过：账户 ${seller.accountId} 登记了此图片（SHA-256 0x[0-9a-f]{8}…[0-9a-f]{6}）；它${block}。链 31337 是本地开发链：.*不构成任何证明。$`),
+    );
+    const zh = await expectChinese(page);
+    expect(Object.keys(zh.checks)).toEqual(exact.checks.map(([name]) => name));
+    expect(zh.checks.leaf).toMatchObject({ label: "叶子哈希", zh: "叶子哈希与登记内容一致", en: "the registration's values hash to the leaf" });
+    expect(zh.checks.image.zh).toBe("此图片与登记的图片字节完全相同");
+    expect(zh.findings.chain.zh).toMatch(new RegExp(`^图片（SHA-256 0x[0-9a-f]{8}…[0-9a-f]{6}）${block}，由合约 ${svc.deps.chain.contract} 锚定。$`));
+    expect(zh.findings.deployment.zh).toMatch(new RegExp(`^受信任的部署担保：账户 ${seller.accountId} 于 ${time} 登记了此图片。$`));
+    expect(zh.findings.signature.zh).toBe("未经所有者的密钥签名。");
+    expect(zh.findings.local.zh).toMatch(/^链 31337 是本地开发链/);
+    await screenshotAndAudit(page, "verify-zh");
+    // The English beneath is the core's own: switching language shows the same lines alone.
+    await page.click("#language");
+    expect(await page.textContent("#result")).toMatch(/^VERIFIED: Image 0x/);
+    expect(await page.$$eval("#checks li > :last-child", (cells) => cells.map((c) => c.textContent))).toEqual(Object.values(zh.checks).map((c) => c.en));
+    expect(await page.$$eval("#findings dd", (dds) => dds.map((dd) => dd.textContent))).toEqual(Object.values(zh.findings).map((f) => f.en));
+    await page.click("#language");
+
+    // Another picture: the Chinese says it differs and how to settle a doubt, not the API's route.
+    const other = await verifyOnPage(page, bundlePath, { image: file("other.webp") });
+    expect(other.result).toBe("证据有效，但与此图片不符");
+    const image = (await expectChinese(page)).checks.image;
+    expect(image.zh).toMatch(/^此图片与登记的图片不同：SHA-256 不同，PDQ 距离 \d+\/256.*请在 Imprint 门户的“搜索”中用此图片搜索/);
+    expect(image.zh).not.toContain("/v1/");
+    expect(image.en).toContain("POST /v1/search");
+
+    const tampered = await verifyOnPage(page, file("tampered.json"));
+    expect(tampered.result).toBe("核验未通过");
+    const failed = await expectChinese(page);
+    expect(failed.checks.leaf).toMatchObject({ zh: "叶子哈希与登记内容不一致：内容已被改动", en: expect.stringMatching(/^the values hash to 0x[0-9a-f]{64}, not 0x/) });
+    expect(tampered.checks).toContainEqual(["leaf", "fail"]);
+
+    const receipt = await verifyOnPage(page, file("receipt.json"));
+    expect(receipt.result).toMatch(new RegExp(`^核验通过：组织 ${seller.accountId}（成员 [^）]+）于 ${time} 用图片（SHA-256 0x[0-9a-f]{8}…[0-9a-f]{6}）进行的搜索（范围 \\w+，阈值 [\\d.]+）得到 \\d+ 条结果；此记录${block}。`));
+    const receiptZh = await expectChinese(page);
+    expect(receiptZh.checks.digest.label).toBe("记录摘要");
+    expect(receiptZh.checks.leaf.zh).toBe("叶子哈希与搜索内容一致");
+    expect(receiptZh.findings.signature.zh).toMatch(/^搜索回执不带所有者的签名/);
     await page.close();
   });
 

@@ -20,6 +20,8 @@ export const MESSAGES = {
     localDeployment: "local development chain: proves nothing to a third party",
     verify: "Verify",
     checking: "Checking…",
+    /** Between a verdict and what it says. */
+    colon: ": ",
     verified: "VERIFIED",
     chainOnly: "CHAIN ONLY",
     chainOnlyText: "the chain confirms the evidence, but no trusted deployment vouches for who made it (choose whom to trust above).",
@@ -58,6 +60,7 @@ export const MESSAGES = {
     localDeployment: "本地开发链：对第三方不构成任何证明",
     verify: "核验",
     checking: "正在核验…",
+    colon: "：",
     verified: "核验通过",
     chainOnly: "仅链上证明",
     chainOnlyText: "区块链确认了该证据，但没有受信任的部署为其登记人或搜索人担保（请在上方选择信任对象）。",

@@ -9,12 +9,13 @@ import { getAddress } from "ethers";
 import { chainFactsReader } from "../../chain/chain-facts";
 import { createProvider } from "../../chain/provider";
 import { isLocalDeployment, parseDeploymentsFile, type Deployment } from "../../core/deployments";
-import { chainUnread, type Verdict } from "../../core/verify";
+import { chainUnread, type Findings, type Verdict } from "../../core/verify";
 import type { Trust } from "../../verifier/options";
 import { verifyEvidence } from "../../verifier/verify-evidence";
 import { browserFingerprint } from "./browser-fingerprint";
 import { MESSAGES, type Language, type Messages } from "./messages";
 import { evidenceFilesOfPdf, isPdf, type AttachedFile } from "./pdf-evidence";
+import { verdictZh, type SeenImage } from "./verdict-zh";
 
 /** RPCs a person can reach without configuration, after the served one; any other chain's RPC is theirs to type. */
 const KNOWN_RPCS: Record<number, string> = { 31337: "http://127.0.0.1:8545" };
@@ -131,60 +132,79 @@ async function chosenTrust(): Promise<Trust | undefined> {
   return undefined;
 }
 
-function showVerdict(verdict: Verdict) {
+/** An element with its text (and class, when given). */
+function element(tag: string, text: string, className?: string): HTMLElement {
+  const e = document.createElement(tag);
+  e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+/**
+ * In Chinese, a line of the core's stays below its Chinese meaning, marked English: it carries the exact values
+ * (hashes, blocks, addresses) and is what the CLI, the API and evidence records say. In English it is shown alone.
+ */
+function withEnglish(target: HTMLElement, chinese: string | undefined, english: string) {
+  if (chinese === undefined) target.textContent = english;
+  else target.append(element("span", chinese, "zh"), Object.assign(element("span", english, "en"), { lang: "en" }));
+}
+
+/** Shows a verdict of `evidence` (whose `image`, when one was presented, has this fingerprint) in the page's language. */
+function showVerdict(verdict: Verdict, evidence: unknown, image: SeenImage | undefined) {
   const m = MESSAGES[language];
+  const zh = language === "zh" ? verdictZh(verdict, evidence, image) : undefined;
   $("checks").replaceChildren(
-    ...verdict.checks.map((check) => {
-      const item = document.createElement("li");
-      item.className = check.ok ? "ok" : "fail";
+    ...verdict.checks.map((check, i) => {
+      const item = element("li", "", check.ok ? "ok" : "fail");
       item.dataset.check = check.name;
-      const mark = document.createElement("span");
-      mark.className = "mark";
-      mark.textContent = check.ok ? "✓" : "✗";
       const name = document.createElement("strong");
-      name.textContent = check.name;
+      const label = zh?.checks[i].label;
+      // The core's name stays visible beside the Chinese one: it is what the CLI and the API call the check.
+      if (label) name.append(label, Object.assign(element("code", check.name), { lang: "en" }));
+      else name.textContent = check.name;
       const detail = document.createElement("span");
-      detail.textContent = check.detail;
-      item.append(mark, name, detail);
+      withEnglish(detail, zh?.checks[i].meaning, check.detail);
+      item.append(element("span", check.ok ? "✓" : "✗", "mark"), name, detail);
       return item;
     }),
   );
   const f = verdict.findings;
-  const findings: [string, string, string][] = f
+  const findings: [keyof Findings, string, string][] = f
     ? [
         ["chain", m.findingChain, f.chain],
         ["deployment", m.findingDeployment, f.deployment],
         ["signature", m.findingSignature, f.signature],
-        ...(f.local ? [["local", m.findingLocal, f.local] as [string, string, string]] : []),
+        ...(f.local ? [["local", m.findingLocal, f.local] as [keyof Findings, string, string]] : []),
       ]
     : [];
   $("findings").replaceChildren(
     ...findings.flatMap(([key, label, text]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = label;
       const dd = document.createElement("dd");
       dd.dataset.finding = key;
-      dd.textContent = text;
+      withEnglish(dd, zh?.findings?.[key], text);
       if (key === "local") dd.className = "local";
-      return [dt, dd];
+      return [element("dt", label), dd];
     }),
   );
   const result = $("result");
   if (verdict.ok && verdict.trusted) {
     result.className = "ok";
-    result.textContent = `${m.verified}: ${verdict.statement}`;
+    result.textContent = `${m.verified}${m.colon}${zh?.statement ?? verdict.statement}`;
   } else if (verdict.ok) {
     result.className = "chain";
-    result.textContent = `${m.chainOnly}: ${m.chainOnlyText}`;
+    result.textContent = `${m.chainOnly}${m.colon}${m.chainOnlyText}`;
   } else if (chainUnread(verdict)) {
     // Nothing is known about the evidence yet: another RPC may settle it.
     result.className = "unread";
-    result.textContent = `${m.couldNotCheck}: ${m.couldNotCheckText}`;
+    result.textContent = `${m.couldNotCheck}${m.colon}${m.couldNotCheckText}`;
   } else {
     result.className = "fail";
     result.textContent = verdict.checks.every((c) => c.ok || c.name === "image") ? m.evidenceOkImageNot : m.notVerified;
   }
 }
+
+/** Shows the last verdict again, in the language just chosen; none before a verification ends. */
+let showAgain: (() => void) | undefined;
 
 async function verify() {
   const m = MESSAGES[language];
@@ -193,19 +213,23 @@ async function verify() {
   result.textContent = m.checking;
   $("checks").replaceChildren();
   $("findings").replaceChildren();
+  showAgain = undefined;
   try {
     const evidence = await readEvidence();
     const trust = await chosenTrust();
     const provider = createProvider($<HTMLInputElement>("rpc").value.trim());
     const imageFile = $<HTMLInputElement>("image").files?.[0];
+    // Kept for the Chinese image line, which says from the fingerprints themselves whose bytes these are and how far.
+    let seen: SeenImage | undefined;
     try {
       const verdict = await verifyEvidence(evidence, {
         readChainFacts: chainFactsReader(provider),
         trust,
         image: imageFile ? new Uint8Array(await imageFile.arrayBuffer()) : undefined,
-        fingerprint: browserFingerprint,
+        fingerprint: async (bytes) => (seen = await browserFingerprint(bytes)),
       });
-      showVerdict(verdict);
+      showAgain = () => showVerdict(verdict, evidence, seen);
+      showAgain();
     } finally {
       provider.destroy();
     }
@@ -273,4 +297,5 @@ $("verify").addEventListener("click", () => void verify());
 $("language").addEventListener("click", () => {
   language = language === "en" ? "zh" : "en";
   render();
+  showAgain?.();
 });
