@@ -37,9 +37,12 @@ describe.each(engines)("GET /v1/originals/:id/certificate.pdf on %s", (engine) =
     expect(res.headers.get("content-disposition")).toContain(`certificate-${id}.pdf`);
     const pdf = new Uint8Array(await res.arrayBuffer());
 
-    const served = await (await svc.request(`/v1/originals/${id}/evidence`, { key: seller.apiKey })).json();
+    const servedBytes = Buffer.from(await (await svc.request(`/v1/originals/${id}/evidence`, { key: seller.apiKey })).arrayBuffer());
+    const served = JSON.parse(servedBytes.toString("utf8"));
     const attachments = await pdfAttachments(pdf);
     expect([...attachments.keys()]).toEqual([`evidence-${id}.json`]);
+    // Byte for byte what /evidence serves (as the README promises), not merely the same object.
+    expect(attachments.get(`evidence-${id}.json`)!.equals(servedBytes)).toBe(true);
     const bundle = JSON.parse(attachments.get(`evidence-${id}.json`)!.toString("utf8"));
     expect(bundle).toEqual(served);
     const provider = createProvider(svc.deps.chain.publicRpcUrl!, { chainId: 31337 });

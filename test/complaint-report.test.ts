@@ -30,6 +30,8 @@ describe("the complaint report", () => {
   let input: ComplaintReportInput;
   let pdf: Uint8Array;
   let bundles: EvidenceBundle[];
+  /** What GET /v1/originals/:id/evidence served, byte for byte, by registration id. */
+  const servedBytes = new Map<string, Buffer>();
   const statement =
     "我方于2026年11月在本平台登记了该商品主图，被投诉商品使用了裁剪并镜像后的同一张照片。" +
     "Our registered product photo was cropped, mirrored and re-used in this listing without permission. ".repeat(3);
@@ -47,7 +49,8 @@ describe("the complaint report", () => {
     }
     originalIds = ids;
     await svc.request("/v1/admin/anchor", { method: "POST", key: ADMIN_KEY });
-    bundles = await Promise.all(ids.map(async (id) => (await svc.request(`/v1/originals/${id}/evidence`, { key: owner.apiKey })).json()));
+    for (const id of ids) servedBytes.set(id, Buffer.from(await (await svc.request(`/v1/originals/${id}/evidence`, { key: owner.apiKey })).arrayBuffer()));
+    bundles = ids.map((id) => JSON.parse(servedBytes.get(id)!.toString("utf8")));
 
     const copy = await sharp(building).extract({ left: 140, top: 50, width: 560, height: 440 }).flop().resize(480).jpeg({ quality: 70 }).toBuffer();
     const listingRes = await svc.request("/v1/listings", {
@@ -134,7 +137,9 @@ describe("the complaint report", () => {
     const provider = createProvider(svc.deps.chain.publicRpcUrl!, { chainId: 31337 });
     try {
       for (const bundle of bundles) {
-        const extracted = JSON.parse(attachments.get(`evidence-${bundle.registration.id}.json`)!.toString("utf8"));
+        const file = attachments.get(`evidence-${bundle.registration.id}.json`)!;
+        expect(file.equals(servedBytes.get(bundle.registration.id)!)).toBe(true);
+        const extracted = JSON.parse(file.toString("utf8"));
         expect(extracted).toEqual(bundle);
         const verdict = await verifyEvidence(extracted, { readChainFacts: chainFactsReader(provider) });
         expect(verdict.checks.filter((c) => !c.ok)).toEqual([]);
@@ -212,7 +217,9 @@ describe("the complaint report", () => {
     const provider = createProvider(svc.deps.chain.publicRpcUrl!, { chainId: 31337 });
     try {
       for (const bundle of bundles) {
-        const extracted = JSON.parse(attachments.get(`evidence-${bundle.registration.id}.json`)!.toString("utf8"));
+        const file = attachments.get(`evidence-${bundle.registration.id}.json`)!;
+        expect(file.equals(servedBytes.get(bundle.registration.id)!)).toBe(true);
+        const extracted = JSON.parse(file.toString("utf8"));
         expect((await verifyEvidence(extracted, { readChainFacts: chainFactsReader(provider) })).ok).toBe(true);
       }
     } finally {

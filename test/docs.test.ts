@@ -35,6 +35,30 @@ describe("API documentation", () => {
     expect(rowRoutes.filter((r, i) => rowRoutes.indexOf(r) !== i)).toEqual([]);
   });
 
+  it("lists the statuses a route answers before its handler: 429 on /v1, 401 and 403 behind a key, 503 where images are analysed", async () => {
+    const doc = (await (await svc.request("/openapi.json")).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    // The routes that run the worker pool (src/work/worker-pool.ts), which answers 503 when it is full.
+    const analysing = new Set(["POST /v1/originals", "POST /v1/listings", "POST /v1/search", "POST /v1/verify"]);
+    const missing: string[] = [];
+    let keyed = 0;
+    for (const [route, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const name = `${method.toUpperCase()} ${route}`;
+        // Which routes need the key is asked of the service: the document names the bearer scheme once, for all.
+        const keyless = await svc.request(route.replace(/\{\w+\}/g, "x"), { method: method.toUpperCase() });
+        if (keyless.status === 401) keyed++;
+        const expected = [
+          ...(route.startsWith("/v1/") ? ["429"] : []),
+          ...(keyless.status === 401 ? ["401", "403"] : []),
+          ...(analysing.has(name) ? ["503"] : []),
+        ];
+        for (const status of expected) if (!(status in operation.responses)) missing.push(`${name} ${status}`);
+      }
+    }
+    expect(keyed).toBeGreaterThan(40);
+    expect(missing).toEqual([]);
+  });
+
   it("serves an interactive page at /docs whose scripts and styles come from this server, not a CDN", async () => {
     const page = await svc.request("/docs");
     expect(page.headers.get("content-type")).toMatch(/text\/html/);

@@ -362,6 +362,28 @@ describe.each(engines)("the hostile-input corpus through the real HTTP server on
     }
   });
 
+  it("refuses JSON bodies that are not UTF-8, and calls a lone surrogate what it is (accounts)", async () => {
+    const postAccount = (body: Uint8Array<ArrayBuffer> | string) =>
+      fetch(`${target.api.url}/v1/accounts`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body });
+    // Each would otherwise be decoded to U+FFFD and stored as "�" (a CESU-8 surrogate is not UTF-8 either).
+    const notUtf8: [what: string, bytes: number[]][] = [["\\xff\\xfe", [0xff, 0xfe]], ["an overlong '/'", [0xc0, 0xaf]], ["an encoded surrogate", [0xed, 0xa0, 0x80]], ["a truncated 3-byte sequence", [0xe4, 0xb8]]];
+    for (const [what, bytes] of notUtf8) {
+      const body = new Uint8Array(Buffer.concat([Buffer.from('{"name":"'), Buffer.from(bytes), Buffer.from('"}')]));
+      const answer = await answerOf(`account name of bytes ${what}`, postAccount(body));
+      expectRefused(answer);
+      expect(answer.status, answer.what).toBe(400);
+      expect(answer.body.error?.code, answer.what).toBe("malformed_body");
+      answered++;
+    }
+    // Valid UTF-8 and valid JSON, but the escape makes a lone surrogate: not a control character, not text at all.
+    const answer = await answerOf("account name of a lone surrogate escape", postAccount('{"name":"a\\ud800b"}'));
+    expectRefused(answer);
+    expect(answer.body.error?.code).toBe("invalid_request");
+    expect(String(answer.body.error?.message)).toMatch(/name: must be valid Unicode text: a lone surrogate/);
+    expect(String(answer.body.error?.message)).not.toMatch(/control/);
+    answered++;
+  });
+
   it("afterwards: the process serves, RSS stayed bounded, and nothing was written", async () => {
     const peak = sampler.stop();
     const after = process.memoryUsage().rss;

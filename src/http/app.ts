@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from "../complaints/pdf-attachment";
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.use("*", (c, next) => (/^\/v1\/complaints(\/[^/]+\/appeal)?$/.test(c.req.path) ? attachmentsLimit : imageLimit)(c, next));
+  // Inside the limits, so that reading the body here is bounded as any handler's reading would be.
+  app.use("*", strictUtf8Body);
 
   app.route("/", accountsRoutes(deps));
   app.route("/", membersRoutes(deps));
@@ -114,6 +117,24 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, c.get("log") ?? deps.log));
   return app;
+}
+
+/**
+ * Every body but a multipart form (which carries files) is text, read as JSON by the validators and by /v1/verify.
+ * The platform's decoder turns bytes that are not UTF-8 into U+FFFD, so `{"name":"\xff"}` would be stored as "�",
+ * text the caller never sent: such a body is refused instead.
+ */
+async function strictUtf8Body(c: Context, next: Next): Promise<void> {
+  if (c.req.raw.body && !/^multipart\/form-data\b/i.test(c.req.header("content-type") ?? "")) {
+    // Read once: hono keeps the bytes, and decodes them again, now known to be valid, for c.req.json() and text().
+    const bytes = await c.req.arrayBuffer();
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (error) {
+      throw new ImprintError("malformed_body", "the body is not valid UTF-8 text", { cause: error });
+    }
+  }
+  await next();
 }
 
 /** Compares digests in constant time, so the answer's timing says nothing about how much of a token was right. */

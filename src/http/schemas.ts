@@ -1,8 +1,24 @@
 import { z } from "@hono/zod-openapi";
 import { ISO_3166_ALPHA2 } from "../core/countries";
+import { errorResponses } from "./errors";
 
 /** A JSON response of the OpenAPI contract. */
 export const jsonContent = <T>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+/**
+ * The error statuses of a /v1 route that answers without a key: besides its own, 429, as every /v1 request is
+ * counted by src/http/rate-limits.ts before any route sees it. One place, so no route's contract forgets it.
+ */
+export const publicErrors = (...statuses: number[]) => errorResponses(429, ...statuses);
+
+/**
+ * The error statuses of a /v1 route behind `bearerAuth`: besides its own and the rate limit's 429, 401 (no key, or
+ * an unknown or revoked one) and 403 (a role the route refuses, or a portal session's change without its CSRF token).
+ */
+export const keyedErrors = (...statuses: number[]) => publicErrors(401, 403, ...statuses);
+
+/** What a route that analyses an image answers when the worker pool is full or shutting down (src/work/worker-pool.ts). */
+export const ANALYSIS_BUSY = 503;
 
 /** A required JSON request body. */
 export const jsonBody = <T>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
@@ -23,8 +39,13 @@ export const countryCode = z
  * exports) and lone UTF-16 surrogates (not text in any encoding). A surrogate pair is one code point under /u.
  */
 const NOT_TEXT = /[\p{Cc}\uD800-\uDFFF]/u;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const plainText = (s: string) => !NOT_TEXT.test(s);
-const NOT_TEXT_MESSAGE = "must not contain control characters";
+/** Says which of the two it is: a JSON escape such as "\ud800" is no control character, and "control characters" would send the caller looking for one. */
+const NOT_TEXT_MESSAGE = {
+  error: (issue: { input?: unknown }) =>
+    LONE_SURROGATE.test(String(issue.input)) ? "must be valid Unicode text: a lone surrogate (\\ud800–\\udfff) is not a character" : "must not contain control characters",
+};
 
 /** A one-line text field stored as given (trimmed). */
 export const label = (max: number) => z.string().trim().min(1).max(max).refine(plainText, NOT_TEXT_MESSAGE);

@@ -4,6 +4,7 @@
  */
 import type { EvidenceBundle } from "../core/bundle";
 import { PDQ_MATCH_DISTANCE } from "../core/verify";
+import { attachBundle, bundleFileName } from "./bundle-file";
 import { LABELS } from "./labels";
 import { COLOURS, ReportWriter } from "./writer";
 import { utc, timeBetween } from "./time";
@@ -22,7 +23,8 @@ export interface CertificateInput {
   generatedAt: Date;
 }
 
-export const bundleFileName = (registrationId: string) => `evidence-${registrationId}.json`;
+// Re-exported: the certificate's attachment is named here (src/web/verifier/pdf-evidence.ts points to it).
+export { bundleFileName } from "./bundle-file";
 export const certificateFileName = (registrationId: string) => `certificate-${registrationId}.pdf`;
 
 /** Builds the certificate PDF. */
@@ -86,7 +88,7 @@ export async function buildCertificate(input: CertificateInput): Promise<Uint8Ar
   const name = bundleFileName(r.id);
   await w.section(LABELS.attachedBundle);
   await w.text(`${name} — ${LABELS.attachedBundle.en} / ${LABELS.attachedBundle.zh}`, { size: 8.5 });
-  await w.attach(Buffer.from(JSON.stringify(bundle, null, 2)), name, "application/json", `Imprint evidence bundle of ${r.id}`, input.generatedAt);
+  await attachBundle(w, bundle, input.generatedAt);
   return w.save(`Imprint certificate ${r.id}`);
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { EvidenceBundle } from "../core/bundle";
-import { bundleFileName } from "./certificate";
+import { attachBundle, bundleFileName } from "./bundle-file";
 import { LABELS, stateLabel, type Label } from "./labels";
 import type { MatchGeometry } from "../matching/geometry";
 import { renderMatchPicture } from "./match-picture";
@@ -157,7 +157,7 @@ export async function buildComplaintReport(input: ComplaintReportInput): Promise
   for (const bundle of bundles) {
     const name = bundleFileName(bundle.registration.id);
     await w.text(`${name} — npx imprint verify ${name} --rpc <any RPC of chain ${bundle.anchor.chainId}>`, { size: 8.5 });
-    await w.attach(Buffer.from(JSON.stringify(bundle, null, 2)), name, "application/json", `Imprint evidence bundle of ${bundle.registration.id}`, input.generatedAt);
+    await attachBundle(w, bundle, input.generatedAt);
   }
   return w.save(`Imprint complaint report ${complaint.id}`);
 }

@@ -2,8 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { addReviewerUseCase, createAccountUseCase } from "../../use-cases/accounts";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonBody, jsonContent, label, newMemberSchema } from "../schemas";
+import { jsonBody, jsonContent, keyedErrors, label, newMemberSchema } from "../schemas";
 
 const nameBody = jsonBody(z.object({ name: label(200) }));
 
@@ -19,7 +18,7 @@ export function accountsRoutes(deps: AppDeps) {
       request: nameBody,
       responses: {
         201: jsonContent(z.object({ accountId: z.string(), name: z.string(), apiKey: z.string() }), "Created"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => c.json(await createAccountUseCase(deps, c.get("actor"), c.req.valid("json").name), 201),
@@ -32,7 +31,7 @@ export function accountsRoutes(deps: AppDeps) {
       summary: "Add a reviewer to the platform (admin); the API key is shown only in this answer",
       middleware: [auth] as const,
       request: nameBody,
-      responses: { 201: jsonContent(newMemberSchema, "Created"), ...errorResponses(400, 401, 403) },
+      responses: { 201: jsonContent(newMemberSchema, "Created"), ...keyedErrors(400) },
     }),
     async (c) => c.json(await addReviewerUseCase(deps, c.get("actor"), c.req.valid("json").name), 201),
   );

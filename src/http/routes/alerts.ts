@@ -5,8 +5,7 @@ import { linksFrom } from "../../use-cases/links";
 import { ALERT_STATUSES } from "../../watch/alerts";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { idParam, jsonContent, wholeNumber } from "../schemas";
+import { idParam, jsonContent, keyedErrors, wholeNumber } from "../schemas";
 
 const matchAlertSchema = z
   .object({
@@ -70,7 +69,7 @@ export function alertsRoutes(deps: AppDeps) {
       },
       responses: {
         200: jsonContent(z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() }), "A page of alerts"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => {
@@ -89,7 +88,7 @@ export function alertsRoutes(deps: AppDeps) {
         params: idParam,
         body: { required: true, content: { "application/json": { schema: z.object({ status: z.enum(ALERT_STATUSES) }) } } },
       },
-      responses: { 200: jsonContent(alertSchema, "The alert"), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonContent(alertSchema, "The alert"), ...keyedErrors(400, 404) },
     }),
     async (c) => {
       const links = linksFrom(deps.config.PUBLIC_BASE_URL);
@@ -104,7 +103,7 @@ export function alertsRoutes(deps: AppDeps) {
       summary: "An alert's match picture: the matched image beside the original, matched keypoints joined (the alert's `matchUrl`)",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only match)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 403, 404) },
+      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only match)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...keyedErrors(404) },
     }),
     async (c) => {
       const png = await alertMatchPictureUseCase(deps, c.get("actor"), c.req.valid("param").id);

@@ -2,8 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { listAuditUseCase } from "../../use-cases/audit";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonContent, wholeNumber } from "../schemas";
+import { jsonContent, keyedErrors, wholeNumber } from "../schemas";
 
 const entrySchema = z
   .object({
@@ -34,7 +33,7 @@ export function auditRoutes(deps: AppDeps) {
       },
       responses: {
         200: jsonContent(z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), "A page of entries"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => c.json(await listAuditUseCase(deps, c.get("actor"), c.req.valid("query")), 200),

@@ -2,8 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { anchorNowUseCase } from "../../use-cases/anchoring";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { batchSchema, reanchorSchema } from "../schemas";
+import { batchSchema, keyedErrors, publicErrors, reanchorSchema } from "../schemas";
 import { reanchorUseCase } from "../../use-cases/reanchor";
 
 export function chainRoutes(deps: AppDeps) {
@@ -22,6 +21,7 @@ export function chainRoutes(deps: AppDeps) {
             },
           },
         },
+        ...publicErrors(),
       },
     }),
     (c) => {
@@ -41,7 +41,7 @@ export function chainRoutes(deps: AppDeps) {
           description: "The batches anchored by this run (empty when nothing was pending); 503 chain_unavailable when none could be",
           content: { "application/json": { schema: z.object({ batches: z.array(batchSchema), errors: z.array(z.string()) }) } },
         },
-        ...errorResponses(401, 403, 503),
+        ...keyedErrors(503),
       },
     }),
     async (c) => {
@@ -67,7 +67,7 @@ export function chainRoutes(deps: AppDeps) {
           description: "The roots of roots anchored by this call (empty when every root of `from` is carried already)",
           content: { "application/json": { schema: z.object({ reanchors: z.array(reanchorSchema) }) } },
         },
-        ...errorResponses(400, 401, 403, 404, 409),
+        ...keyedErrors(400, 404, 409),
       },
     }),
     async (c) => c.json({ reanchors: await reanchorUseCase(deps, c.get("actor"), c.req.valid("json")) }, 200),

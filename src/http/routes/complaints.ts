@@ -14,8 +14,7 @@ import {
 import { complaintReportUseCase } from "../../use-cases/complaint-report";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { idParam, jsonContent, label, wholeNumber } from "../schemas";
+import { idParam, jsonContent, keyedErrors, label, wholeNumber } from "../schemas";
 import { absoluteUrl } from "../urls";
 import { MAX_STATEMENT, readComplaintForm } from "../complaint-form";
 
@@ -54,7 +53,7 @@ export function complaintsRoutes(deps: AppDeps) {
       summary: "File a complaint against a listing that copies your registered originals (owner, ip-manager)",
       middleware: [auth] as const,
       description: "multipart fields: " + Object.keys(complaintForm).join(", "),
-      responses: { 201: jsonContent(complaintSchema, "Filed: status submitted"), ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      responses: { 201: jsonContent(complaintSchema, "Filed: status submitted"), ...keyedErrors(400, 404, 413, 415, 422) },
     }),
     async (c) => {
       const form = await readComplaintForm(c);
@@ -84,7 +83,7 @@ export function complaintsRoutes(deps: AppDeps) {
           cursor: z.string().max(200).optional(),
         }),
       },
-      responses: { 200: jsonContent(z.object({ items: z.array(complaintSchema), nextCursor: z.string().nullable() }), "A page, newest first"), ...errorResponses(400, 401, 403) },
+      responses: { 200: jsonContent(z.object({ items: z.array(complaintSchema), nextCursor: z.string().nullable() }), "A page, newest first"), ...keyedErrors(400) },
     }),
     async (c) => {
       const page = await listComplaintsUseCase(deps, c.get("actor"), c.req.valid("query"));
@@ -99,7 +98,7 @@ export function complaintsRoutes(deps: AppDeps) {
       summary: "One complaint with its full timeline",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(complaintSchema, "The complaint"), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(complaintSchema, "The complaint"), ...keyedErrors(404) },
     }),
     async (c) => c.json(withLinks(await getComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
@@ -111,7 +110,7 @@ export function complaintsRoutes(deps: AppDeps) {
       summary: "The evidence report (PDF, bundles and attachments embedded): both parties and the reviewers only",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: { description: "The report", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 404) },
+      responses: { 200: { description: "The report", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...keyedErrors(404) },
     }),
     async (c) => {
       const report = await complaintReportUseCase(deps, c.get("actor"), c.req.valid("param").id);
@@ -126,7 +125,7 @@ export function complaintsRoutes(deps: AppDeps) {
       summary: "An attachment (both parties and the reviewers only)",
       middleware: [auth] as const,
       request: { params: idParam.extend({ attachmentId: z.string().max(100) }) },
-      responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(401, 404) },
+      responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...keyedErrors(404) },
     }),
     async (c) => {
       const { id, attachmentId } = c.req.valid("param");
@@ -146,7 +145,7 @@ export function complaintsRoutes(deps: AppDeps) {
       summary: "Withdraw your complaint before a decision",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(complaintSchema, "Withdrawn"), ...errorResponses(401, 403, 404, 409) },
+      responses: { 200: jsonContent(complaintSchema, "Withdrawn"), ...keyedErrors(404, 409) },
     }),
     async (c) => c.json(withLinks(await withdrawComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
@@ -159,7 +158,7 @@ export function complaintsRoutes(deps: AppDeps) {
       middleware: [auth] as const,
       request: { params: idParam },
       description: "multipart fields: " + Object.keys(appealForm).join(", "),
-      responses: { 200: jsonContent(complaintSchema, "Appealed, with the priority the chain gives"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonContent(complaintSchema, "Appealed, with the priority the chain gives"), ...keyedErrors(400, 404, 409, 413, 415, 422) },
     }),
     async (c) => {
       const form = await readComplaintForm(c);
@@ -182,7 +181,7 @@ export function complaintsRoutes(deps: AppDeps) {
         params: idParam,
         body: { required: true, content: { "application/json": { schema: z.object({ outcome: z.enum(["upheld", "rejected"]), reason: label(MAX_STATEMENT) }) } } },
       },
-      responses: { 200: jsonContent(complaintSchema, "Decided"), ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 200: jsonContent(complaintSchema, "Decided"), ...keyedErrors(400, 404, 409) },
     }),
     async (c) => c.json(withLinks(await decideComplaintUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json"))), 200),
   );
@@ -198,7 +197,7 @@ export function complaintsRoutes(deps: AppDeps) {
           z.object({ counts: z.record(z.string(), z.number()), decided: z.number(), meanSeconds: z.number().nullable(), medianSeconds: z.number().nullable() }),
           "Statistics",
         ),
-        ...errorResponses(401, 403),
+        ...keyedErrors(),
       },
     }),
     async (c) => c.json(await complaintStatsUseCase(deps, c.get("actor")), 200),

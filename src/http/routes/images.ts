@@ -1,8 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { thumbnailUseCase } from "../../use-cases/thumbnails";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { idParam } from "../schemas";
+import { idParam, publicErrors } from "../schemas";
 
 export function imagesRoutes(deps: AppDeps) {
   const app = new OpenAPIHono();
@@ -14,7 +13,7 @@ export function imagesRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: {
         200: { description: "WebP image", content: { "image/webp": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
-        ...errorResponses(404),
+        ...publicErrors(404),
       },
     }),
     async (c) => {

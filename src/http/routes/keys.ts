@@ -3,8 +3,7 @@ import { ROLES } from "../../accounts/actor";
 import { createKeyUseCase, listKeysUseCase, revokeKeyUseCase } from "../../use-cases/keys";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonContent } from "../schemas";
+import { jsonContent, keyedErrors } from "../schemas";
 
 const keySchema = z
   .object({
@@ -38,7 +37,7 @@ export function keysRoutes(deps: AppDeps) {
       path: "/v1/keys",
       summary: "The organisation's API keys, revoked ones included (never the keys themselves)",
       middleware: [auth] as const,
-      responses: { 200: jsonContent(z.object({ items: z.array(keySchema) }), "The keys"), ...errorResponses(401, 403) },
+      responses: { 200: jsonContent(z.object({ items: z.array(keySchema) }), "The keys"), ...keyedErrors() },
     }),
     async (c) => c.json({ items: await listKeysUseCase(deps, c.get("actor")) }, 200),
   );
@@ -52,7 +51,7 @@ export function keysRoutes(deps: AppDeps) {
       request: { body: { required: false, content: { "application/json": { schema: z.object({ memberId: z.string().max(100).optional() }) } } } },
       responses: {
         201: jsonContent(z.object({ id: z.number().int(), prefix: z.string(), memberId: z.string(), memberName: z.string(), createdAt: z.string(), apiKey: z.string() }), "Created"),
-        ...errorResponses(400, 401, 403, 404),
+        ...keyedErrors(400, 404),
       },
     }),
     async (c) => c.json(await createKeyUseCase(deps, c.get("actor"), c.req.valid("json") ?? {}), 201),
@@ -65,7 +64,7 @@ export function keysRoutes(deps: AppDeps) {
       summary: "Revoke a key; it fails from the next request on",
       middleware: [auth] as const,
       request: { params: keyIdParam },
-      responses: { 200: jsonContent(keySchema, "The revoked key"), ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 200: jsonContent(keySchema, "The revoked key"), ...keyedErrors(400, 404, 409) },
     }),
     async (c) => c.json(await revokeKeyUseCase(deps, c.get("actor"), c.req.valid("param").id), 200),
   );

@@ -3,9 +3,8 @@ import type { ListingView } from "../../library/listings";
 import { addListingUseCase, delistListingUseCase, getListingUseCase } from "../../use-cases/listings";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { countryCode, idParam, imageFields, jsonContent, label, multipartBody } from "../schemas";
+import { ANALYSIS_BUSY, countryCode, idParam, imageFields, jsonContent, keyedErrors, label, multipartBody } from "../schemas";
 import { absoluteUrl } from "../urls";
 
 const listingForm = z.object({
@@ -54,7 +53,7 @@ export function listingsRoutes(deps: AppDeps) {
       request: multipartBody(listingForm),
       responses: {
         201: jsonContent(listingSchema, "Added"),
-        ...errorResponses(400, 401, 413, 415, 422, 502),
+        ...keyedErrors(400, 413, 415, 422, 502, ANALYSIS_BUSY),
       },
     }),
     async (c) => {
@@ -78,7 +77,7 @@ export function listingsRoutes(deps: AppDeps) {
       summary: "One of the caller's listings",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(listingSchema, "The listing"), ...keyedErrors(404) },
     }),
     async (c) => c.json(view(await getListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );
@@ -90,7 +89,7 @@ export function listingsRoutes(deps: AppDeps) {
       summary: "Mark a listing delisted; it stays searchable for RETENTION_DELISTED_DAYS, then is purged",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(listingSchema, "The listing"), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(listingSchema, "The listing"), ...keyedErrors(404) },
     }),
     async (c) => c.json(view(await delistListingUseCase(deps, c.get("actor"), c.req.valid("param").id)), 200),
   );

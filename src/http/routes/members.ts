@@ -3,8 +3,7 @@ import { ROLES } from "../../accounts/actor";
 import { addMemberUseCase, changeMemberRoleUseCase, listMembersUseCase, removeMemberUseCase } from "../../use-cases/members";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { idParam, jsonBody, jsonContent, label, newMemberSchema } from "../schemas";
+import { idParam, jsonBody, jsonContent, keyedErrors, label, newMemberSchema } from "../schemas";
 
 const role = z.enum(ROLES).openapi({ description: "owner, ip-manager or member (admin, reviewer: the platform's)" });
 
@@ -24,7 +23,7 @@ export function membersRoutes(deps: AppDeps) {
       summary: "Add a member (owner); their API key is shown only in this answer",
       middleware: [auth] as const,
       request: jsonBody(z.object({ name: label(200), role })),
-      responses: { 201: jsonContent(newMemberSchema, "Added"), ...errorResponses(400, 401, 403) },
+      responses: { 201: jsonContent(newMemberSchema, "Added"), ...keyedErrors(400) },
     }),
     async (c) => c.json(await addMemberUseCase(deps, c.get("actor"), c.req.valid("json")), 201),
   );
@@ -35,7 +34,7 @@ export function membersRoutes(deps: AppDeps) {
       path: "/v1/members",
       summary: "The organisation's members, removed ones included",
       middleware: [auth] as const,
-      responses: { 200: jsonContent(z.object({ items: z.array(memberSchema) }), "The members"), ...errorResponses(401, 403) },
+      responses: { 200: jsonContent(z.object({ items: z.array(memberSchema) }), "The members"), ...keyedErrors() },
     }),
     async (c) => c.json({ items: await listMembersUseCase(deps, c.get("actor")) }, 200),
   );
@@ -47,7 +46,7 @@ export function membersRoutes(deps: AppDeps) {
       summary: "Give a member another role",
       middleware: [auth] as const,
       request: { params: idParam, ...jsonBody(z.object({ role })) },
-      responses: { 200: jsonContent(memberSchema, "The member"), ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 200: jsonContent(memberSchema, "The member"), ...keyedErrors(400, 404, 409) },
     }),
     async (c) => c.json(await changeMemberRoleUseCase(deps, c.get("actor"), c.req.valid("param").id, c.req.valid("json").role), 200),
   );
@@ -59,7 +58,7 @@ export function membersRoutes(deps: AppDeps) {
       summary: "Remove a member; all of their keys are revoked at once",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(memberSchema, "The removed member"), ...errorResponses(401, 403, 404, 409) },
+      responses: { 200: jsonContent(memberSchema, "The removed member"), ...keyedErrors(404, 409) },
     }),
     async (c) => c.json(await removeMemberUseCase(deps, c.get("actor"), c.req.valid("param").id), 200),
   );

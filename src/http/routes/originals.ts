@@ -4,9 +4,8 @@ import type { OriginalView } from "../../ledger/originals";
 import { getEvidenceUseCase, getOriginalUseCase, listOriginalsUseCase, registerOriginalUseCase } from "../../use-cases/originals";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, label, multipartBody, originalSchema, wholeNumber } from "../schemas";
+import { ANALYSIS_BUSY, bundleSchemaDoc, countryCode, idParam, imageFields, jsonContent, keyedErrors, label, multipartBody, originalSchema, wholeNumber } from "../schemas";
 import { allOrNoneSigned, ownerSignatureFields, ownerSignatureOf } from "../owner-signature";
 import { absoluteUrl } from "../urls";
 import { getCertificateUseCase } from "../../use-cases/certificate";
@@ -53,7 +52,7 @@ export function originalsRoutes(deps: AppDeps) {
       responses: {
         201: jsonContent(originalSchema, "Registered (pending anchoring)"),
         200: jsonContent(originalSchema, "These bytes were already registered by this account"),
-        ...errorResponses(400, 401, 413, 415, 422, 502),
+        ...keyedErrors(400, 413, 415, 422, 502, ANALYSIS_BUSY),
       },
     }),
     async (c) => {
@@ -87,7 +86,7 @@ export function originalsRoutes(deps: AppDeps) {
           description: "A page of registrations",
           content: { "application/json": { schema: z.object({ items: z.array(originalSchema), nextCursor: z.string().nullable() }) } },
         },
-        ...errorResponses(400, 401),
+        ...keyedErrors(400),
       },
     }),
     async (c) => {
@@ -105,7 +104,7 @@ export function originalsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: {
         200: jsonContent(originalSchema, "The registration"),
-        ...errorResponses(401, 404),
+        ...keyedErrors(404),
       },
     }),
     async (c) => {
@@ -123,7 +122,7 @@ export function originalsRoutes(deps: AppDeps) {
       responses: {
         200: jsonContent(bundleSchemaDoc, "The bundle; verify it with `npx imprint verify`"),
         202: notAnchored,
-        ...errorResponses(401, 404),
+        ...keyedErrors(404),
       },
     }),
     async (c) => {
@@ -144,7 +143,7 @@ export function originalsRoutes(deps: AppDeps) {
       responses: {
         200: { description: "PDF; its attachment evidence-<id>.json is the bundle", content: { "application/pdf": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
         202: notAnchored,
-        ...errorResponses(401, 404),
+        ...keyedErrors(404),
       },
     }),
     async (c) => {

@@ -9,8 +9,7 @@ import {
 import { searchHitMatchPictureUseCase } from "../../use-cases/match-pictures";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { anchoringDoc, idParam, jsonContent, wholeNumber } from "../schemas";
+import { anchoringDoc, idParam, jsonContent, keyedErrors, publicErrors, wholeNumber } from "../schemas";
 import { hitSchema } from "./search";
 
 const receiptStatus = z.enum(["none", "pending", "sealed", "anchored"]);
@@ -53,7 +52,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       },
       responses: {
         200: jsonContent(z.object({ items: z.array(searchRecordSchema), nextCursor: z.string().nullable() }), "A page of search records"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => c.json(await listSearchRecordsUseCase(deps, c.get("actor"), c.req.valid("query")), 200),
@@ -66,7 +65,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       summary: "One search record: the query, the parameters and the hits as answered",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 200: jsonContent(searchRecordSchema, "The record"), ...errorResponses(401, 403, 404) },
+      responses: { 200: jsonContent(searchRecordSchema, "The record"), ...keyedErrors(404) },
     }),
     async (c) => c.json(await getSearchRecordUseCase(deps, c.get("actor"), c.req.valid("param").id), 200),
   );
@@ -78,7 +77,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       summary: "Anchor this record's digest in the next batch (a search receipt); the record is then kept for good",
       middleware: [auth] as const,
       request: { params: idParam },
-      responses: { 202: jsonContent(searchRecordSchema, "Queued for the next batch (or already sealed)"), ...errorResponses(401, 403, 404) },
+      responses: { 202: jsonContent(searchRecordSchema, "Queued for the next batch (or already sealed)"), ...keyedErrors(404) },
     }),
     async (c) => c.json(await sealSearchRecordUseCase(deps, c.get("actor"), c.req.valid("param").id), 202),
   );
@@ -93,7 +92,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       responses: {
         200: jsonContent(receiptSchemaDoc, "The receipt"),
         202: jsonContent(z.object({ id: z.string(), status: receiptStatus }), "Not anchored yet (status none: no seal was asked for)"),
-        ...errorResponses(401, 403, 404),
+        ...keyedErrors(404),
       },
     }),
     async (c) => {
@@ -112,7 +111,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
       request: { params: idParam },
       responses: {
         200: { description: "WebP image", content: { "image/webp": { schema: z.any().openapi({ type: "string", format: "binary" }) } } },
-        ...errorResponses(404),
+        ...publicErrors(404),
       },
     }),
     async (c) => {
@@ -132,7 +131,7 @@ export function searchRecordsRoutes(deps: AppDeps) {
           index: wholeNumber(0, 1000).openapi({ param: { name: "index", in: "path" }, description: "The hit's 0-based position in the answered hits" }),
         }),
       },
-      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only hit)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: { description: "The match picture (without lines for a byte-identical or PDQ-only hit)", content: { "image/png": { schema: z.any().openapi({ type: "string", format: "binary" }) } } }, ...keyedErrors(400, 404) },
     }),
     async (c) => {
       const { id, index } = c.req.valid("param");

@@ -2,9 +2,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { searchUseCase } from "../../use-cases/search";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
 import { imageSourceOf } from "../image-form";
-import { decimalNumber, imageFields, label, multipartBody, wholeNumber } from "../schemas";
+import { ANALYSIS_BUSY, decimalNumber, imageFields, keyedErrors, label, multipartBody, wholeNumber } from "../schemas";
 import { linksFrom } from "../../use-cases/links";
 
 const searchForm = z.object({
@@ -71,7 +70,7 @@ export function searchRoutes(deps: AppDeps) {
             },
           },
         },
-        ...errorResponses(400, 401, 413, 415, 422, 502, 503),
+        ...keyedErrors(400, 413, 415, 422, 502, ANALYSIS_BUSY),
       },
     }),
     async (c) => {

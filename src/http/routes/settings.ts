@@ -3,8 +3,7 @@ import { MIN_WATCH_THRESHOLD } from "../../watch/match";
 import { getSettingsUseCase, listDeliveriesUseCase, setWebhookUseCase, updateSettingsUseCase } from "../../use-cases/settings";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonContent, wholeNumber } from "../schemas";
+import { jsonContent, keyedErrors, wholeNumber } from "../schemas";
 
 const webhookView = z.object({ url: z.string(), updatedAt: z.string() }).openapi("Webhook");
 
@@ -43,7 +42,7 @@ export function settingsRoutes(deps: AppDeps) {
       path: "/v1/settings",
       summary: "The organisation's settings",
       middleware: [auth] as const,
-      responses: { 200: jsonContent(settingsSchema, "The settings"), ...errorResponses(401, 403) },
+      responses: { 200: jsonContent(settingsSchema, "The settings"), ...keyedErrors() },
     }),
     async (c) => c.json(await getSettingsUseCase(deps, c.get("actor")), 200),
   );
@@ -55,7 +54,7 @@ export function settingsRoutes(deps: AppDeps) {
       summary: "Change the organisation's settings",
       middleware: [auth] as const,
       request: json(z.object({ watchThreshold: z.number().min(MIN_WATCH_THRESHOLD).max(100).optional() }).strict()),
-      responses: { 200: jsonContent(settingsSchema, "The settings"), ...errorResponses(400, 401, 403) },
+      responses: { 200: jsonContent(settingsSchema, "The settings"), ...keyedErrors(400) },
     }),
     async (c) => c.json(await updateSettingsUseCase(deps, c.get("actor"), c.req.valid("json")), 200),
   );
@@ -74,7 +73,7 @@ export function settingsRoutes(deps: AppDeps) {
           })
           .strict(),
       ),
-      responses: { 200: jsonContent(webhookView, "The webhook (the secret is never shown again)"), ...errorResponses(400, 401, 403) },
+      responses: { 200: jsonContent(webhookView, "The webhook (the secret is never shown again)"), ...keyedErrors(400) },
     }),
     async (c) => c.json((await setWebhookUseCase(deps, c.get("actor"), c.req.valid("json")))!, 200),
   );
@@ -85,7 +84,7 @@ export function settingsRoutes(deps: AppDeps) {
       path: "/v1/webhook",
       summary: "Stop sending events (pending deliveries are given up)",
       middleware: [auth] as const,
-      responses: { 204: { description: "Removed" }, ...errorResponses(401, 403) },
+      responses: { 204: { description: "Removed" }, ...keyedErrors() },
     }),
     async (c) => {
       await setWebhookUseCase(deps, c.get("actor"), null);
@@ -102,7 +101,7 @@ export function settingsRoutes(deps: AppDeps) {
       request: { query: z.object({ limit: wholeNumber(1, 100).default(50), cursor: z.string().max(30).optional() }) },
       responses: {
         200: jsonContent(z.object({ items: z.array(deliverySchema), nextCursor: z.string().nullable() }), "A page of attempts"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => c.json(await listDeliveriesUseCase(deps, c.get("actor"), c.req.valid("query")), 200),

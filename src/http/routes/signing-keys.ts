@@ -2,8 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { createChallengeUseCase, listSigningKeysUseCase, registerSigningKeyUseCase, revokeSigningKeyUseCase } from "../../use-cases/signing-keys";
 import { bearerAuth, type AuthEnv } from "../auth";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonBody, jsonContent } from "../schemas";
+import { jsonBody, jsonContent, keyedErrors } from "../schemas";
 
 const keySchema = z.object({ address: z.string(), accountId: z.string(), createdAt: z.string() }).openapi("SigningKey");
 const addressField = z.string().max(100).openapi({ example: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" });
@@ -24,7 +23,7 @@ export function signingKeysRoutes(deps: AppDeps) {
       request: jsonBody(z.object({ address: addressField })),
       responses: {
         201: jsonContent(z.object({ address: z.string(), nonce: z.string(), message: z.string(), expiresAt: z.string() }), "The challenge"),
-        ...errorResponses(400, 401, 403),
+        ...keyedErrors(400),
       },
     }),
     async (c) => c.json(await createChallengeUseCase(deps, c.get("actor"), c.req.valid("json").address), 201),
@@ -39,7 +38,7 @@ export function signingKeysRoutes(deps: AppDeps) {
       request: jsonBody(z.object({ nonce: z.string().max(100), signature: z.string().max(200) })),
       responses: {
         201: jsonContent(keySchema, "The key now signs for this organisation"),
-        ...errorResponses(400, 401, 403, 409, 422),
+        ...keyedErrors(400, 409, 422),
       },
     }),
     async (c) => c.json(await registerSigningKeyUseCase(deps, c.get("actor"), c.req.valid("json")), 201),
@@ -51,7 +50,7 @@ export function signingKeysRoutes(deps: AppDeps) {
       path: "/v1/signing-keys",
       summary: "The organisation's active signing keys",
       middleware: [auth] as const,
-      responses: { 200: jsonContent(z.object({ items: z.array(keySchema) }), "Active keys"), ...errorResponses(401) },
+      responses: { 200: jsonContent(z.object({ items: z.array(keySchema) }), "Active keys"), ...keyedErrors() },
     }),
     async (c) => c.json({ items: await listSigningKeysUseCase(deps, c.get("actor")) }, 200),
   );
@@ -63,7 +62,7 @@ export function signingKeysRoutes(deps: AppDeps) {
       summary: "Revoke a signing key (registrations it signed stay signed)",
       middleware: [auth] as const,
       request: { params: z.object({ address: addressField.openapi({ param: { name: "address", in: "path" } }) }) },
-      responses: { 204: { description: "Revoked" }, ...errorResponses(400, 401, 403, 404) },
+      responses: { 204: { description: "Revoked" }, ...keyedErrors(400, 404) },
     }),
     async (c) => {
       await revokeSigningKeyUseCase(deps, c.get("actor"), c.req.valid("param").address);

@@ -3,8 +3,7 @@ import type { HonoRequest } from "hono";
 import { ImprintError } from "../../core/errors";
 import { verifyUseCase } from "../../use-cases/verify";
 import type { AppDeps } from "../deps";
-import { errorResponses } from "../errors";
-import { jsonContent, verdictSchema } from "../schemas";
+import { ANALYSIS_BUSY, jsonContent, publicErrors, verdictSchema } from "../schemas";
 
 /**
  * A bundle is ~1–2 KB (a proof of 14 steps covers 10 000 leaves). Past this cap the body is refused unparsed:
@@ -35,7 +34,7 @@ export function verifyRoutes(deps: AppDeps) {
       description: "multipart fields: " + Object.keys(verifyForm.shape).join(", "),
       responses: {
         200: jsonContent(verdictSchema, "The verdict (ok may be false: that is an answer, not an error)"),
-        ...errorResponses(400, 413, 415, 422),
+        ...publicErrors(400, 413, 415, 422, ANALYSIS_BUSY),
       },
     }),
     async (c) => {
