@@ -176,7 +176,31 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await page.textContent("#suggested-originals")).toContain("SKU-BUILDING");
     expect(await seriousViolations(page), "new complaint").toEqual([]);
     await shot(page, "08a-complaint-form", true);
-    await page.fill("#complaint-form textarea[name=statement]", "This listing uses our building photo, registered and anchored before it was listed.");
+    const statement = "This listing uses our building photo, registered and anchored before it was listed.";
+    await page.fill("#complaint-form textarea[name=statement]", statement);
+
+    // A mistake comes back as the same form, what was typed kept and the refusal above it: a mistyped original id...
+    const listingId = await page.inputValue("#complaint-form input[name=listingId]");
+    await page.fill("#complaint-form input[name=originalIds]:not([type=checkbox])", "reg_mistyped");
+    const [mistyped] = await Promise.all([page.waitForNavigation(), page.click("#complaint-form button[type=submit]")]);
+    expect(mistyped!.status()).toBe(404);
+    expect(await page.textContent("#complaint-form .refusal [role=alert]")).toBe("no registration reg_mistyped");
+    expect(await page.inputValue("#complaint-form textarea[name=statement]")).toBe(statement);
+    expect(await page.inputValue("#complaint-form input[name=listingId]")).toBe(listingId);
+    expect(await offered.isChecked()).toBe(true);
+    expect(await page.inputValue("#complaint-form input[name=originalIds]:not([type=checkbox])")).toBe("reg_mistyped");
+    expect(await page.locator("#complaint-form .attachments-again").count()).toBe(1);
+    expect(await seriousViolations(page), "refused complaint form").toEqual([]);
+    await shot(page, "08a-complaint-form-refused");
+    // ...and an attachment that is not a PDF.
+    await page.fill("#complaint-form input[name=originalIds]:not([type=checkbox])", "");
+    await page.setInputFiles("#complaint-form input[name=attachments]", path.join(dir, "edited-copy.jpg"));
+    const [notPdf] = await Promise.all([page.waitForNavigation(), page.click("#complaint-form button[type=submit]")]);
+    expect(notPdf!.status()).toBe(415);
+    expect(await page.textContent("#complaint-form .refusal [role=alert]")).toBe("edited-copy.jpg is not a PDF");
+    expect(await page.inputValue("#complaint-form textarea[name=statement]")).toBe(statement);
+    expect(await offered.isChecked()).toBe(true);
+
     await page.setInputFiles("#complaint-form input[name=attachments]", path.join(dir, "copyright.pdf"));
     await page.click("#complaint-form button[type=submit]");
     await page.waitForURL(/\/complaints\/cmp_[0-9a-f]+$/);
@@ -210,6 +234,15 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await shot(page, "09a-complaint-received-zh", true);
     expect(await page.textContent("#appeal-form label:has(textarea[name=statement])")).toBe("申诉说明");
     await page.fill("#appeal-form textarea[name=statement]", "我们拥有这张照片的版权。");
+    // A refused appeal comes back as the same form, the statement kept, the refusal explained in Chinese above it.
+    await page.setInputFiles("#appeal-form input[name=attachments]", path.join(dir, "edited-copy.jpg"));
+    const [notPdf] = await Promise.all([page.waitForNavigation(), page.click("#appeal-form button[type=submit]")]);
+    expect(notPdf!.status()).toBe(415);
+    expect(await page.textContent("#appeal-form .refusal [role=alert]")).toBe("附件必须是 PDF 文件。");
+    expect(await page.textContent("#appeal-form .refusal .refusal-detail")).toContain("edited-copy.jpg is not a PDF");
+    expect(await page.inputValue("#appeal-form textarea[name=statement]")).toBe("我们拥有这张照片的版权。");
+    expect(await page.locator(".badge.submitted").textContent()).toBe("已提交");
+    await shot(page, "09a-appeal-refused-zh");
     await page.setInputFiles("#appeal-form input[name=attachments]", path.join(dir, "licence.pdf"));
     await page.click("#appeal-form button[type=submit]");
     await page.waitForSelector("#appeal");

@@ -204,14 +204,21 @@ describe("the portal's search history, alerts and team pages", () => {
   });
 
   it("shows the audit log, the portal's own changes included", async () => {
+    // A refusal is logged too: revoking a key that is not there.
+    expect((await svc.request("/v1/keys/999999", { method: "DELETE", key: brand.apiKey })).status).toBe(404);
     await page.goto(`${http.url}/team/audit`);
     const actions = await page.locator("table.audit td.action .route").allTextContents();
     expect(actions).toEqual(expect.arrayContaining(["POST /team/members", "POST /team/members/:id/role", "POST /team/members/:id/remove", "POST /team/keys/:id/revoke", "POST /searches/:id/seal", "POST /alerts/:id/status"]));
     const revoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
     // What was done in words, over the pattern as recorded; the outcome in words, over the status as recorded.
     expect(await revoke.locator("td.action .phrase").textContent()).toBe("Revoked an API key");
-    expect(await revoke.locator("td.outcome .verdict").textContent()).toBe("Done");
-    expect(await revoke.locator("td.outcome .status").textContent()).toBe("303");
+    // The outcome in words; the HTTP status as recorded is kept on the cell, not shown to the owner.
+    expect(await revoke.locator("td.outcome").textContent()).toBe("Done");
+    expect(await revoke.locator("td.outcome").getAttribute("data-status")).toBe("303");
+    const refused = page.locator("table.audit tr", { hasText: "DELETE /v1/keys/:id" });
+    expect(await refused.locator("td.outcome .verdict").textContent()).toBe("Refused");
+    expect((await refused.locator("td.outcome .code").textContent())!.trim()).toBe("not_found");
+    expect(await refused.locator("td.outcome").textContent()).not.toContain("404");
     // Who acted, by name (an organisation's first member is named "owner"), with the key's prefix; not the member id.
     const who = await revoke.locator("td[data-label=Member]").textContent();
     expect(who).toMatch(/^owner \(imp_/);
@@ -220,7 +227,10 @@ describe("the portal's search history, alerts and team pages", () => {
     await page.goto(`${http.url}/team/audit?lang=zh`);
     const zhRevoke = page.locator("table.audit tr", { hasText: "POST /team/keys/:id/revoke" });
     expect(await zhRevoke.locator("td.action .phrase").textContent()).toBe("撤销 API 密钥");
-    expect(await zhRevoke.locator("td.outcome .verdict").textContent()).toBe("已完成");
+    expect(await zhRevoke.locator("td.outcome .verdict").textContent()).toBe("成功");
+    const zhRefused = page.locator("table.audit tr", { hasText: "DELETE /v1/keys/:id" });
+    expect(await zhRefused.locator("td.outcome .verdict").textContent()).toBe("被拒绝");
+    expect(await zhRefused.locator("td.outcome .explained").textContent()).toBe("未找到该内容：它可能已被删除，或不属于您的组织。");
     await check("team-audit-zh");
     await page.goto(`${http.url}/team/audit?lang=en`);
   });
@@ -239,6 +249,14 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(await page.textContent("h1")).toBe("团队");
     expect(await page.textContent("#add-member h2")).toBe("添加成员");
     await check("team-zh");
+    // A badge ("有效", "已移除") stays on one line, in the table and on a phone's cards alike.
+    for (const size of Object.values(VIEWPORTS)) {
+      await page.setViewportSize(size);
+      const heights = await page.locator("table.members .badge").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+      expect(heights.length).toBeGreaterThan(1);
+      for (const height of heights) expect(height, `a badge at ${size.width} px`).toBeLessThan(30);
+    }
+    await page.setViewportSize(VIEWPORTS.desktop);
     await page.goto(`${http.url}/alerts`);
     expect(await page.textContent("h1")).toBe("预警");
     await page.goto(`${http.url}/searches?lang=en`);

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seriousViolations } from "./helpers/axe";
 import { launchBrowser, SCREENSHOTS, screenshotAndAudit, VIEWPORTS } from "./helpers/browser";
 import { listen } from "./helpers/http-server";
 import { matchPictureInk } from "./helpers/match-picture";
@@ -32,6 +33,8 @@ describe("the portal in a real browser", () => {
     writeFileSync(path.join(folder, "SKU-BUILDING.jpg"), fixture("building.jpg"));
     writeFileSync(path.join(folder, "SKU-ALOE.webp"), fixture("aloe.webp"));
     writeFileSync(path.join(folder, "SKU-TINY.jpg"), fixture("home-small.jpg"));
+    // What else a seller's folder holds: listed as skipped, never sent.
+    writeFileSync(path.join(folder, "notes.txt"), "shoot of 12 May");
     await sharp(fixture("building.jpg")).extract({ left: 60, top: 40, width: 700, height: 520 }).jpeg({ quality: 65 }).toFile(path.join(dir, "copy.jpg"));
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
@@ -65,8 +68,12 @@ describe("the portal in a real browser", () => {
     await page.setInputFiles("#folder", path.join(dir, "catalogue"));
     await page.click("#start-register");
     await page.waitForFunction(() => document.getElementById("upload-summary")!.textContent !== "");
-    expect(await page.textContent("#upload-summary")).toBe("2 registered · 0 already registered · 1 refused");
+    expect(await page.textContent("#upload-summary")).toBe("2 registered · 0 already registered · 1 refused · 1 skipped (not an image)");
     expect(await page.textContent('#uploads li[data-outcome="refused"]')).toContain("image_too_small");
+    expect(await page.textContent('#uploads li[data-outcome="skipped"]')).toBe("catalogue/notes.txt skipped (not an image)");
+    // The list below shows what the run registered without a reload, and still after one.
+    expect(await page.$$eval(".grid .item strong", (els) => els.map((e) => e.textContent).sort())).toEqual(["SKU-ALOE", "SKU-BUILDING"]);
+    expect(await page.locator("#originals-list [data-local-of]").first().textContent()).toMatch(/\(.+\)$/);
     await page.reload();
     expect(await page.$$eval(".grid .item strong", (els) => els.map((e) => e.textContent).sort())).toEqual(["SKU-ALOE", "SKU-BUILDING"]);
     await check("originals");
@@ -106,6 +113,10 @@ describe("the portal in a real browser", () => {
     await page.click("#start-register");
     await page.waitForSelector('#uploads li[data-outcome="refused"]');
     expect(await page.textContent('#uploads li[data-outcome="refused"]')).toMatch(/图片尺寸过小。（image_too_small: .+）/);
+    // A long Chinese label wraps above its input: the inputs of the row stay level.
+    const tops = await Promise.all(["#category", "#country", "#product-id"].map(async (id) => (await page.locator(id).boundingBox())!.y));
+    expect(new Set(tops).size, `inputs' tops ${tops}`).toBe(1);
+    await check("originals-zh");
     await page.goto(`${http.url}/search`);
     expect(await page.textContent("h1")).toBe("搜索");
     await check("search-zh");
@@ -132,11 +143,48 @@ describe("the portal in a real browser", () => {
     await page.goto(`${http.url}/originals?lang=en`);
   });
 
-  it("signs out: the cookie no longer opens a page", async () => {
+  it("answers an unknown address with the portal's 404 page for a browser, and JSON for a program", async () => {
+    const res = await page.goto(`${http.url}/nonexistent-page`);
+    expect(res!.status()).toBe(404);
+    expect(res!.headers()["content-type"]).toMatch(/^text\/html/);
+    expect(await page.title()).toBe("Not found · Imprint");
+    expect(await page.textContent("[role=alert]")).toBe("There is no page at this address.");
+    expect(await page.locator("nav[aria-label=main] a[href='/originals']").count()).toBe(1); // the signed-in seller's nav
+    expect(await seriousViolations(page), "404 page").toEqual([]);
+    await page.goto(`${http.url}/nonexistent-page?lang=zh`);
+    expect(await page.title()).toBe("未找到 · Imprint");
+    expect(await page.textContent("[role=alert]")).toBe("未找到该内容：它可能已被删除，或不属于您的组织。");
+    await page.goto(`${http.url}/originals?lang=en`);
+    // The API's paths, and a program that does not ask for HTML, keep the JSON.
+    for (const [where, accept] of [["/nonexistent-page", "application/json"], ["/v1/nonexistent", "text/html"], ["/.well-known/nonexistent", "text/html"]]) {
+      const answer = await page.request.get(`${http.url}${where}`, { headers: { accept } });
+      expect(answer.status(), where).toBe(404);
+      expect((await answer.json()).error.code, where).toBe("not_found");
+    }
+  });
+
+  it("signs out: the cookie no longer opens a page, and the sign-in page says why it is shown", async () => {
     await page.goto(`${http.url}/originals`);
     await page.click("form[action='/sign-out'] button");
-    await page.waitForURL(/\/sign-in$/);
+    await page.waitForURL(/\/sign-in\?ended=signed-out$/);
+    expect(await page.textContent("#session-ended")).toBe("You signed out. Sign in again to continue.");
     await page.goto(`${http.url}/originals`);
     expect(new URL(page.url()).pathname).toBe("/sign-in");
+  });
+
+  it("tells a reader whose key was revoked that their session ended", async () => {
+    const issued = await svc.request("/v1/keys", { method: "POST", key: seller.apiKey, headers: { "content-type": "application/json" }, body: "{}" });
+    expect(issued.status).toBe(201);
+    const { id, apiKey } = await issued.json();
+    await page.goto(`${http.url}/sign-in?lang=zh`);
+    await page.fill("#key", apiKey);
+    await page.click("main button[type=submit]");
+    await page.waitForURL(/\/originals$/);
+    expect((await svc.request(`/v1/keys/${id}`, { method: "DELETE", key: seller.apiKey })).status).toBeLessThan(300);
+    await page.goto(`${http.url}/originals`);
+    expect(new URL(page.url()).pathname).toBe("/sign-in");
+    expect(await page.textContent("#session-ended")).toBe("您的会话已结束：密钥已被撤销或会话已过期，请重新登录。");
+    await check("sign-in-session-ended");
+    await page.goto(`${http.url}/sign-in?lang=en`);
   });
 });

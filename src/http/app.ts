@@ -24,7 +24,7 @@ import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
 import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
-import { portalRoutes } from "./routes/portal";
+import { portalNotFound, portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
 import { signingKeysRoutes } from "./routes/signing-keys";
 import { searchRecordsRoutes } from "./routes/search-records";
@@ -114,7 +114,9 @@ export function createApp(deps: AppDeps) {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "an Imprint API key" });
 
-  app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+  // A browser asking for an unknown page gets the portal's 404 page; programs (and the API's paths) the JSON.
+  const notFoundPage = portalNotFound(deps);
+  app.notFound(async (c) => (await notFoundPage(c)) ?? c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => handleError(err, c, c.get("log") ?? deps.log));
   return app;
 }

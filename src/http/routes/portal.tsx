@@ -50,6 +50,67 @@ const PORTAL_DIR = path.join(__dirname, "../../web/portal");
 /** Pages load their script and style from this server only; images also from blob: (previews). */
 const PAGE_POLICY = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** The reader's page context: language (from `?lang=`, remembered), the signed-in actor, this page's path and query. */
+function context(c: Context, session?: Session): PageContext {
+  const query = c.req.query("lang");
+  const language = languageOf(query, getCookie(c, "lang"), c.req.header("accept-language"));
+  if (query === language) setCookie(c, "lang", language, { path: "/", sameSite: "Strict", maxAge: 365 * 86_400 });
+  const kept = new URL(c.req.url).searchParams;
+  kept.delete("lang");
+  return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path, query: kept.toString() };
+}
+
+/** A page, with the headers every portal page carries. */
+function page(c: Context, html: string | Promise<string>, status: ContentfulStatusCode = 200) {
+  c.header("content-security-policy", PAGE_POLICY);
+  c.header("x-frame-options", "DENY");
+  c.header("referrer-policy", "same-origin");
+  c.header("cache-control", "no-store");
+  return c.html(html, status);
+}
+
+/** Why the sign-in page is shown instead of the page asked for: said on it (`?ended=`), so a lost session is no mystery. */
+const ENDED = ["signed-out", "session-ended"] as const satisfies readonly NonNullable<Parameters<typeof SignInPage>[0]["ended"]>[];
+type Ended = (typeof ENDED)[number];
+
+/**
+ * Paths the service answers for programs, never with a page: an unknown one there stays the API's JSON 404.
+ * Every other unknown GET a browser asks for (it accepts text/html) is a portal page that does not exist.
+ */
+const NOT_PAGES = /^\/(v1\/|openapi\.json$|metrics$|healthz$|readyz$|\.well-known\/)/;
+
+/** The portal's 404 page for an unknown address a browser asks for, or null to leave the answer to the API's JSON. */
+export function portalNotFound(deps: AppDeps) {
+  return async (c: Context): Promise<Response | null> => {
+    if (c.req.method !== "GET" || !(c.req.header("accept") ?? "").includes("text/html") || NOT_PAGES.test(c.req.path)) return null;
+    // The reader's nav if they are signed in; the page never asks them to sign in for an address that is not there.
+    const session = await requireSession(c, deps.db).catch(() => null);
+    const ctx = context(c, session ?? undefined);
+    return page(c, <ErrorPage ctx={ctx} status={404} code="not_found" message={ctx.m.noSuchPage} />, 404);
+  };
+}
+
+/**
+ * What a refused complaint or appeal form held, read again (Hono keeps the parsed body) to fill the form back in;
+ * bounded like the form's own reading, and empty when the body could not be parsed at all.
+ */
+async function typedFields(c: Context) {
+  const body: Record<string, unknown> = await c.req.parseBody({ all: true }).catch(() => ({}));
+  const texts = (name: string) => [body[name]].flat().filter((v): v is string => typeof v === "string");
+  return {
+    text: (name: string, max: number) => (texts(name)[0] ?? "").trim().slice(0, max),
+    ids: (name: string) => texts(name).flatMap((v) => v.split(",")).map((id) => id.trim()).filter(Boolean).slice(0, 20).map((id) => id.slice(0, 100)),
+  };
+}
+
+/**
+ * A refusal that the filer can correct in the form (a wrong id, an attachment that is not a PDF): the form comes back.
+ * Anything else (a role that may not file, a form without its CSRF token, a fault) is the error page's.
+ */
+function correctable(error: unknown): ImprintError | null {
+  return error instanceof ImprintError && error.code !== "forbidden" && error.code !== "unauthorized" ? error : null;
+}
+
 /**
  * The seller portal, server-rendered (Hono JSX) with one small script: sign-in with an API key into a session
  * cookie, and pages over the same use cases as the API. State-changing forms carry the session's CSRF token.
@@ -60,27 +121,19 @@ export function portalRoutes(deps: AppDeps) {
   const script = builtOnce(() => bundleForBrowser(path.join(PORTAL_DIR, "client/app.ts")));
   const style = readFileSync(path.join(PORTAL_DIR, "style.css"));
 
-  const context = (c: Context, session?: Session): PageContext => {
-    const query = c.req.query("lang");
-    const language = languageOf(query, getCookie(c, "lang"), c.req.header("accept-language"));
-    if (query === language) setCookie(c, "lang", language, { path: "/", sameSite: "Strict", maxAge: 365 * 86_400 });
-    const kept = new URL(c.req.url).searchParams;
-    kept.delete("lang");
-    return { m: MESSAGES[language], language, actor: session?.actor, csrfToken: session?.csrfToken, path: c.req.path, query: kept.toString() };
-  };
   // Links and cookies follow the configured base (src/config.ts), never the request's Host header.
   const secure = new URL(deps.config.PUBLIC_BASE_URL).protocol === "https:";
-  const page = (c: Context, html: string | Promise<string>, status: ContentfulStatusCode = 200) => {
-    c.header("content-security-policy", PAGE_POLICY);
-    c.header("x-frame-options", "DENY");
-    c.header("referrer-policy", "same-origin");
-    c.header("cache-control", "no-store");
-    return c.html(html, status);
-  };
-  /** The session of a page request, or a redirect to sign in. Its actor is the request's (the audit log's too). */
+  /**
+   * The session of a page request, or a redirect to sign in. Its actor is the request's (the audit log's too). A
+   * cookie that opens no session (its key revoked, or expired) is dropped, and the sign-in page says the session ended.
+   */
   const withSession = async (c: Context<AuthEnv>, render: (session: Session) => Promise<Response>) => {
     const session = await requireSession(c, db).catch(() => null);
-    if (!session) return c.redirect("/sign-in", 303);
+    if (!session) {
+      if (!getCookie(c, SESSION_COOKIE)) return c.redirect("/sign-in", 303);
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.redirect(`/sign-in?ended=${"session-ended" satisfies Ended}`, 303);
+    }
     c.set("actor", session.actor);
     c.set("session", session);
     return render(session);
@@ -98,7 +151,7 @@ export function portalRoutes(deps: AppDeps) {
   // Each role lands on its first page: sellers on their originals, reviewers on their queue, others on /verify.
   const home = (session: Session) => (can(session.actor, "ip-centre") ? "/originals" : can(session.actor, "review") ? "/complaints" : "/verify");
   app.get("/", (c) => withSession(c, async (session) => c.redirect(home(session), 303)));
-  app.get("/sign-in", (c) => page(c, <SignInPage ctx={context(c)} />));
+  app.get("/sign-in", (c) => page(c, <SignInPage ctx={context(c)} ended={ENDED.find((e) => e === c.req.query("ended"))} />));
   app.post("/sign-in", async (c) => {
     const form = await c.req.parseBody();
     const signedIn = typeof form.key === "string" ? await signIn(db, form.key.trim()) : null;
@@ -112,7 +165,7 @@ export function portalRoutes(deps: AppDeps) {
       checkCsrf(session, await c.req.parseBody());
       await signOut(db, getCookie(c, SESSION_COOKIE)!);
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
-      return c.redirect("/sign-in", 303);
+      return c.redirect(`/sign-in?ended=${"signed-out" satisfies Ended}`, 303);
     }),
   );
 
@@ -291,22 +344,37 @@ export function portalRoutes(deps: AppDeps) {
       // From a search hit the listing is known: the form then offers the originals the index finds in it.
       const draft = await complaintDraftUseCase(deps, session.actor, listingId || undefined);
       const alertId = c.req.query("alertId")?.trim() || undefined;
-      return page(c, <NewComplaintPage ctx={context(c, session)} listingId={listingId} originalIds={c.req.query("originalIds") ?? ""} alertId={alertId} draft={draft ?? undefined} />);
+      const originalIds = (c.req.query("originalIds") ?? "").split(",").map((id) => id.trim()).filter(Boolean);
+      return page(c, <NewComplaintPage ctx={context(c, session)} typed={{ listingId, originalIds, statement: "", alertId }} draft={draft ?? undefined} />);
     }),
   );
+  // A refused filing comes back as the form, with what was typed and the refusal above it (the files excepted).
   app.post("/complaints", (c) =>
     withSession(c, async (session) => {
-      const form = await readComplaintForm(c);
-      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
-      const filed = await fileComplaintUseCase(deps, session.actor, {
-        listingId: form.text("listingId", 100)!,
-        originalIds: form.ids("originalIds"),
-        // From an alert's link: the complaint records the alert (the use case checks it is the organisation's).
-        alertId: form.optionalId("alertId"),
-        statement: form.text("statement", MAX_STATEMENT)!,
-        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
-      });
-      return c.redirect(`/complaints/${filed.id}`, 303);
+      try {
+        const form = await readComplaintForm(c);
+        checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+        const filed = await fileComplaintUseCase(deps, session.actor, {
+          listingId: form.text("listingId", 100)!,
+          originalIds: form.ids("originalIds"),
+          // From an alert's link: the complaint records the alert (the use case checks it is the organisation's).
+          alertId: form.optionalId("alertId"),
+          statement: form.text("statement", MAX_STATEMENT)!,
+          attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+        });
+        return c.redirect(`/complaints/${filed.id}`, 303);
+      } catch (error) {
+        const refusal = correctable(error);
+        if (!refusal) throw error;
+        const typed = await typedFields(c);
+        checkCsrf(session, { _csrf: typed.text("_csrf", 200) });
+        const listingId = typed.text("listingId", 100);
+        // The listing's card and its offered originals again, when the listing is one the filer may see.
+        const draft = listingId ? await complaintDraftUseCase(deps, session.actor, listingId).catch((e: unknown) => (correctable(e) ? null : Promise.reject(e))) : null;
+        const alertId = typed.text("alertId", 100) || undefined;
+        const values = { listingId, originalIds: typed.ids("originalIds"), statement: typed.text("statement", MAX_STATEMENT), alertId };
+        return page(c, <NewComplaintPage ctx={context(c, session)} typed={values} draft={draft ?? undefined} refusal={refusal} />, STATUS_OF[refusal.code]);
+      }
     }),
   );
   app.get("/complaints/:id", (c) =>
@@ -322,16 +390,28 @@ export function portalRoutes(deps: AppDeps) {
       return c.redirect(`/complaints/${c.req.param("id")}`, 303);
     }),
   );
+  // A refused appeal comes back as the complaint's page, its appeal form holding what was typed and the refusal.
   app.post("/complaints/:id/appeal", (c) =>
     withSession(c, async (session) => {
-      const form = await readComplaintForm(c);
-      checkCsrf(session, { _csrf: form.text("_csrf", 200) });
-      await appealComplaintUseCase(deps, session.actor, c.req.param("id"), {
-        statement: form.text("statement", MAX_STATEMENT)!,
-        originalIds: form.ids("originalIds"),
-        attachments: (await form.files()).filter((f) => f.bytes.length > 0),
-      });
-      return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+      try {
+        const form = await readComplaintForm(c);
+        checkCsrf(session, { _csrf: form.text("_csrf", 200) });
+        await appealComplaintUseCase(deps, session.actor, c.req.param("id"), {
+          statement: form.text("statement", MAX_STATEMENT)!,
+          originalIds: form.ids("originalIds"),
+          attachments: (await form.files()).filter((f) => f.bytes.length > 0),
+        });
+        return c.redirect(`/complaints/${c.req.param("id")}`, 303);
+      } catch (error) {
+        const refusal = correctable(error);
+        if (!refusal) throw error;
+        const typed = await typedFields(c);
+        checkCsrf(session, { _csrf: typed.text("_csrf", 200) });
+        // A complaint the appellant may not see is refused here as on its page.
+        const complaint = await getComplaintUseCase(deps, session.actor, c.req.param("id"));
+        const appeal = { typed: { statement: typed.text("statement", MAX_STATEMENT), originalIds: typed.ids("originalIds") }, refusal };
+        return page(c, <ComplaintPage ctx={context(c, session)} c={complaint} side={complaint.viewerSide} appeal={appeal} />, STATUS_OF[refusal.code]);
+      }
     }),
   );
   app.post("/complaints/:id/decision", (c) =>

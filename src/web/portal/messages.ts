@@ -180,6 +180,13 @@ const en = {
   auditDone: "Done",
   auditRefused: "Refused",
   noAudit: "No entries yet.",
+  formRefused: "Not sent: correct what the service refused and send it again. What you typed is kept.",
+  attachmentsAgain: "Choose the PDF attachments again: a browser does not keep files in a form that comes back.",
+  signedOut: "You signed out. Sign in again to continue.",
+  sessionEnded: "Your session ended: its key was revoked or the session expired. Sign in again.",
+  skipped: "skipped",
+  notAnImage: "not an image",
+  noSuchPage: "There is no page at this address.",
 } as const;
 
 export type Messages = { readonly [K in keyof typeof en]: string };
@@ -359,9 +366,16 @@ const zh: Messages = {
   action: "操作",
   target: "对象",
   outcome: "结果",
-  auditDone: "已完成",
+  auditDone: "成功",
   auditRefused: "被拒绝",
   noAudit: "暂无记录。",
+  formRefused: "未提交：请修改被拒绝的内容后重新提交。您填写的内容已保留。",
+  attachmentsAgain: "请重新选择 PDF 附件：表单退回时浏览器不会保留文件。",
+  signedOut: "您已退出登录。如需继续，请重新登录。",
+  sessionEnded: "您的会话已结束：密钥已被撤销或会话已过期，请重新登录。",
+  skipped: "已跳过",
+  notAnImage: "不是图片",
+  noSuchPage: "此地址没有页面。",
 };
 
 export const MESSAGES = { en, zh } as const;

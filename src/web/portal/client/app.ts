@@ -47,26 +47,49 @@ function upload(file: File, fields: Record<string, string>, onProgress: (fractio
   });
 }
 
+/** A file the service could take as an image; anything else in a dropped folder (notes, spreadsheets) is skipped. */
+const isImage = (f: File) => /\.(jpe?g|png|webp)$/i.test(f.name) || /^image\//.test(f.type);
+
+/** The page's list of originals again, from the server: what a bulk run registered shows without a reload. */
+async function refreshOriginals() {
+  const list = document.getElementById("originals-list");
+  if (!list) return;
+  const answer = await fetch(location.href, { headers: { accept: "text/html" } });
+  if (!answer.ok) return;
+  const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").getElementById("originals-list");
+  if (fresh) list.replaceWith(document.importNode(fresh, true));
+  showLocalTimes();
+}
+
 function setUpRegistration() {
   const zone = document.getElementById("drop-zone");
   if (!zone) return;
   const list = document.getElementById("uploads")!;
   const summary = document.getElementById("upload-summary")!;
-  let chosen: File[] = [];
-  const images = (files: Iterable<File>) => [...files].filter((f) => /\.(jpe?g|png|webp)$/i.test(f.name) || /^image\//.test(f.type));
+  let chosen: { file: File; item: HTMLLIElement }[] = [];
+  let skipped = 0;
   const choose = (files: Iterable<File>) => {
-    chosen = images(files);
-    list.replaceChildren(
-      ...chosen.map((f) => {
-        const li = document.createElement("li");
-        li.textContent = f.webkitRelativePath || f.name;
+    const all = [...files].map((file) => {
+      const item = document.createElement("li");
+      item.textContent = file.webkitRelativePath || file.name;
+      if (isImage(file)) {
         const bar = document.createElement("progress");
         bar.max = 1;
         bar.value = 0;
-        li.append(" ", bar);
-        return li;
-      }),
-    );
+        item.append(" ", bar);
+      } else {
+        // Listed, not sent: the reader sees that the file was seen and why nothing was done with it.
+        item.dataset.outcome = "skipped";
+        const note = document.createElement("span");
+        note.className = "outcome skipped";
+        note.textContent = ` ${summary.dataset.skipped} (${summary.dataset.notImage})`;
+        item.append(note);
+      }
+      return { file, item };
+    });
+    chosen = all.filter(({ file }) => isImage(file));
+    skipped = all.length - chosen.length;
+    list.replaceChildren(...all.map(({ item }) => item));
     summary.textContent = "";
   };
   for (const id of ["files", "folder"]) {
@@ -86,31 +109,33 @@ function setUpRegistration() {
     const value = (id: string) => (document.getElementById(id) as HTMLInputElement).value.trim();
     const fromName = (document.getElementById("product-id-from-filename") as HTMLInputElement).checked;
     const counts: Record<Outcome, number> = { registered: 0, already: 0, refused: 0 };
-    const items = [...list.children] as HTMLElement[];
     // Two at a time: the server's pool has two cores' worth of workers.
     let next = 0;
     const worker = async () => {
       while (next < chosen.length) {
-        const i = next++;
-        const file = chosen[i];
+        const { file, item } = chosen[next++];
         const fields = {
           category: value("category"),
           storeCountry: value("country"),
           productId: fromName ? file.name.replace(/\.[^.]+$/, "") : value("product-id"),
         };
-        const bar = items[i].querySelector("progress")!;
+        const bar = item.querySelector("progress")!;
         const { outcome, detail } = await upload(file, fields, (f) => (bar.value = f));
         bar.value = 1;
         counts[outcome] += 1;
-        items[i].dataset.outcome = outcome;
+        item.dataset.outcome = outcome;
         const note = document.createElement("span");
         note.className = `outcome ${outcome}`;
         note.textContent = ` ${summary.dataset[outcome === "already" ? "already" : outcome]} ${detail}`;
-        items[i].append(note);
+        item.append(note);
       }
     };
     await Promise.all([worker(), worker()]);
-    summary.textContent = `${counts.registered} ${summary.dataset.registered} · ${counts.already} ${summary.dataset.already} · ${counts.refused} ${summary.dataset.refused}`;
+    // The list below first, then the summary: once the summary shows, the list holds what was registered.
+    if (counts.registered > 0) await refreshOriginals().catch(() => undefined);
+    const parts = [`${counts.registered} ${summary.dataset.registered}`, `${counts.already} ${summary.dataset.already}`, `${counts.refused} ${summary.dataset.refused}`];
+    if (skipped > 0) parts.push(`${skipped} ${summary.dataset.skipped} (${summary.dataset.notImage})`);
+    summary.textContent = parts.join(" · ");
   });
 }
 

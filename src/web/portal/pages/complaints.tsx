@@ -1,6 +1,7 @@
 import type { ComplaintDraft, ComplaintView, EvidenceState } from "../../../use-cases/complaints";
 import { Layout, Time, type PageContext } from "../layout";
 import { roleLabel } from "../messages";
+import { RefusalNotice, type Refusal } from "../refusal-notice";
 
 export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; tab: string; items: ComplaintView[]; tabs: ("filed" | "received" | "queue")[] }) {
   const { m } = ctx;
@@ -42,21 +43,32 @@ export function ComplaintsPage({ ctx, tab, items, tabs }: { ctx: PageContext; ta
   );
 }
 
-export function NewComplaintPage({ ctx, listingId, originalIds, alertId, draft }: { ctx: PageContext; listingId: string; originalIds: string; alertId?: string; draft?: ComplaintDraft }) {
+/** What the filer typed: kept when the service refuses the form, so it comes back as they left it. */
+export interface TypedComplaint {
+  listingId: string;
+  /** Ticked and typed ids alike. */
+  originalIds: string[];
+  statement: string;
+  alertId?: string;
+}
+
+/**
+ * The filing form: blank, from a link (a search hit, an alert), or back after a refusal with what was typed and the
+ * refusal above it. From a link every original the index offers is ticked; back after a refusal, only those that were.
+ */
+export function NewComplaintPage({ ctx, typed, draft, refusal }: { ctx: PageContext; typed: TypedComplaint; draft?: ComplaintDraft; refusal?: Refusal }) {
   const { m } = ctx;
   const suggested = draft?.originals ?? [];
-  // Ids named in the link that the index did not offer stay in the free field.
+  // Ids named in the link or typed that the index did not offer stay in the free field.
   const offered = new Set(suggested.map((o) => o.originalId));
-  const named = originalIds
-    .split(",")
-    .map((id) => id.trim())
-    .filter((id) => id && !offered.has(id))
-    .join(", ");
+  const named = typed.originalIds.filter((id) => !offered.has(id)).join(", ");
+  const ticked = (id: string) => !refusal || typed.originalIds.includes(id);
   return (
     <Layout ctx={ctx} title={m.newComplaint}>
       <form method="post" action="/complaints" enctype="multipart/form-data" class="card" id="complaint-form">
+        {refusal ? <FormRefusal ctx={ctx} refusal={refusal} /> : null}
         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-        {alertId ? <input type="hidden" name="alertId" value={alertId} /> : null}
+        {typed.alertId ? <input type="hidden" name="alertId" value={typed.alertId} /> : null}
         {draft ? (
           <div class="item">
             <img src={`/v1/images/${draft.listing.imageId}/thumbnail`} alt={m.copy} width="128" height="128" />
@@ -71,7 +83,7 @@ export function NewComplaintPage({ ctx, listingId, originalIds, alertId, draft }
         ) : null}
         <label>
           {m.listingToComplain}
-          <input name="listingId" required value={listingId} maxlength={100} readonly={draft ? true : undefined} />
+          <input name="listingId" required value={typed.listingId} maxlength={100} readonly={draft ? true : undefined} />
         </label>
         {draft ? (
           <fieldset id="suggested-originals">
@@ -79,7 +91,7 @@ export function NewComplaintPage({ ctx, listingId, originalIds, alertId, draft }
             {suggested.length === 0 ? <p class="hint">{m.noSuggestedOriginals}</p> : null}
             {suggested.map((o) => (
               <label class="check">
-                <input type="checkbox" name="originalIds" value={o.originalId} checked />
+                <input type="checkbox" name="originalIds" value={o.originalId} checked={ticked(o.originalId)} />
                 <span>
                   {o.productId} · {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> · <EvidenceBadge m={m} evidence={o.evidence} />{" "}
                   <span class="small mono">{o.originalId}</span>
@@ -94,15 +106,36 @@ export function NewComplaintPage({ ctx, listingId, originalIds, alertId, draft }
         </label>
         <label>
           {m.statement}
-          <textarea name="statement" required maxlength={5000} rows={6}></textarea>
+          <textarea name="statement" required maxlength={5000} rows={6}>
+            {typed.statement}
+          </textarea>
         </label>
-        <label>
-          {m.attachments}
-          <input name="attachments" type="file" accept="application/pdf" multiple />
-        </label>
+        <Attachments ctx={ctx} again={refusal !== undefined} />
         <button type="submit">{m.submit}</button>
       </form>
     </Layout>
+  );
+}
+
+/** A refused form's refusal, first in the form, where the reader looks after sending it. */
+function FormRefusal({ ctx, refusal }: { ctx: PageContext; refusal: Refusal }) {
+  return (
+    <div class="refusal">
+      <strong>{ctx.m.formRefused}</strong>
+      <RefusalNotice ctx={ctx} code={refusal.code} message={refusal.message} />
+    </div>
+  );
+}
+
+/** The PDF attachments field. A browser never refills a file field, so a form that came back says to choose them again. */
+function Attachments({ ctx, again }: { ctx: PageContext; again: boolean }) {
+  const { m } = ctx;
+  return (
+    <label>
+      {m.attachments}
+      <input name="attachments" type="file" accept="application/pdf" multiple />
+      {again ? <span class="hint attachments-again">{m.attachmentsAgain}</span> : null}
+    </label>
   );
 }
 
@@ -113,7 +146,14 @@ function EvidenceBadge({ m, evidence }: { m: PageContext["m"]; evidence: Evidenc
 /** A block time (seconds), shown like every other time on the pages. */
 const blockTime = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: ComplaintView; side: "complainant" | "respondent" | "reviewer" }) {
+/** What the appellant typed, kept when the service refuses the appeal. */
+export interface TypedAppeal {
+  statement: string;
+  originalIds: string[];
+}
+
+/** A complaint; `appeal` holds a refused appeal's typed values and its refusal, shown again in the appeal form. */
+export function ComplaintPage({ ctx, c, side, appeal }: { ctx: PageContext; c: ComplaintView; side: "complainant" | "respondent" | "reviewer"; appeal?: { typed: TypedAppeal; refusal: Refusal } }) {
   const { m } = ctx;
   const open = c.status === "submitted" || c.status === "appealed";
   const canAppeal = side === "respondent" && c.status === "submitted" && Date.now() <= Date.parse(c.appealDeadline);
@@ -221,6 +261,13 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
         </ol>
       </section>
 
+      {appeal && !canAppeal ? (
+        // The appeal was refused because there is no longer an appeal to make (decided, or past its deadline).
+        <section class="card" id="appeal-refused">
+          <RefusalNotice ctx={ctx} code={appeal.refusal.code} message={appeal.refusal.message} />
+        </section>
+      ) : null}
+
       {side === "complainant" && open ? (
         <form method="post" action={`/complaints/${c.id}/withdraw`} class="card" data-confirm={m.withdrawConfirm}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
@@ -233,22 +280,22 @@ export function ComplaintPage({ ctx, c, side }: { ctx: PageContext; c: Complaint
       {canAppeal ? (
         <form method="post" action={`/complaints/${c.id}/appeal`} enctype="multipart/form-data" class="card" id="appeal-form">
           <h2>{m.appeal}</h2>
+          {appeal ? <FormRefusal ctx={ctx} refusal={appeal.refusal} /> : null}
           <p class="hint">
             {m.appealDeadline}: <Time iso={c.appealDeadline} m={m} />. {m.appealHint}
           </p>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <label>
             {m.appealStatement}
-            <textarea name="statement" required maxlength={5000} rows={5}></textarea>
+            <textarea name="statement" required maxlength={5000} rows={5}>
+              {appeal?.typed.statement ?? ""}
+            </textarea>
           </label>
           <label>
             {m.appealOriginals}
-            <input name="originalIds" maxlength={600} />
+            <input name="originalIds" maxlength={600} value={appeal?.typed.originalIds.join(", ") ?? ""} />
           </label>
-          <label>
-            {m.attachments}
-            <input name="attachments" type="file" accept="application/pdf" multiple />
-          </label>
+          <Attachments ctx={ctx} again={appeal !== undefined} />
           <button type="submit">{m.appeal}</button>
         </form>
       ) : null}

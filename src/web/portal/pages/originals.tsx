@@ -39,10 +39,11 @@ export function OriginalsPage({ ctx, items, nextCursor }: { ctx: PageContext; it
           {m.start}
         </button>
         <ol id="uploads" class="uploads" aria-live="polite"></ol>
-        <p id="upload-summary" class="summary" role="status" data-registered={m.registered} data-already={m.alreadyRegistered} data-refused={m.refused}></p>
+        <p id="upload-summary" class="summary" role="status" data-registered={m.registered} data-already={m.alreadyRegistered} data-refused={m.refused} data-skipped={m.skipped} data-not-image={m.notAnImage}></p>
       </section>
 
-      <section aria-label={m.originals}>
+      {/* Replaced by the page script after a bulk run (client/app.ts), so what it registered shows at once. */}
+      <section aria-label={m.originals} id="originals-list">
         {items.length === 0 ? <p>{m.noOriginals}</p> : null}
         <ul class="grid">
           {items.map((o) => (

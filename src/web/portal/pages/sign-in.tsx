@@ -1,9 +1,15 @@
 import { Layout, type PageContext } from "../layout";
 
-export function SignInPage({ ctx, failed }: { ctx: PageContext; failed?: boolean }) {
+/** `ended`: why the reader is asked to sign in again (they signed out; their key was revoked or the session expired). */
+export function SignInPage({ ctx, failed, ended }: { ctx: PageContext; failed?: boolean; ended?: "signed-out" | "session-ended" }) {
   const { m } = ctx;
   return (
     <Layout ctx={ctx} title={m.signIn}>
+      {ended ? (
+        <p class="notice" role="status" id="session-ended" data-ended={ended}>
+          {ended === "signed-out" ? m.signedOut : m.sessionEnded}
+        </p>
+      ) : null}
       <p>{m.tagline}</p>
       <form method="post" action="/sign-in" class="card narrow">
         <label for="key">{m.apiKey}</label>

@@ -216,17 +216,17 @@ function AuditAction({ ctx, action }: { ctx: PageContext; action: string }) {
   );
 }
 
-/** Done or refused, with the status and the refusal's code as recorded (and, on a Chinese page, what the code means). */
+/**
+ * Done or refused, in words; a refusal with its code as recorded (and, on a Chinese page, what the code means). The
+ * HTTP status is for integrators, not for an owner reading the log: it is kept on the cell (`data-status`), not shown.
+ */
 function AuditOutcome({ ctx, outcome }: { ctx: PageContext; outcome: AuditView["outcome"] }) {
   const { m } = ctx;
   const explained = explainRefusal(ctx.language, outcome.code);
   return (
     <>
-      <span class="verdict">{outcome.status < 400 ? m.auditDone : m.auditRefused}</span>{" "}
-      <span class="small mono status">
-        {outcome.status}
-        {outcome.code ? ` ${outcome.code}` : ""}
-      </span>
+      <span class="verdict">{outcome.status < 400 ? m.auditDone : m.auditRefused}</span>
+      {outcome.code ? <span class="small mono code"> {outcome.code}</span> : null}
       {explained ? <span class="small explained">{explained}</span> : null}
     </>
   );
@@ -264,7 +264,7 @@ export function AuditPage({ ctx, items, nextCursor }: { ctx: PageContext; items:
               <td data-label={m.target} class="mono">
                 {e.target ?? "—"}
               </td>
-              <td data-label={m.outcome} class="outcome">
+              <td data-label={m.outcome} class="outcome" data-status={String(e.outcome.status)}>
                 <AuditOutcome ctx={ctx} outcome={e.outcome} />
               </td>
             </tr>
