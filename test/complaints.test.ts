@@ -97,6 +97,9 @@ describe.each(engines)("complaint → appeal → decision over HTTP on %s", (eng
       expect.objectContaining({ originalId: brandOriginal, similarity: expect.any(Number), inliers: expect.any(Number), evidence: expect.objectContaining({ status: "anchored", blockTimestamp: expect.any(Number) }) }),
     ]);
     expect(c.originals[0].similarity).toBeGreaterThanOrEqual(85);
+    // The cited original's image, for the two pictures side by side (its thumbnail, like the listing's).
+    expect(c.originals[0].imageId).toMatch(/^img_/);
+    expect((await svc.request(`/v1/images/${c.originals[0].imageId}/thumbnail`)).status).toBe(200);
     expect(c.timeline).toEqual([expect.objectContaining({ kind: "filed", organisationId: brand.accountId, at: expect.stringMatching(/Z$/) })]);
     expect(c.attachments).toEqual([expect.objectContaining({ filename: "cert.pdf", side: "complaint", pages: 1 })]);
 

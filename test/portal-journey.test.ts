@@ -262,6 +262,9 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await page.click(`a[href='${complaintPath}']`);
     await page.waitForSelector("#decision-form");
     expect(await page.locator("form[action$='/withdraw'], #appeal-form").count()).toBe(0);
+    // The reviewer compares the copy with the cited original, both pictures on the page.
+    expect(await page.locator(".compare figure img").count()).toBe(2);
+    expect(await page.locator(".compare figure img").evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
     expect(await seriousViolations(page), "complaint, reviewer").toEqual([]);
     await page.fill("#decision-form textarea[name=reason]", "The complainant's registration is anchored on chain before the listing and before the appellant's.");
     await page.click("#decision-form button[value=upheld]");

@@ -199,7 +199,13 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
 
 /** A complaint as its parties and the reviewers see it: what was filed, the appeal, the decision, the timeline. */
 export async function complaintView(deps: UseCaseDeps, c: ComplaintRow) {
-  const [timeline, attachments, listing] = await Promise.all([timelineOf(deps.db, c.id), attachmentsOf(deps.db, c.id), getListing(deps.db, c.listingId)]);
+  const cited = c.match as OriginalMatch[];
+  const [timeline, attachments, listing, citedOriginals] = await Promise.all([
+    timelineOf(deps.db, c.id),
+    attachmentsOf(deps.db, c.id),
+    getListing(deps.db, c.listingId),
+    Promise.all(cited.map((o) => getOriginal(deps.db, o.originalId))),
+  ]);
   return {
     id: c.id,
     status: c.status,
@@ -209,7 +215,8 @@ export async function complaintView(deps: UseCaseDeps, c: ComplaintRow) {
     listing: listing
       ? { id: listing.id, productId: listing.productId, storeId: listing.storeId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, delistedAt: listing.delistedAt, imageId: listing.imageId }
       : { id: c.listingId },
-    originals: c.match as OriginalMatch[],
+    // Each cited original's image, so that both parties and the reviewer see the two pictures side by side.
+    originals: cited.map((o, i) => ({ ...o, imageId: citedOriginals[i]?.imageId ?? null })),
     searchId: c.searchId,
     alertId: c.alertId,
     statement: c.statement,

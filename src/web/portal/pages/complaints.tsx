@@ -172,6 +172,7 @@ export function ComplaintPage({ ctx, c, side, appeal }: { ctx: PageContext; c: C
           </figure>
           {c.originals.map((o) => (
             <figure>
+              {o.imageId ? <img src={`/v1/images/${o.imageId}/thumbnail`} alt={`${m.original} ${o.productId}`} /> : null}
               <figcaption>
                 {m.original} {o.productId}: {m.similarity} <strong>{o.similarity.toFixed(1)}</strong> ·{" "}
                 {o.evidence.status === "anchored" ? (
