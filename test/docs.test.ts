@@ -53,6 +53,9 @@ describe("API documentation", () => {
           ...(analysing.has(name) ? ["503"] : []),
         ];
         for (const status of expected) if (!(status in operation.responses)) missing.push(`${name} ${status}`);
+        // A route that answers without a key says so (no security), so that a client generated from the document sends none.
+        const open = Array.isArray((operation as { security?: unknown[] }).security) && (operation as { security: unknown[] }).security.length === 0;
+        if (open !== (keyless.status !== 401)) missing.push(`${name} security ${open ? "[] but needs a key" : "missing []"}`);
       }
     }
     expect(keyed).toBeGreaterThan(40);

@@ -11,6 +11,8 @@ export function chainRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/chain",
+      // Public: no key (the document's default security is the bearer key).
+      security: [],
       summary: "Where roots are anchored",
       responses: {
         200: {

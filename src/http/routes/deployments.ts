@@ -26,6 +26,8 @@ export function deploymentsRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/.well-known/imprint-deployments.json",
+      // Public: no key (the document's default security is the bearer key).
+      security: [],
       summary: "Every ProvenanceAnchor this service used, its anchorer and period (format imprint.deployments.v1)",
       responses: { 200: jsonContent(deploymentsDoc, "The deployments file") },
     }),

@@ -9,6 +9,8 @@ export function imagesRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/images/{id}/thumbnail",
+      // Public: no key (the document's default security is the bearer key).
+      security: [],
       summary: "A 256 px WebP thumbnail",
       request: { params: idParam },
       responses: {

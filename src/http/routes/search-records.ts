@@ -107,6 +107,8 @@ export function searchRecordsRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/searches/{id}/thumbnail",
+      // Public: no key (the document's default security is the bearer key).
+      security: [],
       summary: "The query image's 256 px WebP thumbnail (public: the record id is unguessable)",
       request: { params: idParam },
       responses: {

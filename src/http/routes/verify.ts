@@ -29,6 +29,8 @@ export function verifyRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/verify",
+      // Public: no key (the document's default security is the bearer key).
+      security: [],
       summary: "Verify an evidence bundle or a search receipt (JSON body, or multipart with `bundle` and an optional `image`)",
       // Two body types: parsed by hand below; the form's fields are documented by `verifyForm`.
       description: "multipart fields: " + Object.keys(verifyForm.shape).join(", "),
