@@ -33,7 +33,7 @@ import { flatPng16 } from "./hostile/large-files";
  */
 const UPLOAD_ROUTES: UploadRoute[] = ["/v1/originals", "/v1/listings", "/v1/search"];
 /** Library words that must never reach a client. */
-const LIBRARY_TEXT = /vips|libpng|libjpeg|libwebp|sharp|postgres|pglite|drizzle|zlib|stack|\bat \S+ \(|TypeError|SyntaxError/i;
+const LIBRARY_TEXT = /vips|libpng|libjpeg|libwebp|sharp|postgres|pglite|drizzle|zlib|stack|\bat \S+ \(|TypeError|SyntaxError|Invalid (input|option)|Too (big|small):|expected \w+, received/i;
 /**
  * The list routes but GET /v1/originals (the corpus's QUERY_CASES), with their largest `limit`. Their limits, a
  * hit's index and `signedAt` answer one sentence of ours, whatever is wrong with them.

@@ -24,6 +24,7 @@ import { keysRoutes } from "./routes/keys";
 import { listingsRoutes } from "./routes/listings";
 import { membersRoutes } from "./routes/members";
 import { originalsRoutes } from "./routes/originals";
+import { issueMessage, type Issue } from "./validation-messages";
 import { portalNotFound, portalRoutes } from "./routes/portal";
 import { searchRoutes } from "./routes/search";
 import { signingKeysRoutes } from "./routes/signing-keys";
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps) {
     // Every validation failure answers in the one error shape.
     defaultHook: (result, c) => {
       if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: issueMessage(i as Issue) }));
         const message = issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; ");
         return c.json(errorBody("invalid_request", message, issues), 400);
       }
