@@ -357,6 +357,8 @@ describe("/verify: verification in a real browser, trusting no server", () => {
     expect(await page.textContent("h1")).toBe("核验证据");
     expect(await page.getAttribute("html", "lang")).toBe("zh-CN");
     expect(await page.textContent("#trust legend")).toBe("信任谁来证明登记人或搜索人");
+    // The deployments offered for trust, in the reader's language too (the values themselves are not words).
+    expect(await page.textContent("#served-deployments li")).toMatch(/ · 链 31337 · 合约 0x[0-9a-f]{40} · 锚定方 0x[0-9a-f]{40} · /);
     const { result, findings } = await verifyOnPage(page, file("forged.json"), { trust: { none: true } });
     expect(result).toMatch(/^仅链上证明：|^仅链上证明: /);
     expect(await page.textContent("#findings dt")).toBe("区块链证明的内容");

@@ -65,7 +65,7 @@ function render() {
     ...(served.length
       ? served.map((d) => {
           const item = document.createElement("li");
-          item.textContent = `${d.name} · chain ${d.chainId} · contract ${d.contract} · anchorer ${d.anchorer} · ${d.from} – ${d.until ?? "…"}`;
+          item.textContent = `${d.name} · ${m.deploymentChain} ${d.chainId} · ${m.deploymentContract} ${d.contract} · ${m.deploymentAnchorer} ${d.anchorer} · ${d.from} – ${d.until ?? "…"}`;
           if (isLocalDeployment(d)) {
             item.className = "local";
             item.textContent += ` · ${m.localDeployment}`;
