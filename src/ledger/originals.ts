@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, TransactionRollbackError } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, TransactionRollbackError } from "drizzle-orm";
 import { fromHex, uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
 import type { Db } from "../db/client";
@@ -225,6 +225,13 @@ export async function listOriginals(db: Db, accountId: string, limit: number, cu
 }
 
 /** The organisation's registrations by image id (the search index speaks image ids). */
+/** The image of each of these originals, in one query (a complaint shows the pictures of those it cites). */
+export async function imageIdsOfOriginals(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: originals.id, imageId: originals.imageId }).from(originals).where(inArray(originals.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, r.imageId]));
+}
+
 export async function originalIdsByImage(db: Db, accountId: string): Promise<Map<string, string>> {
   const rows = await db.select({ id: originals.id, imageId: originals.imageId }).from(originals).where(eq(originals.accountId, accountId));
   return new Map(rows.map((r) => [r.imageId, r.id]));

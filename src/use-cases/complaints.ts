@@ -2,7 +2,7 @@ import type { Actor } from "../accounts/actor";
 import { ImprintError } from "../core/errors";
 import type { ComplaintStatus } from "../db/schema";
 import { evidenceOf } from "../ledger/evidence";
-import { getOriginal, originalIdsByImage, type OriginalView } from "../ledger/originals";
+import { getOriginal, imageIdsOfOriginals, originalIdsByImage, type OriginalView } from "../ledger/originals";
 import { featureLoader } from "../library/images";
 import { delistListing, getListing } from "../library/listings";
 import { checkPdfAttachment, MAX_ATTACHMENTS, type CheckedAttachment } from "../complaints/pdf-attachment";
@@ -200,11 +200,11 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
 /** A complaint as its parties and the reviewers see it: what was filed, the appeal, the decision, the timeline. */
 export async function complaintView(deps: UseCaseDeps, c: ComplaintRow) {
   const cited = c.match as OriginalMatch[];
-  const [timeline, attachments, listing, citedOriginals] = await Promise.all([
+  const [timeline, attachments, listing, imageIds] = await Promise.all([
     timelineOf(deps.db, c.id),
     attachmentsOf(deps.db, c.id),
     getListing(deps.db, c.listingId),
-    Promise.all(cited.map((o) => getOriginal(deps.db, o.originalId))),
+    imageIdsOfOriginals(deps.db, cited.map((o) => o.originalId)),
   ]);
   return {
     id: c.id,
@@ -216,7 +216,7 @@ export async function complaintView(deps: UseCaseDeps, c: ComplaintRow) {
       ? { id: listing.id, productId: listing.productId, storeId: listing.storeId, storeCountry: listing.storeCountry, listedAt: listing.listedAt, delistedAt: listing.delistedAt, imageId: listing.imageId }
       : { id: c.listingId },
     // Each cited original's image, so that both parties and the reviewer see the two pictures side by side.
-    originals: cited.map((o, i) => ({ ...o, imageId: citedOriginals[i]?.imageId ?? null })),
+    originals: cited.map((o) => ({ ...o, imageId: imageIds.get(o.originalId) ?? null })),
     searchId: c.searchId,
     alertId: c.alertId,
     statement: c.statement,
