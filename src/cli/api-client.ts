@@ -87,10 +87,10 @@ export function apiClient({ server, key }: ServerOptions, timeoutMs = 120_000): 
   };
 }
 
-/** A multipart form with an image file part read from disk, plus text fields. */
-export function imageForm(file: string, fields: Record<string, string | undefined>): FormData {
+/** A multipart form with an image file part (read from disk unless its bytes are given), plus text fields. */
+export function imageForm(file: string, fields: Record<string, string | undefined>, bytes: Buffer = readFileSync(file)): FormData {
   const form = new FormData();
-  form.set("image", new Blob([new Uint8Array(readFileSync(file))]), path.basename(file));
+  form.set("image", new Blob([new Uint8Array(bytes)]), path.basename(file));
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.set(name, value);
   return form;
 }

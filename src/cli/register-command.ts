@@ -49,14 +49,16 @@ export async function registerCommand(options: RegisterCommandOptions, io: Outpu
   let fatal: ApiError | undefined;
 
   const registerOne = async (file: string): Promise<Outcome> => {
-    const sha256 = "0x" + createHash("sha256").update(readFileSync(file)).digest("hex");
+    // Read once: hashed for the journal, then sent (a bulk run reads every file of a catalogue).
+    const bytes = readFileSync(file);
+    const sha256 = "0x" + createHash("sha256").update(bytes).digest("hex");
     const known = journal.registered(sha256);
     if (known) return { file, outcome: "already-registered", id: known };
     const productId = options.productIdFromFilename ? path.parse(file).name : options.productId!;
     const fields = { productId, category: options.category, storeCountry: options.country, title: options.title };
     for (let attempt = 0; ; attempt++) {
       try {
-        const { status, body } = await client.json<{ id: string }>("POST", "/v1/originals", imageForm(file, fields));
+        const { status, body } = await client.json<{ id: string }>("POST", "/v1/originals", imageForm(file, fields, bytes));
         journal.record({ sha256, id: body.id, file });
         return { file, outcome: status === 201 ? "registered" : "already-registered", id: body.id };
       } catch (error) {
