@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { ApiError, apiClient, imageForm, type ServerOptions } from "./api-client";
 import { EXIT, exitForRefusal } from "./exit-codes";
 import type { Output } from "./output";
+import { displayWidth, padEndToWidth } from "./terminal-width";
 
 export interface SearchCommandOptions extends ServerOptions {
   /** A file path, or an http(s) URL for the server to fetch. */
@@ -71,8 +72,8 @@ function printHits(hits: Hit[], warnings: string[], out: (line: string) => void)
     h.evidence?.status ?? "-",
   ]);
   const header = ["similarity", "kind", "id", "product", "country", "time (UTC)", "evidence"];
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((r) => displayWidth(r[i]))));
+  const line = (cells: string[]) => cells.map((cell, i) => padEndToWidth(cell, widths[i])).join("  ").trimEnd();
   out(line(header));
   for (const row of rows) out(line(row));
 }
