@@ -220,6 +220,21 @@ describe.each(engines)("organisations, members, keys and the audit log on %s", (
     expect(await lastUsed()).toBe(t0.getTime() + LAST_USED_RESOLUTION_MS);
   });
 
+  it("names an API key in the audit log by its prefix, never another organisation's", async () => {
+    const owner = await svc.newSeller("Key keeper");
+    const key = await (await svc.request("/v1/keys", json(owner.apiKey, "POST", {}))).json();
+    await svc.request(`/v1/keys/${key.id}`, json(owner.apiKey, "DELETE"));
+    const stranger = await svc.newSeller("Stranger");
+    const theirs = await (await svc.request("/v1/keys", json(stranger.apiKey, "POST", {}))).json();
+    await svc.request(`/v1/keys/${theirs.id}`, json(owner.apiKey, "DELETE")); // 404: not the owner's key
+    const items = (await (await svc.request("/v1/audit?limit=10", { key: owner.apiKey })).json()).items;
+    expect(items.map(({ action, target, targetKeyPrefix, outcome }: Record<string, unknown>) => ({ action, target, targetKeyPrefix, outcome }))).toEqual([
+      { action: "DELETE /v1/keys/:id", target: String(theirs.id), targetKeyPrefix: undefined, outcome: { status: 404, code: "not_found" } },
+      { action: "DELETE /v1/keys/:id", target: String(key.id), targetKeyPrefix: key.prefix, outcome: { status: 200 } },
+      { action: "POST /v1/keys", target: String(key.id), targetKeyPrefix: key.prefix, outcome: { status: 201 } },
+    ]);
+  });
+
   it("records every state-changing request, refused ones included, in an append-only log the owner pages through", async () => {
     const fresh = await svc.newSeller("Audited");
     const clerk = await (await svc.request("/v1/members", json(fresh.apiKey, "POST", { name: "Clerk", role: "member" }))).json();

@@ -1,6 +1,6 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { auditLog, members } from "../db/schema";
+import { apiKeys, auditLog, members } from "../db/schema";
 
 /** What one state-changing request did, as recorded. */
 export interface AuditEntry {
@@ -23,8 +23,13 @@ export interface AuditView {
   keyPrefix: string;
   action: string;
   target: string | null;
+  /** When the target is an API key: its prefix, which is how its owner knows it (the target is its row id). */
+  targetKeyPrefix?: string;
   outcome: { status: number; code?: string };
 }
+
+/** The actions whose target is an API key's id (creating one records the id the answer gave). */
+const KEY_ACTIONS = ["POST /v1/keys", "DELETE /v1/keys/:id"];
 
 /** Appends one entry. There is deliberately no update or delete here (and the database refuses both). */
 export async function appendAudit(db: Db, entry: AuditEntry): Promise<void> {
@@ -44,13 +49,18 @@ export function decodeAuditCursor(cursor: string): number | null {
 /** The organisation's entries, newest first. */
 export async function listAudit(db: Db, accountId: string, limit: number, beforeId: number | null): Promise<{ items: AuditView[]; nextCursor: string | null }> {
   const rows = await db
-    .select({ entry: auditLog, memberName: members.name })
+    .select({ entry: auditLog, memberName: members.name, targetKeyPrefix: apiKeys.prefix })
     .from(auditLog)
     .innerJoin(members, eq(members.id, auditLog.memberId))
+    // Only the organisation's own keys: a refused request may name any id.
+    .leftJoin(
+      apiKeys,
+      and(inArray(auditLog.action, KEY_ACTIONS), eq(apiKeys.accountId, auditLog.accountId), sql`${apiKeys.id}::text = ${auditLog.target}`),
+    )
     .where(and(eq(auditLog.accountId, accountId), beforeId === null ? undefined : lt(auditLog.id, beforeId)))
     .orderBy(desc(auditLog.id))
     .limit(limit + 1);
-  const items = rows.slice(0, limit).map(({ entry: r, memberName }) => ({
+  const items = rows.slice(0, limit).map(({ entry: r, memberName, targetKeyPrefix }) => ({
     id: String(r.id),
     at: r.at.toISOString(),
     memberId: r.memberId,
@@ -58,6 +68,7 @@ export async function listAudit(db: Db, accountId: string, limit: number, before
     keyPrefix: r.keyPrefix,
     action: r.action,
     target: r.target,
+    ...(targetKeyPrefix ? { targetKeyPrefix } : {}),
     outcome: r.errorCode === null ? { status: r.status } : { status: r.status, code: r.errorCode },
   }));
   const last = rows[limit - 1];

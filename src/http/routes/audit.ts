@@ -12,7 +12,8 @@ const entrySchema = z
     memberName: z.string(),
     keyPrefix: z.string(),
     action: z.string().openapi({ example: "DELETE /v1/members/:id" }),
-    target: z.string().nullable(),
+    target: z.string().nullable().openapi({ description: "The path's id, else the id the answer created" }),
+    targetKeyPrefix: z.string().optional().openapi({ description: "When the target is an API key: its prefix, as GET /v1/keys shows it" }),
     outcome: z.object({ status: z.number().int(), code: z.string().optional() }),
   })
   .openapi("AuditEntry");

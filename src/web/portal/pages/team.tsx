@@ -263,6 +263,7 @@ export function AuditPage({ ctx, items, nextCursor }: { ctx: PageContext; items:
               </td>
               <td data-label={m.target} class="mono">
                 {e.target ?? "—"}
+                {e.targetKeyPrefix ? <span class="small"> ({e.targetKeyPrefix}…)</span> : null}
               </td>
               <td data-label={m.outcome} class="outcome" data-status={String(e.outcome.status)}>
                 <AuditOutcome ctx={ctx} outcome={e.outcome} />
