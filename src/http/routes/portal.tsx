@@ -144,6 +144,17 @@ export function portalRoutes(deps: AppDeps) {
       throw new ImprintError("forbidden", "this form needs the page's CSRF token: reload the page");
     }
   };
+  /**
+   * A complaint or appeal form the use case refused: a refusal the filer can correct comes back with what they typed
+   * (once the CSRF token it carried is checked); any other error is thrown on to the error page.
+   */
+  const refusedForm = async (c: Context, session: Session, error: unknown) => {
+    const refusal = correctable(error);
+    if (!refusal) throw error;
+    const typed = await typedFields(c);
+    checkCsrf(session, { _csrf: typed.text("_csrf", 200) });
+    return { refusal, typed };
+  };
 
   app.get("/portal/style.css", (c) => c.body(new Uint8Array(style), 200, { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" }));
   app.get("/portal/app.js", async (c) => c.body(await script(), 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
@@ -364,10 +375,7 @@ export function portalRoutes(deps: AppDeps) {
         });
         return c.redirect(`/complaints/${filed.id}`, 303);
       } catch (error) {
-        const refusal = correctable(error);
-        if (!refusal) throw error;
-        const typed = await typedFields(c);
-        checkCsrf(session, { _csrf: typed.text("_csrf", 200) });
+        const { refusal, typed } = await refusedForm(c, session, error);
         const listingId = typed.text("listingId", 100);
         // The listing's card and its offered originals again, when the listing is one the filer may see.
         const draft = listingId ? await complaintDraftUseCase(deps, session.actor, listingId).catch((e: unknown) => (correctable(e) ? null : Promise.reject(e))) : null;
@@ -403,10 +411,7 @@ export function portalRoutes(deps: AppDeps) {
         });
         return c.redirect(`/complaints/${c.req.param("id")}`, 303);
       } catch (error) {
-        const refusal = correctable(error);
-        if (!refusal) throw error;
-        const typed = await typedFields(c);
-        checkCsrf(session, { _csrf: typed.text("_csrf", 200) });
+        const { refusal, typed } = await refusedForm(c, session, error);
         // A complaint the appellant may not see is refused here as on its page.
         const complaint = await getComplaintUseCase(deps, session.actor, c.req.param("id"));
         const appeal = { typed: { statement: typed.text("statement", MAX_STATEMENT), originalIds: typed.ids("originalIds") }, refusal };
