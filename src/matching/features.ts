@@ -13,7 +13,8 @@ import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
 import { enlargeGrey } from "../imaging/enlarge-grey";
 import { normaliseGrey } from "../imaging/normalise-grey";
-import { nativeEnlargePasses } from "./native-addon";
+import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
+import { nativeAddon, nativeEnlargePasses, nativeReducePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
@@ -78,8 +79,27 @@ export function detailGrey(image: DecodedImage): Promise<GreyImage> {
   return normalisedGrey(image, { width: DETAIL_SIDE, height: DETAIL_SIDE, fit: "inside", withoutEnlargement: true, kernel: "lanczos3" });
 }
 
-/** The pixels greyed, resized, then normalised: what sharp's greyscale().resize().normalise() gives, bit for bit. */
+/**
+ * The pixels greyed, resized, then normalised: what sharp's greyscale().resize().normalise() gives, bit for bit.
+ * sharp greys before it resizes. Where the native addon is built, it greys (libvips' arithmetic, compiled) and
+ * src/imaging resizes where it reproduces sharp (a lanczos3 reduction by at most 2, or an enlargement to fit a
+ * square), so no libvips pipeline runs: its resize cost more than the rest together (README, bench:query). Any
+ * other resize, and every resize without the addon (the TypeScript passes are slower than libvips here), stays
+ * with sharp.
+ */
 async function normalisedGrey(image: DecodedImage, resize: ResizeOptions): Promise<GreyImage> {
+  const { width = 0, height = 0, fit, kernel, withoutEnlargement = false } = resize;
+  const native = nativeAddon();
+  const passes = nativeReducePasses();
+  if (native && passes && fit === "inside" && kernel === "lanczos3" && width > 0 && height > 0) {
+    const grey = { width: image.rgbWidth, height: image.rgbHeight, channels: 1 as const, data: native.greyscale(image.rgb) };
+    const { hshrink, vshrink } = sharpShrinks(grey.width, grey.height, width, height, "inside", withoutEnlargement);
+    const whole = { left: 0, top: 0, width: grey.width, height: grey.height };
+    const sized =
+      reduceLikeSharp(grey, hshrink, vshrink, passes) ??
+      (hshrink < 1 && width === height ? enlargeGrey(grey, whole, width, nativeEnlargePasses()) : undefined);
+    if (sized) return { width: sized.width, height: sized.height, data: await normaliseGrey(sized.data, sized.width, sized.height) };
+  }
   const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
     .greyscale()
     .resize(resize)

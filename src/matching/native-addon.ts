@@ -1,11 +1,12 @@
 /**
  * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
- * grey enlargement's integer passes), loaded once. npm install builds it where OpenCV's headers are installed
- * (scripts/build-native.ts); without it the WASM builds and TypeScript do the same work, more slowly
- * (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts).
+ * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale), loaded once. npm install builds it where OpenCV's
+ * headers are installed (scripts/build-native.ts); without it the WASM builds and TypeScript do the same work, more
+ * slowly (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, src/imaging/reduce.ts).
  */
 import path from "node:path";
 import type { EnlargePasses } from "../imaging/enlarge-grey";
+import type { ReducePasses } from "../imaging/reduce";
 
 export interface NativeAddon {
   detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): {
@@ -32,6 +33,24 @@ export interface NativeAddon {
     rowSource: Int32Array,
     rowWeight: Int32Array,
   ): Uint8Array;
+  /**
+   * src/imaging/reduce.ts's `reducePasses`, compiled: the image, then each output row's and column's taps (a pass
+   * with 0 points and empty arrays is skipped).
+   */
+  reduce(
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    rowPoints: number,
+    rowSource: Int32Array,
+    rowWeight: Int32Array,
+    columnPoints: number,
+    columnSource: Int32Array,
+    columnWeight: Int32Array,
+  ): Uint8Array;
+  /** sharp's `greyscale()` of 8-bit sRGB pixels (3 bytes each): the same bytes, without a libvips pipeline. */
+  greyscale(rgb: Uint8Array): Uint8Array;
   opencvVersion: string;
 }
 
@@ -58,6 +77,16 @@ export function nativeEnlargePasses(): EnlargePasses | undefined {
   if (!native) return undefined;
   return (image, rect, columns, rows) =>
     native.enlarge(image.data, image.width, rect.left, rect.top, rect.width, rect.height, columns.source, columns.weight, rows.source, rows.weight);
+}
+
+const NO_TAPS = { points: 0, source: new Int32Array(0), weight: new Int32Array(0) };
+
+/** The reduction's two passes from the addon, or undefined when it was not built here. */
+export function nativeReducePasses(): ReducePasses | undefined {
+  const native = nativeAddon();
+  if (!native) return undefined;
+  return (image, rows = NO_TAPS, columns = NO_TAPS) =>
+    native.reduce(image.data, image.width, image.height, image.channels, rows.points, rows.source, rows.weight, columns.points, columns.source, columns.weight);
 }
 
 /** Which builds extract and match features in this process, for benchmark and log lines. */

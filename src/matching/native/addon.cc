@@ -1,7 +1,7 @@
 // The native addon: ORB from the system's OpenCV (orb.cc), descriptor matching with the CPU's popcount
-// (descriptor-match.cc) and the integer passes of a grey enlargement (enlarge.cc). Optional: scripts/build-native.ts
-// builds it where OpenCV's headers are installed, and src/matching/native-addon.ts falls back to the WASM builds and
-// TypeScript without it.
+// (descriptor-match.cc), the integer passes of a grey enlargement (enlarge.cc) and of a lanczos3 reduction
+// (reduce.cc), and libvips' greyscale (greyscale.cc). Optional: scripts/build-native.ts builds it where OpenCV's headers are installed, and
+// src/matching/native-addon.ts falls back to the WASM builds and TypeScript without it.
 #include "addon.h"
 #include <cstring>
 
@@ -56,7 +56,9 @@ napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, s
 namespace {
 
 napi_value Init(napi_env env, napi_value exports) {
-  if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports)) return nullptr;
+  if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports) ||
+      !imprint::RegisterReduce(env, exports) || !imprint::RegisterGreyscale(env, exports))
+    return nullptr;
   return exports;
 }
 

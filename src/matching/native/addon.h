@@ -24,5 +24,7 @@ napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, s
 bool RegisterOrb(napi_env env, napi_value exports);
 bool RegisterDescriptorMatch(napi_env env, napi_value exports);
 bool RegisterEnlarge(napi_env env, napi_value exports);
+bool RegisterReduce(napi_env env, napi_value exports);
+bool RegisterGreyscale(napi_env env, napi_value exports);
 
 }  // namespace imprint
