@@ -3,8 +3,9 @@ import { join } from "node:path";
 import sharp, { type ResizeOptions } from "sharp";
 import { describe, expect, it } from "vitest";
 import { decodeImage, type DecodedImage } from "../src/imaging/decode";
-import { normaliseGrey } from "../src/imaging/normalise-grey";
+import { levelLoops, normaliseGrey, type LevelLoops } from "../src/imaging/normalise-grey";
 import { DETAIL_SIDE, detailGrey, WORK_SIZE, workingGrey } from "../src/matching/features";
+import { nativeAddon, nativeLevelLoops } from "../src/matching/native-addon";
 import { mulberry32 } from "../src/matching/ransac";
 
 const IMAGES = join(__dirname, "fixtures/images");
@@ -21,6 +22,9 @@ async function sharpPipeline(image: DecodedImage, resize: ResizeOptions): Promis
     .raw()
     .toBuffer();
 }
+
+/** The per-pixel loops in TypeScript, and the native addon's where it is built: each must give sharp's bytes. */
+const loopKinds: [string, LevelLoops][] = [["TypeScript", levelLoops], ...(nativeAddon() ? [["native addon", nativeLevelLoops()!] as [string, LevelLoops]] : [])];
 
 async function sharpNormalise(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
   return sharp(grey, { raw: { width, height, channels: 1 } }).greyscale().normalise().raw().toBuffer();
@@ -60,8 +64,10 @@ describe("the grey images' normalisation (sharp's normalise() as a table)", () =
           : lo;
       }
       const expected = await sharpNormalise(grey, width, height);
-      const actual = await normaliseGrey(grey, width, height);
-      expect(Buffer.from(actual).equals(Buffer.from(expected)), `${shape} ${width}×${height} ${lo}–${hi}`).toBe(true);
+      for (const [kind, loops] of loopKinds) {
+        const actual = await normaliseGrey(grey, width, height, loops);
+        expect(Buffer.from(actual).equals(Buffer.from(expected)), `${kind}: ${shape} ${width}×${height} ${lo}–${hi}`).toBe(true);
+      }
     }
   });
 
@@ -70,5 +76,21 @@ describe("the grey images' normalisation (sharp's normalise() as a table)", () =
     const before = grey.slice();
     await normaliseGrey(grey, 64, 64);
     expect(grey).toEqual(before);
+  });
+});
+
+describe.skipIf(!nativeAddon())("the native per-pixel loops", () => {
+  it("count and map as the TypeScript loops do", () => {
+    const random = mulberry32(3);
+    const grey = Uint8Array.from({ length: 70_001 }, () => Math.floor(random() * 256));
+    const table = Uint8Array.from({ length: 256 }, () => Math.floor(random() * 256));
+    expect(nativeAddon()!.levelCounts(grey)).toEqual(levelLoops.counts(grey));
+    expect(nativeAddon()!.mapLevels(grey, table)).toEqual(levelLoops.map(grey, table));
+    expect(nativeAddon()!.levelCounts(new Uint8Array(0))).toEqual(new Uint32Array(256));
+  });
+
+  it("refuse a table without one entry per level, and what is not bytes", () => {
+    expect(() => nativeAddon()!.mapLevels(new Uint8Array(10), new Uint8Array(255))).toThrow(RangeError);
+    expect(() => (nativeAddon()!.levelCounts as (x: unknown) => Uint32Array)(new Uint16Array(4))).toThrow(TypeError);
   });
 });

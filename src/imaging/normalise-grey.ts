@@ -28,11 +28,33 @@ type Table = Uint8Array;
 let lBinsOnce: Promise<Uint8Array> | undefined;
 const tables = new Map<string, Table>();
 
+/**
+ * The loops over every pixel: counting the levels, and mapping each pixel through the output table. This file's
+ * `levelLoops`, or the native addon's compiled copy (src/matching/native/levels.cc), which src/matching passes in
+ * where it is built; both give the same counts and bytes.
+ */
+export interface LevelLoops {
+  counts(grey: Uint8Array): Uint32Array;
+  map(grey: Uint8Array, table: Uint8Array): Uint8Array;
+}
+
+export const levelLoops: LevelLoops = {
+  counts(grey) {
+    const counts = new Uint32Array(256);
+    for (let i = 0; i < grey.length; i++) counts[grey[i]]++;
+    return counts;
+  },
+  map(grey, table) {
+    const out = new Uint8Array(grey.length);
+    for (let i = 0; i < grey.length; i++) out[i] = table[grey[i]];
+    return out;
+  },
+};
+
 /** The image normalised as sharp would (`sharp(grey).greyscale().normalise()`), as a new array. */
-export async function normaliseGrey(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+export async function normaliseGrey(grey: Uint8Array, width: number, height: number, loops: LevelLoops = levelLoops): Promise<Uint8Array> {
   const lBin = await lBins();
-  const greyCounts = new Uint32Array(256);
-  for (let i = 0; i < grey.length; i++) greyCounts[grey[i]]++;
+  const greyCounts = loops.counts(grey);
   const binCounts = new Float64Array(256);
   for (let g = 0; g < 256; g++) binCounts[lBin[g]] += greyCounts[g];
   const min = percentOf(binCounts, grey.length, LOWER_PERCENT);
@@ -41,9 +63,7 @@ export async function normaliseGrey(grey: Uint8Array, width: number, height: num
   if (Math.abs(max - min) <= 1) return grey.slice();
   const table = await outputTable(lBin, min, max, topBin(binCounts));
   if (!table) return sharpNormalise(grey, width, height);
-  const out = new Uint8Array(grey.length);
-  for (let i = 0; i < grey.length; i++) out[i] = table[grey[i]];
-  return out;
+  return loops.map(grey, table);
 }
 
 /**

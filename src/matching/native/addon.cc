@@ -1,7 +1,8 @@
 // The native addon: ORB from the system's OpenCV (orb.cc), descriptor matching with the CPU's popcount
 // (descriptor-match.cc), the integer passes of a grey enlargement (enlarge.cc) and of a lanczos3 reduction
-// (reduce.cc), and libvips' greyscale (greyscale.cc). Optional: scripts/build-native.ts builds it where OpenCV's headers are installed, and
-// src/matching/native-addon.ts falls back to the WASM builds and TypeScript without it.
+// (reduce.cc), libvips' greyscale (greyscale.cc) and a normalisation's per-pixel loops (levels.cc). Optional:
+// scripts/build-native.ts builds it where OpenCV's headers are installed, and src/matching/native-addon.ts falls
+// back to the WASM builds and TypeScript without it.
 #include "addon.h"
 #include <cstring>
 
@@ -57,7 +58,8 @@ namespace {
 
 napi_value Init(napi_env env, napi_value exports) {
   if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports) ||
-      !imprint::RegisterReduce(env, exports) || !imprint::RegisterGreyscale(env, exports))
+      !imprint::RegisterReduce(env, exports) || !imprint::RegisterGreyscale(env, exports) ||
+      !imprint::RegisterLevels(env, exports))
     return nullptr;
   return exports;
 }

@@ -26,5 +26,6 @@ bool RegisterDescriptorMatch(napi_env env, napi_value exports);
 bool RegisterEnlarge(napi_env env, napi_value exports);
 bool RegisterReduce(napi_env env, napi_value exports);
 bool RegisterGreyscale(napi_env env, napi_value exports);
+bool RegisterLevels(napi_env env, napi_value exports);
 
 }  // namespace imprint
