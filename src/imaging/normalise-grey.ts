@@ -29,16 +29,19 @@ let lBinsOnce: Promise<Uint8Array> | undefined;
 const tables = new Map<string, Table>();
 
 /**
- * The loops over every pixel: counting the levels, and mapping each pixel through the output table. This file's
- * `levelLoops`, or the native addon's compiled copy (src/matching/native/levels.cc), which src/matching passes in
- * where it is built; both give the same counts and bytes.
+ * The work over every pixel (counting the levels, mapping each pixel through the output table) and, optionally, the
+ * output table itself. This file's `typeScriptKernels` (the table then comes from sharp, by a probe image), or the
+ * native addon's (src/matching/native/levels.cc, and greyscale.cc, which computes the table with libvips' own colour
+ * arithmetic), which src/matching passes in where it is built; both give the same counts and bytes.
  */
-export interface LevelLoops {
+export interface NormaliseKernels {
   counts(grey: Uint8Array): Uint32Array;
   map(grey: Uint8Array, table: Uint8Array): Uint8Array;
+  /** normalise()'s output for every grey level when L's percentiles are `min` and `max`. */
+  table?(min: number, max: number): Uint8Array;
 }
 
-export const levelLoops: LevelLoops = {
+export const typeScriptKernels: NormaliseKernels = {
   counts(grey) {
     const counts = new Uint32Array(256);
     for (let i = 0; i < grey.length; i++) counts[grey[i]]++;
@@ -52,18 +55,18 @@ export const levelLoops: LevelLoops = {
 };
 
 /** The image normalised as sharp would (`sharp(grey).greyscale().normalise()`), as a new array. */
-export async function normaliseGrey(grey: Uint8Array, width: number, height: number, loops: LevelLoops = levelLoops): Promise<Uint8Array> {
+export async function normaliseGrey(grey: Uint8Array, width: number, height: number, kernels: NormaliseKernels = typeScriptKernels): Promise<Uint8Array> {
   const lBin = await lBins();
-  const greyCounts = loops.counts(grey);
+  const greyCounts = kernels.counts(grey);
   const binCounts = new Float64Array(256);
   for (let g = 0; g < 256; g++) binCounts[lBin[g]] += greyCounts[g];
   const min = percentOf(binCounts, grey.length, LOWER_PERCENT);
   const max = percentOf(binCounts, grey.length, UPPER_PERCENT);
   // libvips leaves an image whose percentiles are this close unchanged.
   if (Math.abs(max - min) <= 1) return grey.slice();
-  const table = await outputTable(lBin, min, max, topBin(binCounts));
+  const table = kernels.table ? kernels.table(min, max) : await outputTable(lBin, min, max, topBin(binCounts));
   if (!table) return sharpNormalise(grey, width, height);
-  return loops.map(grey, table);
+  return kernels.map(grey, table);
 }
 
 /**

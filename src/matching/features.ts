@@ -14,7 +14,7 @@ import { decodeImage, type DecodedImage } from "../imaging/decode";
 import { enlargeGrey } from "../imaging/enlarge-grey";
 import { normaliseGrey } from "../imaging/normalise-grey";
 import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
-import { nativeAddon, nativeEnlargePasses, nativeLevelLoops, nativeReducePasses } from "./native-addon";
+import { nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
@@ -91,7 +91,7 @@ async function normalisedGrey(image: DecodedImage, resize: ResizeOptions): Promi
   const { width = 0, height = 0, fit, kernel, withoutEnlargement = false } = resize;
   const native = nativeAddon();
   const passes = nativeReducePasses();
-  const loops = nativeLevelLoops();
+  const kernels = nativeNormaliseKernels();
   if (native && passes && fit === "inside" && kernel === "lanczos3" && width > 0 && height > 0) {
     const grey = { width: image.rgbWidth, height: image.rgbHeight, channels: 1 as const, data: native.greyscale(image.rgb) };
     const { hshrink, vshrink } = sharpShrinks(grey.width, grey.height, width, height, "inside", withoutEnlargement);
@@ -99,7 +99,7 @@ async function normalisedGrey(image: DecodedImage, resize: ResizeOptions): Promi
     const sized =
       reduceLikeSharp(grey, hshrink, vshrink, passes) ??
       (hshrink < 1 && width === height ? enlargeGrey(grey, whole, width, nativeEnlargePasses()) : undefined);
-    if (sized) return { width: sized.width, height: sized.height, data: await normaliseGrey(sized.data, sized.width, sized.height, loops) };
+    if (sized) return { width: sized.width, height: sized.height, data: await normaliseGrey(sized.data, sized.width, sized.height, kernels) };
   }
   const { data, info } = await sharp(image.rgb, { raw: { width: image.rgbWidth, height: image.rgbHeight, channels: 3 } })
     .greyscale()
@@ -108,7 +108,7 @@ async function normalisedGrey(image: DecodedImage, resize: ResizeOptions): Promi
     .toBuffer({ resolveWithObject: true });
   invariantChannels(info.channels);
   const grey = new Uint8Array(data.buffer, data.byteOffset, data.length);
-  return { width: info.width, height: info.height, data: await normaliseGrey(grey, info.width, info.height, loops) };
+  return { width: info.width, height: info.height, data: await normaliseGrey(grey, info.width, info.height, kernels) };
 }
 
 function invariantChannels(channels: number): void {

@@ -1,13 +1,13 @@
 /**
  * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
- * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale, a normalisation's per-pixel
- * loops), loaded once. npm install builds it where OpenCV's
+ * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale and normalisation of grey
+ * pixels), loaded once. npm install builds it where OpenCV's
  * headers are installed (scripts/build-native.ts); without it the WASM builds and TypeScript do the same work, more
  * slowly (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, src/imaging/reduce.ts).
  */
 import path from "node:path";
 import type { EnlargePasses } from "../imaging/enlarge-grey";
-import type { LevelLoops } from "../imaging/normalise-grey";
+import type { NormaliseKernels } from "../imaging/normalise-grey";
 import type { ReducePasses } from "../imaging/reduce";
 
 export interface NativeAddon {
@@ -53,10 +53,12 @@ export interface NativeAddon {
   ): Uint8Array;
   /** sharp's `greyscale()` of 8-bit sRGB pixels (3 bytes each): the same bytes, without a libvips pipeline. */
   greyscale(rgb: Uint8Array): Uint8Array;
-  /** src/imaging/normalise-grey.ts's `levelLoops`, compiled: how many pixels have each of the 256 levels … */
+  /** src/imaging/normalise-grey.ts's `typeScriptKernels`, compiled: how many pixels have each of the 256 levels … */
   levelCounts(grey: Uint8Array): Uint32Array;
   /** … and every pixel mapped through a 256-entry table. */
   mapLevels(grey: Uint8Array, table: Uint8Array): Uint8Array;
+  /** sharp's `normalise()` output for each grey level when L's 1st and 99th percentiles are `min` and `max`. */
+  normaliseTable(min: number, max: number): Uint8Array;
   opencvVersion: string;
 }
 
@@ -95,11 +97,15 @@ export function nativeReducePasses(): ReducePasses | undefined {
     native.reduce(image.data, image.width, image.height, image.channels, rows.points, rows.source, rows.weight, columns.points, columns.source, columns.weight);
 }
 
-/** A normalisation's per-pixel loops from the addon, or undefined when it was not built here. */
-export function nativeLevelLoops(): LevelLoops | undefined {
+/** A normalisation's kernels from the addon (the output table computed, not probed), or undefined when it was not built here. */
+export function nativeNormaliseKernels(): NormaliseKernels | undefined {
   const native = nativeAddon();
   if (!native) return undefined;
-  return { counts: (grey) => native.levelCounts(grey), map: (grey, table) => native.mapLevels(grey, table) };
+  return {
+    counts: (grey) => native.levelCounts(grey),
+    map: (grey, table) => native.mapLevels(grey, table),
+    table: (min, max) => native.normaliseTable(min, max),
+  };
 }
 
 /** Which builds extract and match features in this process, for benchmark and log lines. */
