@@ -6,8 +6,9 @@
  * features are found on (README, "bench:query"). On a grey image a pixel's output depends only on its grey level and
  * on the two percentiles, so:
  * - the percentiles are computed from the grey-level histogram with libvips' own arithmetic (`percentOf`);
- * - the 256 outputs for those percentiles are taken from sharp's own `normalise()` of a small image built to have
- *   the same percentiles, and kept (a few hundred distinct tables cover real photos).
+ * - the 256 outputs for those percentiles are computed by the native addon with libvips' colour arithmetic where it
+ *   is built (NormaliseKernels.table); otherwise they are taken from sharp's own `normalise()` of a small image built
+ *   to have the same percentiles, and kept (a few hundred distinct tables cover real photos).
  * Features found on the result are those found before (test/normalise-grey.test.ts compares with sharp's output),
  * so the calibration stands. Where no small image with the same percentiles is found, sharp normalises the image.
  */
