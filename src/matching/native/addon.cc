@@ -39,6 +39,11 @@ bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* leng
   return typedArg(env, value, napi_uint8_array, reinterpret_cast<const void**>(data), length);
 }
 
+bool onlyBytesArg(napi_env env, napi_callback_info info, const uint8_t** data, size_t* length) {
+  napi_value argv[1];
+  return callArgs(env, info, 1, argv) && bytesArg(env, argv[0], data, length);
+}
+
 bool int32Arg(napi_env env, napi_value value, const int32_t** data, size_t* length) {
   return typedArg(env, value, napi_int32_array, reinterpret_cast<const void**>(data), length);
 }
@@ -50,6 +55,20 @@ napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, s
   if (length) std::memcpy(data, src, length * elementBytes);
   if (!ok(env, napi_create_typedarray(env, type, length, buffer, 0, &array))) return nullptr;
   return array;
+}
+
+napi_value newBytes(napi_env env, size_t length, uint8_t** data) {
+  void* bytes = nullptr;
+  napi_value buffer, array;
+  if (!ok(env, napi_create_arraybuffer(env, length, &bytes, &buffer))) return nullptr;
+  if (!ok(env, napi_create_typedarray(env, napi_uint8_array, length, buffer, 0, &array))) return nullptr;
+  *data = static_cast<uint8_t*>(bytes);
+  return array;
+}
+
+bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value function;
+  return ok(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &function)) && ok(env, napi_set_named_property(env, exports, name, function));
 }
 
 }  // namespace imprint

@@ -165,18 +165,14 @@ namespace imprint {
 // `match`: the fastest kernel this build has; `matchPortable`: the one any CPU runs, for the tests to hold to the
 // same answer; `matchKernel` names the first.
 bool RegisterDescriptorMatch(napi_env env, napi_value exports) {
-  napi_value fastest, portable, kernel;
+  napi_value kernel;
 #ifdef IMPRINT_AVX512
   const char* name = "avx512";
 #else
   const char* name = "portable";
 #endif
-  return ok(env, napi_create_function(env, "match", NAPI_AUTO_LENGTH, Match<Kernel::Fastest>, nullptr, &fastest)) &&
-         ok(env, napi_create_function(env, "matchPortable", NAPI_AUTO_LENGTH, Match<Kernel::Portable>, nullptr, &portable)) &&
-         ok(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &kernel)) &&
-         ok(env, napi_set_named_property(env, exports, "match", fastest)) &&
-         ok(env, napi_set_named_property(env, exports, "matchPortable", portable)) &&
-         ok(env, napi_set_named_property(env, exports, "matchKernel", kernel));
+  return exportFunction(env, exports, "match", Match<Kernel::Fastest>) && exportFunction(env, exports, "matchPortable", Match<Kernel::Portable>) &&
+         ok(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &kernel)) && ok(env, napi_set_named_property(env, exports, "matchKernel", kernel));
 }
 
 }  // namespace imprint

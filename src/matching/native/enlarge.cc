@@ -60,10 +60,9 @@ napi_value Enlarge(napi_env env, napi_callback_info info) {
       out[x] = (sum + kHalf) >> kShift;
     }
   }
-  void* bytes = nullptr;
-  napi_value buffer, result;
-  if (!imprint::ok(env, napi_create_arraybuffer(env, outWidth * outHeight, &bytes, &buffer))) return nullptr;
-  uint8_t* const data = static_cast<uint8_t*>(bytes);
+  uint8_t* data = nullptr;
+  const napi_value result = imprint::newBytes(env, outWidth * outHeight, &data);
+  if (!result) return nullptr;
   for (size_t y = 0; y < outHeight; y++) {
     const size_t t = 4 * y;
     const int32_t* r0 = across.data() + rowSource[t] * outWidth;
@@ -77,7 +76,6 @@ napi_value Enlarge(napi_env env, napi_callback_info info) {
       out[x] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
     }
   }
-  if (!imprint::ok(env, napi_create_typedarray(env, napi_uint8_array, outWidth * outHeight, buffer, 0, &result))) return nullptr;
   return result;
 }
 
@@ -86,9 +84,7 @@ napi_value Enlarge(napi_env env, napi_callback_info info) {
 namespace imprint {
 
 bool RegisterEnlarge(napi_env env, napi_value exports) {
-  napi_value fn;
-  return ok(env, napi_create_function(env, "enlarge", NAPI_AUTO_LENGTH, Enlarge, nullptr, &fn)) &&
-         ok(env, napi_set_named_property(env, exports, "enlarge", fn));
+  return exportFunction(env, exports, "enlarge", Enlarge);
 }
 
 }  // namespace imprint

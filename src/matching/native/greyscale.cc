@@ -128,10 +128,9 @@ uint8_t normalisedOf(uint8_t g, float scale, float offset) {
 
 // greyscale(rgb: Uint8Array of 3 bytes per pixel) → Uint8Array of 1 byte per pixel
 napi_value Greyscale(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
   const uint8_t* rgb = nullptr;
   size_t length = 0;
-  if (!imprint::callArgs(env, info, 1, argv) || !imprint::bytesArg(env, argv[0], &rgb, &length)) {
+  if (!imprint::onlyBytesArg(env, info, &rgb, &length)) {
     napi_throw_type_error(env, "greyscale_native", "greyscale(rgb: Uint8Array)");
     return nullptr;
   }
@@ -141,12 +140,10 @@ napi_value Greyscale(napi_env env, napi_callback_info info) {
   }
   ensureTables();
   const size_t pixels = length / 3;
-  void* bytes = nullptr;
-  napi_value buffer, result;
-  if (!imprint::ok(env, napi_create_arraybuffer(env, pixels, &bytes, &buffer))) return nullptr;
-  uint8_t* const grey = static_cast<uint8_t*>(bytes);
+  uint8_t* grey = nullptr;
+  const napi_value result = imprint::newBytes(env, pixels, &grey);
+  if (!result) return nullptr;
   for (size_t i = 0; i < pixels; i++) grey[i] = greyOfLinear(linearOf[rgb[3 * i]], linearOf[rgb[3 * i + 1]], linearOf[rgb[3 * i + 2]]);
-  if (!imprint::ok(env, napi_create_typedarray(env, napi_uint8_array, pixels, buffer, 0, &result))) return nullptr;
   return result;
 }
 
@@ -177,12 +174,7 @@ napi_value NormaliseTable(napi_env env, napi_callback_info info) {
 namespace imprint {
 
 bool RegisterGreyscale(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_value table;
-  return ok(env, napi_create_function(env, "greyscale", NAPI_AUTO_LENGTH, Greyscale, nullptr, &fn)) &&
-         ok(env, napi_set_named_property(env, exports, "greyscale", fn)) &&
-         ok(env, napi_create_function(env, "normaliseTable", NAPI_AUTO_LENGTH, NormaliseTable, nullptr, &table)) &&
-         ok(env, napi_set_named_property(env, exports, "normaliseTable", table));
+  return exportFunction(env, exports, "greyscale", Greyscale) && exportFunction(env, exports, "normaliseTable", NormaliseTable);
 }
 
 }  // namespace imprint

@@ -8,10 +8,9 @@ namespace {
 
 // levelCounts(grey: Uint8Array) → Uint32Array of 256 counts
 napi_value LevelCounts(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
   const uint8_t* grey = nullptr;
   size_t length = 0;
-  if (!imprint::callArgs(env, info, 1, argv) || !imprint::bytesArg(env, argv[0], &grey, &length)) {
+  if (!imprint::onlyBytesArg(env, info, &grey, &length)) {
     napi_throw_type_error(env, "levels_native", "levelCounts(grey: Uint8Array)");
     return nullptr;
   }
@@ -37,12 +36,10 @@ napi_value MapLevels(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "levels_native", "the table must have one entry for each of the 256 levels");
     return nullptr;
   }
-  void* bytes = nullptr;
-  napi_value buffer, result;
-  if (!imprint::ok(env, napi_create_arraybuffer(env, length, &bytes, &buffer))) return nullptr;
-  uint8_t* const out = static_cast<uint8_t*>(bytes);
+  uint8_t* out = nullptr;
+  const napi_value result = imprint::newBytes(env, length, &out);
+  if (!result) return nullptr;
   for (size_t i = 0; i < length; i++) out[i] = table[grey[i]];
-  if (!imprint::ok(env, napi_create_typedarray(env, napi_uint8_array, length, buffer, 0, &result))) return nullptr;
   return result;
 }
 
@@ -51,11 +48,7 @@ napi_value MapLevels(napi_env env, napi_callback_info info) {
 namespace imprint {
 
 bool RegisterLevels(napi_env env, napi_value exports) {
-  napi_value counts, map;
-  return ok(env, napi_create_function(env, "levelCounts", NAPI_AUTO_LENGTH, LevelCounts, nullptr, &counts)) &&
-         ok(env, napi_set_named_property(env, exports, "levelCounts", counts)) &&
-         ok(env, napi_create_function(env, "mapLevels", NAPI_AUTO_LENGTH, MapLevels, nullptr, &map)) &&
-         ok(env, napi_set_named_property(env, exports, "mapLevels", map));
+  return exportFunction(env, exports, "levelCounts", LevelCounts) && exportFunction(env, exports, "mapLevels", MapLevels);
 }
 
 }  // namespace imprint

@@ -68,10 +68,8 @@ bool RegisterOrb(napi_env env, napi_value exports) {
   // One thread per call: the service already runs one analysis per worker thread, one per core.
   cv::setNumThreads(0);
   cv::ocl::setUseOpenCL(false);
-  napi_value fn, version;
-  return ok(env, napi_create_function(env, "detect", NAPI_AUTO_LENGTH, Detect, nullptr, &fn)) &&
-         ok(env, napi_set_named_property(env, exports, "detect", fn)) &&
-         ok(env, napi_create_string_utf8(env, CV_VERSION, NAPI_AUTO_LENGTH, &version)) &&
+  napi_value version;
+  return exportFunction(env, exports, "detect", Detect) && ok(env, napi_create_string_utf8(env, CV_VERSION, NAPI_AUTO_LENGTH, &version)) &&
          ok(env, napi_set_named_property(env, exports, "opencvVersion", version));
 }
 

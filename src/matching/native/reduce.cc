@@ -112,10 +112,9 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   }
   const size_t outHeight = rowPoints ? rowTaps / rowPoints : h, outWidth = columnPoints ? columnTaps / columnPoints : w;
   const size_t outBytes = outWidth * outHeight * channels;
-  void* bytes = nullptr;
-  napi_value buffer, result;
-  if (!imprint::ok(env, napi_create_arraybuffer(env, outBytes, &bytes, &buffer))) return nullptr;
-  uint8_t* const data = static_cast<uint8_t*>(bytes);
+  uint8_t* data = nullptr;
+  const napi_value result = imprint::newBytes(env, outBytes, &data);
+  if (!result) return nullptr;
   if (!columnPoints) {
     reduceRows(pixels, static_cast<size_t>(w) * channels, outHeight, rowPoints, rowSource, rowWeight, data);
   } else {
@@ -132,7 +131,6 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     else
       reduceColumnsOf<3>(across, w, outHeight, outWidth, columnPoints, columnSource, columnWeight, data);
   }
-  if (!imprint::ok(env, napi_create_typedarray(env, napi_uint8_array, outBytes, buffer, 0, &result))) return nullptr;
   return result;
 }
 
@@ -141,9 +139,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
 namespace imprint {
 
 bool RegisterReduce(napi_env env, napi_value exports) {
-  napi_value fn;
-  return ok(env, napi_create_function(env, "reduce", NAPI_AUTO_LENGTH, Reduce, nullptr, &fn)) &&
-         ok(env, napi_set_named_property(env, exports, "reduce", fn));
+  return exportFunction(env, exports, "reduce", Reduce);
 }
 
 }  // namespace imprint
