@@ -22,7 +22,11 @@ export function tailWithinWidth(text: string, width: number): string {
   const chars = [...text];
   let used = 0;
   let start = chars.length;
-  while (start > 0 && used + columnsOf(chars[start - 1].codePointAt(0)!) <= width) used += columnsOf(chars[--start].codePointAt(0)!);
+  for (; start > 0; start--) {
+    const columns = columnsOf(chars[start - 1].codePointAt(0)!);
+    if (used + columns > width) break;
+    used += columns;
+  }
   return chars.slice(start).join("");
 }
 

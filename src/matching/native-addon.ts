@@ -1,9 +1,9 @@
 /**
  * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
  * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale and normalisation of grey
- * pixels), loaded once. npm install builds it where OpenCV's
- * headers are installed (scripts/build-native.ts); without it the WASM builds and TypeScript do the same work, more
- * slowly (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, src/imaging/reduce.ts).
+ * pixels), loaded once. npm install builds it where OpenCV's headers are installed (scripts/build-native.ts);
+ * without it the WASM builds, TypeScript and sharp do the same work, more slowly (orb-detector.ts,
+ * descriptor-match.ts, src/imaging/enlarge-grey.ts, features.ts's normalisedGrey).
  */
 import path from "node:path";
 import type { EnlargePasses } from "../imaging/enlarge-grey";
