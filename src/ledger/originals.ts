@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or, TransactionRollbackError } from "drizzle-orm";
 import { fromHex, uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
-import type { Db } from "../db/client";
+import type { Db, Queryable } from "../db/client";
 import { batches, images, originals } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { insertImage } from "../library/images";
@@ -54,12 +54,21 @@ export interface OwnerSignature {
   signedAt: number;
 }
 
+/** What must exist exactly when a new registration does (its watch job), written in the registration's transaction. */
+export type WithRegistration = (tx: Queryable, registered: { id: string; imageId: string }) => Promise<void>;
+
 /**
  * Registers an original: the server's clock fixes `registeredAt`, the leaf is computed at once (all its values
  * are known now) and the registration id is derived from it. The same bytes from the same account return the
- * existing registration instead of a second one (`created: false`).
+ * existing registration instead of a second one (`created: false`). `alsoWrite` runs in the same transaction, only
+ * for a new registration: one transaction, where a caller's own around this one would nest it in a savepoint.
  */
-export async function registerOriginal(db: Db, input: RegisterInput, now: () => number = Date.now): Promise<{ original: OriginalView; created: boolean }> {
+export async function registerOriginal(
+  db: Db,
+  input: RegisterInput,
+  now: () => number = Date.now,
+  alsoWrite?: WithRegistration,
+): Promise<{ original: OriginalView; created: boolean }> {
   const existing = await findOwnBySha(db, input.accountId, input.fingerprint.sha256);
   if (existing) return { original: existing, created: false };
 
@@ -93,6 +102,7 @@ export async function registerOriginal(db: Db, input: RegisterInput, now: () => 
         .returning({ id: originals.id });
       // Lost a race with the same bytes: roll the image back too.
       if (rows.length === 0) tx.rollback();
+      await alsoWrite?.(tx, { id, imageId });
       return true;
     })
     .catch((error: unknown) => {
@@ -224,7 +234,6 @@ export async function listOriginals(db: Db, accountId: string, limit: number, cu
   return { items, nextCursor };
 }
 
-/** The organisation's registrations by image id (the search index speaks image ids). */
 /** The image of each of these originals, in one query (a complaint shows the pictures of those it cites). */
 export async function imageIdsOfOriginals(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -232,6 +241,7 @@ export async function imageIdsOfOriginals(db: Db, ids: readonly string[]): Promi
   return new Map(rows.map((r) => [r.id, r.imageId]));
 }
 
+/** The organisation's registrations by image id (the search index speaks image ids). */
 export async function originalIdsByImage(db: Db, accountId: string): Promise<Map<string, string>> {
   const rows = await db.select({ id: originals.id, imageId: originals.imageId }).from(originals).where(eq(originals.accountId, accountId));
   return new Map(rows.map((r) => [r.imageId, r.id]));

@@ -46,9 +46,9 @@ export async function registerOriginalUseCase(
     const values = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: fingerprint.phash, productId: input.productId };
     await checkOwnerSignature(deps.db, actor.organisationId, values, input.signed, registeredAtMs);
   }
-  // A new registration and its watch job are written together (other organisations' originals are watched too).
-  const { original, created } = await deps.db.transaction(async (tx) => {
-    const registered = await registerOriginal(tx, {
+  const { original, created } = await registerOriginal(
+    deps.db,
+    {
       accountId: actor.organisationId,
       registeredBy: actor.memberId,
       fingerprint,
@@ -60,13 +60,14 @@ export async function registerOriginalUseCase(
       title: input.title ?? null,
       sourceUrl: received.sourceUrl,
       signed: input.signed,
-    }, () => registeredAtMs);
+    },
+    () => registeredAtMs,
+    // A new registration and its watch job are written together (other organisations' originals are watched too).
     // A new original is watched by its stored features, not re-analysed as a query as a listing is: registration
     // is the bulk path (a seller's catalogue), and a second analysis of each photo halved its throughput
     // (README, bench:query). A mirrored copy registered as another's original is then found by PDQ or a search.
-    if (registered.created) await queueWatch(tx, registered.original.imageId);
-    return registered;
-  });
+    (tx, { imageId }) => queueWatch(tx, imageId),
+  );
   if (created) {
     deps.batcher.notifyRegistered();
     deps.onImageAdded?.();
