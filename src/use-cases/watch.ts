@@ -46,8 +46,10 @@ export async function watchImageUseCase(deps: UseCaseDeps, { imageId, upload }: 
   const { library } = deps;
   if (!library) throw new Error("no search index in this process: watch jobs must run where one is loaded");
   if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS), holdRunner: true };
-  // Whatever was committed before this job ran is matched (the image itself may have come from another process).
-  await library.refresh();
+  // Whatever was committed before this image is matched. A poll reads only what was committed when it began, so
+  // the poll that indexed the image began after its commit and read everything committed before: only an image not
+  // yet indexed (from another process, or the poll after its registration still running) needs a poll of its own.
+  if (!library.get(imageId)) await library.refresh();
   // An original keeps no upload: one read fewer per registration. A job that does not say may have one.
   const bytes = upload === false ? null : await uploadOf(deps.db, imageId);
   const analysed = bytes ? await watchFeatures(deps, imageId, bytes) : undefined;
