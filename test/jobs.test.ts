@@ -21,15 +21,17 @@ describe.each(engines)("the job table on %s", (engine) => {
     for (const n of [1, 2, 3]) await enqueueJob(db, "t", { n });
     const now = new Date();
     const first = await claimJobs(db, ["t"], 2, now, 60_000);
-    expect(first.map((j) => j.payload.n)).toEqual([1, 2]);
-    expect(first.every((j) => j.attempts === 1)).toBe(true);
+    expect(first.jobs.map((j) => j.payload.n)).toEqual([1, 2]);
+    expect(first.jobs.every((j) => j.attempts === 1)).toBe(true);
+    // A third was due: the claimer is told to claim again at once.
+    expect(first.more).toBe(true);
     const second = await claimJobs(db, ["t"], 10, now, 60_000);
-    expect(second.map((j) => j.payload.n)).toEqual([3]);
-    expect(await claimJobs(db, ["t"], 10, now, 60_000)).toEqual([]);
+    expect(second).toMatchObject({ jobs: [{ payload: { n: 3 } }], more: false });
+    expect(await claimJobs(db, ["t"], 10, now, 60_000)).toEqual({ jobs: [], more: false });
     // The first worker died holding 1 and 2: they come back once their lease ran out, counted as second attempts.
     const later = await claimJobs(db, ["t"], 10, new Date(now.getTime() + 61_000), 60_000);
-    expect(later.map((j) => [j.payload.n, j.attempts])).toEqual([[1, 2], [2, 2], [3, 2]]);
-    expect(await claimJobs(db, ["other"], 10, new Date(now.getTime() + 200_000), 60_000)).toEqual([]);
+    expect(later.jobs.map((j) => [j.payload.n, j.attempts])).toEqual([[1, 2], [2, 2], [3, 2]]);
+    expect(await claimJobs(db, ["other"], 10, new Date(now.getTime() + 200_000), 60_000)).toEqual({ jobs: [], more: false });
   });
 
   it("never hands one job to two concurrent claimers", async () => {
@@ -38,7 +40,7 @@ describe.each(engines)("the job table on %s", (engine) => {
     for (let n = 0; n < 40; n++) await enqueueJob(db, "t", { n });
     const now = new Date();
     const claims = await Promise.all(Array.from({ length: 8 }, () => claimJobs(db, ["t"], 5, now, 60_000)));
-    const ids = claims.flat().map((j) => j.id);
+    const ids = claims.flatMap((c) => c.jobs).map((j) => j.id);
     expect(ids).toHaveLength(40);
     expect(new Set(ids).size).toBe(40);
   });
@@ -115,14 +117,15 @@ describe.each(engines)("the job table on %s", (engine) => {
     expect(done).toEqual([7]);
   });
 
-  it("after a round that claimed fewer jobs than it may run, sleeps until woken rather than claim again at once", async () => {
+  // Concurrency 1 is the watch runner's: its one claimed job is all it may run, and the claim still tells it none is left.
+  it.each([1, 2])("after a round that left no due job, sleeps until woken rather than claim again at once (concurrency %i)", async (concurrency) => {
     await clear();
     const { db } = database;
-    // A claim is one UPDATE (jobs that succeed are deleted, not updated).
+    // A claim is one UPDATE with a CTE (jobs that succeed are deleted, not updated).
     let claims = 0;
-    const counted = new Proxy(db, { get: (target, key, receiver) => (key === "update" ? (claims++, target.update.bind(target)) : Reflect.get(target, key, receiver)) });
+    const counted = new Proxy(db, { get: (target, key, receiver) => (key === "with" ? (claims++, target.with.bind(target)) : Reflect.get(target, key, receiver)) });
     let ran = 0;
-    const runner = new JobRunner(counted, { t: { run: async () => void (ran += 1) } }, { pollMs: 60_000, concurrency: 2 });
+    const runner = new JobRunner(counted, { t: { run: async () => void (ran += 1) } }, { pollMs: 60_000, concurrency });
     runner.start();
     for (let i = 0; i < 100 && claims === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await enqueueJob(db, "t", {});
@@ -133,5 +136,18 @@ describe.each(engines)("the job table on %s", (engine) => {
     expect(ran).toBe(1);
     // The first (empty) claim at start and the one after the wake-up; none after the job ran.
     expect(claims).toBe(2);
+  });
+
+  it("claims again at once while jobs are left beyond what it may run", async () => {
+    await clear();
+    const { db } = database;
+    const done: number[] = [];
+    for (let n = 0; n < 5; n++) await enqueueJob(db, "t", { n });
+    // A poll a minute away: only the claims' own word that more are due keeps it going.
+    const runner = new JobRunner(db, { t: { run: async (job) => void done.push(Number(job.payload.n)) } }, { pollMs: 60_000, concurrency: 1 });
+    runner.start();
+    for (let i = 0; i < 100 && done.length < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+    expect(done).toEqual([0, 1, 2, 3, 4]);
   });
 });

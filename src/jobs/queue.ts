@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client";
 import { jobs } from "../db/schema";
 import type { Queryable } from "../db/client";
@@ -18,31 +19,39 @@ export async function enqueueJob(q: Queryable, kind: string, payload: Record<str
   await q.insert(jobs).values({ kind, payload, runAt });
 }
 
+/** Jobs claimed, and whether more were due beyond them (then claiming again at once finds work). */
+export interface Claim {
+  jobs: Job[];
+  more: boolean;
+}
+
 /**
  * Claims up to `limit` due jobs of `kinds` and leases them until `now + leaseMs`. Rows another worker is claiming
  * are skipped (`FOR UPDATE SKIP LOCKED`), and a lease that ran out (its worker died) makes a job claimable again.
+ * The same statement looks, without locking, for a due job beyond those claimed: whether to claim again at once.
  */
-export async function claimJobs(db: Db, kinds: readonly string[], limit: number, now: Date, leaseMs: number): Promise<Job[]> {
-  const due = db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(
-      and(
-        eq(jobs.status, "queued"),
-        inArray(jobs.kind, [...kinds]),
-        lte(jobs.runAt, now),
-        or(isNull(jobs.lockedUntil), lte(jobs.lockedUntil, now)),
-      ),
-    )
-    .orderBy(asc(jobs.runAt), asc(jobs.id))
-    .limit(limit)
-    .for("update", { skipLocked: true });
+export async function claimJobs(db: Db, kinds: readonly string[], limit: number, now: Date, leaseMs: number): Promise<Claim> {
+  const other = alias(jobs, "other");
+  const isDue = (t: typeof jobs | typeof other) =>
+    and(eq(t.status, "queued"), inArray(t.kind, [...kinds]), lte(t.runAt, now), or(isNull(t.lockedUntil), lte(t.lockedUntil, now)));
+  const due = db.$with("due").as(
+    db.select({ id: jobs.id }).from(jobs).where(isDue(jobs)).orderBy(asc(jobs.runAt), asc(jobs.id)).limit(limit).for("update", { skipLocked: true }),
+  );
+  const beyond = db.select({ id: other.id }).from(other).where(and(isDue(other), notInArray(other.id, db.select({ id: due.id }).from(due))));
   const claimed = await db
+    .with(due)
     .update(jobs)
     .set({ lockedUntil: new Date(now.getTime() + leaseMs), attempts: sql`${jobs.attempts} + 1` })
-    .where(inArray(jobs.id, due))
-    .returning({ id: jobs.id, kind: jobs.kind, payload: jobs.payload, attempts: jobs.attempts, createdAt: jobs.createdAt });
-  return claimed.sort((a, b) => a.id - b.id);
+    .where(inArray(jobs.id, db.select({ id: due.id }).from(due)))
+    .returning({
+      id: jobs.id,
+      kind: jobs.kind,
+      payload: jobs.payload,
+      attempts: jobs.attempts,
+      createdAt: jobs.createdAt,
+      more: sql<boolean>`exists (${beyond})`,
+    });
+  return { jobs: claimed.sort((a, b) => a.id - b.id).map(({ more: _, ...job }) => job), more: claimed.some((c) => c.more) };
 }
 
 /** A job done is deleted. */

@@ -94,26 +94,31 @@ export class JobRunner {
 
   /** Claims and runs one round of due jobs; returns how many ran (tests and benchmarks drive it by hand). */
   async runDue(): Promise<number> {
-    const claimed = await claimJobs(this.db, Object.keys(this.handlers), this.concurrency, new Date(this.now()), this.leaseMs);
-    await Promise.all(claimed.map((job) => this.runOne(job)));
-    return claimed.length;
+    return (await this.runRound()).ran;
+  }
+
+  /** One round: how many jobs ran, and whether more were due when they were claimed. */
+  private async runRound(): Promise<{ ran: number; more: boolean }> {
+    const claim = await claimJobs(this.db, Object.keys(this.handlers), this.concurrency, new Date(this.now()), this.leaseMs);
+    await Promise.all(claim.jobs.map((job) => this.runOne(job)));
+    return { ran: claim.jobs.length, more: claim.more };
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      let ran = 0;
+      let more = false;
       this.woken = false;
       try {
-        ran = await this.runDue();
+        more = (await this.runRound()).more;
       } catch (error) {
         this.log.warn({ err: error }, "jobs: claiming failed");
       }
       const holdMs = this.heldUntil - this.now();
       this.heldUntil = 0;
       if (holdMs > 0 && !this.stopped) await this.sleep(Math.min(holdMs, this.pollMs));
-      // Fewer than asked for: the queue was empty when claimed, so claiming again at once would find nothing
-      // (a job queued here since then wakes the runner; one queued by another process waits for the poll).
-      else if (ran < this.concurrency && !this.stopped && !this.woken) await this.sleep();
+      // No more were due when these were claimed, so claiming again at once would find nothing (a job queued here
+      // since then wakes the runner; one queued by another process waits for the poll).
+      else if (!more && !this.stopped && !this.woken) await this.sleep();
     }
   }
 
