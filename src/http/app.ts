@@ -10,7 +10,7 @@ import { auditTrail } from "./audit-trail";
 import { checkReadiness } from "../observability/readiness";
 import { clientAddress } from "./client-address";
 import type { AppDeps } from "./deps";
-import { errorBody, handleError } from "./errors";
+import { errorAnswer, handleError } from "./errors";
 import { rateLimits } from "./rate-limits";
 import { requestLog, type RequestLogEnv } from "./request-log";
 import { accountsRoutes } from "./routes/accounts";
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps) {
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: issueMessage(i as Issue) }));
         const message = issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; ");
-        return c.json(errorBody("invalid_request", message, issues), 400);
+        return errorAnswer(c, 400, "invalid_request", message, issues);
       }
     },
   });
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
   });
   // Prometheus scrapes from this host, or with METRICS_TOKEN from anywhere.
   app.get("/metrics", async (c) => {
-    if (!deps.metrics) return c.json(errorBody("not_found", "metrics are not collected in this process"), 404);
+    if (!deps.metrics) return errorAnswer(c, 404, "not_found", "metrics are not collected in this process");
     const token = deps.config.METRICS_TOKEN;
     const allowed = token ? sameSecret(c.req.header("authorization") ?? "", `Bearer ${token}`) : isLoopback(clientAddress(c, deps.config.TRUST_PROXY));
     if (!allowed) throw new ImprintError("forbidden", token ? "send 'Authorization: Bearer <METRICS_TOKEN>'" : "metrics are served to this host only (set METRICS_TOKEN)");
@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps) {
 
   // A browser asking for an unknown page gets the portal's 404 page; programs (and the API's paths) the JSON.
   const notFoundPage = portalNotFound(deps);
-  app.notFound(async (c) => (await notFoundPage(c)) ?? c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound(async (c) => (await notFoundPage(c)) ?? errorAnswer(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => handleError(err, c, c.get("log") ?? deps.log));
   return app;
 }

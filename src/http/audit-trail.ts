@@ -3,6 +3,7 @@ import { routePath } from "hono/route";
 import type { Actor } from "../accounts/actor";
 import { recordRequestUseCase } from "../use-cases/audit";
 import type { AuthEnv } from "./auth";
+import type { ErrorCodeEnv } from "./errors";
 import type { AppDeps } from "./deps";
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -14,16 +15,16 @@ const READS = new Set(["GET", "HEAD", "OPTIONS"]);
  * to no organisation and are left to the service log.
  */
 export function auditTrail(deps: AppDeps) {
-  return createMiddleware<AuthEnv>(async function auditTrailMiddleware(c, next) {
+  return createMiddleware<AuthEnv & ErrorCodeEnv>(async function auditTrailMiddleware(c, next) {
     await next();
     const actor = c.get("actor") as Actor | undefined;
     if (!actor || READS.has(c.req.method)) return;
     const action = `${c.req.method} ${routePath(c, -1)}`;
-    const answer = await jsonOf(c.res);
     const status = c.res.status;
-    const created = status < 300 ? (answer?.id ?? answer?.memberId ?? answer?.accountId) : undefined;
+    // The target is the path's id, or else the id a successful answer created (read back from its body).
+    const created = status < 300 && c.req.param("id") === undefined ? createdIdOf(await jsonOf(c.res)) : undefined;
     const target = c.req.param("id") ?? (created === undefined ? null : String(created));
-    const errorCode = status >= 400 ? ((answer?.error as { code?: string } | undefined)?.code ?? null) : null;
+    const errorCode = status >= 400 ? (c.get("errorCode") ?? null) : null;
     try {
       await recordRequestUseCase(deps, actor, { action, target, status, errorCode });
     } catch (error) {
@@ -32,6 +33,8 @@ export function auditTrail(deps: AppDeps) {
     }
   });
 }
+
+const createdIdOf = (answer: Record<string, unknown> | null) => answer?.id ?? answer?.memberId ?? answer?.accountId;
 
 async function jsonOf(res: Response): Promise<Record<string, unknown> | null> {
   if (!res.headers.get("content-type")?.startsWith("application/json")) return null;

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ImprintError } from "../core/errors";
 import type { Logger } from "../observability/logger";
 import { STATUS_OF } from "./error-status";
@@ -16,19 +17,17 @@ export const errorSchema = z
   })
   .openapi("Error");
 
-export function errorBody(code: string, message: string, details?: unknown) {
+function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-/** The code of an answer in the error shape (undefined for any other answer: an HTML page, a readiness report). */
-export async function errorCodeOf(res: Response): Promise<string | undefined> {
-  if (!res.headers.get("content-type")?.startsWith("application/json")) return undefined;
-  try {
-    const code = ((await res.clone().json()) as { error?: { code?: unknown } } | null)?.error?.code;
-    return typeof code === "string" ? code : undefined;
-  } catch {
-    return undefined;
-  }
+/** What an error answer leaves on its context: its code, for the request log and the audit trail to record. */
+export type ErrorCodeEnv = { Variables: { errorCode?: string } };
+
+/** An answer in the one error shape. Every error answer is made here, so its code is on the context, not re-read from the body. */
+export function errorAnswer(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown): Response {
+  c.set("errorCode", code);
+  return c.json(errorBody(code, message, details), status);
 }
 
 /** What a framework refusal (hono's HTTPException) answers: our sentence, never the library's. */
@@ -75,15 +74,15 @@ export function handleError(err: Error, c: Context, log: Logger): Response {
     if (severity === "error" || err.cause !== undefined) {
       requestLog[severity]({ ...where, code: err.code, cause: describeCause(err.cause) }, err.message);
     }
-    return c.json(errorBody(err.code, err.message, err.details), status);
+    return errorAnswer(c, status, err.code, err.message, err.details);
   }
   if (err instanceof HTTPException) {
     const refusal = FRAMEWORK_REFUSALS[err.status] ?? { code: "bad_request", message: "the request was refused" };
     requestLog.info({ ...where, status: err.status, code: refusal.code, cause: err.message }, "request refused by the framework");
-    return c.json(errorBody(refusal.code, refusal.message), err.status);
+    return errorAnswer(c, err.status as ContentfulStatusCode, refusal.code, refusal.message);
   }
   requestLog.error({ ...where, err }, "internal error");
-  return c.json(errorBody("internal_error", "an internal error occurred; it has been logged"), 500);
+  return errorAnswer(c, 500, "internal_error", "an internal error occurred; it has been logged");
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -4,9 +4,9 @@ import { routePath } from "hono/route";
 import type { Actor } from "../accounts/actor";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
-import { errorCodeOf, severityOf } from "./errors";
+import { severityOf, type ErrorCodeEnv } from "./errors";
 
-export type RequestLogEnv = { Variables: { requestId: string; log: Logger; actor?: Actor } };
+export type RequestLogEnv = { Variables: { requestId: string; log: Logger; actor?: Actor } & ErrorCodeEnv["Variables"] };
 
 /** A client's own request id is kept when it is a plain token; anything else is replaced. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
@@ -34,7 +34,7 @@ export function requestLog(log: Logger, metrics?: Metrics) {
     const { status } = c.res;
     metrics?.observeRequest({ method: c.req.method, route, status }, seconds);
     const actor = c.get("actor");
-    const code = status >= 400 ? await errorCodeOf(c.res) : undefined;
+    const code = status >= 400 ? c.get("errorCode") : undefined;
     requestLog[severityOf(status, code)](
       {
         method: c.req.method,
