@@ -281,7 +281,6 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
   }
 }
 
-/** Image analysis on ANALYSIS_WORKERS worker threads, or on the calling thread when it is 0. */
 /** The image analyser and the matcher's query views: on worker threads, or on this one with ANALYSIS_WORKERS=0. */
 function startAnalyser(config: Config, log: Logger, sources: MetricSources, metrics: Metrics): { analyser: ImageAnalyser; views: QueryViews; close(): Promise<void> } {
   if (config.ANALYSIS_WORKERS === 0) return { analyser: inlineAnalyser(config), views: inlineViews, close: async () => undefined };

@@ -21,7 +21,6 @@ if (process.platform === "linux") setPriority(ANALYSIS_NICE);
 // Load ORB now rather than on the first request this worker takes.
 void loadOrbDetector();
 
-
 serveTasks({
   forLibrary: (bytes: Uint8Array) => analyser.forLibrary(asBuffer(bytes)),
   forQuery: (bytes: Uint8Array) => analyser.forQuery(asBuffer(bytes)),
