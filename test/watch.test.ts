@@ -279,4 +279,27 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(await svc.deps.db.select().from(watchUploads)).toEqual([]);
     expect((await alertsOf(brand.apiKey)).filter((a: { match: { id: string } }) => a.match.id === listing.id)).toHaveLength(1);
   });
+  it("scores a byte-identical copy 100 from either side, where the matcher finds nothing: a listing of an original's bytes, an original of a listing's", async () => {
+    // Smooth gradients: too few corners and too flat a PDQ for the matcher, so only their SHA-256 pairs them.
+    const gradient = (from: string, to: string) =>
+      sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="900" height="700"><defs><linearGradient id="g"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs><rect width="900" height="700" fill="url(#g)"/></svg>`))
+        .jpeg({ quality: 90 })
+        .toBuffer();
+    const registeredFirst = await gradient("#203040", "#c0d0e0");
+    const original = await (await post("/v1/originals", brand.apiKey, imageForm(registeredFirst, { productId: "P-gradient", category: "c", storeCountry: "DE" }))).json();
+    const listing = await list(store.apiKey, registeredFirst, "L-same-bytes");
+    await settle();
+    const aboutListing = (await alertsOf(brand.apiKey)).find((a: { match: { id: string } }) => a.match.id === listing.id);
+    expect(aboutListing).toMatchObject({ original: { id: original.id }, match: { kind: "listing", similarity: 100 } });
+
+    const listedFirst = await gradient("#402010", "#e0c0a0");
+    const earlier = await list(store.apiKey, listedFirst, "L-listed-first");
+    await settle();
+    const res = await post("/v1/originals", rival.apiKey, imageForm(listedFirst, { productId: "R-gradient", category: "c", storeCountry: "FR" }));
+    expect(res.status).toBe(201);
+    const registered = await res.json();
+    await settle();
+    const aboutOriginal = (await alertsOf(rival.apiKey)).find((a: { original: { id: string }; match: { id: string } }) => a.original.id === registered.id && a.match.id === earlier.id);
+    expect(aboutOriginal).toMatchObject({ match: { kind: "listing", similarity: 100 } });
+  });
 });

@@ -1,4 +1,5 @@
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { DEFAULT_WATCH_THRESHOLD } from "../accounts/settings";
 import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db } from "../db/client";
@@ -44,8 +45,26 @@ const sizeOf = ({ width, height }: { width: number; height: number }) => ({ widt
 
 const NO_FEATURES: ImageFeatures = { width: 1, height: 1, keypoints: new Float32Array(0), descriptors: new Uint8Array(0) };
 
-/** Stored images as alerts describe them, with their organisation's watch threshold (and, when asked, their features). */
-async function describeImages(db: Db, imageIds: string[], { withFeatures = false } = {}) {
+/** The images of other organisations with the same bytes as a new image: originals, and for a new original listings too. */
+const sameBytes = alias(images, "same_bytes");
+const exactCopiesOf = (db: Db) =>
+  db
+    .select({ id: sameBytes.id })
+    .from(sameBytes)
+    .where(
+      and(
+        eq(sameBytes.sha256, images.sha256),
+        ne(sameBytes.accountId, images.accountId),
+        ne(sameBytes.id, images.id),
+        or(eq(images.kind, "original"), eq(sameBytes.kind, "original")),
+      ),
+    );
+
+/**
+ * Stored images as alerts describe them, with their organisation's watch threshold; for the new image (`asNewImage`)
+ * also its features and its exact copies, in the same statement.
+ */
+async function describeImages(db: Db, imageIds: string[], { asNewImage = false } = {}) {
   const rows = await db
     .select({
       imageId: images.id,
@@ -54,7 +73,8 @@ async function describeImages(db: Db, imageIds: string[], { withFeatures = false
       pdq: images.pdq,
       pdqQuality: images.pdqQuality,
       // Only the new image's: the matched images are described, not matched again.
-      features: withFeatures ? base64Of(images.features) : sql<null>`null`,
+      features: asNewImage ? base64Of(images.features) : sql<null>`null`,
+      exactCopies: asNewImage ? sql<string[]>`array(${exactCopiesOf(db)})` : sql<null>`null`,
       width: images.width,
       height: images.height,
       threshold: organisationSettings.watchThreshold,
@@ -96,7 +116,7 @@ export async function matchNewImage(
   imageId: string,
   query?: ImageFeatures,
 ): Promise<{ subject: WatchSubject; alerts: WatchAlert[] } | null> {
-  const self = (await describeImages(db, [imageId], { withFeatures: true })).get(imageId);
+  const self = (await describeImages(db, [imageId], { asNewImage: true })).get(imageId);
   if (!self) return null;
   const { subject, row } = self;
   const mine = subject.organisationId;
@@ -113,11 +133,7 @@ export async function matchNewImage(
     const image = library.get(id);
     return id !== imageId && !similarity.has(id) && image !== undefined && image.organisationId !== mine && (both || image.kind === "original");
   };
-  const exact = await db
-    .select({ id: images.id })
-    .from(images)
-    .where(and(eq(images.sha256, row.sha256), ne(images.accountId, mine), ne(images.id, imageId), both ? undefined : eq(images.kind, "original")));
-  for (const { id } of exact) similarity.set(id, 100);
+  for (const id of row.exactCopies ?? []) similarity.set(id, 100);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const found = (await library.matcher.rank(features, watched)).filter((hit) => hit.similarity >= MIN_WATCH_THRESHOLD);
     for (const hit of found) {
