@@ -7,6 +7,33 @@ import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
 import { leadingDescriptors, serializeFeatures } from "../src/matching/serialize";
 import { engines, freshDatabase } from "./helpers/databases";
 
+describe("PGlite as drizzle reads it", () => {
+  it("gives the values drizzle's own parsers give, on every type drizzle reads as text (the client applies them, not each query)", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const { drizzle } = await import("drizzle-orm/pglite");
+    const plain = await PGlite.create();
+    const ours = await freshDatabase("pglite");
+    try {
+      const values = sql`select timestamp '2026-12-03 04:05:06.789' as ts, timestamptz '2026-12-03 04:05:06.789+02' as tstz,
+        interval '1 day 02:03:04' as iv, date '2026-12-03' as d, array[1.5, 2]::numeric[] as nums,
+        array[timestamp '2026-12-03 04:05:06']::timestamp[] as tss, array[timestamptz '2026-12-03 04:05:06+00']::timestamptz[] as tstzs,
+        array[interval '1 hour']::interval[] as ivs, array[date '2026-12-03']::date[] as ds, 42::int4 as n, 'x'::text as t, true as b`;
+      const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);
+      const expected = rowsOf(await drizzle(plain).execute(values));
+      expect(rowsOf(await ours.db.execute(values))).toEqual(expected);
+      // Inside a transaction too, and through the query builder.
+      expect(rowsOf(await ours.db.transaction((tx) => tx.execute(values)))).toEqual(expected);
+      await ours.db.insert(accounts).values({ id: "acc_t", name: "T", role: "seller" });
+      const [account] = await ours.db.select({ createdAt: accounts.createdAt }).from(accounts).where(eq(accounts.id, "acc_t"));
+      expect(account.createdAt).toBeInstanceOf(Date);
+      expect(Math.abs(account.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await plain.close();
+      await ours.close();
+    }
+  });
+});
+
 describe.each(engines)("schema on %s", (engine) => {
   let database: Database;
   beforeAll(async () => {

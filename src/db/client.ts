@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
+import { parsingForDrizzle } from "./pglite-parsers";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -49,7 +50,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.engine === "pglite") {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await PGlite.create({ dataDir: options.dataDir, serializers: { [BYTEA_OID]: byteaText }, parsers: { [BYTEA_OID]: byteaOfText } });
-    const db = drizzlePglite(client, { schema });
+    const db = drizzlePglite(parsingForDrizzle(client), { schema });
     await migratePglite(db, { migrationsFolder });
     return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, close: () => client.close() };
   }
