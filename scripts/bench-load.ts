@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
+import { SERVICE_NODE_ARGS } from "../src/service-command";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -329,7 +330,7 @@ function startServer(port: number, dataDir: string, databaseUrl?: string): Child
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   // One process (no tsx CLI wrapper), so that its RSS is the server's, worker threads included.
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: SERVER_DIR, env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS], { cwd: SERVER_DIR, env, stdio: ["ignore", "ignore", "inherit"] });
   child.once("exit", (code, signal) => {
     if (!stopping) console.error(`the server exited early (code ${code}, signal ${signal})`);
   });

@@ -19,7 +19,8 @@
  *    the analysis workers ran for them, task by task (the server's own /metrics, read before and after).
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
- * The temp dir is removed and anvil stopped at the end.
+ * The temp dir is removed and anvil stopped at the end. The service runs in this process, so the npm script gives
+ * node the service's own V8 flags (src/service-command.ts); the first line says which this process has.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -38,6 +39,7 @@ import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
 import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
+import { SERVICE_NODE_FLAGS } from "../src/service-command";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -150,7 +152,9 @@ async function main() {
     if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
   }
   const database = values["database-url"] ? await throwAwayDatabase(values["database-url"], "imprint_query") : undefined;
-  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}; ${database ? "PostgreSQL" : "PGlite"}`);
+  const missingFlags = SERVICE_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  const flags = missingFlags.length ? `WITHOUT the service's node flags ${missingFlags.join(" ")} (run it with npm run bench:query)` : `node flags ${SERVICE_NODE_FLAGS.join(" ")}`;
+  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}; ${database ? "PostgreSQL" : "PGlite"}; ${flags}`);
 
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
   let services: Services | undefined;

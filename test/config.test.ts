@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../src/config";
+import { SERVICE_NODE_ARGS, SERVICE_NODE_FLAGS } from "../src/service-command";
 
 /** The configuration rules that keep links and fetching safe. */
 describe("config", () => {
@@ -31,5 +34,13 @@ describe("config", () => {
     });
     for (const ports of ["", "80,", "0", "65536", "0x50", "http"]) expect(configSchema.safeParse({ FETCH_ALLOWED_PORTS: ports }).success, ports).toBe(false);
     expect(configSchema.safeParse({ FETCH_ALLOW_PRIVATE: "yes" }).success).toBe(false);
+  });
+});
+
+describe("the service's command", () => {
+  it("is the same in npm start as for everything that starts the service (src/service-command.ts), and bench:query runs with its flags", () => {
+    const { scripts } = JSON.parse(readFileSync(path.resolve(__dirname, "../package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(scripts.start).toBe(`npm run compile --silent && node ${SERVICE_NODE_ARGS.join(" ")}`);
+    expect(scripts["bench:query"]).toBe(`npm run compile --silent && node ${SERVICE_NODE_FLAGS.join(" ")} --import tsx scripts/bench-query.ts`);
   });
 });

@@ -1,13 +1,14 @@
 /**
- * Test helper: the real service as `npm start` runs it (node --import tsx src/main.ts), in a process group of its
+ * Test helper: the real service as `npm start` runs it (src/service-command.ts), in a process group of its
  * own so that a test can SIGKILL all of it (node and its anvil) at once, as a crash or an OOM kill would.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { SERVICE_NODE_ARGS } from "../../src/service-command";
 
 const repoRoot = path.resolve(__dirname, "../..");
 /** Node's arguments for the service, as `npm start` gives them (run from the repository's root). */
-export const SERVICE_ARGS = ["--import", "tsx", "src/main.ts"];
+export const SERVICE_ARGS = [...SERVICE_NODE_ARGS];
 
 export class ServiceProcess {
   /** The API's base URL, once the service said it listens. */
