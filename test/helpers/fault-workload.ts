@@ -22,6 +22,9 @@ export function faultTestEnv(dataDir: string): Record<string, string> {
     IMPRINT_ADMIN_KEY: ADMIN_KEY,
     ANCHOR_INTERVAL_MS: "200",
     RECONCILE_INTERVAL_MS: "1000",
+    // The seller's key makes every request of the workload, and its settling asks for every bundle in a burst: a
+    // fast service passes the default 600 a minute. Rate limiting is tested elsewhere (test/operations.test.ts).
+    RATE_LIMIT_KEY_PER_MIN: "100000",
   };
 }
 
