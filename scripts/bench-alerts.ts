@@ -37,6 +37,7 @@ import { createLogger, silentLogger } from "../src/observability/logger";
 import { startServices } from "../src/services";
 import { queueWatch, WATCH_JOB } from "../src/use-cases/watch";
 import { editedCopy, imageFeatures, randomFeatures, randomPdq, stream } from "./lib/synthetic";
+import { serviceFlagsNote } from "./lib/service-flags";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -299,7 +300,7 @@ async function runAt(n: number, corpus: Awaited<ReturnType<typeof photos>>) {
 
 async function main() {
   const corpus = await photos(resolve(ROOT, values.images!));
-  log(`bench:alerts — ${new Date().toISOString()}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  log(`bench:alerts — ${new Date().toISOString()}, Node ${process.version}, ${serviceFlagsNote()}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   log(`photos: ${corpus.registered.length} registered, ${corpus.unrelated.length} unrelated; stream ${RATE}/s for ${SECONDS} s; burst ${BURST}`);
   const rows = [];
   for (const n of LADDER) {

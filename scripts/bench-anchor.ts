@@ -42,6 +42,7 @@ import { countPending, sealPending } from "../src/ledger/seal";
 import { startServices, type Services } from "../src/services";
 import { verifyEvidence } from "../src/verifier/verify-evidence";
 import { silentLogger } from "../src/observability/logger";
+import { serviceFlagsNote } from "./lib/service-flags";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -157,7 +158,7 @@ function syntheticRegistration() {
 async function main() {
   const t0 = performance.now();
   const cpu = cpus()[0]?.model ?? "?";
-  log(`imprint bench:anchor — node ${process.version}, ${availableParallelism()} CPUs (${cpu}), sharp threads ${sharp.concurrency()}`);
+  log(`imprint bench:anchor — node ${process.version}, ${serviceFlagsNote()}, ${availableParallelism()} CPUs (${cpu}), sharp threads ${sharp.concurrency()}`);
   log(`n=${N} HTTP registrations, ledger-n=${LEDGER_N}, concurrency ${CONCURRENCY}, ${RUNS} verify runs, batch sizes ${SIZES.join(", ")}`);
 
   const { uploads, sources, skipped } = await prepareUploads(N + 4);

@@ -39,7 +39,7 @@ import { matchingBuild } from "../src/matching/native-addon";
 import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
 import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
-import { SERVICE_NODE_FLAGS } from "../src/service-command";
+import { serviceFlagsNote } from "./lib/service-flags";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -152,9 +152,7 @@ async function main() {
     if (Math.min(width!, height!) >= MIN_QUERY_SIDE) queries.push({ label: `${p.name} ${edit.label}`, bytes });
   }
   const database = values["database-url"] ? await throwAwayDatabase(values["database-url"], "imprint_query") : undefined;
-  const missingFlags = SERVICE_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
-  const flags = missingFlags.length ? `WITHOUT the service's node flags ${missingFlags.join(" ")} (run it with npm run bench:query)` : `node flags ${SERVICE_NODE_FLAGS.join(" ")}`;
-  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}; ${database ? "PostgreSQL" : "PGlite"}; ${flags}`);
+  log(`photos ${photos.length} from ${dir}: ${originals.length} registrable originals; ${queries.length} query images (seed ${SEED}); ${matchingBuild()}; ${database ? "PostgreSQL" : "PGlite"}; ${serviceFlagsNote()}`);
 
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
   let services: Services | undefined;

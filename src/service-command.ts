@@ -1,7 +1,8 @@
 /**
  * How `npm start` runs the service: node with tsx as its loader and one V8 setting. package.json's start script
- * spells the same arguments (JSON cannot import them; test/config.test.ts holds the two equal), and whatever else
- * starts the service as its own process (the fault-injection tests, bench:load) takes them from here.
+ * spells the same arguments (JSON cannot import them; test/config.test.ts holds the two equal), whatever else
+ * starts the service as its own process (the fault-injection tests, bench:load) takes them from here, and the
+ * npm scripts of the benchmarks that run the service in theirs give node the same flags.
  *
  * The setting: without a configured initial old generation, V8 sizes the old generation's limit from the heap's
  * first survival statistics, close to the ~55 MB the service keeps live, and so marked all of it every few

@@ -38,9 +38,11 @@ describe("config", () => {
 });
 
 describe("the service's command", () => {
-  it("is the same in npm start as for everything that starts the service (src/service-command.ts), and bench:query runs with its flags", () => {
+  it("is the same in npm start as for everything that starts the service (src/service-command.ts), and the benchmarks that run it in-process have its flags", () => {
     const { scripts } = JSON.parse(readFileSync(path.resolve(__dirname, "../package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(scripts.start).toBe(`npm run compile --silent && node ${SERVICE_NODE_ARGS.join(" ")}`);
-    expect(scripts["bench:query"]).toBe(`npm run compile --silent && node ${SERVICE_NODE_FLAGS.join(" ")} --import tsx scripts/bench-query.ts`);
+    for (const bench of ["query", "alerts", "anchor"]) {
+      expect(scripts[`bench:${bench}`]).toBe(`npm run compile --silent && node ${SERVICE_NODE_FLAGS.join(" ")} --import tsx scripts/bench-${bench}.ts`);
+    }
   });
 });
