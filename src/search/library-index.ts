@@ -52,6 +52,8 @@ export class LibraryIndex {
   private readonly gaps = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<number> | undefined;
+  /** The poll that refresh() callers wait for: it begins once the poll running when they called has ended. */
+  private nextPoll: Promise<number> | undefined;
   private loading: Promise<void> | undefined;
   private loaded = false;
   private stopped = false;
@@ -163,11 +165,21 @@ export class LibraryIndex {
     this.timer.unref?.();
   }
 
-  /** Picks up new images now (after a local insert, so one's own registration is searchable at once). */
+  /**
+   * Picks up every image committed before this call (after a local insert, so that one's own registration is
+   * searchable at once). A poll already running may have begun reading before that commit, so the caller waits for
+   * a poll that begins after it; callers until then share that one.
+   */
   refresh(): Promise<void> {
     // While loading, polls would race the loader's reads: poll once it is done.
     if (!this.loaded) return this.whenLoaded().then(() => this.refresh());
-    return this.poll().then(
+    this.nextPoll ??= (this.polling ?? Promise.resolve(0))
+      .catch(() => 0)
+      .then(() => {
+        this.nextPoll = undefined;
+        return this.stopped ? 0 : this.poll();
+      });
+    return this.nextPoll.then(
       () => undefined,
       (error: unknown) => this.log.warn({ err: error }, "search index: refresh failed"),
     );
