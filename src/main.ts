@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { loadConfig } from "./config";
 import { nativeAddon } from "./matching/native-addon";
 import { createLogger } from "./observability/logger";
+import { missingServiceFlags } from "./service-command";
 import { startServices } from "./services";
 
 /** `npm start`: the service on the embedded defaults (PGlite + anvil under DATA_DIR) unless configured otherwise. */
@@ -28,6 +29,8 @@ async function main() {
       },
       "imprint listening",
     );
+    const missing = missingServiceFlags();
+    if (missing.length) log.warn({ missing }, "started without the node flags npm start gives (README, Operations): slower under load");
   });
 
   let stopping = false;

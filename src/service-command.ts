@@ -13,3 +13,12 @@ export const SERVICE_NODE_FLAGS = ["--initial-old-space-size=128"] as const;
 
 /** Node's arguments for the service, run from the repository's root. */
 export const SERVICE_NODE_ARGS = [...SERVICE_NODE_FLAGS, "--import", "tsx", "src/main.ts"] as const;
+
+/**
+ * The service's flags that this process was started without (from node's own arguments and NODE_OPTIONS): the
+ * service then runs, only slower, and says so at start; benchmarks say so in their first line.
+ */
+export function missingServiceFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ""): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)]);
+  return SERVICE_NODE_FLAGS.filter((flag) => !given.has(flag));
+}

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../src/config";
-import { SERVICE_NODE_ARGS, SERVICE_NODE_FLAGS } from "../src/service-command";
+import { missingServiceFlags, SERVICE_NODE_ARGS, SERVICE_NODE_FLAGS } from "../src/service-command";
 
 /** The configuration rules that keep links and fetching safe. */
 describe("config", () => {
@@ -44,5 +44,11 @@ describe("the service's command", () => {
     for (const bench of ["query", "alerts", "anchor"]) {
       expect(scripts[`bench:${bench}`]).toBe(`npm run compile --silent && node ${SERVICE_NODE_FLAGS.join(" ")} --import tsx scripts/bench-${bench}.ts`);
     }
+  });
+
+  it("names the flags a process was started without, from node's arguments or NODE_OPTIONS", () => {
+    expect(missingServiceFlags(["--import", "tsx"], "")).toEqual([...SERVICE_NODE_FLAGS]);
+    expect(missingServiceFlags([...SERVICE_NODE_FLAGS], "")).toEqual([]);
+    expect(missingServiceFlags([], `--enable-source-maps ${SERVICE_NODE_FLAGS.join(" ")}`)).toEqual([]);
   });
 });
