@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assertCompiled } from "./helpers/anvil";
 import { ADMIN_KEY, fixture, imageForm } from "./helpers/service";
-import { SERVICE_ARGS, ServiceProcess } from "./helpers/service-process";
+import { SERVICE_NODE_ARGS } from "../src/service-command";
+import { ServiceProcess } from "./helpers/service-process";
 import { chainFactsReader } from "../src/chain/chain-facts";
 import { createProvider } from "../src/chain/provider";
 import type { EvidenceBundle } from "../src/core/bundle";
@@ -22,7 +23,7 @@ describe("graceful shutdown of the real process", () => {
 
   it("on SIGTERM finishes the upload in flight, anchors what is pending, saves the chain and exits 0", async () => {
     assertCompiled();
-    const child = spawn(process.execPath, SERVICE_ARGS, {
+    const child = spawn(process.execPath, [...SERVICE_NODE_ARGS], {
       cwd: ROOT,
       env: { ...process.env, PORT: "0", DATA_DIR: dataDir, EMBEDDED_CHAIN_PORT: "0", IMPRINT_ADMIN_KEY: ADMIN_KEY, ANALYSIS_WORKERS: "1", LOG_LEVEL: "info",
         // No periodic run: only the shutdown's flush may anchor the registration.

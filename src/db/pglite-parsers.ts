@@ -10,20 +10,20 @@ import { types, type PGlite, type QueryOptions } from "@electric-sql/pglite";
 const TEXT_TYPES: readonly number[] = [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182];
 const asText = (text: string) => text;
 
-/** The options without the parsers the client already applies, or the options themselves (looked at once each: drizzle reuses them). */
-const withoutClientParsers = (() => {
-  const checked = new WeakMap<QueryOptions, QueryOptions>();
-  return (options: QueryOptions): QueryOptions => {
-    let passed = checked.get(options);
-    if (!passed) {
-      const keys = Object.keys(options.parsers ?? {}).map(Number);
-      const covered = keys.length === TEXT_TYPES.length && keys.every((k) => TEXT_TYPES.includes(k));
-      passed = covered ? { ...options, parsers: undefined } : options;
-      checked.set(options, passed);
-    }
-    return passed;
-  };
-})();
+/** Query options already looked at, with what is passed on for them (drizzle reuses one object per query). */
+const passedOptions = new WeakMap<QueryOptions, QueryOptions>();
+
+/** The options without the parsers the client already applies, or the options themselves. */
+function withoutClientParsers(options: QueryOptions): QueryOptions {
+  let passed = passedOptions.get(options);
+  if (!passed) {
+    const keys = Object.keys(options.parsers ?? {}).map(Number);
+    const covered = keys.length === TEXT_TYPES.length && keys.every((k) => TEXT_TYPES.includes(k));
+    passed = covered ? { ...options, parsers: undefined } : options;
+    passedOptions.set(options, passed);
+  }
+  return passed;
+}
 
 /** A PGlite client or one of its transactions (which nest by savepoints, not by transaction()). */
 interface PgliteQueries {
@@ -42,13 +42,14 @@ export function parsingForDrizzle(client: PGlite): PGlite {
 }
 
 function withoutDrizzleParsers<T extends PgliteQueries>(client: T): T {
+  // Made once per client or transaction, not on each access: drizzle reads `query` for every statement.
+  const query = (sql: string, params?: unknown[], options?: QueryOptions) => client.query(sql, params, options && withoutClientParsers(options));
+  const begin = client.transaction?.bind(client);
+  const transaction = begin && ((callback: (tx: never) => Promise<unknown>) => begin((tx) => callback(withoutDrizzleParsers(tx) as never)));
   return new Proxy(client, {
     get(target, key) {
-      if (key === "query") return (sql: string, params?: unknown[], options?: QueryOptions) => target.query(sql, params, options && withoutClientParsers(options));
-      if (key === "transaction" && target.transaction) {
-        const transaction = target.transaction.bind(target);
-        return (callback: (tx: never) => Promise<unknown>) => transaction((tx) => callback(withoutDrizzleParsers(tx) as never));
-      }
+      if (key === "query") return query;
+      if (key === "transaction" && transaction) return transaction;
       // Bound to the client itself: PGlite keeps its state in private fields, which a proxy cannot reach.
       const value: unknown = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;

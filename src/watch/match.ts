@@ -69,7 +69,6 @@ async function describeImages(db: Db, imageIds: string[], { asNewImage = false }
     .select({
       imageId: images.id,
       accountId: images.accountId,
-      sha256: images.sha256,
       pdq: images.pdq,
       pdqQuality: images.pdqQuality,
       // Only the new image's: the matched images are described, not matched again.

@@ -7,8 +7,6 @@ import path from "node:path";
 import { SERVICE_NODE_ARGS } from "../../src/service-command";
 
 const repoRoot = path.resolve(__dirname, "../..");
-/** Node's arguments for the service, as `npm start` gives them (run from the repository's root). */
-export const SERVICE_ARGS = [...SERVICE_NODE_ARGS];
 
 export class ServiceProcess {
   /** The API's base URL, once the service said it listens. */
@@ -45,7 +43,7 @@ export class ServiceProcess {
   }
 
   static spawn(env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, SERVICE_ARGS, {
+    const child = spawn(process.execPath, [...SERVICE_NODE_ARGS], {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
