@@ -37,7 +37,8 @@ export interface PdqDihedralResult {
   hashes: Record<PdqDihedralName, Uint8Array>;
 }
 
-const DCT_16x64 = dctMatrix(16, 64, 1);
+/** The DCT basis of PDQ's 16×16 low frequencies from its 64×64 downsample (a compiled PDQ takes this one, to give the same bits). */
+export const PDQ_DCT_BASIS = dctMatrix(16, 64, 1);
 
 // Reused scratch (JS is single-threaded per isolate, and nothing here awaits).
 let scratchA = new Float32Array(0);
@@ -107,7 +108,7 @@ function pdqDct16(luma: Float32Array, width: number, height: number): number {
     decimate(a, width, height, buf64);
   }
   const quality = qualityOf64(buf64);
-  dctLowFrequencies(buf64, 64, DCT_16x64, 16, tmp16x64, dct16);
+  dctLowFrequencies(buf64, 64, PDQ_DCT_BASIS, 16, tmp16x64, dct16);
   return quality;
 }
 

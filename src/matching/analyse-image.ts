@@ -11,6 +11,7 @@ import { decodeImage, resizedDecoded, type DecodedImage, type DecodeOptions } fr
 import { fingerprintDecoded, type Fingerprint } from "../imaging/fingerprint";
 import { DETAIL_SIDE, detailGrey, globalHash, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
 import { STORED_KEYPOINTS } from "./matcher";
+import { hashKernels } from "./native-addon";
 import { loadOrbDetector } from "./orb-detector";
 
 /** An image to store (an original or a listing: its features are kept for verification), or a search query. */
@@ -43,7 +44,7 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
   const [{ grey, found }, detail, fingerprint] = await Promise.all([
     firstView(image),
     detailed ? detailGrey(detailed) : undefined,
-    fingerprintDecoded(bytes, image),
+    fingerprintDecoded(bytes, image, hashKernels()),
   ]);
   const features: ImageFeatures = purpose === "original" ? topFeatures(found, STORED_KEYPOINTS) : { ...found, grey, ...(detail ? { detailGrey: detail } : {}) };
   features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };

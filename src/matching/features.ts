@@ -9,12 +9,12 @@
  */
 import sharp, { type ResizeOptions } from "sharp";
 import { ImprintError } from "../core/errors";
-import { lumaFromRgb, pdqFromLuma } from "../core/pdq";
 import { decodeImage, type DecodedImage } from "../imaging/decode";
 import { enlargeGrey } from "../imaging/enlarge-grey";
+import { pdqOfDecoded } from "../imaging/hash-kernels";
 import { normaliseGrey } from "../imaging/normalise-grey";
 import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
-import { nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
+import { hashKernels, nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
@@ -209,7 +209,7 @@ export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {
 
 /** PDQ exactly as the fingerprint computes it (src/imaging decode → luma → core/pdq). */
 export function globalHash(img: DecodedImage): GlobalHash {
-  const { hash, quality } = pdqFromLuma(lumaFromRgb(img.rgb, img.rgbWidth, img.rgbHeight, 3), img.rgbWidth, img.rgbHeight);
+  const { hash, quality } = pdqOfDecoded(img, hashKernels());
   return { hash, quality };
 }
 

@@ -1,12 +1,15 @@
 /**
  * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
  * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale and normalisation of grey
- * pixels), loaded once. npm install builds it where OpenCV's headers are installed (scripts/build-native.ts);
- * without it the WASM builds, TypeScript and sharp do the same work, more slowly (orb-detector.ts,
- * descriptor-match.ts, src/imaging/enlarge-grey.ts, features.ts's normalisedGrey).
+ * pixels, the hashes' per-pixel work), loaded once. npm install builds it where OpenCV's headers are installed
+ * (scripts/build-native.ts); without it the WASM builds, TypeScript and sharp do the same work, more slowly
+ * (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, features.ts's normalisedGrey,
+ * src/imaging/hash-kernels.ts).
  */
 import path from "node:path";
+import { PDQ_DCT_BASIS, type PdqResult } from "../core/pdq";
 import type { EnlargePasses } from "../imaging/enlarge-grey";
+import { typeScriptHashKernels, type HashKernels } from "../imaging/hash-kernels";
 import type { NormaliseKernels } from "../imaging/normalise-grey";
 import type { ReducePasses } from "../imaging/reduce";
 
@@ -59,6 +62,11 @@ export interface NativeAddon {
   mapLevels(grey: Uint8Array, table: Uint8Array): Uint8Array;
   /** sharp's `normalise()` output for each grey level when L's 1st and 99th percentiles are `min` and `max`. */
   normaliseTable(min: number, max: number): Uint8Array;
+  /**
+   * src/core's pdqFromLuma (with its DCT basis passed in) of lumaFromRgb's luma, and grey32FromLuma of the same luma
+   * when asked, compiled: the same bits and floats.
+   */
+  hashes(pixels: Uint8Array, width: number, height: number, channels: number, dctBasis: Float32Array, withGrey32: boolean): PdqResult & { grey32?: Float32Array };
   opencvVersion: string;
 }
 
@@ -106,6 +114,26 @@ export function nativeNormaliseKernels(): NormaliseKernels | undefined {
     map: (grey, table) => native.mapLevels(grey, table),
     table: (min, max) => native.normaliseTable(min, max),
   };
+}
+
+let kernels: HashKernels | undefined;
+
+/** The hashes' per-pixel work from the addon where it was built, else src/core's TypeScript (the same bits). */
+export function hashKernels(): HashKernels {
+  const native = nativeAddon();
+  kernels ??= native
+    ? {
+        pdq(pixels, width, height, channels) {
+          const { hash, quality } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, false);
+          return { hash, quality };
+        },
+        pdqAndGrey32(pixels, width, height, channels) {
+          const { hash, quality, grey32 } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, true);
+          return { pdq: { hash, quality }, grey32: grey32! };
+        },
+      }
+    : typeScriptHashKernels;
+  return kernels;
 }
 
 /** Which builds extract and match features in this process, for benchmark and log lines. */

@@ -1,6 +1,7 @@
 // The native addon: ORB from the system's OpenCV (orb.cc), descriptor matching with the CPU's popcount
 // (descriptor-match.cc), the integer passes of a grey enlargement (enlarge.cc) and of a lanczos3 reduction
-// (reduce.cc), libvips' greyscale (greyscale.cc) and a normalisation's per-pixel loops (levels.cc). Optional:
+// (reduce.cc), libvips' greyscale (greyscale.cc), a normalisation's per-pixel loops (levels.cc) and the per-pixel
+// work of the PDQ and pHash hashes (hashes.cc). Optional:
 // scripts/build-native.ts builds it where OpenCV's headers are installed, and src/matching/native-addon.ts falls
 // back to the WASM builds and TypeScript without it.
 #include "addon.h"
@@ -48,6 +49,10 @@ bool int32Arg(napi_env env, napi_value value, const int32_t** data, size_t* leng
   return typedArg(env, value, napi_int32_array, reinterpret_cast<const void**>(data), length);
 }
 
+bool floatArg(napi_env env, napi_value value, const float** data, size_t* length) {
+  return typedArg(env, value, napi_float32_array, reinterpret_cast<const void**>(data), length);
+}
+
 napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes) {
   void* data = nullptr;
   napi_value buffer, array;
@@ -57,13 +62,15 @@ napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, s
   return array;
 }
 
-napi_value newBytes(napi_env env, size_t length, uint8_t** data) {
-  void* bytes = nullptr;
+napi_value newTyped(napi_env env, napi_typedarray_type type, size_t length, size_t elementBytes, void** data) {
   napi_value buffer, array;
-  if (!ok(env, napi_create_arraybuffer(env, length, &bytes, &buffer))) return nullptr;
-  if (!ok(env, napi_create_typedarray(env, napi_uint8_array, length, buffer, 0, &array))) return nullptr;
-  *data = static_cast<uint8_t*>(bytes);
+  if (!ok(env, napi_create_arraybuffer(env, length * elementBytes, data, &buffer))) return nullptr;
+  if (!ok(env, napi_create_typedarray(env, type, length, buffer, 0, &array))) return nullptr;
   return array;
+}
+
+napi_value newBytes(napi_env env, size_t length, uint8_t** data) {
+  return newTyped(env, napi_uint8_array, length, 1, reinterpret_cast<void**>(data));
 }
 
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
@@ -78,7 +85,7 @@ namespace {
 napi_value Init(napi_env env, napi_value exports) {
   if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports) ||
       !imprint::RegisterReduce(env, exports) || !imprint::RegisterGreyscale(env, exports) ||
-      !imprint::RegisterLevels(env, exports))
+      !imprint::RegisterLevels(env, exports) || !imprint::RegisterHashes(env, exports))
     return nullptr;
   return exports;
 }

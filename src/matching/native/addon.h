@@ -21,8 +21,14 @@ bool onlyBytesArg(napi_env env, napi_callback_info info, const uint8_t** data, s
 /** An Int32Array argument's elements, or false when `value` is not one. */
 bool int32Arg(napi_env env, napi_value value, const int32_t** data, size_t* length);
 
+/** A Float32Array argument's elements, or false when `value` is not one. */
+bool floatArg(napi_env env, napi_value value, const float** data, size_t* length);
+
 /** A new typed array of `type` holding a copy of `length` elements of `elementBytes` each, or nullptr (thrown). */
 napi_value typedCopy(napi_env env, napi_typedarray_type type, const void* src, size_t length, size_t elementBytes);
+
+/** A new typed array of `type` with `length` elements of `elementBytes` each, for the caller to fill through `*data`, or nullptr (thrown). */
+napi_value newTyped(napi_env env, napi_typedarray_type type, size_t length, size_t elementBytes, void** data);
 
 /** A new Uint8Array of `length` bytes for the caller to fill through `*data`, or nullptr (thrown). */
 napi_value newBytes(napi_env env, size_t length, uint8_t** data);
@@ -36,5 +42,6 @@ bool RegisterEnlarge(napi_env env, napi_value exports);
 bool RegisterReduce(napi_env env, napi_value exports);
 bool RegisterGreyscale(napi_env env, napi_value exports);
 bool RegisterLevels(napi_env env, napi_value exports);
+bool RegisterHashes(napi_env env, napi_value exports);
 
 }  // namespace imprint
