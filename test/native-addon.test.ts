@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../src/imaging/decode";
-import { detailGrey, flipGrey, workingGrey, type GreyImage } from "../src/matching/features";
+import { detailGrey, flipGrey, orbFeatures, orbFeaturesOffThread, workingGrey, type GreyImage } from "../src/matching/features";
 import { loadWasmOrb } from "../src/matching/opencv";
 import { loadOrbDetector, type OrbDetection } from "../src/matching/orb-detector";
 import { loadNativeOrb } from "../src/matching/orb-native";
@@ -71,5 +71,19 @@ describe("native ORB", () => {
   it.skipIf(!native)("refuses a grey buffer whose length is not width × height", () => {
     const grey = { width: 10, height: 10, data: new Uint8Array(99) };
     expect(() => native!.detect(grey, 100, 20)).toThrow(/width × height/);
+    expect(() => native!.detectOffThread!(grey, 100, 20)).toThrow(/width × height/);
+  });
+
+  it.skipIf(!native)("finds off the calling thread exactly what it finds on it, many at once", async () => {
+    const images = await greyImages();
+    const calls = images.flatMap((grey) => [[1000, 20], [1000, 3]].map(([count, fast]) => ({ grey, count, fast })));
+    // All queued at once: more than libuv's four threads, each call with its own detector.
+    const offThread = await Promise.all(calls.map(({ grey, count, fast }) => native!.detectOffThread!(grey, count, fast)));
+    calls.forEach(({ grey, count, fast }, i) => expect(offThread[i], `call ${i}`).toEqual(native!.detect(grey, count, fast)));
+  });
+
+  it.skipIf(!native)("gives a view the same features whether ORB ran on its thread or off it", async () => {
+    const flat = { width: 64, height: 48, data: new Uint8Array(64 * 48).fill(90) };
+    for (const grey of [...(await greyImages()), flat]) expect(await orbFeaturesOffThread(native!, grey)).toEqual(orbFeatures(native!, grey));
   });
 });

@@ -9,7 +9,7 @@
 import { fromHex } from "../core/hex";
 import { decodeImage, resizedDecoded, type DecodedImage, type DecodeOptions } from "../imaging/decode";
 import { fingerprintDecoded, type Fingerprint } from "../imaging/fingerprint";
-import { DETAIL_SIDE, detailGrey, globalHash, orbFeatures, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
+import { DETAIL_SIDE, detailGrey, globalHash, orbFeaturesOffThread, topFeatures, workingGrey, WORK_SIZE, type GreyImage, type ImageFeatures } from "./features";
 import { STORED_KEYPOINTS } from "./matcher";
 import { hashKernels } from "./native-addon";
 import { loadOrbDetector } from "./orb-detector";
@@ -39,13 +39,10 @@ const DETAIL_MIN_SIDE = 1.25 * WORK_SIZE;
 export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: AnalyseOptions): Promise<ImageAnalysis> {
   const { large, image } = purpose === "query" ? await decodeQuery(bytes, limits) : { large: undefined, image: await decodeImage(bytes, limits) };
   const detailed = large && Math.max(large.rgbWidth, large.rgbHeight) > DETAIL_MIN_SIDE ? large : undefined;
-  // The grey images are queued to libuv's threads before the hashes take this thread (in array order), and ORB runs
-  // as soon as the working image is grey, while the detail image and the thumbnail may still be in the making.
-  const [{ grey, found }, detail, fingerprint] = await Promise.all([
-    firstView(image),
-    detailed ? detailGrey(detailed) : undefined,
-    fingerprintDecoded(bytes, image, hashKernels()),
-  ]);
+  // ORB, the longest step, starts first and runs off this thread, while the detail image and the hashes are made
+  // here and the thumbnail on libuv's threads.
+  const { grey, found: finding } = await firstView(image);
+  const [found, detail, fingerprint] = await Promise.all([finding, detailed ? detailGrey(detailed) : undefined, fingerprintDecoded(bytes, image, hashKernels())]);
   const features: ImageFeatures = purpose === "original" ? topFeatures(found, STORED_KEYPOINTS) : { ...found, grey, ...(detail ? { detailGrey: detail } : {}) };
   features.pdq = { hash: fromHex(fingerprint.pdq), quality: fingerprint.pdqQuality };
   return { fingerprint, features };
@@ -63,9 +60,10 @@ export async function analyseImage(bytes: Buffer, { purpose, limits = {} }: Anal
  */
 export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["limits"] = {}): Promise<ImageFeatures> {
   const { image } = await decodeQuery(bytes, limits);
-  // The grey image is queued to libuv's threads before the PDQ takes this thread (the async function runs at once).
-  const [{ grey, found }, pdq] = await Promise.all([firstView(image), (async () => globalHash(image))()]);
-  return { ...found, grey, pdq };
+  const { grey, found } = await firstView(image);
+  // The PDQ is computed here (the async function runs at once) while ORB runs off this thread.
+  const [features, pdq] = await Promise.all([found, (async () => globalHash(image))()]);
+  return { ...features, grey, pdq };
 }
 
 /**
@@ -78,7 +76,11 @@ async function decodeQuery(bytes: Buffer, limits: AnalyseOptions["limits"]): Pro
   return { large, image: await resizedDecoded(large) };
 }
 
-/** The working grey image and the ORB features found on it: ORB runs as soon as the image is grey. */
-function firstView(image: DecodedImage): Promise<{ grey: GreyImage; found: ImageFeatures }> {
-  return Promise.all([workingGrey(image), loadOrbDetector()]).then(([grey, orb]) => ({ grey, found: orbFeatures(orb, grey) }));
+/**
+ * The working grey image, and the ORB features being found on it off this thread (orbFeaturesOffThread), so that
+ * the caller's other work runs beside them.
+ */
+async function firstView(image: DecodedImage): Promise<{ grey: GreyImage; found: Promise<ImageFeatures> }> {
+  const [grey, orb] = await Promise.all([workingGrey(image), loadOrbDetector()]);
+  return { grey, found: orbFeaturesOffThread(orb, grey) };
 }

@@ -15,7 +15,7 @@ import { pdqOfDecoded } from "../imaging/hash-kernels";
 import { normaliseGrey } from "../imaging/normalise-grey";
 import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
 import { hashKernels, nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
-import { loadedOrbDetector, loadOrbDetector, type OrbDetector } from "./orb-detector";
+import { loadedOrbDetector, loadOrbDetector, type OrbDetection, type OrbDetector } from "./orb-detector";
 
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;
@@ -135,18 +135,47 @@ export function orbFeatures(
   fastThresholds: readonly number[] = FAST_THRESHOLDS,
   grid = GRID,
 ): ImageFeatures {
-  let best: ImageFeatures | undefined;
-  for (const fast of fastThresholds) {
-    const found = spread(detect(orb, img, detectKeypoints, fast), maxKeypoints, grid);
-    if (!best || keypointCount(found) > keypointCount(best)) best = found;
-    if (keypointCount(found) >= MIN_KEYPOINTS) break;
+  const search = new ThresholdSearch(img, maxKeypoints, grid);
+  for (const fast of fastThresholds) if (search.enough(orb.detect(img, detectKeypoints, fast))) break;
+  return search.best();
+}
+
+/**
+ * orbFeatures with its defaults, ORB running off this thread where the detector can (the native build): a query's
+ * other work (its detail image, its hashes) runs on this thread meanwhile. The same features.
+ */
+export async function orbFeaturesOffThread(orb: OrbDetector, img: GreyImage): Promise<ImageFeatures> {
+  if (!orb.detectOffThread) return orbFeatures(orb, img);
+  const search = new ThresholdSearch(img, MAX_KEYPOINTS, GRID);
+  for (const fast of FAST_THRESHOLDS) if (search.enough(await orb.detectOffThread(img, DETECT_KEYPOINTS, fast))) break;
+  return search.best();
+}
+
+/** ORB at one FAST threshold after another: the detection with the most keypoints, until one has MIN_KEYPOINTS. */
+class ThresholdSearch {
+  private found: ImageFeatures | undefined;
+
+  constructor(
+    private readonly img: GreyImage,
+    private readonly maxKeypoints: number,
+    private readonly grid: number,
+  ) {}
+
+  /** Takes one threshold's detection; true when it found enough that no lower threshold is tried. */
+  enough(detection: OrbDetection): boolean {
+    const found = spread(byResponse(this.img, detection), this.maxKeypoints, this.grid);
+    if (!this.found || keypointCount(found) > keypointCount(this.found)) this.found = found;
+    return keypointCount(found) >= MIN_KEYPOINTS;
   }
-  return { width: img.width, height: img.height, keypoints: best!.keypoints, descriptors: best!.descriptors };
+
+  best(): ImageFeatures {
+    const { width, height, keypoints, descriptors } = this.found!;
+    return { width, height, keypoints, descriptors };
+  }
 }
 
 /** ORB's keypoints in order of response, strongest first. */
-function detect(orb: OrbDetector, img: GreyImage, n: number, fast: number): ImageFeatures {
-  const { points, responses, descriptors: raw } = orb.detect(img, n, fast);
+function byResponse(img: GreyImage, { points, responses, descriptors: raw }: OrbDetection): ImageFeatures {
   const count = responses.length;
   const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => responses[b] - responses[a]);
   const keypoints = new Float32Array(count * 2);

@@ -12,13 +12,12 @@ import type { EnlargePasses } from "../imaging/enlarge-grey";
 import { typeScriptHashKernels, type HashKernels } from "../imaging/hash-kernels";
 import type { NormaliseKernels } from "../imaging/normalise-grey";
 import type { ReducePasses } from "../imaging/reduce";
+import type { OrbDetection } from "./orb-detector";
 
 export interface NativeAddon {
-  detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): {
-    points: Float32Array;
-    responses: Float32Array;
-    descriptors: Uint8Array;
-  };
+  detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): OrbDetection;
+  /** `detect` on libuv's thread pool, this thread free meanwhile; `grey` must not change until it settles. */
+  detectOffThread(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): Promise<OrbDetection>;
   /** Ratio-test matching with the fastest kernel this build has (`matchKernel`). */
   match(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
   /** The same with the kernel any CPU runs, which `match` must agree with (the tests compare them). */

@@ -20,6 +20,11 @@ export interface OrbDetector {
   readonly kind: "native" | "wasm";
   /** ORB on a grey image for up to `maxKeypoints` keypoints at FAST threshold `fastThreshold`. */
   detect(img: GreyImage, maxKeypoints: number, fastThreshold: number): OrbDetection;
+  /**
+   * The same off the calling thread, which is free meanwhile (the native build, on libuv's thread pool); the image
+   * must not change until it settles.
+   */
+  detectOffThread?(img: GreyImage, maxKeypoints: number, fastThreshold: number): Promise<OrbDetection>;
 }
 
 let loading: Promise<OrbDetector> | undefined;

@@ -12,5 +12,6 @@ export function loadNativeOrb(): OrbDetector | undefined {
   return {
     kind: "native",
     detect: (img, maxKeypoints, fastThreshold) => addon.detect(img.data, img.width, img.height, maxKeypoints, fastThreshold),
+    detectOffThread: (img, maxKeypoints, fastThreshold) => addon.detectOffThread(img.data, img.width, img.height, maxKeypoints, fastThreshold),
   };
 }
