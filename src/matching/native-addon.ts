@@ -22,8 +22,8 @@ export interface NativeAddon {
   match(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
   /** The same with the kernel any CPU runs, which `match` must agree with (the tests compare them). */
   matchPortable(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
-  /** "avx512" where the build machine's CPU has AVX-512 with vector popcount, else "portable". */
-  matchKernel: "avx512" | "portable";
+  /** "avx512" where the build machine's CPU has AVX-512 with vector popcount, else "avx2" where it has AVX2, else "portable". */
+  matchKernel: "avx512" | "avx2" | "portable";
   /** src/imaging/enlarge-grey.ts's `enlargePasses`, compiled: the rectangle, then each output column's and row's 4 taps. */
   enlarge(
     grey: Uint8Array,

@@ -8,6 +8,9 @@
 #if defined(__AVX512F__) && defined(__AVX512VPOPCNTDQ__)
 #include <immintrin.h>
 #define IMPRINT_AVX512 1
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define IMPRINT_AVX2 1
 #endif
 
 namespace {
@@ -66,6 +69,25 @@ Nearest nearestPortable(const uint64_t q[4], const Columns& o, std::vector<uint3
   return n;
 }
 
+// The nearest two over the vector kernels' lanes (each lane's nearest, its first index, and its second nearest),
+// then the originals from `from` on that no whole step covered, scanned one at a time.
+[[maybe_unused]] Nearest mergedLanes(const uint64_t q[4], const Columns& o, const uint32_t* laneBest, const uint32_t* laneSecond, const int32_t* laneJ, int lanes, size_t from) {
+  Nearest n;
+  for (int l = 0; l < lanes; l++) {
+    if (laneJ[l] >= 0 && (laneBest[l] < n.best || (laneBest[l] == n.best && laneJ[l] < n.bestJ))) {
+      n.best = laneBest[l];
+      n.bestJ = laneJ[l];
+    }
+  }
+  // The second nearest: the nearest lane's own second, or another lane's nearest.
+  for (int l = 0; l < lanes; l++) {
+    const uint32_t other = n.bestJ >= 0 && laneJ[l] == n.bestJ ? laneSecond[l] : laneBest[l];
+    n.second = other < n.second ? other : n.second;
+  }
+  n.scan(q, o, from);
+  return n;
+}
+
 #ifdef IMPRINT_AVX512
 // Eight distances at once: vector popcount of the four words of originals j … j+7.
 inline __m512i distances8(const __m512i q[4], const Columns& o, size_t j) {
@@ -97,20 +119,53 @@ Nearest nearestAvx512(const uint64_t q[4], const Columns& o) {
   _mm512_store_si512(laneBest, best);
   _mm512_store_si512(laneSecond, second);
   _mm512_store_si512(laneJ, bestJ);
-  Nearest n;
-  for (int l = 0; l < 16; l++) {
-    if (laneJ[l] >= 0 && (laneBest[l] < n.best || (laneBest[l] == n.best && laneJ[l] < n.bestJ))) {
-      n.best = laneBest[l];
-      n.bestJ = laneJ[l];
-    }
+  return mergedLanes(q, o, laneBest, laneSecond, laneJ, 16, whole);
+}
+#endif
+
+#ifdef IMPRINT_AVX2
+// Eight distances at once without a vector popcount: each byte's bits counted by a 16-entry table of nibbles
+// (vpshufb), summed over the four words (at most 32 a byte), then per original (vpsadbw). Two vectors of four
+// 64-bit sums become eight 32-bit lanes in the order j, j+4, j+1, j+5, j+2, j+6, j+3, j+7.
+inline __m256i distances8(const __m256i q[4], const Columns& o, size_t j) {
+  const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  const auto bits = [&](__m256i x) {
+    return _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_and_si256(x, nibble)), _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
+  };
+  __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
+  for (int w = 0; w < 4; w++) {
+    low = _mm256_add_epi8(low, bits(_mm256_xor_si256(q[w], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o.words[w].data() + j)))));
+    high = _mm256_add_epi8(high, bits(_mm256_xor_si256(q[w], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o.words[w].data() + j + 4)))));
   }
-  // The second nearest: the nearest lane's own second, or another lane's nearest.
-  for (int l = 0; l < 16; l++) {
-    const uint32_t other = n.bestJ >= 0 && laneJ[l] == n.bestJ ? laneSecond[l] : laneBest[l];
-    n.second = other < n.second ? other : n.second;
+  const __m256i zero = _mm256_setzero_si256();
+  return _mm256_or_si256(_mm256_sad_epu8(low, zero), _mm256_slli_epi64(_mm256_sad_epu8(high, zero), 32));
+}
+
+// AVX2: eight originals per step, each of eight lanes keeping its own nearest two (and the nearest's first index),
+// as nearestAvx512 does with sixteen; the lanes are merged, then the last < 8 scanned. The same answer as
+// nearestPortable, faster (figures: docs/calibration.md, "An AVX2 matching kernel").
+Nearest nearestAvx2(const uint64_t q[4], const Columns& o) {
+  const __m256i qv[4] = {_mm256_set1_epi64x(static_cast<long long>(q[0])), _mm256_set1_epi64x(static_cast<long long>(q[1])),
+                         _mm256_set1_epi64x(static_cast<long long>(q[2])), _mm256_set1_epi64x(static_cast<long long>(q[3]))};
+  __m256i best = _mm256_set1_epi32(257), second = best, bestJ = _mm256_set1_epi32(-1);
+  __m256i j8 = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const size_t whole = o.n / 8 * 8;
+  for (size_t j = 0; j < whole; j += 8) {
+    const __m256i d = distances8(qv, o, j);
+    // Distances are at most 257, so a signed comparison is the unsigned one.
+    const __m256i nearer = _mm256_cmpgt_epi32(best, d);
+    second = _mm256_min_epu32(second, _mm256_blendv_epi8(d, best, nearer));
+    best = _mm256_blendv_epi8(best, d, nearer);
+    bestJ = _mm256_blendv_epi8(bestJ, j8, nearer);
+    j8 = _mm256_add_epi32(j8, _mm256_set1_epi32(8));
   }
-  n.scan(q, o, whole);
-  return n;
+  alignas(32) uint32_t laneBest[8], laneSecond[8];
+  alignas(32) int32_t laneJ[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(laneBest), best);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(laneSecond), second);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(laneJ), bestJ);
+  return mergedLanes(q, o, laneBest, laneSecond, laneJ, 8, whole);
 }
 #endif
 
@@ -119,8 +174,10 @@ enum class Kernel { Fastest, Portable };
 // One query descriptor's nearest two with the kernel asked for (the portable one where the build has no other).
 template <Kernel kernel>
 Nearest nearest(const uint64_t q[4], const Columns& o, std::vector<uint32_t>& scratch) {
-#ifdef IMPRINT_AVX512
+#if defined(IMPRINT_AVX512)
   if (kernel == Kernel::Fastest) return nearestAvx512(q, o);
+#elif defined(IMPRINT_AVX2)
+  if (kernel == Kernel::Fastest) return nearestAvx2(q, o);
 #endif
   return nearestPortable(q, o, scratch);
 }
@@ -166,8 +223,10 @@ namespace imprint {
 // same answer; `matchKernel` names the first.
 bool RegisterDescriptorMatch(napi_env env, napi_value exports) {
   napi_value kernel;
-#ifdef IMPRINT_AVX512
+#if defined(IMPRINT_AVX512)
   const char* name = "avx512";
+#elif defined(IMPRINT_AVX2)
+  const char* name = "avx2";
 #else
   const char* name = "portable";
 #endif
