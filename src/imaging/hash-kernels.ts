@@ -1,9 +1,9 @@
 /**
  * The per-pixel work of the image hashes: PDQ of 8-bit pixels and pHash's 32×32 input, from one luma image.
  * src/core's TypeScript by default; where the native addon is built, src/matching passes in its compiled
- * equivalent (src/matching/native/hashes.cc; its cost against the TypeScript: the README's opening). Both give the same bits
- * (test/hash-kernels.test.ts), so a hash the service stores is the one the open verifier and the browser compute from
- * the same pixels.
+ * equivalent (src/matching/native/hashes.cc; its cost against the TypeScript: the README's opening). Both give the
+ * same bits (test/hash-kernels.test.ts), so a hash the service stores is the one the open verifier and the browser
+ * compute from the same pixels.
  */
 import { lumaFromRgb, pdqFromLuma, type PdqResult } from "../core/pdq";
 import { grey32FromLuma } from "../core/phash";

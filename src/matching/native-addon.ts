@@ -16,7 +16,7 @@ import type { OrbDetection } from "./orb-detector";
 
 export interface NativeAddon {
   detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): OrbDetection;
-  /** `detect` on libuv's thread pool, this thread free meanwhile; `grey` must not change until it settles. */
+  /** `detect` on libuv's thread pool, this thread free meanwhile; `grey` must not change, nor be transferred, until it settles. */
   detectOffThread(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): Promise<OrbDetection>;
   /** Ratio-test matching with the fastest kernel this build has (`matchKernel`). */
   match(query: Uint8Array, original: Uint8Array, maxDistance: number, ratio: number): Int32Array;
@@ -115,24 +115,26 @@ export function nativeNormaliseKernels(): NormaliseKernels | undefined {
   };
 }
 
-let kernels: HashKernels | undefined;
+let hashKernelsOnce: HashKernels | undefined;
 
 /** The hashes' per-pixel work from the addon where it was built, else src/core's TypeScript (the same bits). */
 export function hashKernels(): HashKernels {
-  const native = nativeAddon();
-  kernels ??= native
-    ? {
-        pdq(pixels, width, height, channels) {
-          const { hash, quality } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, false);
-          return { hash, quality };
-        },
-        pdqAndGrey32(pixels, width, height, channels) {
-          const { hash, quality, grey32 } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, true);
-          return { pdq: { hash, quality }, grey32: grey32! };
-        },
-      }
-    : typeScriptHashKernels;
-  return kernels;
+  hashKernelsOnce ??= compiledHashKernels(nativeAddon()) ?? typeScriptHashKernels;
+  return hashKernelsOnce;
+}
+
+function compiledHashKernels(native: NativeAddon | undefined): HashKernels | undefined {
+  if (!native) return undefined;
+  return {
+    pdq(pixels, width, height, channels) {
+      const { hash, quality } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, false);
+      return { hash, quality };
+    },
+    pdqAndGrey32(pixels, width, height, channels) {
+      const { hash, quality, grey32 } = native.hashes(pixels, width, height, channels, PDQ_DCT_BASIS, true);
+      return { pdq: { hash, quality }, grey32: grey32! };
+    },
+  };
 }
 
 /** Which builds extract and match features in this process, for benchmark and log lines. */

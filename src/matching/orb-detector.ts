@@ -22,7 +22,7 @@ export interface OrbDetector {
   detect(img: GreyImage, maxKeypoints: number, fastThreshold: number): OrbDetection;
   /**
    * The same off the calling thread, which is free meanwhile (the native build, on libuv's thread pool); the image
-   * must not change until it settles.
+   * must not change, nor its buffer be transferred to another thread, until it settles.
    */
   detectOffThread?(img: GreyImage, maxKeypoints: number, fastThreshold: number): Promise<OrbDetection>;
 }

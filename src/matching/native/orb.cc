@@ -135,8 +135,8 @@ void completeOffThread(napi_env env, napi_status status, void* data) {
 }
 
 // detectOffThread(grey, width, height, nfeatures, fastThreshold) → Promise of the detection: ORB runs on libuv's
-// thread pool while this thread goes on (a query's other work runs beside its ORB). The grey image must not change
-// until the promise settles.
+// thread pool while this thread goes on (a query's other work runs beside its ORB). The grey image must not change,
+// nor its buffer be transferred to another thread, until the promise settles.
 napi_value DetectOffThread(napi_env env, napi_callback_info info) {
   auto* call = new OffThreadDetection();
   napi_value grey, promise, name;
