@@ -5,7 +5,8 @@
  * installs them).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import path, { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../src/imaging/decode";
 import { detailGrey, flipGrey, orbFeatures, orbFeaturesOffThread, workingGrey, type GreyImage } from "../src/matching/features";
@@ -80,6 +81,17 @@ describe("native ORB", () => {
     // All queued at once: more than libuv's four threads, each call with its own detector.
     const offThread = await Promise.all(calls.map(({ grey, count, fast }) => native!.detectOffThread!(grey, count, fast)));
     calls.forEach(({ grey, count, fast }, i) => expect(offThread[i], `call ${i}`).toEqual(native!.detect(grey, count, fast)));
+  });
+
+  it.skipIf(!native)("lets a worker be terminated while its ORB runs off its thread, the process unharmed", async () => {
+    for (let round = 0; round < 8; round++) {
+      const worker = new Worker(path.join(__dirname, "../src/work/worker-bootstrap.cjs"), { workerData: { module: path.join(__dirname, "helpers/orb-off-thread-worker.ts") } });
+      await new Promise((running) => worker.once("message", running));
+      await new Promise((later) => setTimeout(later, 7 * round));
+      expect(await worker.terminate()).toBe(1);
+    }
+    const grey = (await greyImages())[0];
+    expect(await native!.detectOffThread!(grey, 1000, 20)).toEqual(native!.detect(grey, 1000, 20));
   });
 
   it.skipIf(!native)("gives a view the same features whether ORB ran on its thread or off it", async () => {
