@@ -238,8 +238,7 @@ export async function extractFeatures(bytes: Buffer, options: ExtractOptions = {
 
 /** PDQ exactly as the fingerprint computes it (src/imaging decode → luma → core/pdq). */
 export function globalHash(img: DecodedImage): GlobalHash {
-  const { hash, quality } = pdqOfDecoded(img, hashKernels());
-  return { hash, quality };
+  return pdqOfDecoded(img, hashKernels());
 }
 
 export function featuresFromGrey(orb: OrbDetector, grey: GreyImage, options: ExtractOptions = {}): ImageFeatures {

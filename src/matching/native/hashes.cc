@@ -98,29 +98,28 @@ void dct16(const float* a, const float* d, float* out) {
     }
 }
 
-// pdq.ts pdqFromLuma into `hash` (32 bytes, reference order); returns the quality.
-int pdqHash(const float* luma, int width, int height, const float* dct, uint8_t* hash) {
+// pdq.ts pdqFromLuma into `hash` (32 bytes, reference order); returns the quality. The box filters run in place, so
+// `luma` is scratch afterwards (the TypeScript filters a copy; nothing here reads the luma after its hash).
+int pdqHash(float* luma, int width, int height, const float* dct, uint8_t* hash) {
   std::fill(hash, hash + 32, 0);
   if (width < kPdqMinHashableDim || height < kPdqMinHashableDim) return 0;
   float buf64[kPdqSide * kPdqSide];
   if (width == kPdqSide && height == kPdqSide) {
     std::copy(luma, luma + kPdqSide * kPdqSide, buf64);
   } else {
-    const size_t n = static_cast<size_t>(width) * height;
     // Reused by every call on this thread (each analysis worker's own): fresh memory would cost its page faults again.
-    thread_local std::vector<float> a, b;
+    thread_local std::vector<float> across;
     thread_local std::vector<double> sums;
-    a.assign(luma, luma + n);
-    b.resize(n);
+    across.resize(static_cast<size_t>(width) * height);
     const int windowAlongRows = jaroszWindowSize(width, kPdqSide), windowAlongCols = jaroszWindowSize(height, kPdqSide);
     for (int pass = 0; pass < 2; pass++) {
-      for (int i = 0; i < height; i++) box1D(a.data(), b.data(), static_cast<size_t>(i) * width, width, 1, windowAlongRows);
-      boxAlongColumns(b.data(), a.data(), width, height, windowAlongCols, sums);
+      for (int i = 0; i < height; i++) box1D(luma, across.data(), static_cast<size_t>(i) * width, width, 1, windowAlongRows);
+      boxAlongColumns(across.data(), luma, width, height, windowAlongCols, sums);
     }
     // pdq.ts decimate: the 64×64 pixel centres.
     for (int oi = 0; oi < kPdqSide; oi++) {
       const size_t row = static_cast<size_t>(std::floor(((oi + 0.5) * height) / kPdqSide)) * width;
-      for (int oj = 0; oj < kPdqSide; oj++) buf64[oi * kPdqSide + oj] = a[row + static_cast<size_t>(std::floor(((oj + 0.5) * width) / kPdqSide))];
+      for (int oj = 0; oj < kPdqSide; oj++) buf64[oi * kPdqSide + oj] = luma[row + static_cast<size_t>(std::floor(((oj + 0.5) * width) / kPdqSide))];
     }
   }
   const int quality = qualityOf64(buf64);
@@ -193,13 +192,9 @@ napi_value Hashes(napi_env env, napi_callback_info info) {
   thread_local std::vector<float> luma;
   luma.resize(n);
   lumaOf(pixels, n, channels, luma.data());
-  uint8_t* hash = nullptr;
-  napi_value result, hashArray = imprint::newBytes(env, 32, &hash), quality;
-  if (!hashArray) return nullptr;
-  const int q = pdqHash(luma.data(), width, height, dct, hash);
-  if (!imprint::ok(env, napi_create_object(env, &result)) || !imprint::ok(env, napi_create_int32(env, q, &quality)) ||
-      !imprint::ok(env, napi_set_named_property(env, result, "hash", hashArray)) || !imprint::ok(env, napi_set_named_property(env, result, "quality", quality)))
-    return nullptr;
+  napi_value result;
+  if (!imprint::ok(env, napi_create_object(env, &result))) return nullptr;
+  // pHash's input first: PDQ's filters then reuse the luma in place.
   if (withGrey32) {
     float* grey32 = nullptr;
     const napi_value grey32Array = imprint::newTyped(env, napi_float32_array, 1024, sizeof(float), reinterpret_cast<void**>(&grey32));
@@ -207,6 +202,13 @@ napi_value Hashes(napi_env env, napi_callback_info info) {
     grey32Of(luma.data(), width, height, grey32);
     if (!imprint::ok(env, napi_set_named_property(env, result, "grey32", grey32Array))) return nullptr;
   }
+  uint8_t* hash = nullptr;
+  napi_value hashArray = imprint::newBytes(env, 32, &hash), quality;
+  if (!hashArray) return nullptr;
+  const int q = pdqHash(luma.data(), width, height, dct, hash);
+  if (!imprint::ok(env, napi_create_int32(env, q, &quality)) || !imprint::ok(env, napi_set_named_property(env, result, "hash", hashArray)) ||
+      !imprint::ok(env, napi_set_named_property(env, result, "quality", quality)))
+    return nullptr;
   return result;
 }
 

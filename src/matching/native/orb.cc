@@ -58,24 +58,22 @@ OrbResult runOrb(const OrbRequest& request) {
 // or nullptr after throwing.
 napi_value detection(napi_env env, const OrbResult& found) {
   const size_t n = found.keypoints.size();
-  std::vector<float> points(n * 2), responses(n);
-  std::vector<uint8_t> rows(n * 32);
+  float *points = nullptr, *responses = nullptr;
+  uint8_t* rows = nullptr;
+  napi_value result, pointsArray, responsesArray, rowsArray;
+  if (!(pointsArray = imprint::newTyped(env, napi_float32_array, n * 2, sizeof(float), reinterpret_cast<void**>(&points))) ||
+      !(responsesArray = imprint::newTyped(env, napi_float32_array, n, sizeof(float), reinterpret_cast<void**>(&responses))) ||
+      !(rowsArray = imprint::newBytes(env, n * 32, &rows)))
+    return nullptr;
   for (size_t i = 0; i < n; i++) {
     points[2 * i] = found.keypoints[i].pt.x;
     points[2 * i + 1] = found.keypoints[i].pt.y;
     responses[i] = found.keypoints[i].response;
-    std::memcpy(&rows[i * 32], found.descriptors.ptr<uint8_t>(static_cast<int>(i)), 32);
+    std::memcpy(rows + i * 32, found.descriptors.ptr<uint8_t>(static_cast<int>(i)), 32);
   }
-  napi_value result, value;
-  if (!imprint::ok(env, napi_create_object(env, &result))) return nullptr;
-  if (!(value = imprint::typedCopy(env, napi_float32_array, points.data(), points.size(), sizeof(float))) ||
-      !imprint::ok(env, napi_set_named_property(env, result, "points", value)))
-    return nullptr;
-  if (!(value = imprint::typedCopy(env, napi_float32_array, responses.data(), responses.size(), sizeof(float))) ||
-      !imprint::ok(env, napi_set_named_property(env, result, "responses", value)))
-    return nullptr;
-  if (!(value = imprint::typedCopy(env, napi_uint8_array, rows.data(), rows.size(), 1)) ||
-      !imprint::ok(env, napi_set_named_property(env, result, "descriptors", value)))
+  if (!imprint::ok(env, napi_create_object(env, &result)) || !imprint::ok(env, napi_set_named_property(env, result, "points", pointsArray)) ||
+      !imprint::ok(env, napi_set_named_property(env, result, "responses", responsesArray)) ||
+      !imprint::ok(env, napi_set_named_property(env, result, "descriptors", rowsArray)))
     return nullptr;
   return result;
 }
