@@ -75,6 +75,8 @@ export const ERROR_CODES = [
   "complaint_open",
   "invalid_transition",
   "appeal_window_closed",
+  // the service itself
+  "database_unavailable",
   // we have a bug
   "internal_error",
 ] as const;

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -8,7 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
-import { parsingForDrizzle } from "./pglite-parsers";
+import { openPgliteThread } from "./pglite-thread";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -28,15 +28,6 @@ export interface Database {
 
 const migrationsFolder = path.resolve(__dirname, "../../drizzle");
 
-const BYTEA_OID = 17;
-/**
- * bytea to and from PostgreSQL's hex text form, natively. PGlite's own codecs build the text one byte at a time in
- * JavaScript (an array of two-character strings, then parseInt per byte): storing a listing's upload and its
- * features cost more of the event loop than anything else in the watch benchmark (README, Watch alerts).
- */
-const byteaText = (value: Uint8Array): string => "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
-const byteaOfText = (text: string): Uint8Array => Buffer.from(text.slice(2), "hex");
-
 export type DatabaseOptions =
   /** Embedded PGlite; `dataDir` undefined means in memory (tests). */
   | { engine: "pglite"; dataDir?: string }
@@ -49,9 +40,14 @@ export type DatabaseOptions =
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === "pglite") {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const client = await PGlite.create({ dataDir: options.dataDir, serializers: { [BYTEA_OID]: byteaText }, parsers: { [BYTEA_OID]: byteaOfText } });
-    const db = drizzlePglite(parsingForDrizzle(client), { schema });
-    await migratePglite(db, { migrationsFolder });
+    const client = await openPgliteThread(options.dataDir);
+    const db = drizzlePglite({ client: client as unknown as PGlite, schema });
+    try {
+      await migratePglite(db, { migrationsFolder });
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
     return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, close: () => client.close() };
   }
   const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });

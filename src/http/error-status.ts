@@ -65,5 +65,6 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   complaint_open: 409,
   invalid_transition: 409,
   appeal_window_closed: 409,
+  database_unavailable: 503,
   internal_error: 500,
 };
