@@ -36,6 +36,8 @@ describe("PGlite on its own thread", () => {
     ).rejects.toBe(failure);
     const { rows } = await client.query<{ id: number }>("select id from t where id in (2, 3) order by id");
     expect(rows.map((r) => r.id)).toEqual([2]);
+    // A transaction without a statement still opens and ends (its BEGIN travels unanswered, ahead of its end).
+    expect(await client.transaction(async () => "nothing to do")).toBe("nothing to do");
   });
 
   it("holds a statement outside a transaction until the transaction ends, as PGlite in one thread did", async () => {

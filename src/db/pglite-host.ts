@@ -39,47 +39,47 @@ async function serve(dataDir: string | undefined): Promise<void> {
     port.postMessage({ ready: false, error: toDatabaseWireError(error) });
     return;
   }
-  const open = new Map<number, OpenTransaction>();
-  let nextTransaction = 1;
+  /** Each open transaction, by its number, once its BEGIN has run (a rejection: BEGIN failed). */
+  const open = new Map<number, Promise<OpenTransaction>>();
 
-  const begin = async (): Promise<number> => {
-    const number = nextTransaction++;
-    let started!: () => void;
-    const isStarted = new Promise<void>((resolve) => (started = resolve));
-    let finish!: OpenTransaction["finish"];
-    const ended = client.transaction(
-      (tx) =>
-        new Promise<void>((commit, rollBack) => {
-          finish = (toCommit) => (toCommit ? commit() : rollBack(ROLL_BACK));
-          open.set(number, { tx, finish, ended });
-          started();
-        }),
-    );
-    // BEGIN failing rejects `ended` before the callback ever runs.
-    await Promise.race([isStarted, ended]);
-    return number;
+  const begin = (number: number): void => {
+    const started = new Promise<OpenTransaction>((resolve, failed) => {
+      const ended: Promise<void> = client.transaction(
+        (tx) =>
+          new Promise<void>((commit, rollBack) => {
+            resolve({ tx, finish: (toCommit) => (toCommit ? commit() : rollBack(ROLL_BACK)), ended });
+          }),
+      );
+      // BEGIN failing rejects `ended` before the callback ever runs; later failures are end()'s to report.
+      ended.catch(failed);
+    });
+    // Observed by the transaction's statements and its end; a transaction may have neither before BEGIN fails.
+    started.catch(() => undefined);
+    open.set(number, started);
   };
+
+  const transactionOf = (number: number): Promise<OpenTransaction> =>
+    open.get(number) ?? Promise.reject(new Error(`invariant violated: no open transaction ${number}`));
 
   const end = async (number: number, commit: boolean): Promise<null> => {
-    const transaction = open.get(number);
-    if (!transaction) throw new Error(`invariant violated: no open transaction ${number}`);
-    open.delete(number);
-    transaction.finish(commit);
-    await transaction.ended.catch((error: unknown) => {
-      if (error !== ROLL_BACK) throw error;
-    });
-    return null;
+    try {
+      const transaction = await transactionOf(number);
+      transaction.finish(commit);
+      await transaction.ended.catch((error: unknown) => {
+        if (error !== ROLL_BACK) throw error;
+      });
+      return null;
+    } finally {
+      open.delete(number);
+    }
   };
 
-  const answer = (request: DatabaseRequest) => {
+  const answer = async (request: Exclude<DatabaseRequest, { kind: "begin" }>) => {
     switch (request.kind) {
       case "query": {
-        const on = request.transaction === undefined ? client : open.get(request.transaction)?.tx;
-        if (!on) throw new Error(`invariant violated: no open transaction ${request.transaction}`);
+        const on = request.transaction === undefined ? client : (await transactionOf(request.transaction)).tx;
         return on.query(request.sql, request.params, { rowMode: request.rowMode });
       }
-      case "begin":
-        return begin();
       case "end":
         return end(request.transaction, request.commit);
       case "close":
@@ -88,6 +88,8 @@ async function serve(dataDir: string | undefined): Promise<void> {
   };
 
   port.on("message", async (request: DatabaseRequest) => {
+    // Registered before any later message is read, so that the transaction's statements find it.
+    if (request.kind === "begin") return begin(request.transaction);
     let reply: DatabaseReply;
     try {
       reply = { id: request.id, ok: true, value: await answer(request) };

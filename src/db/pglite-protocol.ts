@@ -4,16 +4,20 @@
  */
 import type { Results } from "@electric-sql/pglite";
 
-export type DatabaseRequest = { id: number } & (
-  | { kind: "query"; sql: string; params?: unknown[]; rowMode?: "array" | "object"; transaction?: number }
-  /** Opens a transaction; answered with its number once BEGIN has run and the thread holds PGlite for it. */
-  | { kind: "begin" }
-  /** Commits or rolls back a transaction `begin` opened; answered once that is done. */
-  | { kind: "end"; transaction: number; commit: boolean }
-  | { kind: "close" }
-);
+export type DatabaseRequest =
+  | ({ id: number } & (
+      | { kind: "query"; sql: string; params?: unknown[]; rowMode?: "array" | "object"; transaction?: number }
+      /** Commits or rolls back a transaction; answered once that is done. */
+      | { kind: "end"; transaction: number; commit: boolean }
+      | { kind: "close" }
+    ))
+  /**
+   * Opens transaction `transaction` (numbered by the event loop). Not answered: it travels ahead of the
+   * transaction's first statement, which waits for it on the thread, and a BEGIN that fails fails its statements.
+   */
+  | { kind: "begin"; transaction: number };
 
-export type DatabaseReply = { id: number; ok: true; value: Results<unknown> | number | null } | { id: number; ok: false; error: DatabaseWireError };
+export type DatabaseReply = { id: number; ok: true; value: Results<unknown> | null } | { id: number; ok: false; error: DatabaseWireError };
 
 /**
  * A PostgreSQL error's fields (code, constraint, detail, …) as they cross: callers read them (23505 is a unique

@@ -44,6 +44,7 @@ export function startPgliteHost(dataDir: string | undefined): Worker {
 export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   let nextId = 1;
+  let nextTransaction = 1;
   let stopped: Error | undefined;
 
   // The thread keeps the process alive only while a statement is in flight: an idle open database must not stop
@@ -83,7 +84,7 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
   worker.on("error", died);
   worker.on("exit", (code) => died(new Error(`the database's thread exited with code ${code}`)));
 
-  const call = <T>(request: WithoutId<DatabaseRequest>): Promise<T> => {
+  const call = <T>(request: WithoutId<Exclude<DatabaseRequest, { kind: "begin" }>>): Promise<T> => {
     if (stopped) return Promise.reject(stopped);
     const id = nextId++;
     if (pending.size === 0) worker.ref();
@@ -99,7 +100,10 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
   return {
     ...queries(),
     async transaction(callback) {
-      const transaction = await call<number>({ kind: "begin" });
+      if (stopped) throw stopped;
+      // BEGIN goes ahead of the first statement without a round trip of its own (DatabaseRequest).
+      const transaction = nextTransaction++;
+      worker.postMessage({ kind: "begin", transaction } satisfies DatabaseRequest);
       let result;
       try {
         result = await callback(queries(transaction));
