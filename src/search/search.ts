@@ -65,10 +65,15 @@ export async function searchLibrary(
     return image !== undefined && accept(image);
   };
   const similarity = new Map<string, number>();
-  const exact = await db.select({ id: images.id }).from(images).where(eq(images.sha256, query.fingerprint.sha256));
+  // The byte-identical images are looked up while the matcher works (the database has a thread or a server of its
+  // own). The matcher only ranks, then cuts its list at `limit`, so it is cut here, once the exact ones are known.
+  const [exact, ranked] = await Promise.all([
+    db.select({ id: images.id }).from(images).where(eq(images.sha256, query.fingerprint.sha256)).execute(),
+    index.matcher.search(query.features, { limit: Number.POSITIVE_INFINITY, threshold: params.threshold, filter }),
+  ]);
   const exactIds = new Set(exact.map((e) => e.id).filter(filter));
   for (const id of exactIds) similarity.set(id, 100);
-  const hits = await index.matcher.search(query.features, { limit: params.limit + similarity.size, threshold: params.threshold, filter });
+  const hits = ranked.slice(0, params.limit + exactIds.size);
   const geometryOf = new Map<string, MatchGeometry>();
   for (const hit of hits) {
     if (!similarity.has(hit.id)) similarity.set(hit.id, hit.similarity);
