@@ -13,6 +13,12 @@ async function main() {
   // A stray rejection is a bug to log, not a reason to drop every request in flight.
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
   const services = await startServices(config, { log });
+  // Without its database the service can only refuse (503); a supervisor restarting it does better. What was
+  // committed is kept (PGlite writes it to DATA_DIR), and anchoring resumes from it (README, Operations).
+  services.database.onLost((error) => {
+    log.fatal({ err: error }, "the database stopped: exiting so that the service can be started again");
+    process.exit(1);
+  });
   if (services.generatedAdminKey) {
     console.log(`\n  Admin API key (shown once; set IMPRINT_ADMIN_KEY to choose your own):\n    ${services.generatedAdminKey}\n`);
   }

@@ -78,6 +78,8 @@ describe("PGlite's thread stopping", () => {
   it("fails every statement in flight and every one after with database_unavailable when the thread dies", async () => {
     const worker = startPgliteHost(undefined);
     const client = await pgliteOn(worker);
+    const told: Error[] = [];
+    client.onLost((error) => told.push(error));
     const inFlight = client.query("select pg_sleep(2)");
     const stopped = worker.terminate();
     const error = await inFlight.catch((e: unknown) => e);
@@ -85,11 +87,16 @@ describe("PGlite's thread stopping", () => {
     expect(error).toBeInstanceOf(ImprintError);
     expect((error as ImprintError).code).toBe("database_unavailable");
     await expect(client.query("select 1")).rejects.toMatchObject({ code: "database_unavailable" });
+    // The service exits on this (src/main.ts), so that its supervisor starts it again.
+    expect(told).toEqual([error]);
   });
 
-  it("fails statements after close with database_unavailable", async () => {
+  it("fails statements after close with database_unavailable, and does not report a close as a loss", async () => {
     const client = await openPgliteThread(undefined);
+    const told: Error[] = [];
+    client.onLost((error) => told.push(error));
     await client.close();
+    expect(told).toEqual([]);
     await expect(client.query("select 1")).rejects.toMatchObject({ code: "database_unavailable" });
   });
 

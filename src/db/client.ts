@@ -23,6 +23,11 @@ export interface Database {
   engine: "pglite" | "postgres";
   /** A lock shared by every process on this database (see locks.ts). */
   lock(name: LockName): DatabaseLock;
+  /**
+   * Told if the database is gone for good (PGlite's thread died): the process should then exit, so that whatever
+   * supervises it starts it again. PostgreSQL never tells: postgres.js reconnects by itself.
+   */
+  onLost(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -48,7 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await client.close();
       throw error;
     }
-    return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, close: () => client.close() };
+    return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, onLost: client.onLost, close: () => client.close() };
   }
   const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });
@@ -64,6 +69,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db: db as unknown as Db,
     engine: "postgres",
     lock: locks.lock,
+    onLost: () => {},
     close: async () => {
       await locks.close();
       await client.end({ timeout: 5 });

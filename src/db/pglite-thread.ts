@@ -28,6 +28,8 @@ export interface PgliteQueries {
 export interface PgliteThread extends PgliteQueries {
   transaction<T>(callback: (tx: PgliteQueries) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Told once, with why, if the thread dies (not on close): every statement fails from then on. */
+  onLost(listener: (error: Error) => void): void;
 }
 
 /** Starts the thread and opens PGlite on it (under `dataDir`, or in memory); rejects with PGlite's own error. */
@@ -80,7 +82,12 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
     else waiter?.reject(fromDatabaseWireError(reply.error));
   });
   // PGlite aborting (its WebAssembly out of memory, say) ends the thread: every statement then fails, and says why.
-  const died = (cause: Error) => stop(new ImprintError("database_unavailable", "The database stopped; the service must be restarted.", { cause }));
+  const lost = new Set<(error: Error) => void>();
+  const died = (cause: Error) => {
+    if (stopped) return;
+    stop(new ImprintError("database_unavailable", "The database stopped; the service must be restarted.", { cause }));
+    for (const listener of lost) listener(stopped!);
+  };
   worker.on("error", died);
   worker.on("exit", (code) => died(new Error(`the database's thread exited with code ${code}`)));
 
@@ -115,6 +122,7 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
       await call({ kind: "end", transaction, commit: true });
       return result;
     },
+    onLost: (listener) => void lost.add(listener),
     async close() {
       if (stopped) return;
       await call({ kind: "close" });
