@@ -44,6 +44,7 @@ async function serve(dataDir: string | undefined): Promise<void> {
 
   const begin = (number: number): void => {
     const started = new Promise<OpenTransaction>((resolve, failed) => {
+      // PGlite calls the callback after BEGIN has run, by which time `ended` holds the transaction's promise.
       const ended: Promise<void> = client.transaction(
         (tx) =>
           new Promise<void>((commit, rollBack) => {

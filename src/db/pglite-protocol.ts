@@ -1,6 +1,6 @@
 /**
  * What crosses between the event loop and PGlite's thread (pglite-thread.ts, pglite-host.ts): statements and
- * transaction boundaries one way, rows or an error back, each under the id of its request.
+ * transaction boundaries one way, rows or an error back under the id of the request (BEGIN is not answered).
  */
 import type { Results } from "@electric-sql/pglite";
 

@@ -57,11 +57,6 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
     if (pending.size === 0) worker.unref();
     return waiter;
   };
-  const stop = (error: Error) => {
-    stopped ??= error;
-    for (const id of [...pending.keys()]) settle(id)!.reject(stopped);
-  };
-
   const opening = new Promise<void>((ready, failed) => {
     const opened = (message: { ready: true } | { ready: false; error: DatabaseWireError }) => {
       worker.off("error", failed).off("exit", exited);
@@ -85,8 +80,10 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
   const lost = new Set<(error: Error) => void>();
   const died = (cause: Error) => {
     if (stopped) return;
-    stop(new ImprintError("database_unavailable", "The database stopped; the service must be restarted.", { cause }));
-    for (const listener of lost) listener(stopped!);
+    const error = new ImprintError("database_unavailable", "The database stopped; the service must be restarted.", { cause });
+    stopped = error;
+    for (const id of [...pending.keys()]) settle(id)!.reject(error);
+    for (const listener of lost) listener(error);
   };
   worker.on("error", died);
   worker.on("exit", (code) => died(new Error(`the database's thread exited with code ${code}`)));
@@ -125,9 +122,13 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
     onLost: (listener) => void lost.add(listener),
     async close() {
       if (stopped) return;
-      await call({ kind: "close" });
-      stopped = new ImprintError("database_unavailable", "The database is closed.");
-      await worker.terminate();
+      try {
+        await call({ kind: "close" });
+      } finally {
+        // A close that failed still ends the thread: nothing else would.
+        stopped = new ImprintError("database_unavailable", "The database is closed.");
+        await worker.terminate();
+      }
     },
   };
 }
