@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +98,23 @@ describe("PGlite's thread stopping", () => {
     await client.close();
     expect(told).toEqual([]);
     await expect(client.query("select 1")).rejects.toMatchObject({ code: "database_unavailable" });
+  });
+
+  it("creates a database in a new directory and opens it again with its rows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "imprint-pglite-thread-"));
+    try {
+      const first = await openPgliteThread(dir);
+      await first.query("create table kept (label text)");
+      await first.query("insert into kept values ('written before the close')");
+      await first.close();
+      expect(existsSync(join(dir, "PG_VERSION"))).toBe(true);
+      const again = await openPgliteThread(dir);
+      const { rows } = await again.query<{ label: string }>("select label from kept");
+      await again.close();
+      expect(rows).toEqual([{ label: "written before the close" }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects the open where PGlite cannot open its directory", async () => {
