@@ -103,8 +103,9 @@ describe("the CLI against a running server (real HTTP)", () => {
     await sharp(fixture("building.jpg")).rotate(8, { background: "#fff" }).resize(600).jpeg({ quality: 60 }).toFile(copy);
     const search = await imprint(["search", copy, "--threshold", "85"], { cwd: dir, env });
     expect(search.code).toBe(0);
-    expect(search.stdout.split("\n")[0]).toMatch(/^similarity\s+kind\s+id\s+product/);
-    expect(search.stdout).toContain("SKU-BUILDING");
+    expect(search.stdout.split("\n")[0]).toMatch(/^similarity\s+kind\s+yours\s+id\s+product/);
+    // The seller's own original: "yes" under yours.
+    expect(search.stdout).toMatch(/^\d+\.\d\s+original\s+yes\s+reg_\S+\s+SKU-BUILDING/m);
     expect(search.stdout).toMatch(/^search record: srch_[0-9a-f]{24}$/m); // what sealing it as a receipt takes
     const json = JSON.parse((await imprint(["search", copy, "--json"], { cwd: dir, env })).stdout);
     const id = json.hits[0].id as string;

@@ -134,7 +134,10 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await page.waitForSelector(".results");
     const original = page.locator(".hit", { hasText: "SKU-BUILDING" });
     expect(await original.locator(".badge.anchored").textContent()).toBe("Stored as evidence");
-    expect(await page.locator(".hit", { hasText: "CHEAP-BUILDING" }).count()).toBe(1);
+    expect(await original.locator(".badge.yours").textContent()).toBe("Yours");
+    const listing = page.locator(".hit", { hasText: "CHEAP-BUILDING" });
+    expect(await listing.count()).toBe(1);
+    expect(await listing.locator(".badge.yours").count()).toBe(0);
     await shot(page, "04-search-stored-as-evidence");
   });
 
@@ -251,6 +254,17 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     expect(await page.textContent("#appeal")).toContain("MINE-BUILDING");
     expect(await page.$$eval("a[href*='/attachments/']", (links) => links.map((a) => a.textContent))).toEqual(["copyright.pdf", "licence.pdf"]);
     await shot(page, "09b-appealed-zh", true);
+  });
+
+  it("9c. its own search marks its own listing and original as its own, with no complaint offered against itself", async () => {
+    const { page } = people.copier;
+    await page.goto(`${http.url}/search`);
+    await page.setInputFiles("#search-image", path.join(dir, "edited-copy.jpg"));
+    await page.click("#search-form button[type=submit]");
+    await page.waitForSelector(".results");
+    for (const own of ["CHEAP-BUILDING", "MINE-BUILDING"]) expect(await page.locator(".hit", { hasText: own }).locator(".badge.yours").textContent()).toBe("属于您");
+    expect(await page.locator(".hit", { hasText: "CHEAP-BUILDING" }).locator("a[href^='/complaints/new']").count()).toBe(0);
+    expect(await page.locator(".hit", { hasText: "SKU-BUILDING" }).locator(".badge.yours").count()).toBe(0);
   });
 
   it("10. a reviewer signs in onto the queue and upholds the complaint", async () => {

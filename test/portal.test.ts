@@ -88,6 +88,8 @@ describe("the portal in a real browser", () => {
     const first = page.locator(".hit").first();
     expect(await first.locator("strong").nth(1).textContent()).toBe("SKU-BUILDING");
     expect(await first.locator(".badge.anchored").textContent()).toBe("Stored as evidence");
+    // The seller's own original: marked as theirs.
+    expect(await first.locator(".badge.yours").textContent()).toBe("Yours");
     await check("search-results");
 
     // "Compare": the hit's match picture, over the session cookie (no key in the browser).

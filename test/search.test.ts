@@ -58,7 +58,7 @@ describe.each(engines)("search on %s", (engine) => {
     expect(status).toBe(200);
     expect(body.query.sha256).toMatch(/^0x[0-9a-f]{64}$/);
     const [top] = body.hits;
-    expect(top).toMatchObject({ kind: "original", id: ids["aloe.webp"], productId: "P-aloe.webp", storeCountry: "DE", category: "plants" });
+    expect(top).toMatchObject({ kind: "original", id: ids["aloe.webp"], productId: "P-aloe.webp", storeCountry: "DE", category: "plants", yours: false });
     expect(top.similarity).toBeGreaterThanOrEqual(92);
     expect(top.evidence.status).toBe("stored-as-evidence");
     const bundle = await (await svc.request(new URL(top.evidence.bundleUrl).pathname, { key: store.apiKey })).json();
@@ -87,6 +87,10 @@ describe.each(engines)("search on %s", (engine) => {
     for (const h of all) expect(h.similarity).toBeGreaterThanOrEqual(85);
     expect(all.find((h: { kind: string }) => h.kind === "listing").evidence).toBeNull();
     expect(all.find((h: { kind: string }) => h.kind === "listing").listedAt).toEqual(expect.any(String));
+    // Whose each hit is, as the searcher sees it: the marketplace listed both listings, the brand registered the original.
+    expect(Object.fromEntries(all.map((h: { id: string; yours: boolean }) => [h.id, h.yours]))).toEqual({ [ids["aloe.webp"]]: false, [ids.recentListing]: true, [ids.oldListing]: true });
+    const bySeller = await svc.request("/v1/search", { method: "POST", key: seller.apiKey, body: imageForm(query, { scope: "originals" }) });
+    expect((await bySeller.json()).hits.map((h: { id: string; yours: boolean }) => [h.id, h.yours])).toEqual([[ids["aloe.webp"], true]]);
 
     const recent = (await search(query, { scope: "recent", limit: "10" })).body.hits;
     expect(recent.map((h: { id: string }) => h.id)).toEqual([ids.recentListing]);

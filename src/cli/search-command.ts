@@ -22,6 +22,8 @@ interface Hit {
   registeredAt?: string;
   listedAt?: string;
   similarity: number;
+  /** The searching organisation's own original or listing. */
+  yours: boolean;
   evidence: { status: string } | null;
 }
 
@@ -65,13 +67,14 @@ function printHits(hits: Hit[], warnings: string[], out: (line: string) => void)
   const rows = hits.map((h) => [
     h.similarity.toFixed(1),
     h.kind,
+    h.yours ? "yes" : "-",
     h.id,
     h.productId,
     h.storeCountry,
     h.registeredAt ?? h.listedAt ?? "",
     h.evidence?.status ?? "-",
   ]);
-  const header = ["similarity", "kind", "id", "product", "country", "time (UTC)", "evidence"];
+  const header = ["similarity", "kind", "yours", "id", "product", "country", "time (UTC)", "evidence"];
   const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((r) => displayWidth(r[i]))));
   const line = (cells: string[]) => cells.map((cell, i) => padEndToWidth(cell, widths[i])).join("  ").trimEnd();
   out(line(header));

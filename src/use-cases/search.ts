@@ -69,7 +69,9 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
   const id = newSearchId();
   const query = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height };
   // A source URL can carry signed tokens in its query and names another seller's hosting: only its owner sees it.
-  const answered = hits.map((hit, index) => answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links, { searchId: id, index }));
+  const answered = hits.map((hit, index) =>
+    answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links, { searchId: id, index }, hit.accountId === actor.organisationId),
+  );
   const record: SearchRecord = {
     id,
     searchedAt: new Date().toISOString(),

@@ -31,6 +31,10 @@ export const hitSchema = z
     registeredAt: z.string().optional(),
     listedAt: z.string().optional(),
     similarity: z.number(),
+    yours: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Registered or listed by the searching organisation; absent only in records answered before the field" }),
     region: z
       .array(z.tuple([z.number(), z.number()]))
       .length(4)

@@ -28,6 +28,7 @@ export function SearchHistoryPage({ ctx, items, nextCursor, keptDays }: { ctx: P
                   {r.hits.map((h) => (
                     <li>
                       {h.productId} ({m[h.kind]}) · {h.similarity.toFixed(1)}
+                      {h.yours ? ` · ${m.yours}` : ""}
                     </li>
                   ))}
                 </ol>

@@ -69,6 +69,12 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
                 {m.similarity} <strong>{hit.similarity.toFixed(1)}</strong>
               </div>
               <strong>{hit.productId}</strong> <span class="small">({m[hit.kind]})</span>
+              {hit.yours ? (
+                <>
+                  {" "}
+                  <span class="badge yours">{m.yours}</span>
+                </>
+              ) : null}
               <div class="small">
                 {hit.kind === "original" ? m.registeredAt : m.listedAt}: <Time iso={(hit.registeredAt ?? hit.listedAt)!} m={m} />
               </div>
@@ -87,7 +93,8 @@ function Results({ ctx, result }: { ctx: PageContext; result: SearchResult }) {
                 <a class="compare-link" href={`/searches/${result.searchId}/hits/${index}/match.png`}>
                   {m.compare}
                 </a>
-                {hit.kind === "listing" ? <a href={`/complaints/new?listingId=${encodeURIComponent(hit.id)}`}>{m.fileComplaint}</a> : null}
+                {/* The complaint would be refused (own_listing): the organisation delists its own listing instead. */}
+                {hit.kind === "listing" && !hit.yours ? <a href={`/complaints/new?listingId=${encodeURIComponent(hit.id)}`}>{m.fileComplaint}</a> : null}
               </div>
             </div>
           </li>
