@@ -94,6 +94,14 @@ describe("the seller journey in a real browser: register, anchor, search, certif
     await page.waitForURL((url) => url.pathname !== "/sign-in");
   }
 
+  /** The Search page, given the edited copy of the brand's photo, until its results show. */
+  async function searchEditedCopy(page: Page) {
+    await page.goto(`${http.url}/search`);
+    await page.setInputFiles("#search-image", path.join(dir, "edited-copy.jpg"));
+    await page.click("#search-form button[type=submit]");
+    await page.waitForSelector(".results");
+  }
+
   it("1. the brand's owner signs in", async () => {
     const { page } = people.brand;
     await signIn(page, brand.apiKey);
@@ -128,10 +136,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
 
   it("4–5. searches with an edited copy: its own original is stored as evidence, the other shop's listing is found", async () => {
     const { page } = people.brand;
-    await page.goto(`${http.url}/search`);
-    await page.setInputFiles("#search-image", path.join(dir, "edited-copy.jpg"));
-    await page.click("#search-form button[type=submit]");
-    await page.waitForSelector(".results");
+    await searchEditedCopy(page);
     const original = page.locator(".hit", { hasText: "SKU-BUILDING" });
     expect(await original.locator(".badge.anchored").textContent()).toBe("Stored as evidence");
     expect(await original.locator(".badge.yours").textContent()).toBe("Yours");
@@ -166,10 +171,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
 
   it("8. files a complaint against the other shop's listing, from its search card, with a PDF attached", async () => {
     const { page } = people.brand;
-    await page.goto(`${http.url}/search`);
-    await page.setInputFiles("#search-image", path.join(dir, "edited-copy.jpg"));
-    await page.click("#search-form button[type=submit]");
-    await page.waitForSelector(".results");
+    await searchEditedCopy(page);
     await page.locator(".hit", { hasText: "CHEAP-BUILDING" }).locator("a[href^='/complaints/new']").click();
     await page.waitForSelector("#complaint-form");
     // The form offers the brand's original that the index finds in the listing, already ticked.
@@ -258,10 +260,7 @@ describe("the seller journey in a real browser: register, anchor, search, certif
 
   it("9c. its own search marks its own listing and original as its own, with no complaint offered against itself", async () => {
     const { page } = people.copier;
-    await page.goto(`${http.url}/search`);
-    await page.setInputFiles("#search-image", path.join(dir, "edited-copy.jpg"));
-    await page.click("#search-form button[type=submit]");
-    await page.waitForSelector(".results");
+    await searchEditedCopy(page);
     for (const own of ["CHEAP-BUILDING", "MINE-BUILDING"]) expect(await page.locator(".hit", { hasText: own }).locator(".badge.yours").textContent()).toBe("属于您");
     expect(await page.locator(".hit", { hasText: "CHEAP-BUILDING" }).locator("a[href^='/complaints/new']").count()).toBe(0);
     expect(await page.locator(".hit", { hasText: "SKU-BUILDING" }).locator(".badge.yours").count()).toBe(0);
