@@ -78,6 +78,9 @@ describe("the portal's search history, alerts and team pages", () => {
     expect(await card.getAttribute("data-receipt")).toBe("none");
     expect(Number(await card.locator(".hit-count").textContent())).toBeGreaterThan(0);
     expect(await card.locator(".hits").textContent()).toContain("P-ALOE");
+    // The brand's own original is marked as its own; the other organisation's copy is not.
+    expect(await card.locator(".hits li", { hasText: "P-ALOE" }).textContent()).toMatch(/ · Yours$/);
+    expect(await card.locator(".hits li", { hasText: "L-ALOE-COPY" }).textContent()).not.toContain("Yours");
     expect(await card.textContent()).toContain("Threshold: 85");
     expect(await card.locator(".badge.receipt").textContent()).toBe("not sealed");
     const thumbnail = await page.request.get(new URL((await card.locator("img").getAttribute("src"))!, http.url).href);
