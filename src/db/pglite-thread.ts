@@ -43,7 +43,10 @@ export interface PgliteThread extends PgliteQueries {
  * it, and only the first start pays it.
  */
 export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
-  if (dataDir !== undefined && !existsSync(path.join(dataDir, "PG_VERSION"))) await (await pgliteOn(startPgliteHost(dataDir))).close();
+  if (dataDir !== undefined && !existsSync(path.join(dataDir, "PG_VERSION"))) {
+    const creator = await pgliteOn(startPgliteHost(dataDir));
+    await creator.close();
+  }
   return pgliteOn(startPgliteHost(dataDir));
 }
 

@@ -27,7 +27,7 @@ import { WEBHOOK_JOB } from "../webhooks/events";
 import { noticeComplaintFiled, publishComplaintStep } from "./complaint-notices";
 import type { UseCaseDeps } from "./context";
 import { linksFrom } from "./links";
-import { authorize, can } from "./permissions";
+import { authorize, can, ownedBy } from "./permissions";
 import { INDEX_WAIT_MS } from "./search";
 
 export interface UploadedFile {
@@ -121,7 +121,7 @@ export async function complaintDraftUseCase(deps: UseCaseDeps, actor: Actor, lis
   if (!listingId) return null;
   const listing = await getListing(deps.db, listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${listingId}`);
-  if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
+  if (ownedBy(actor, listing.accountId)) throw new ImprintError("own_listing", "this listing is your own organisation's");
   await checkStillToDecide(deps, actor, listing);
   const matched = await matchOriginals(deps, listing.imageId, await matchingOriginalsOf(deps, actor, listing.imageId));
   return {
@@ -163,7 +163,7 @@ export async function fileComplaintUseCase(deps: UseCaseDeps, actor: Actor, inpu
   if (input.originalIds.length === 0 || input.originalIds.length > 20) throw new ImprintError("invalid_request", "'originalIds' names 1 to 20 of your originals");
   const listing = await getListing(deps.db, input.listingId);
   if (!listing) throw new ImprintError("not_found", `no listing ${input.listingId}`);
-  if (listing.accountId === actor.organisationId) throw new ImprintError("own_listing", "this listing is your own organisation's");
+  if (ownedBy(actor, listing.accountId)) throw new ImprintError("own_listing", "this listing is your own organisation's");
   const originals = await ownOriginals(deps, actor, [...new Set(input.originalIds)]);
   const links = linksFrom(deps.config.PUBLIC_BASE_URL);
   // What the complaint says it came from must be the complainant's own: another's answers like a missing one.

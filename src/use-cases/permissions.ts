@@ -32,11 +32,19 @@ export function authorize(actor: Actor, ...permissions: [Permission, ...Permissi
 }
 
 /**
+ * Whether a row of `organisationId` is the actor's organisation's own: a search hit it is told is its own
+ * (`yours`) is exactly a listing it may not complain about (`own_listing`).
+ */
+export function ownedBy(actor: Actor, organisationId: string): boolean {
+  return actor.organisationId === organisationId;
+}
+
+/**
  * Whether the actor may see a row of `organisationId`. The operator sees everything (support, disputes); anyone
  * else only their own organisation's rows, and a foreign row answers like a missing one (ids are not probed).
  */
 export function ownsOrOperates(actor: Actor, organisationId: string): boolean {
-  return actor.organisationId === organisationId || actor.role === "admin";
+  return ownedBy(actor, organisationId) || actor.role === "admin";
 }
 
 /**

@@ -5,7 +5,7 @@ import { answerHit, type AnsweredHit } from "../search/answer";
 import { newSearchId, storeSearchRecord } from "../search/records";
 import { searchLibrary, type Scope } from "../search/search";
 import type { Actor } from "../accounts/actor";
-import { authorize, ownsOrOperates, type Permission } from "./permissions";
+import { authorize, ownedBy, ownsOrOperates, type Permission } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 import type { Links } from "./links";
@@ -70,7 +70,7 @@ export async function searchUseCase(deps: UseCaseDeps, actor: Actor, input: Sear
   const query = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: uint64ToHex(fingerprint.phash), width: fingerprint.width, height: fingerprint.height };
   // A source URL can carry signed tokens in its query and names another seller's hosting: only its owner sees it.
   const answered = hits.map((hit, index) =>
-    answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links, { searchId: id, index }, hit.accountId === actor.organisationId),
+    answerHit(ownsOrOperates(actor, hit.accountId) ? hit : { ...hit, sourceUrl: null }, links, { searchId: id, index }, ownedBy(actor, hit.accountId)),
   );
   const record: SearchRecord = {
     id,
