@@ -185,6 +185,11 @@ export class LibraryIndex {
     );
   }
 
+  /** Resolves once the polls running or queued at this call have ended, whether or not they succeeded. */
+  async pollsSettled(): Promise<void> {
+    await Promise.allSettled([this.polling, this.nextPoll]);
+  }
+
   remove(id: string): void {
     this.meta.delete(id);
     this.matcher.remove(id);
