@@ -26,16 +26,17 @@ import sharp from "sharp";
 import { configSchema } from "../src/config";
 import { toHex } from "../src/core/hex";
 import { openDatabase, type Db } from "../src/db/client";
+import { writeTogether, type BuiltStatement } from "../src/db/write-together";
 import { alerts, jobs, listings, members } from "../src/db/schema";
 import type { Fingerprint } from "../src/imaging/fingerprint";
 import { registerOriginal } from "../src/ledger/originals";
-import { addListing } from "../src/library/listings";
+import { newListing } from "../src/library/listings";
 import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
 import { DESCRIPTOR_BYTES } from "../src/matching/features";
 import { serializeFeatures } from "../src/matching/serialize";
 import { createLogger, silentLogger } from "../src/observability/logger";
 import { startServices } from "../src/services";
-import { queueWatch, WATCH_JOB } from "../src/use-cases/watch";
+import { watchStatements, WATCH_JOB } from "../src/use-cases/watch";
 import { editedCopy, imageFeatures, randomFeatures, randomPdq, stream } from "./lib/synthetic";
 import { serviceFlagsNote } from "./lib/service-flags";
 
@@ -193,25 +194,26 @@ async function runAt(n: number, corpus: Awaited<ReturnType<typeof photos>>) {
     // 1. Burst of synthetic listings with their watch jobs.
     services.jobs.watch.wake();
     const burstCopies = Math.floor(BURST / 2);
-    await db.transaction(async (tx) => {
-      for (let i = 0; i < BURST; i++) {
-        const r = stream(5_000_000 + i);
-        const f = i < burstCopies ? editedCopy(planted[i % PLANTED], r) : randomFeatures(r, 500);
-        const listing = await addListing(tx, {
-          accountId: store.accountId,
-          listedBy: storeOwner,
-          fingerprint: fakeFingerprint(i, randomPdq(6_000_000 + i).hash),
-          byteSize: 1,
-          features: serializeFeatures(f),
-          productId: `B${i}`,
-          storeId: "s",
-          storeCountry: "PL",
-          category: "c",
-          listedAt: new Date(),
-        });
-        await queueWatch(tx, listing.imageId);
-      }
-    });
+    const burst: BuiltStatement[] = [];
+    for (let i = 0; i < BURST; i++) {
+      const r = stream(5_000_000 + i);
+      const f = i < burstCopies ? editedCopy(planted[i % PLANTED], r) : randomFeatures(r, 500);
+      const { listing, statements } = newListing(db, {
+        accountId: store.accountId,
+        listedBy: storeOwner,
+        fingerprint: fakeFingerprint(i, randomPdq(6_000_000 + i).hash),
+        byteSize: 1,
+        features: serializeFeatures(f),
+        productId: `B${i}`,
+        storeId: "s",
+        storeCountry: "PL",
+        category: "c",
+        listedAt: new Date(),
+      });
+      burst.push(...statements, ...watchStatements(db, listing.imageId));
+    }
+    // The whole burst commits at once, as it did in one transaction.
+    await writeTogether(db, burst);
     const tb = performance.now();
     services.jobs.watch.wake();
     await drained(db);

@@ -85,6 +85,15 @@ describe.each(engines)("the evidence API on %s with a real anvil", (engine) => {
       expect((await byOther.json()).id).not.toBe(body.id);
     });
 
+    it("answers a new listing exactly as it is stored", async () => {
+      const fields = { productId: "L-1", storeId: "store-1", storeCountry: "pl", category: "shoes", listedAt: "2026-11-30T08:09:10.123Z" };
+      const res = await svc.request("/v1/listings", { method: "POST", key: other.apiKey, body: imageForm(fixture("aloe.webp"), fields, "a.webp") });
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect(body).toMatchObject({ productId: "L-1", storeId: "store-1", storeCountry: "PL", listedAt: fields.listedAt, delistedAt: null });
+      expect(await (await svc.request(`/v1/listings/${body.id}`, { key: other.apiKey })).json()).toEqual(body);
+    });
+
     it("accepts PNG and WebP, and serves the thumbnail as WebP", async () => {
       const png = await sharp(fixture("aloe.webp")).png().toBuffer();
       const res = await register(seller.apiKey, png, { ...meta, productId: "SKU-PNG" }, "a.png");

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/client";
-import { accounts, images } from "../src/db/schema";
+import { accounts, images, members, originals } from "../src/db/schema";
+import { writeTogether } from "../src/db/write-together";
 import { INDEX_DESCRIPTORS } from "../src/matching/candidates";
 import { leadingDescriptors, serializeFeatures } from "../src/matching/serialize";
 import { engines, freshDatabase } from "./helpers/databases";
@@ -86,6 +87,35 @@ describe.each(engines)("schema on %s", (engine) => {
       expect(Buffer.isBuffer(row.thumbnail)).toBe(true);
       expect(row.thumbnail.equals(value)).toBe(true);
     }
+  });
+
+  it("writes statements together: in order, all of them, or none when one fails, which rejects with the database's error", async () => {
+    const { db } = database;
+    const image = (id: string) => ({
+      id, kind: "original" as const, accountId: "acc_1", sha256: "0x" + "ef".repeat(32), pdq: Buffer.alloc(32), pdqQuality: 100, phash: 0n,
+      phash0: 0, phash1: 0, phash2: 0, phash3: 0, width: 1, height: 1, format: "png", byteSize: 1, thumbnail: Buffer.from([7]),
+    });
+    const original = (id: string, imageId: string) => ({
+      id, accountId: "acc_1", registeredBy: "mem_1", imageId, sha256: "0x" + id.padEnd(64, "0"), productId: "p", category: "c",
+      storeCountry: "DE", registeredAtMs: 1, leaf: "0x" + "00".repeat(32),
+    });
+    await db.insert(members).values({ id: "mem_1", accountId: "acc_1", name: "M", role: "owner" });
+    // The original's row references the image's (a foreign key): only the given order can succeed.
+    await writeTogether(db, [db.insert(images).values(image("img_t1")), db.insert(originals).values(original("reg_t1", "img_t1"))]);
+    expect(await db.select({ id: originals.id }).from(originals).where(eq(originals.imageId, "img_t1"))).toEqual([{ id: "reg_t1" }]);
+
+    // The last statement repeats an image id: the two before it are rolled back with it.
+    const failing = writeTogether(db, [
+      db.insert(images).values(image("img_t2")),
+      db.insert(originals).values(original("reg_t2", "img_t2")),
+      db.insert(images).values(image("img_t1")),
+    ]);
+    await expect(failing).rejects.toMatchObject({ code: "23505" });
+    expect(await db.select({ id: images.id }).from(images).where(eq(images.id, "img_t2"))).toEqual([]);
+    expect(await db.select({ id: originals.id }).from(originals).where(eq(originals.id, "reg_t2"))).toEqual([]);
+    // The database serves on after it.
+    await writeTogether(db, [db.insert(images).values(image("img_t3"))]);
+    expect(await db.select({ id: images.id }).from(images).where(eq(images.id, "img_t3"))).toEqual([{ id: "img_t3" }]);
   });
 
   it("runs its migrations idempotently", async () => {

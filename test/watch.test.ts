@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { alerts, images, watchUploads } from "../src/db/schema";
 import { toPixelGeometry } from "../src/matching/geometry";
-import { WATCH_JOB, queueWatch } from "../src/use-cases/watch";
+import { WATCH_JOB, watchStatements } from "../src/use-cases/watch";
+import { writeTogether } from "../src/db/write-together";
 import { matchNewImage } from "../src/watch/match";
 import { keepUpload } from "../src/watch/uploads";
 import { enqueueJob } from "../src/jobs/queue";
@@ -109,7 +110,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
   it("never alerts the same pair twice, and never alerts an organisation about its own listings", async () => {
     const [alert] = await alertsOf(brand.apiKey);
     const imageId = new URL(alert.match.thumbnailUrl).pathname.split("/")[3];
-    await queueWatch(svc.deps.db, imageId);
+    await writeTogether(svc.deps.db, watchStatements(svc.deps.db, imageId));
     svc.deps.wakeJobs?.(WATCH_JOB);
     await list(brand.apiKey, await logoed(fixture("aloe.webp")), "own-listing");
     smartiesListing = await list(store.apiKey, fixture("smarties.png"), "unrelated");
@@ -222,7 +223,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     expect(await products()).not.toContain("P-building");
     // The same listing watched again under the default threshold does alert: it was the threshold that held it back.
     expect((await settings({ watchThreshold: 92 })).status).toBe(200);
-    await queueWatch(svc.deps.db, new URL(listing.thumbnailUrl).pathname.split("/")[3]);
+    await writeTogether(svc.deps.db, watchStatements(svc.deps.db, new URL(listing.thumbnailUrl).pathname.split("/")[3]));
     svc.deps.wakeJobs?.(WATCH_JOB);
     await settle();
     expect(await products()).toContain("P-building");
@@ -251,7 +252,7 @@ describe.each(engines)("watch alerts on %s", (engine) => {
     // The store listed before the registration: it is not alerted (it has no original of it).
     expect(await alertsOf(store.apiKey)).toEqual([]);
     // Watched again: the same pair does not alert twice.
-    await queueWatch(svc.deps.db, new URL(registered.thumbnailUrl).pathname.split("/")[3]);
+    await writeTogether(svc.deps.db, watchStatements(svc.deps.db, new URL(registered.thumbnailUrl).pathname.split("/")[3]));
     svc.deps.wakeJobs?.(WATCH_JOB);
     await settle();
     expect(await about()).toHaveLength(1);

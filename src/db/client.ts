@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
 import { openPgliteThread } from "./pglite-thread";
 import * as schema from "./schema";
+import { sendTogetherBy } from "./write-together";
 
 export type Schema = typeof schema;
 /** The one database type the rest of the code sees, whichever engine is behind it. */
@@ -47,6 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
     const client = await openPgliteThread(options.dataDir);
     const db = drizzlePglite({ client: client as unknown as PGlite, schema });
+    sendTogetherBy(db as unknown as Db, (statements) => client.writeTogether(statements));
     try {
       await migratePglite(db, { migrationsFolder });
     } catch (error) {
@@ -57,6 +59,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });
+  // An array returned to begin() is pipelined: sent at once, answered in order.
+  sendTogetherBy(db as unknown as Db, async (statements) => {
+    await client.begin((sql) => statements.map((s) => sql.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[])));
+  });
   const locks = advisoryLocks(options.url);
   try {
     await locks.lock("migrations").run(() => migratePostgres(db, { migrationsFolder }));

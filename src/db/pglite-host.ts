@@ -81,6 +81,11 @@ async function serve(dataDir: string | undefined): Promise<void> {
         const on = request.transaction === undefined ? client : (await transactionOf(request.transaction)).tx;
         return on.query(request.sql, request.params, { rowMode: request.rowMode });
       }
+      case "batch":
+        await client.transaction(async (tx) => {
+          for (const statement of request.statements) await tx.query(statement.sql, statement.params);
+        });
+        return null;
       case "end":
         return end(request.transaction, request.commit);
       case "close":

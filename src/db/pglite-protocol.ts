@@ -3,10 +3,13 @@
  * transaction boundaries one way, rows or an error back under the id of the request (BEGIN is not answered).
  */
 import type { Results } from "@electric-sql/pglite";
+import type { Statement } from "./write-together";
 
 export type DatabaseRequest =
   | ({ id: number } & (
       | { kind: "query"; sql: string; params?: unknown[]; rowMode?: "array" | "object"; transaction?: number }
+      /** Statements run in one transaction of their own, in order (write-together.ts); answered with null. */
+      | { kind: "batch"; statements: Statement[] }
       /** Commits or rolls back a transaction; answered once that is done. */
       | { kind: "end"; transaction: number; commit: boolean }
       | { kind: "close" }

@@ -14,6 +14,7 @@ import type { QueryOptions, Results } from "@electric-sql/pglite";
 import { ImprintError } from "../core/errors";
 import { rowModeOf } from "./pglite-parsers";
 import { fromDatabaseWireError, type DatabaseReply, type DatabaseRequest, type DatabaseWireError } from "./pglite-protocol";
+import type { Statement } from "./write-together";
 
 /** The worker starts as plain Node: the bootstrap registers tsx, then loads the TypeScript module. */
 const BOOTSTRAP = path.join(__dirname, "../work/worker-bootstrap.cjs");
@@ -28,6 +29,8 @@ export interface PgliteQueries {
 
 export interface PgliteThread extends PgliteQueries {
   transaction<T>(callback: (tx: PgliteQueries) => Promise<T>): Promise<T>;
+  /** Statements run in one transaction on the thread, without a round trip between them (write-together.ts). */
+  writeTogether(statements: Statement[]): Promise<void>;
   close(): Promise<void>;
   /** Told once, with why, if the thread dies (not on close): every statement fails from then on. */
   onLost(listener: (error: Error) => void): void;
@@ -132,6 +135,7 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
       await call({ kind: "end", transaction, commit: true });
       return result;
     },
+    writeTogether: (statements) => call({ kind: "batch", statements }),
     onLost: (listener) => void lost.add(listener),
     async close() {
       if (stopped) return;

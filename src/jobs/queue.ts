@@ -13,10 +13,13 @@ export interface Job {
   createdAt: Date;
 }
 
-/** Queues a job; pass the transaction that writes what the job is about, so neither exists without the other. */
-export async function enqueueJob(q: Queryable, kind: string, payload: Record<string, unknown>, runAt = new Date()): Promise<void> {
+/**
+ * Queues a job when awaited. Write it with what the job is about, in its transaction or beside it (writeTogether),
+ * so that neither exists without the other.
+ */
+export function enqueueJob(q: Queryable, kind: string, payload: Record<string, unknown>, runAt = new Date()) {
   // The application's clock, like the claims' (`now`), not the database's: the two are compared.
-  await q.insert(jobs).values({ kind, payload, runAt });
+  return q.insert(jobs).values({ kind, payload, runAt });
 }
 
 /** Jobs claimed, and whether more were due beyond them (then claiming again at once finds work). */

@@ -1,8 +1,9 @@
-import { and, desc, eq, inArray, lt, or, TransactionRollbackError } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { fromHex, uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
 import type { Db, Queryable } from "../db/client";
 import { batches, images, originals } from "../db/schema";
+import { writeTogether, type BuiltStatement } from "../db/write-together";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { insertImage } from "../library/images";
 
@@ -54,14 +55,14 @@ export interface OwnerSignature {
   signedAt: number;
 }
 
-/** What must exist exactly when a new registration does (its watch job), written in the registration's transaction. */
-export type WithRegistration = (tx: Queryable, registered: { id: string; imageId: string }) => Promise<void>;
+/** What must exist exactly when a new registration does (its watch job): statements written with it. */
+export type WithRegistration = (registered: { id: string; imageId: string }) => BuiltStatement[];
 
 /**
  * Registers an original: the server's clock fixes `registeredAt`, the leaf is computed at once (all its values
  * are known now) and the registration id is derived from it. The same bytes from the same account return the
- * existing registration instead of a second one (`created: false`). `alsoWrite` runs in the same transaction, only
- * for a new registration: one transaction, where a caller's own around this one would nest it in a savepoint.
+ * existing registration instead of a second one (`created: false`). `alsoWrite`'s statements commit with a new
+ * registration's rows, in one request to the database (writeTogether).
  */
 export async function registerOriginal(
   db: Db,
@@ -78,40 +79,34 @@ export async function registerOriginal(
   const leaf = input.signed ? signedLeafHash({ ...values, ...input.signed, productId: input.productId }) : leafHash(values);
   const id = registrationIdOf(leaf);
   const imageId = "img_" + id.slice(4);
-  const inserted = await db
-    .transaction(async (tx) => {
-      await insertImage(tx, { id: imageId, kind: "original", accountId: input.accountId, fingerprint: fp, byteSize: input.byteSize, features: input.features });
-      const rows = await tx
-        .insert(originals)
-        .values({
-          id,
-          accountId: input.accountId,
-          registeredBy: input.registeredBy,
-          imageId,
-          sha256: fp.sha256,
-          productId: input.productId,
-          category: input.category,
-          storeCountry: input.storeCountry,
-          title: input.title ?? null,
-          sourceUrl: input.sourceUrl ?? null,
-          registeredAtMs,
-          leaf,
-          ...(input.signed ?? {}),
-        })
-        .onConflictDoNothing({ target: [originals.accountId, originals.sha256] })
-        .returning({ id: originals.id });
-      // Lost a race with the same bytes: roll the image back too.
-      if (rows.length === 0) tx.rollback();
-      await alsoWrite?.(tx, { id, imageId });
-      return true;
-    })
-    .catch((error: unknown) => {
-      // Lost the race to a concurrent request with the same bytes: either the unique (account, sha256) index
-      // answered "nothing inserted", or, when both arrived in the same millisecond, they computed the same leaf
-      // and so the same image id, and the primary key refused the second.
-      if (error instanceof TransactionRollbackError || isUniqueViolation(error)) return false;
+  const inserted = await writeTogether(db, [
+    insertImage(db, { id: imageId, kind: "original", accountId: input.accountId, fingerprint: fp, byteSize: input.byteSize, features: input.features }),
+    db.insert(originals).values({
+      id,
+      accountId: input.accountId,
+      registeredBy: input.registeredBy,
+      imageId,
+      sha256: fp.sha256,
+      productId: input.productId,
+      category: input.category,
+      storeCountry: input.storeCountry,
+      title: input.title ?? null,
+      sourceUrl: input.sourceUrl ?? null,
+      registeredAtMs,
+      leaf,
+      ...(input.signed ?? {}),
+    }),
+    ...(alsoWrite?.({ id, imageId }) ?? []),
+  ]).then(
+    () => true,
+    (error: unknown) => {
+      // Lost the race to a concurrent request with the same bytes: the unique (account, sha256) index refused this
+      // one, or, when both arrived in the same millisecond, they computed the same leaf and so the same image id,
+      // and the primary key refused the second. Nothing of this one was written.
+      if (isUniqueViolation(error)) return false;
       throw error;
-    });
+    },
+  );
   if (inserted) {
     // The row just written, as getOriginal would read it back, without reading it: every value is in hand, and a new
     // registration is in no batch yet (test/api.test.ts compares this answer with the stored one).

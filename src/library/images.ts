@@ -26,10 +26,11 @@ export function phashChunks(phash: bigint): [number, number, number, number] {
   return [Number((u >> 48n) & 0xffffn), Number((u >> 32n) & 0xffffn), Number((u >> 16n) & 0xffffn), Number(u & 0xffffn)];
 }
 
-export async function insertImage(q: Queryable, image: NewImage): Promise<void> {
+/** The image's row, written when awaited or with other statements (writeTogether). */
+export function insertImage(q: Queryable, image: NewImage) {
   const fp = image.fingerprint;
   const [c0, c1, c2, c3] = phashChunks(fp.phash);
-  await q.insert(images).values({
+  return q.insert(images).values({
     id: image.id,
     kind: image.kind,
     accountId: image.accountId,

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { newId } from "../accounts/keys";
 import { toHex, uint64ToHex } from "../core/hex";
-import type { Db } from "../db/client";
+import type { Db, Queryable } from "../db/client";
+import type { BuiltStatement } from "../db/write-together";
 import { images, listings } from "../db/schema";
 import type { Fingerprint } from "../imaging/fingerprint";
 import { insertImage } from "./images";
@@ -37,26 +38,34 @@ export interface NewListing {
   sourceUrl?: string | null;
 }
 
-/** A product image as listed in a store: searchable, never anchored (listings are not claims of origin). */
-export async function addListing(db: Db, input: NewListing): Promise<ListingView> {
+/**
+ * A product image as listed in a store: searchable, never anchored (listings are not claims of origin). Built, not
+ * written: the statements that store it, for the caller to write with what must exist exactly when it does (its
+ * watch job) in one request (writeTogether), and the listing as getListing will read it back.
+ */
+export function newListing(db: Queryable, input: NewListing): { listing: ListingView; statements: BuiltStatement[] } {
   const id = newId("lst");
   const imageId = "img_" + id.slice(4);
-  await db.transaction(async (tx) => {
-    await insertImage(tx, { id: imageId, kind: "listing", accountId: input.accountId, fingerprint: input.fingerprint, byteSize: input.byteSize, features: input.features });
-    await tx.insert(listings).values({
-      id,
-      accountId: input.accountId,
-      listedBy: input.listedBy,
-      imageId,
-      productId: input.productId,
-      storeId: input.storeId,
-      storeCountry: input.storeCountry,
-      category: input.category,
-      listedAt: input.listedAt,
-      sourceUrl: input.sourceUrl ?? null,
-    });
-  });
-  return (await getListing(db, id))!;
+  const fp = input.fingerprint;
+  const row = {
+    id,
+    accountId: input.accountId,
+    listedBy: input.listedBy,
+    imageId,
+    productId: input.productId,
+    storeId: input.storeId,
+    storeCountry: input.storeCountry,
+    category: input.category,
+    listedAt: input.listedAt,
+    sourceUrl: input.sourceUrl ?? null,
+  };
+  return {
+    listing: toView({ ...row, delistedAt: null }, fp),
+    statements: [
+      insertImage(db, { id: imageId, kind: "listing", accountId: input.accountId, fingerprint: fp, byteSize: input.byteSize, features: input.features }),
+      db.insert(listings).values(row),
+    ],
+  };
 }
 
 export async function getListing(db: Db, id: string): Promise<ListingView | null> {
@@ -67,7 +76,12 @@ export async function getListing(db: Db, id: string): Promise<ListingView | null
     .where(eq(listings.id, id))
     .limit(1);
   if (!row) return null;
-  const l = row.listing;
+  return toView(row.listing, { sha256: row.sha256, pdq: toHex(row.pdq), phash: row.phash });
+}
+
+type ListingRow = Pick<typeof listings.$inferSelect, "id" | "accountId" | "listedBy" | "imageId" | "productId" | "storeId" | "storeCountry" | "category" | "listedAt" | "delistedAt">;
+
+function toView(l: ListingRow, image: Pick<Fingerprint, "sha256" | "pdq" | "phash">): ListingView {
   return {
     id: l.id,
     accountId: l.accountId,
@@ -79,9 +93,9 @@ export async function getListing(db: Db, id: string): Promise<ListingView | null
     category: l.category,
     listedAt: l.listedAt.toISOString(),
     delistedAt: l.delistedAt?.toISOString() ?? null,
-    sha256: row.sha256,
-    pdq: toHex(row.pdq),
-    phash: uint64ToHex(row.phash),
+    sha256: image.sha256,
+    pdq: image.pdq,
+    phash: uint64ToHex(image.phash),
   };
 }
 

@@ -1,10 +1,11 @@
 import { ImprintError } from "../core/errors";
-import { addListing, delistListing, getListing, type ListingView } from "../library/listings";
+import { writeTogether } from "../db/write-together";
+import { delistListing, getListing, newListing, type ListingView } from "../library/listings";
 import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
-import { queueWatch, WATCH_JOB } from "./watch";
+import { watchStatements, WATCH_JOB } from "./watch";
 
 export interface AddListingInput {
   image: ImageSource;
@@ -29,24 +30,21 @@ export async function addListingUseCase(deps: UseCaseDeps, actor: Actor, input: 
   if (Math.min(fingerprint.width, fingerprint.height) < config.MIN_QUERY_SIDE) {
     throw new ImprintError("image_too_small", `a listing image needs at least ${config.MIN_QUERY_SIDE} px on its shorter side`);
   }
-  // The listing and its watch job are written together: no listing escapes the watch, even after a crash.
-  const listing = await deps.db.transaction(async (tx) => {
-    const added = await addListing(tx, {
-      accountId: actor.organisationId,
-      listedBy: actor.memberId,
-      fingerprint,
-      byteSize: received.bytes.length,
-      features,
-      productId: input.productId,
-      storeId: input.storeId,
-      storeCountry: input.storeCountry,
-      category: input.category,
-      listedAt: input.listedAt ?? now,
-      sourceUrl: received.sourceUrl,
-    });
-    await queueWatch(tx, added.imageId, received.bytes);
-    return added;
+  const { listing, statements } = newListing(deps.db, {
+    accountId: actor.organisationId,
+    listedBy: actor.memberId,
+    fingerprint,
+    byteSize: received.bytes.length,
+    features,
+    productId: input.productId,
+    storeId: input.storeId,
+    storeCountry: input.storeCountry,
+    category: input.category,
+    listedAt: input.listedAt ?? now,
+    sourceUrl: received.sourceUrl,
   });
+  // The listing and its watch job are written together: no listing escapes the watch, even after a crash.
+  await writeTogether(deps.db, [...statements, ...watchStatements(deps.db, listing.imageId, received.bytes)]);
   deps.onImageAdded?.();
   deps.wakeJobs?.(WATCH_JOB);
   return listing;

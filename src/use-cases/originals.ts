@@ -7,7 +7,7 @@ import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
 import { receiveImage, type ImageSource } from "./image-source";
 import { checkOwnerSignature } from "./owner-signature";
-import { queueWatch, WATCH_JOB } from "./watch";
+import { watchStatements, WATCH_JOB } from "./watch";
 
 export interface RegisterOriginalInput {
   image: ImageSource;
@@ -66,7 +66,7 @@ export async function registerOriginalUseCase(
     // A new original is watched by its stored features, not re-analysed as a query as a listing is: registration
     // is the bulk path (a seller's catalogue), and a second analysis of each photo halved its throughput
     // (README, bench:query). A mirrored copy registered as another's original is then found by PDQ or a search.
-    (tx, { imageId }) => queueWatch(tx, imageId),
+    ({ imageId }) => watchStatements(deps.db, imageId),
   );
   if (created) {
     deps.batcher.notifyRegistered();

@@ -1,7 +1,8 @@
 import { ImprintError } from "../core/errors";
 import { enqueueJob } from "../jobs/queue";
 import type { Reschedule } from "../jobs/runner";
-import type { Queryable } from "../db/client";
+import type { Db } from "../db/client";
+import type { BuiltStatement } from "../db/write-together";
 import type { ImageFeatures } from "../matching/features";
 import { getAlert, insertAlert } from "../watch/alerts";
 import { matchNewImage } from "../watch/match";
@@ -20,12 +21,12 @@ const INDEX_LOADING_RETRY_MS = 2_000;
 const POOL_BUSY_RETRY_MS = 200;
 
 /**
- * Queues the watch of a newly stored image, in the transaction that stores it, with the uploaded bytes: the job
- * analyses them as search analyses a query. Without bytes (a watch queued again) the stored features are matched.
+ * The statements that queue the watch of a newly stored image, to be written with it (writeTogether), with the
+ * uploaded bytes: the job analyses them as search analyses a query. Without bytes the stored features are matched.
  */
-export async function queueWatch(q: Queryable, imageId: string, bytes?: Buffer): Promise<void> {
-  if (bytes) await keepUpload(q, imageId, bytes);
-  await enqueueJob(q, WATCH_JOB, { imageId, upload: bytes !== undefined } satisfies WatchJob);
+export function watchStatements(db: Db, imageId: string, bytes?: Buffer): BuiltStatement[] {
+  const job = enqueueJob(db, WATCH_JOB, { imageId, upload: bytes !== undefined } satisfies WatchJob);
+  return bytes ? [keepUpload(db, imageId, bytes), job] : [job];
 }
 
 /** A watch job's payload. `upload` says whether bytes were kept for it (absent in jobs queued before it existed). */

@@ -3,9 +3,9 @@ import { base64Of, fromBase64 } from "../db/bytea";
 import type { Db, Queryable } from "../db/client";
 import { watchUploads } from "../db/schema";
 
-/** Keeps an upload's bytes for its watch job, in the transaction that stores the image. */
-export async function keepUpload(q: Queryable, imageId: string, bytes: Buffer): Promise<void> {
-  await q.insert(watchUploads).values({ imageId, bytes }).onConflictDoNothing();
+/** Keeps an upload's bytes for its watch job, when awaited or written with the image (writeTogether). */
+export function keepUpload(q: Queryable, imageId: string, bytes: Buffer) {
+  return q.insert(watchUploads).values({ imageId, bytes }).onConflictDoNothing();
 }
 
 /** The bytes kept for an image's watch job, or null (watched already, or queued without them). */
