@@ -15,8 +15,8 @@
  *    each, drawn over all benchmark families, so both registered originals' copies and unrelated photos), single
  *    client and two at a time, `--rounds` times each; p50 / p99.
  *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it,
- *    and the queries' phases how long the event loop (which serves every other request) was held at a time and what
- *    the analysis workers ran for them, task by task (the server's own /metrics, read before and after).
+ *    what the analysis workers ran for it, task by task (the server's own /metrics, read before and after), and the
+ *    queries' phases how long the event loop (which serves every other request) was held at a time.
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
  * The temp dir is removed and anvil stopped at the end. The service runs in this process, so the npm script gives
@@ -100,6 +100,11 @@ function machineBusyMs(): number | undefined {
 }
 /** USER_HZ, the unit of /proc/stat: 100 on every Linux architecture Node.js runs on. */
 const CLOCK_TICKS_PER_S = 100;
+
+/** What the analysis workers ran for a phase, task by task: how many per operation, and each one's mean run and wait. */
+function logWorkerTasks(tasks: ReturnType<typeof taskTimesBetween>, operations: number, what: string) {
+  log(`  on the analysis workers: ${tasks.map((t) => `${t.task} ${(t.count / operations).toFixed(2)}/${what}, ran ${ms(t.ranMs)} ms, waited ${ms(t.waitedMs)} ms`).join("; ")}`);
+}
 
 /** Runs `work` over `items`, `concurrency` at a time; resolves with the wall time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<number> {
@@ -200,11 +205,13 @@ async function main() {
     const alternate = (parity: number) => originals.filter((_, i) => i % 2 === parity);
     for (const [concurrency, batch] of [[1, alternate(0)], [2, alternate(1)]] as const) {
       const latency: number[] = [];
+      const tasksBefore = analysisTaskTimes(await serverMetrics(base));
       const cpu = cpuMeter();
       const wall = await pool([...batch], concurrency, async (p) => {
         latency.push((await post("/v1/originals", p.bytes, { productId: p.name.slice(0, 60), category: "bench", storeCountry: "DE" }, apiKey)).took);
       });
       log(`registrations over HTTP, concurrency ${concurrency}: ${batch.length} in ${(wall / 1000).toFixed(1)} s → ${((batch.length / wall) * 1000).toFixed(1)}/s; latency p50 ${ms(quantile(latency, 0.5))} ms, p99 ${ms(quantile(latency, 0.99))} ms; ${cpu.per(batch.length, "registration")}`);
+      logWorkerTasks(taskTimesBetween(tasksBefore, analysisTaskTimes(await serverMetrics(base))), batch.length, "registration");
     }
 
     // 2. Queries, from bytes to answer. One warm-up pass loads OpenCV and the index, untimed.
@@ -230,10 +237,8 @@ async function main() {
       held.disable();
       log(`queries over HTTP, concurrency ${concurrency}: ${times.length} in ${(wall / 1000).toFixed(1)} s (${((times.length / wall) * 1000).toFixed(1)}/s); p50 ${ms(quantile(times, 0.5))} ms, p99 ${ms(quantile(times, 0.99))} ms; ${found} of ${queries.length} with a hit ≥ 85; ${cpu.per(times.length, "query")}`);
       log(`  event-loop delay meanwhile: p99 ${ms(held.percentile(99) / 1e6)} ms, max ${ms(held.max / 1e6)} ms`);
-      // What the analysis workers did for these queries, task by task (a query's analysis, then the views the matcher
-      // asked for): how many per query, and each one's mean run and wait.
-      const tasks = taskTimesBetween(tasksBefore, analysisTaskTimes(await serverMetrics(base)));
-      log(`  on the analysis workers: ${tasks.map((t) => `${t.task} ${(t.count / times.length).toFixed(2)}/query, ran ${ms(t.ranMs)} ms, waited ${ms(t.waitedMs)} ms`).join("; ")}`);
+      // A query's analysis, then the views the matcher asked for.
+      logWorkerTasks(taskTimesBetween(tasksBefore, analysisTaskTimes(await serverMetrics(base))), times.length, "query");
       if (concurrency === 1) perQuery.set(-1, times);
     }
 
