@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { fromHex, uint64ToHex, toHex } from "../core/hex";
 import { leafHash, registrationIdOf, signedLeafHash } from "../core/leaf";
-import type { Db, Queryable } from "../db/client";
+import type { Db } from "../db/client";
 import { batches, images, originals } from "../db/schema";
 import { writeTogether, type BuiltStatement } from "../db/write-together";
 import type { Fingerprint } from "../imaging/fingerprint";
