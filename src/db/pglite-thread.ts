@@ -64,6 +64,7 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
   let nextId = 1;
   let nextTransaction = 1;
   let stopped: Error | undefined;
+  let closing: Promise<void> | undefined;
 
   // The thread keeps the process alive only while a statement is in flight: an idle open database must not stop
   // a finished script from exiting, and a pending statement must not be cut off by the process exiting.
@@ -137,15 +138,24 @@ export async function pgliteOn(worker: Worker): Promise<PgliteThread> {
     },
     writeTogether: (statements) => call({ kind: "batch", statements }),
     onLost: (listener) => void lost.add(listener),
-    async close() {
-      if (stopped) return;
-      try {
-        await call({ kind: "close" });
-      } finally {
-        // A close that failed still ends the thread: nothing else would.
-        stopped = new ImprintError("database_unavailable", "The database is closed.");
-        await worker.terminate();
-      }
+    close() {
+      closing ??= (async () => {
+        if (stopped) return;
+        const closed = new ImprintError("database_unavailable", "The database is closed.");
+        try {
+          const done = call({ kind: "close" });
+          // Refused from now on: a statement sent after the close could be answered after the thread has ended.
+          stopped = closed;
+          await done;
+        } finally {
+          // A close that failed still ends the thread: nothing else would.
+          stopped = closed;
+          await worker.terminate();
+          // A statement PGlite answered after its close answered (queued behind it) has no answer left to come.
+          for (const id of [...pending.keys()]) settle(id)!.reject(closed);
+        }
+      })();
+      return closing;
     },
   };
 }
