@@ -56,4 +56,37 @@ describe("the search index's refresh", () => {
     expect(reads).toHaveLength(0);
     await library.stop();
   });
+
+  it("waits for an image in the poll already under way, and polls for it again only when that poll did not bring it", async () => {
+    const { db, reads } = heldReads();
+    const library = new LibraryIndex(db, createMatcher({ loadFeatures: async () => new Map() }), { pollMs: 60_000 });
+    library.start();
+    await settled();
+    reads.shift()!([]);
+    expect(await library.whenLoaded(1_000)).toBe(true);
+
+    // A registration's refresh is reading when its watch job asks for the image: that one read is enough.
+    void library.refresh();
+    await settled();
+    const found = library.whenIndexed("img_a");
+    reads.shift()!([imageRow("img_a", 1)]);
+    await found;
+    expect(library.get("img_a")).toBeDefined();
+    await settled();
+    expect(reads).toHaveLength(0);
+    await library.whenIndexed("img_a"); // indexed already: no read at all
+    expect(reads).toHaveLength(0);
+
+    // The poll under way began before img_b's commit (another process's image): a poll of its own brings it.
+    void library.refresh();
+    await settled();
+    const later = library.whenIndexed("img_b");
+    reads.shift()!([]);
+    await settled();
+    expect(reads).toHaveLength(1);
+    reads.shift()!([imageRow("img_b", 2)]);
+    await later;
+    expect(library.get("img_b")).toBeDefined();
+    await library.stop();
+  });
 });

@@ -185,9 +185,16 @@ export class LibraryIndex {
     );
   }
 
-  /** Resolves once the polls running or queued at this call have ended, whether or not they succeeded. */
-  async pollsSettled(): Promise<void> {
+  /**
+   * Resolves once image `id`, committed before this call, is indexed (or no poll found it: purged, or a read that
+   * failed). A poll reads only what was committed when it began, so a poll already running or queued may or may not
+   * bring it; only when it has not does this ask for a poll of its own (refresh). The poll that a local insert asked
+   * for is usually still running when its watch job looks: one read, not two.
+   */
+  async whenIndexed(id: string): Promise<void> {
+    if (this.meta.has(id)) return;
     await Promise.allSettled([this.polling, this.nextPoll]);
+    if (!this.meta.has(id)) await this.refresh();
   }
 
   remove(id: string): void {

@@ -47,12 +47,9 @@ export async function watchImageUseCase(deps: UseCaseDeps, { imageId, upload }: 
   const { library } = deps;
   if (!library) throw new Error("no search index in this process: watch jobs must run where one is loaded");
   if (library.status.state !== "ready") return { retryAt: new Date(Date.now() + INDEX_LOADING_RETRY_MS), holdRunner: true };
-  // Whatever was committed before this image is matched. A poll reads only what was committed when it began, so
-  // the poll that indexed the image began after its commit and read everything committed before: only an image not
-  // yet indexed needs a poll of its own. The poll its registration asked for is usually still running (the job is
-  // woken at the same time): once that one has ended, the image is there unless it came from another process.
-  if (!library.get(imageId)) await library.pollsSettled();
-  if (!library.get(imageId)) await library.refresh();
+  // Whatever was committed before this image is matched: the poll that indexes it began after its commit, so it
+  // read everything committed before.
+  await library.whenIndexed(imageId);
   // An original keeps no upload: one read fewer per registration. A job that does not say may have one.
   const bytes = upload === false ? null : await uploadOf(deps.db, imageId);
   const analysed = bytes ? await watchFeatures(deps, imageId, bytes) : undefined;
