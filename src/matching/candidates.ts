@@ -22,14 +22,12 @@
  * Measured with `npm run bench:search` (synthetic descriptors) and `npm run bench:robustness` (real photos);
  * figures in the README.
  */
-import { popcount32 as importedPopcount32 } from "./hamming-bits";
 import { DESCRIPTOR_BYTES } from "./features";
+import { nativeProbeKernel } from "./native-addon";
 import { PostingTable, readyForLookups } from "./postings";
+import { key24, signature, typeScriptProbe, type ProbeKernel, type Scratch } from "./probe-kernel";
 import { Slots } from "./slots";
 import { grown } from "./typed-arrays";
-
-// Bound once: CommonJS output reads an imported function through a getter on every call (see verify-pair.ts).
-const popcount32 = importedPopcount32;
 
 export interface CandidateIndexOptions {
   /** Strongest descriptors per image put into the index (default 64). */
@@ -50,6 +48,8 @@ export interface CandidateIndexOptions {
   widenBelow?: number;
   /** A widened query also probes the keys one bit away in key bits [probeBits, wideProbeBits) (default 12). */
   wideProbeBits?: number;
+  /** The probe's inner loop (default: the native addon's where it was built, else TypeScript's; the same votes). */
+  probeKernel?: ProbeKernel;
 }
 
 export interface Candidate {
@@ -59,7 +59,6 @@ export interface Candidate {
 
 export const INDEX_DESCRIPTORS = 64;
 export const WIDEN_BELOW = 8;
-const SIGNATURE_BYTE = 28;
 
 /**
  * The library size a process sizes its keys for: twice the images it starts with, at least 100 k (19-bit keys).
@@ -82,6 +81,7 @@ export class CandidateIndex {
   readonly queryDescriptors: number;
   readonly widenBelow: number;
   readonly wideProbeBits: number;
+  private readonly probeKernel: ProbeKernel;
   private readonly tables: PostingTable[] = [];
 
   private readonly slots = new Slots((capacity) => this.growScratch(capacity));
@@ -99,6 +99,7 @@ export class CandidateIndex {
     this.queryDescriptors = options.queryDescriptors ?? 150;
     this.widenBelow = options.widenBelow ?? WIDEN_BELOW;
     this.wideProbeBits = Math.min(this.keyBits, options.wideProbeBits ?? 12);
+    this.probeKernel = options.probeKernel ?? nativeProbeKernel() ?? typeScriptProbe;
     for (let t = 0; t < tables; t++) this.tables.push(new PostingTable(this.keyBits));
   }
 
@@ -165,38 +166,9 @@ export class CandidateIndex {
     });
   }
 
-  /** Votes from probing, for each of the first `count` query descriptors, its own key (bit -1) and the keys with bit b flipped, fromBit ≤ b < toBit. */
-  private probe(descriptors: Uint8Array, count: number, fromBit: number, toBit: number, { votes, lastVoter }: Scratch, touched: number[]): void {
-    const nq = Math.min(count, Math.floor(descriptors.length / DESCRIPTOR_BYTES));
-    const { maxSignatureDistance, keyBits } = this;
-    const mask = 2 ** keyBits - 1;
-    for (let i = 0; i < nq; i++) {
-      const base = i * DESCRIPTOR_BYTES;
-      const sig = signature(descriptors, base);
-      for (let t = 0; t < this.tables.length; t++) {
-        const table = this.tables[t];
-        const { offsets, postings, deltaHead, deltaKey, deltaSlot, deltaTag, deltaNext, deltaMask } = table;
-        const own = key24(descriptors, base, t) & mask;
-        for (let b = fromBit; b < toBit; b++) {
-          const key = b < 0 ? own : own ^ (1 << b);
-          for (let p = 2 * offsets[key], end = 2 * offsets[key + 1]; p < end; p += 2) {
-            if (popcount32(sig ^ postings[p + 1]) > maxSignatureDistance) continue;
-            const slot = postings[p];
-            if (lastVoter[slot] === i) continue;
-            lastVoter[slot] = i;
-            if (votes[slot]++ === 0) touched.push(slot);
-          }
-          if (table.deltaCount === 0) continue;
-          for (let e = deltaHead[key & deltaMask]; e >= 0; e = deltaNext[e]) {
-            if (deltaKey[e] !== key || popcount32(sig ^ deltaTag[e]) > maxSignatureDistance) continue;
-            const slot = deltaSlot[e];
-            if (lastVoter[slot] === i) continue;
-            lastVoter[slot] = i;
-            if (votes[slot]++ === 0) touched.push(slot);
-          }
-        }
-      }
-    }
+  /** Votes from probing, for each of the first `count` query descriptors, its own key and the keys with bit b flipped, fromBit ≤ b < toBit. */
+  private probe(descriptors: Uint8Array, count: number, fromBit: number, toBit: number, scratch: Scratch, touched: number[]): void {
+    this.probeKernel({ descriptors, count, fromBit, toBit, maxSignatureDistance: this.maxSignatureDistance, keyMask: 2 ** this.keyBits - 1 }, this.tables, scratch, touched);
   }
 
   private hasClearCandidate(touched: number[], { votes }: Scratch, accept?: (id: string) => boolean): boolean {
@@ -230,24 +202,6 @@ export class CandidateIndex {
   }
 }
 
-/** Votes per slot, and the query descriptor that last voted for it (each votes once per image). */
-interface Scratch {
-  votes: Uint16Array;
-  lastVoter: Int32Array;
-}
-
 function newScratch(capacity: number): Scratch {
   return { votes: new Uint16Array(capacity), lastVoter: new Int32Array(capacity).fill(-1) };
-}
-
-/** Bits [24t, 24t + 24) of the descriptor at `base`. */
-function key24(d: Uint8Array, base: number, t: number): number {
-  const o = base + 3 * t;
-  return d[o] | (d[o + 1] << 8) | (d[o + 2] << 16);
-}
-
-/** Bits 224–255 of the descriptor at `base`, as an int32. */
-function signature(d: Uint8Array, base: number): number {
-  const o = base + SIGNATURE_BYTE;
-  return d[o] | (d[o + 1] << 8) | (d[o + 2] << 16) | (d[o + 3] << 24);
 }

@@ -1,10 +1,10 @@
 /**
  * The optional native addon (./native: ORB from the system's OpenCV, descriptor matching with the CPU's popcount, a
  * grey enlargement's and a lanczos3 reduction's integer passes, sharp's greyscale and normalisation of grey
- * pixels, the hashes' per-pixel work), loaded once. npm install builds it where OpenCV's headers are installed
- * (scripts/build-native.ts); without it the WASM builds, TypeScript and sharp do the same work, more slowly
- * (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, features.ts's normalisedGrey,
- * src/imaging/hash-kernels.ts).
+ * pixels, the hashes' per-pixel work, the candidate index's probe), loaded once. npm install builds it where
+ * OpenCV's headers are installed (scripts/build-native.ts); without it the WASM builds, TypeScript and sharp do the
+ * same work, more slowly (orb-detector.ts, descriptor-match.ts, src/imaging/enlarge-grey.ts, features.ts's
+ * normalisedGrey, src/imaging/hash-kernels.ts, probe-kernel.ts).
  */
 import path from "node:path";
 import { PDQ_DCT_BASIS, type PdqResult } from "../core/pdq";
@@ -13,6 +13,7 @@ import { typeScriptHashKernels, type HashKernels } from "../imaging/hash-kernels
 import type { NormaliseKernels } from "../imaging/normalise-grey";
 import type { ReducePasses } from "../imaging/reduce";
 import type { OrbDetection } from "./orb-detector";
+import type { ProbeKernel } from "./probe-kernel";
 
 export interface NativeAddon {
   detect(grey: Uint8Array, width: number, height: number, maxKeypoints: number, fastThreshold: number): OrbDetection;
@@ -66,6 +67,22 @@ export interface NativeAddon {
    * when asked, compiled: the same bits and floats.
    */
   hashes(pixels: Uint8Array, width: number, height: number, channels: number, dctBasis: Float32Array, withGrey32: boolean): PdqResult & { grey32?: Float32Array };
+  /**
+   * probe-kernel.ts's `typeScriptProbe`, compiled: `tables` holds each table's [offsets, postings, deltaHead,
+   * deltaKey, deltaSlot, deltaTag, deltaNext, deltaMask, deltaCount]; votes and lastVoter are updated in place, and
+   * the slots that got their first vote are returned in the order they got it.
+   */
+  probe(
+    descriptors: Uint8Array,
+    count: number,
+    fromBit: number,
+    toBit: number,
+    maxSignatureDistance: number,
+    keyMask: number,
+    tables: (Uint32Array | Int32Array | number)[][],
+    votes: Uint16Array,
+    lastVoter: Int32Array,
+  ): Int32Array;
   opencvVersion: string;
 }
 
@@ -112,6 +129,16 @@ export function nativeNormaliseKernels(): NormaliseKernels | undefined {
     counts: (grey) => native.levelCounts(grey),
     map: (grey, table) => native.mapLevels(grey, table),
     table: (min, max) => native.normaliseTable(min, max),
+  };
+}
+
+/** The candidate index's probe from the addon, or undefined when it was not built here. */
+export function nativeProbeKernel(): ProbeKernel | undefined {
+  const native = nativeAddon();
+  if (!native) return undefined;
+  return ({ descriptors, count, fromBit, toBit, maxSignatureDistance, keyMask }, tables, { votes, lastVoter }, touched) => {
+    const fields = tables.map((t) => [t.offsets, t.postings, t.deltaHead, t.deltaKey, t.deltaSlot, t.deltaTag, t.deltaNext, t.deltaMask, t.deltaCount]);
+    for (const slot of native.probe(descriptors, count, fromBit, toBit, maxSignatureDistance, keyMask, fields, votes, lastVoter)) touched.push(slot);
   };
 }
 

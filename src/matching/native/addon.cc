@@ -1,7 +1,7 @@
 // The native addon: ORB from the system's OpenCV (orb.cc), descriptor matching with the CPU's popcount
 // (descriptor-match.cc), the integer passes of a grey enlargement (enlarge.cc) and of a lanczos3 reduction
-// (reduce.cc), libvips' greyscale (greyscale.cc), a normalisation's per-pixel loops (levels.cc) and the per-pixel
-// work of the PDQ and pHash hashes (hashes.cc). Optional:
+// (reduce.cc), libvips' greyscale (greyscale.cc), a normalisation's per-pixel loops (levels.cc), the per-pixel
+// work of the PDQ and pHash hashes (hashes.cc) and the candidate index's probe (probe.cc). Optional:
 // scripts/build-native.ts builds it where OpenCV's headers are installed, and src/matching/native-addon.ts falls
 // back to the WASM builds and TypeScript without it.
 #include "addon.h"
@@ -22,14 +22,21 @@ bool callArgs(napi_env env, napi_callback_info info, size_t count, napi_value* a
   return ok(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr)) && argc == count;
 }
 
-namespace {
-
-bool typedArg(napi_env env, napi_value value, napi_typedarray_type expected, const void** data, size_t* length) {
+bool typedArrayArg(napi_env env, napi_value value, napi_typedarray_type expected, void** data, size_t* length) {
   napi_typedarray_type type;
   void* raw = nullptr;
   napi_value buffer;
   size_t offset = 0;
   if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != expected) return false;
+  *data = raw;
+  return true;
+}
+
+namespace {
+
+bool typedArg(napi_env env, napi_value value, napi_typedarray_type expected, const void** data, size_t* length) {
+  void* raw = nullptr;
+  if (!typedArrayArg(env, value, expected, &raw, length)) return false;
   *data = raw;
   return true;
 }
@@ -85,7 +92,7 @@ namespace {
 napi_value Init(napi_env env, napi_value exports) {
   if (!imprint::RegisterOrb(env, exports) || !imprint::RegisterDescriptorMatch(env, exports) || !imprint::RegisterEnlarge(env, exports) ||
       !imprint::RegisterReduce(env, exports) || !imprint::RegisterGreyscale(env, exports) ||
-      !imprint::RegisterLevels(env, exports) || !imprint::RegisterHashes(env, exports))
+      !imprint::RegisterLevels(env, exports) || !imprint::RegisterHashes(env, exports) || !imprint::RegisterProbe(env, exports))
     return nullptr;
   return exports;
 }

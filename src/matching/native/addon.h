@@ -12,6 +12,9 @@ bool ok(napi_env env, napi_status status);
 /** The call's arguments into `argv`: false when they are not exactly `count` (or N-API failed, which has thrown). */
 bool callArgs(napi_env env, napi_callback_info info, size_t count, napi_value* argv);
 
+/** A typed array argument of `type`: its elements (writable) and their count, or false when `value` is not one. */
+bool typedArrayArg(napi_env env, napi_value value, napi_typedarray_type type, void** data, size_t* length);
+
 /** A Uint8Array argument's bytes, or false when `value` is not one. */
 bool bytesArg(napi_env env, napi_value value, const uint8_t** data, size_t* length);
 
@@ -43,5 +46,6 @@ bool RegisterReduce(napi_env env, napi_value exports);
 bool RegisterGreyscale(napi_env env, napi_value exports);
 bool RegisterLevels(napi_env env, napi_value exports);
 bool RegisterHashes(napi_env env, napi_value exports);
+bool RegisterProbe(napi_env env, napi_value exports);
 
 }  // namespace imprint

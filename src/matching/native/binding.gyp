@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "imprint_native",
-      "sources": ["addon.cc", "orb.cc", "descriptor-match.cc", "enlarge.cc", "reduce.cc", "greyscale.cc", "levels.cc", "hashes.cc"],
+      "sources": ["addon.cc", "orb.cc", "descriptor-match.cc", "enlarge.cc", "reduce.cc", "greyscale.cc", "levels.cc", "hashes.cc", "probe.cc"],
       "include_dirs": ["/usr/include/opencv4"],
       "cflags_cc": ["-fexceptions", "-std=c++17", "-O3", "-march=native", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
