@@ -51,9 +51,9 @@ describe("image analysis on worker threads", () => {
     expect(await views.mirrored(q)).toEqual(await inlineViews.mirrored(q));
     expect(await views.dense(q)).toEqual(await inlineViews.dense(q));
     expect(await views.detail(q)).toEqual(await inlineViews.detail(q));
-    const windows = await views.windows(q);
+    const windows = (await Promise.all(views.windowParts(q))).flat();
     expect(windows.length).toBeGreaterThan(1);
-    expect(windows).toEqual(await inlineViews.windows(q));
+    expect(windows).toEqual((await Promise.all(inlineViews.windowParts(q))).flat());
     // A region view of an outline in the detail view, as a hit there would give it.
     const { width, height } = q.detailGrey!;
     const g: MatchGeometry = {
@@ -70,13 +70,13 @@ describe("image analysis on worker threads", () => {
   it("makes a query's windows on every worker at once, each its part, in the order one thread makes them", async () => {
     const placed = await collage(fixture("building.jpg"), { share: 0.3 });
     const { features: q } = await analyser.forQuery(placed.bytes);
-    const expected = await inlineViews.windows(q);
+    const expected = (await Promise.all(inlineViews.windowParts(q))).flat();
     expect(expected.length).toBeGreaterThanOrEqual(4);
     // As many workers as leave the windows unevenly split.
     const size = [4, 3, 5].find((k) => expected.length % k !== 0)!;
     const several = startAnalysisPool(limits, { size, maxQueue: 8, maxWaitMs: 60_000, log: silentLogger });
     try {
-      expect(await several.views.windows(q)).toEqual(expected);
+      expect((await Promise.all(several.views.windowParts(q))).flat()).toEqual(expected);
     } finally {
       await several.pool.close();
     }
@@ -85,7 +85,7 @@ describe("image analysis on worker threads", () => {
   it("verifies a query's windows on every worker at once, with one thread's answer, cut at the same conclusive window", async () => {
     const placed = await collage(fixture("building.jpg"), { share: 0.3 });
     const { features: q } = await analyser.forQuery(placed.bytes);
-    const windows = await inlineViews.windows(q);
+    const windows = (await Promise.all(inlineViews.windowParts(q))).flat();
     const names = ["building.jpg", "aloe.webp", "home-small.jpg"];
     const originals = new Map<string, ImageFeatures>();
     for (const name of names) originals.set(name, (await analyseImage(fixture(name), { purpose: "original" })).features);

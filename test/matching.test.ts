@@ -17,6 +17,7 @@ import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-
 import { loadOpenCv, loadWasmOrb, wasmHeapBytes } from "../src/matching/opencv";
 import { loadOrbDetector } from "../src/matching/orb-detector";
 import { mulberry32, overlapFraction, ransacSimilarity } from "../src/matching/ransac";
+import { inlineViews, type QueryViews } from "../src/matching/query-views";
 import { regionFeatures } from "../src/matching/region-view";
 import { similarityScore } from "../src/matching/score";
 import { verifyPair } from "../src/matching/verify-pair";
@@ -239,6 +240,54 @@ describe("region proposals", () => {
     expect(await windowFeatures(q)).toEqual(alone);
     const parts = await Promise.all([0, 1, 2].map((part) => windowFeatures(q, { part, parts: 3 })));
     expect(parts.flat()).toEqual(alone);
+  });
+});
+
+describe("region proposals in the matcher", () => {
+  // The pooled views make a query's windows in parts, one per worker: the matcher probes a part's windows as soon as
+  // it arrives, while the other parts are still being made, and ranks exactly as with all windows in one part.
+  it("probes the first part's windows before the second part is made, and ranks as with one part", async () => {
+    const building = read("building.jpg");
+    // Too small for the detail view: only a region proposal finds it (as in "matching edited copies").
+    const placed = await collage(building, { share: 0.22, left: 420, top: 300 });
+    const { features: q } = await analyseImage(placed.bytes, { purpose: "query" });
+    const events: string[] = [];
+    let probed: () => void = () => undefined;
+    const firstProbe = new Promise<void>((done) => (probed = done));
+    // Without the detail view, which finds this copy on its own, the windows are what finds it.
+    const onePart: QueryViews = { ...inlineViews, detail: async () => undefined };
+    const inTwoParts: QueryViews = {
+      ...onePart,
+      windowParts(query) {
+        events.push("windows asked");
+        const all = onePart.windowParts(query)[0];
+        const first = all.then((w) => w.slice(0, w.length >> 1));
+        // The second part arrives once the first has probed, or after a second if nothing probes meanwhile.
+        const second = Promise.race([firstProbe, new Promise((done) => setTimeout(done, 1_000))]).then(async () => {
+          events.push("second part made");
+          return (await all).slice((await all).length >> 1);
+        });
+        return [first, second];
+      },
+    };
+    const search = async (views: QueryViews) => {
+      const m = createMemoryMatcher({ views });
+      m.add("building", await extractFeatures(building));
+      m.add("aloe", await extractFeatures(read("aloe.webp")));
+      const filter = () => {
+        if (events.at(-1) === "windows asked") {
+          events.push("probed");
+          probed();
+        }
+        return true;
+      };
+      return m.rank(q, filter);
+    };
+    const inParts = await search(inTwoParts);
+    expect(events).toEqual(["windows asked", "probed", "second part made"]);
+    expect(inParts).toEqual(await search(onePart));
+    expect(inParts[0]).toMatchObject({ id: "building", similarity: expect.any(Number) });
+    expect(inParts[0].similarity).toBeGreaterThanOrEqual(85);
   });
 });
 

@@ -257,13 +257,17 @@ class Ranker {
    * while a smooth copy's (a wallpaper, wood grain) rank low (docs/calibration.md, "Every window keypoint probes").
    */
   private async windowPass(q: ImageFeatures, loaded: Map<string, ImageFeatures>, filter?: (id: string) => boolean): Promise<MatchHit[]> {
-    const windows = (await this.views.windows(q)).map((window) => ({
-      window,
-      candidates: this.index
-        .query([window.descriptors], WINDOW_CANDIDATES, filter, keypointCount(window))[0]
-        .filter((c) => c.votes >= this.minVotes)
-        .map(({ id, votes }) => ({ id, votes })),
-    }));
+    // A part's windows probe as soon as it arrives: on the event loop, while the workers still make the other parts.
+    const parts = this.views.windowParts(q).map(async (part) =>
+      (await part).map((window) => ({
+        window,
+        candidates: this.index
+          .query([window.descriptors], WINDOW_CANDIDATES, filter, keypointCount(window))[0]
+          .filter((c) => c.votes >= this.minVotes)
+          .map(({ id, votes }) => ({ id, votes })),
+      })),
+    );
+    const windows = (await Promise.all(parts)).flat();
     // One read for every window's candidates (probing is cheap; a read per window cost more than the probes).
     const originals = await this.featuresOf([...new Set(windows.flatMap(({ candidates }) => candidates.map((c) => c.id)))], loaded);
     const verified = await this.views.verifyWindows(windows, originals, SECOND_PASS_BELOW);

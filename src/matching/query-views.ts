@@ -16,7 +16,11 @@ export interface QueryViews {
   /** Features of the query's mirror image (undefined without its working image). */
   mirrored(q: ImageFeatures): Promise<ImageFeatures | undefined>;
   detail(q: ImageFeatures): Promise<ImageFeatures | undefined>;
-  windows(q: ImageFeatures): Promise<ImageFeatures[]>;
+  /**
+   * The query's region proposals in parts, in order (all of them is the parts' windows one after another): the
+   * matcher probes each part's windows as soon as it is made, while the rest are still being made.
+   */
+  windowParts(q: ImageFeatures): Promise<ImageFeatures[]>[];
   region(q: ImageFeatures, geometry: MatchGeometry, mirrored: boolean): Promise<ImageFeatures | undefined>;
   /** Dense features of the query and of its mirror image (as `mirrored`). */
   dense(q: ImageFeatures): Promise<ImageFeatures | undefined>;
@@ -56,7 +60,7 @@ export const inlineViews: QueryViews = {
     await loadOrbDetector();
     return detailFeatures(q);
   },
-  windows: (q) => windowsPart(q),
+  windowParts: (q) => [windowsPart(q)],
   async region(q, geometry, mirrored) {
     await loadOrbDetector();
     return regionFeatures(q, geometry, mirrored);

@@ -43,11 +43,10 @@ export function startAnalysisPool(limits: ImageLimits, options: AnalysisPoolOpti
     detail: (q) => view("detailView", { detailGrey: q.detailGrey }),
     // A query's windows are made by every worker at once, each its part (in order): the costliest view of a large
     // query that nothing settles, they no longer wait for one thread (README, bench:query).
-    windows: async (q) => {
-      const parts = options.size;
-      const shares = Array.from({ length: parts }, (_, part) => view<ImageFeatures[]>("windowViews", { source: { detailGrey: q.detailGrey }, share: { part, parts } }));
-      return (await Promise.all(shares)).flat();
-    },
+    windowParts: (q) =>
+      Array.from({ length: options.size }, (_, part) =>
+        view<ImageFeatures[]>("windowViews", { source: { detailGrey: q.detailGrey }, share: { part, parts: options.size } }),
+      ),
     region: (q, geometry, mirrored) => view("regionView", { source: viewSourceOf(q), geometry, mirrored }),
     dense: (q) => view("denseView", { grey: q.grey }),
     // Every worker verifies a contiguous part of the windows, sent with only the candidates' features it needs.
