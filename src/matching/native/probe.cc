@@ -39,7 +39,8 @@ int32_t signatureOf(const uint8_t* d) {
 
 uint32_t keyAt(uint32_t own, int b) { return b < 0 ? own : own ^ (1u << b); }
 
-bool table(napi_env env, napi_value fields, Table* out) {
+// One table of `tables`, as Probe's comment lists its fields; false when it is not those arrays and numbers.
+bool tableArg(napi_env env, napi_value fields, Table* out) {
   napi_value v[kTableFields];
   for (uint32_t f = 0; f < kTableFields; f++)
     if (napi_get_element(env, fields, f, &v[f]) != napi_ok) return false;
@@ -89,7 +90,7 @@ napi_value Probe(napi_env env, napi_callback_info info) {
   std::vector<Table> tables(tableCount);
   for (uint32_t t = 0; t < tableCount; t++) {
     napi_value fields;
-    if (napi_get_element(env, argv[6], t, &fields) != napi_ok || !table(env, fields, &tables[t])) {
+    if (napi_get_element(env, argv[6], t, &fields) != napi_ok || !tableArg(env, fields, &tables[t])) {
       napi_throw_type_error(env, "native_addon", "probe: a table is [offsets, postings, deltaHead, deltaKey, deltaSlot, deltaTag, deltaNext, deltaMask, deltaCount]");
       return nullptr;
     }
