@@ -545,6 +545,54 @@ describe("posting table", () => {
   });
 });
 
+describe("posting table merged with every posting kept", () => {
+  // A merge without `alive` (no slot released since the last), made in place, must give exactly what a merge into
+  // new arrays that checks every posting gives.
+  it("builds the offsets and postings of a merge that checks every posting, with runs short and long, at the keys' ends", () => {
+    const fast = new PostingTable(12), checked = new PostingTable(12);
+    const everyoneAlive = new Uint8Array(5000).fill(1);
+    const r = mulberry32(21);
+    for (let round = 0; round < 6; round++) {
+      // Round 0 merges a delta into an empty main part; round 3 merges an empty delta; the others mix crowded keys
+      // (short runs), a few far-apart keys (long runs) and the first and last key.
+      const additions = round === 3 ? 0 : 300 + round * 700;
+      for (let i = 0; i < additions; i++) {
+        const crowded = i % 3 === 0;
+        const key = i % 97 === 0 ? (i % 2 ? 0 : 4095) : crowded ? Math.floor(r() * 40) * 100 : Math.floor(r() * 4096);
+        const slot = Math.floor(r() * everyoneAlive.length);
+        const tag = Math.floor(r() * 2 ** 32) | 0;
+        fast.add(key, slot, tag);
+        checked.add(key, slot, tag);
+      }
+      fast.merge();
+      checked.merge(everyoneAlive);
+      expect(Buffer.from(fast.offsets.buffer).equals(Buffer.from(checked.offsets.buffer)), `round ${round}: offsets`).toBe(true);
+      // The merge in place may keep room after the main part: what counts is the main part.
+      expect(fast.mainCount).toBe(checked.mainCount);
+      const main = (t: PostingTable) => Buffer.from(t.postings.buffer, t.postings.byteOffset, 8 * t.mainCount);
+      expect(main(fast).equals(main(checked)), `round ${round}: postings`).toBe(true);
+    }
+    expect(fast.mainCount).toBe([0, 1, 2, 4, 5].reduce((sum, round) => sum + 300 + round * 700, 0));
+  });
+
+  it("moves a short run of old postings up by less than its length without overwriting it", () => {
+    const fast = new PostingTable(12), checked = new PostingTable(12);
+    const everyoneAlive = new Uint8Array(100).fill(1);
+    const both = (key: number, slot: number) => [fast, checked].forEach((t) => t.add(key, slot, slot * 7));
+    for (let key = 10; key <= 20; key++) for (let i = 0; i < 3; i++) both(key, key + i);
+    fast.merge();
+    checked.merge(everyoneAlive);
+    // One posting under key 10: the 60 words under keys 11–20 move up by 2.
+    both(10, 99);
+    both(21, 98);
+    fast.merge();
+    checked.merge(everyoneAlive);
+    const main = (t: PostingTable) => [...t.postings.subarray(0, 2 * t.mainCount)];
+    expect(main(fast)).toEqual(main(checked));
+    expect([...fast.offsets.subarray(0, 23)]).toEqual([...checked.offsets.subarray(0, 23)]);
+  });
+});
+
 describe("PDQ index", () => {
   it("finds every stored hash within 47 bits, honours the filter and forgets removed hashes", () => {
     const index = new PdqIndex();

@@ -190,7 +190,9 @@ export class CandidateIndex {
 
   /** Fold recent additions into the main lists and drop removed images' postings. */
   merge(): void {
-    for (const t of this.tables) t.merge(this.slots.alive);
+    // Slots are not reused, so with none released since the last merge every posting is alive.
+    const alive = this.deadPostings > 0 ? this.slots.alive : undefined;
+    for (const t of this.tables) t.merge(alive);
     this.deadPostings = 0;
   }
 

@@ -11,12 +11,19 @@ import { grown } from "./typed-arrays";
 
 const DELTA_HEAD_BITS_MAX = 20;
 const RADIX_BITS = 11;
+/** Runs of old postings up to this many words are moved word by word when merging, longer ones in bulk. */
+const SHORT_RUN_WORDS = 64;
 
 export class PostingTable {
   readonly keyBits: number;
-  /** Main part: posting p (offsets[k] ≤ p < offsets[k + 1] for key k) is slot postings[2p], tag postings[2p + 1]. */
+  /**
+   * Main part: posting p (offsets[k] ≤ p < offsets[k + 1] for key k) is slot postings[2p], tag postings[2p + 1].
+   * `postings` may be longer than the main part (room kept for the next merge's delta).
+   */
   offsets: Uint32Array;
   postings = new Int32Array(0);
+  /** Words of `postings` the main part fills (2 per posting). */
+  private mainWords = 0;
 
   /** Delta: chains by `key & deltaMask`; entry e has deltaKey[e], deltaSlot[e], deltaTag[e], deltaNext[e]. */
   readonly deltaMask: number;
@@ -40,7 +47,7 @@ export class PostingTable {
   }
 
   get mainCount(): number {
-    return this.postings.length / 2;
+    return this.mainWords / 2;
   }
 
   /**
@@ -81,15 +88,32 @@ export class PostingTable {
   }
 
   /**
-   * Fold the delta into the main part, keeping only postings whose slot is alive (alive[slot] ≠ 0).
-   * The delta is radix-sorted by key first, so that the merge is one sequential pass over both parts
-   * (scattering a large delta straight into the new main part cost one cache miss per posting).
-   * Within a key, old postings come first, then the delta's in the order they were added.
+   * Fold the delta into the main part. With `alive`, only postings whose slot is alive (alive[slot] ≠ 0) are kept;
+   * without it (the owner has released no slot since the last merge) every posting is. The delta is radix-sorted
+   * by key first, so that the merge is one sequential pass over both parts (scattering a large delta straight into
+   * the new main part cost one cache miss per posting). Within a key, old postings come first, then the delta's in
+   * the order they were added.
    */
-  merge(alive: Uint8Array): void {
+  merge(alive?: Uint8Array): void {
+    const { key, slot, tag } = this.sortedDelta();
+    if (alive) this.mergeDropping(alive, key, slot, tag);
+    else this.mergeKeepingAll(key, slot, tag);
+    this.deltaHead.fill(-1);
+    this.deltaCount = 0;
+    this.linkedCount = 0;
+    // Bulk loading grew the delta to the size of the main part; give that memory back.
+    if (this.deltaKey.length > 1024) {
+      this.deltaKey = new Uint32Array(1024);
+      this.deltaSlot = new Uint32Array(1024);
+      this.deltaTag = new Int32Array(1024);
+      this.deltaNext = new Int32Array(0);
+    }
+  }
+
+  /** The merge into new arrays, every posting checked against `alive`. */
+  private mergeDropping(alive: Uint8Array, dKey: Uint32Array, dSlot: Uint32Array, dTag: Int32Array): void {
     const { offsets: oldOffsets, postings: old } = this;
     const keys = oldOffsets.length - 1;
-    const { key: dKey, slot: dSlot, tag: dTag } = this.sortedDelta();
     const n = this.deltaCount;
     const offsets = new Uint32Array(keys + 1);
     let total = 0;
@@ -113,16 +137,40 @@ export class PostingTable {
     }
     this.offsets = offsets;
     this.postings = postings;
-    this.deltaHead.fill(-1);
-    this.deltaCount = 0;
-    this.linkedCount = 0;
-    // Bulk loading grew the delta to the size of the main part; give that memory back.
-    if (this.deltaKey.length > 1024) {
-      this.deltaKey = new Uint32Array(1024);
-      this.deltaSlot = new Uint32Array(1024);
-      this.deltaTag = new Int32Array(1024);
-      this.deltaNext = new Int32Array(0);
+    this.mainWords = 2 * total;
+  }
+
+  /**
+   * The merge when every posting stays, in the arrays the main part already has: what mergeDropping builds with
+   * every slot alive. Fresh memory costs this machine's kind ~11 µs a 4 KB page on first touch (README,
+   * "bench:search"), so that a merge into new arrays every few registrations of a small library took tens of
+   * milliseconds of the event loop, most of it faulting pages in. The old postings move up, from the last, by the
+   * delta entries below them; each key's offset grows by the delta entries under smaller keys. `postings` grows
+   * (an eighth more than needed) only when the delta does not fit.
+   */
+  private mergeKeepingAll(dKey: Uint32Array, dSlot: Uint32Array, dTag: Int32Array): void {
+    const n = this.deltaCount;
+    const used = this.mainWords, needed = used + 2 * n;
+    if (this.postings.length < needed) this.postings = grown(this.postings, needed + (needed >>> 3));
+    const { offsets, postings } = this;
+    let read = used, write = needed;
+    for (let d = n - 1; d >= 0; ) {
+      const k = dKey[d];
+      // The old postings under keys above k move up past the delta entries still to place (those under keys ≤ k).
+      const start = 2 * offsets[k + 1];
+      write = moveUp(postings, start, read, write);
+      read = start;
+      // k's delta entries, last first, so that they keep the order they were added in.
+      for (; d >= 0 && dKey[d] === k; d--) {
+        postings[--write] = dTag[d];
+        postings[--write] = dSlot[d];
+      }
     }
+    for (let k = 0, d = 0; k < offsets.length; k++) {
+      while (d < n && dKey[d] < k) d++;
+      offsets[k] += d;
+    }
+    this.mainWords = needed;
   }
 
   /**
@@ -166,6 +214,18 @@ export class PostingTable {
     this.deltaSlot = grown(this.deltaSlot, cap);
     this.deltaTag = grown(this.deltaTag, cap);
   }
+}
+
+/**
+ * Moves words [start, end) of `a` up so that they end at `to` (≥ end); returns where they now start. A short run is
+ * moved word by word, last first, as copyWithin's call costs more than such a copy (a large library's runs are a
+ * few postings long).
+ */
+function moveUp(a: Int32Array, start: number, end: number, to: number): number {
+  const from = to - (end - start);
+  if (end - start > SHORT_RUN_WORDS) a.copyWithin(from, start, end);
+  else for (let p = end - 1, q = to - 1; p >= start; p--, q--) a[q] = a[p];
+  return from;
 }
 
 /**
