@@ -552,13 +552,17 @@ describe("posting table merged with every posting kept", () => {
     const fast = new PostingTable(12), checked = new PostingTable(12);
     const everyoneAlive = new Uint8Array(5000).fill(1);
     const r = mulberry32(21);
-    for (let round = 0; round < 6; round++) {
-      // Round 0 merges a delta into an empty main part; round 3 merges an empty delta; the others mix crowded keys
-      // (short runs), a few far-apart keys (long runs) and the first and last key.
-      const additions = round === 3 ? 0 : 300 + round * 700;
+    // Round 0 merges a delta into an empty main part and round 3 an empty delta. A large delta does not fit the room
+    // left after the main part and is merged into a new array; a small one (rounds 2, 5, 6) fits and is merged in
+    // place, its old postings moved up. Crowded keys make short runs between the delta's keys, a few far-apart keys
+    // long ones, and the first and last key are used too; the last round's delta, under two keys only, is too large
+    // to fit and leaves long runs to copy into the new array.
+    const rounds: { additions: number; keys?: number[] }[] = [300, 1000, 20, 0, 2500, 60, 3].map((additions) => ({ additions }));
+    rounds.push({ additions: 600, keys: [2000, 4095] });
+    for (const [round, { additions, keys }] of rounds.entries()) {
       for (let i = 0; i < additions; i++) {
         const crowded = i % 3 === 0;
-        const key = i % 97 === 0 ? (i % 2 ? 0 : 4095) : crowded ? Math.floor(r() * 40) * 100 : Math.floor(r() * 4096);
+        const key = keys ? keys[i % keys.length] : i % 97 === 0 ? (i % 2 ? 0 : 4095) : crowded ? Math.floor(r() * 40) * 100 : Math.floor(r() * 4096);
         const slot = Math.floor(r() * everyoneAlive.length);
         const tag = Math.floor(r() * 2 ** 32) | 0;
         fast.add(key, slot, tag);
@@ -572,7 +576,7 @@ describe("posting table merged with every posting kept", () => {
       const main = (t: PostingTable) => Buffer.from(t.postings.buffer, t.postings.byteOffset, 8 * t.mainCount);
       expect(main(fast).equals(main(checked)), `round ${round}: postings`).toBe(true);
     }
-    expect(fast.mainCount).toBe([0, 1, 2, 4, 5].reduce((sum, round) => sum + 300 + round * 700, 0));
+    expect(fast.mainCount).toBe(rounds.reduce((sum, { additions }) => sum + additions, 0));
   });
 
   it("moves a short run of old postings up by less than its length without overwriting it", () => {

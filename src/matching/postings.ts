@@ -141,30 +141,46 @@ export class PostingTable {
   }
 
   /**
-   * The merge when every posting stays, in the arrays the main part already has: what mergeDropping builds with
-   * every slot alive. Fresh memory costs this machine's kind ~11 µs a 4 KB page on first touch (README,
-   * "bench:search"), so that a merge into new arrays every few registrations of a small library took tens of
-   * milliseconds of the event loop, most of it faulting pages in. The old postings move up, from the last, by the
-   * delta entries below them; each key's offset grows by the delta entries under smaller keys. `postings` grows
-   * (an eighth more than needed) only when the delta does not fit.
+   * The merge when every posting stays: what mergeDropping builds with every slot alive, in the arrays the main part
+   * already has. Fresh memory costs this machine's kind ~11 µs a 4 KB page on first touch (README, "bench:search"),
+   * so that a merge into new arrays every few registrations of a small library took tens of milliseconds of the
+   * event loop, most of it faulting pages in. Each key's offset grows by the delta entries under smaller keys. The
+   * old postings move up in place, from the last, past the delta entries below them; only when the delta does not
+   * fit are they copied, from the first, into a new array an eighth larger than needed (bulk loading, a large
+   * library's merges every other time).
    */
   private mergeKeepingAll(dKey: Uint32Array, dSlot: Uint32Array, dTag: Int32Array): void {
     const n = this.deltaCount;
+    const { offsets, postings: old } = this;
     const used = this.mainWords, needed = used + 2 * n;
-    if (this.postings.length < needed) this.postings = grown(this.postings, needed + (needed >>> 3));
-    const { offsets, postings } = this;
-    let read = used, write = needed;
-    for (let d = n - 1; d >= 0; ) {
-      const k = dKey[d];
-      // The old postings under keys above k move up past the delta entries still to place (those under keys ≤ k).
-      const start = 2 * offsets[k + 1];
-      write = moveUp(postings, start, read, write);
-      read = start;
-      // k's delta entries, last first, so that they keep the order they were added in.
-      for (; d >= 0 && dKey[d] === k; d--) {
-        postings[--write] = dTag[d];
-        postings[--write] = dSlot[d];
+    if (old.length >= needed) {
+      let read = used, write = needed;
+      for (let d = n - 1; d >= 0; ) {
+        const k = dKey[d];
+        const start = 2 * offsets[k + 1];
+        write = moveUp(old, start, read, write);
+        read = start;
+        // k's delta entries, last first, so that they keep the order they were added in.
+        for (; d >= 0 && dKey[d] === k; d--) {
+          old[--write] = dTag[d];
+          old[--write] = dSlot[d];
+        }
       }
+    } else {
+      const postings = new Int32Array(needed + (needed >>> 3));
+      let read = 0, write = 0;
+      for (let d = 0; d < n; ) {
+        const k = dKey[d];
+        const end = 2 * offsets[k + 1];
+        write = copyTo(postings, write, old, read, end);
+        read = end;
+        for (; d < n && dKey[d] === k; d++) {
+          postings[write++] = dSlot[d];
+          postings[write++] = dTag[d];
+        }
+      }
+      copyTo(postings, write, old, read, used);
+      this.postings = postings;
     }
     for (let k = 0, d = 0; k < offsets.length; k++) {
       while (d < n && dKey[d] < k) d++;
@@ -226,6 +242,13 @@ function moveUp(a: Int32Array, start: number, end: number, to: number): number {
   if (end - start > SHORT_RUN_WORDS) a.copyWithin(from, start, end);
   else for (let p = end - 1, q = to - 1; p >= start; p--, q--) a[q] = a[p];
   return from;
+}
+
+/** Copies words [start, end) of `from` into `to` at `at`; returns where the copy ends (short runs word by word). */
+function copyTo(to: Int32Array, at: number, from: Int32Array, start: number, end: number): number {
+  if (end - start > SHORT_RUN_WORDS) to.set(from.subarray(start, end), at);
+  else for (let p = start, q = at; p < end; p++, q++) to[q] = from[p];
+  return at + end - start;
 }
 
 /**
