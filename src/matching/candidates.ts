@@ -190,8 +190,7 @@ export class CandidateIndex {
 
   /** Fold recent additions into the main lists and drop removed images' postings. */
   merge(): void {
-    // Slots are not reused, so with none released since the last merge every posting is alive.
-    const alive = this.deadPostings > 0 ? this.slots.alive : undefined;
+    const alive = this.slots.aliveForMerge();
     for (const t of this.tables) t.merge(alive);
     this.deadPostings = 0;
   }

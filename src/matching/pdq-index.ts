@@ -51,8 +51,6 @@ export class PdqIndex {
   private quality = new Uint8Array(1024);
   private lastSeen = new Int32Array(1024).fill(-1);
   private queries = 0;
-  /** A slot was released since the last merge, which must then drop its postings. */
-  private released = false;
   private readonly tables = Array.from({ length: CHUNKS }, () => new PostingTable(16));
 
   get size(): number {
@@ -70,9 +68,7 @@ export class PdqIndex {
   }
 
   remove(id: string): boolean {
-    if (this.slots.release(id) === undefined) return false;
-    this.released = true;
-    return true;
+    return this.slots.release(id) !== undefined;
   }
 
   /**
@@ -117,10 +113,8 @@ export class PdqIndex {
   }
 
   merge(): void {
-    // Slots are not reused, so with none released since the last merge every posting is alive.
-    const alive = this.released ? this.slots.alive : undefined;
+    const alive = this.slots.aliveForMerge();
     for (const t of this.tables) t.merge(alive);
-    this.released = false;
   }
 
   memoryBytes(): number {

@@ -9,6 +9,8 @@ export class Slots {
   private idOfSlot: (string | undefined)[] = [];
   /** alive[slot] = 1 while the slot's image is indexed. */
   alive = new Uint8Array(1024);
+  /** A slot was released since the owner's last merge (aliveForMerge). */
+  private releasedSinceMerge = false;
 
   constructor(private readonly onGrow: (capacity: number) => void = () => {}) {}
 
@@ -45,7 +47,19 @@ export class Slots {
     this.slotOf.delete(id);
     this.idOfSlot[slot] = undefined;
     this.alive[slot] = 0;
+    this.releasedSinceMerge = true;
     return slot;
+  }
+
+  /**
+   * What the owner's merge checks postings against (PostingTable.merge), called once per merge: `alive` when a
+   * slot was released since the last merge, whose postings must go; else undefined, since slots are not reused and
+   * every posting is then alive (the merge keeps them all without looking at each).
+   */
+  aliveForMerge(): Uint8Array | undefined {
+    const alive = this.releasedSinceMerge ? this.alive : undefined;
+    this.releasedSinceMerge = false;
+    return alive;
   }
 
   /** Bytes of the typed arrays (the id strings and map are not counted). */
