@@ -40,6 +40,7 @@ import { applyEdit, decodeRgb, planCopyEdits, planEdits } from "./lib/edits";
 import { analysisTaskTimes, serverMetrics, taskTimesBetween } from "./lib/analysis-task-times";
 import { throwAwayDatabase } from "./lib/throw-away-database";
 import { serviceFlagsNote } from "./lib/service-flags";
+import { uploadClient } from "./lib/upload-client";
 
 const ROOT = resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -162,6 +163,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "imprint-bench-query-"));
   let services: Services | undefined;
   let server: ReturnType<typeof serve> | undefined;
+  let client: ReturnType<typeof uploadClient> | undefined;
   try {
     const config = configSchema.parse({
       DATA_DIR: dataDir,
@@ -184,15 +186,12 @@ async function main() {
       if (account.status !== 201) throw new Error(`creating an account failed: ${account.status} ${await account.text()}`);
       return ((await account.json()) as { apiKey: string }).apiKey;
     };
+    client = uploadClient(base);
     const post = async (path: string, bytes: Buffer, fields: Record<string, string>, apiKey: string) => {
-      const form = new FormData();
-      form.set("image", new Blob([new Uint8Array(bytes)]), "image.jpg");
-      for (const [k, v] of Object.entries(fields)) form.set(k, v);
       const started = performance.now();
-      const res = await fetch(`${base}${path}`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` }, body: form });
-      const body = await res.json();
+      const { status, body } = await client!.post(path, { fields, bytes }, { authorization: `Bearer ${apiKey}` });
       const took = performance.now() - started;
-      if (res.status >= 300) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
+      if (status >= 300) throw new Error(`${path} answered ${status}: ${JSON.stringify(body)}`);
       return { took, body };
     };
 
@@ -265,6 +264,7 @@ async function main() {
     const slowest = queries.map((q, i) => ({ label: q.label, took: quantile(perQuery.get(i)!, 0.5) })).sort((a, b) => b.took - a.took).slice(0, 5);
     log(`slowest single-client queries: ${slowest.map((q) => `${ms(q.took)} ms (${q.label})`).join(", ")}`);
   } finally {
+    client?.close();
     await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
     await services?.close();
     await database?.drop();
