@@ -19,6 +19,8 @@
  *    queries' phases how long the event loop (which serves every other request) was held at a time.
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
+ * The client is this process too, on the same cores as the service, so it sends each upload as one prebuilt
+ * multipart body over node:http (lib/upload-client.ts) rather than through fetch and FormData.
  * The temp dir is removed and anvil stopped at the end. The service runs in this process, so the npm script gives
  * node the service's own V8 flags (src/service-command.ts); the first line says which this process has.
  */
