@@ -147,6 +147,8 @@ describe("owner-held signing keys and signed registrations (PostgreSQL)", () => 
     const good = { signer: owner.address.toLowerCase(), signature: await sign(owner, values), signedAt: values.signedAt };
     expect((await register(shop, image, "SKU-2", good)).status).toBe(201);
     expect((await register(shop, image, "SKU-2", good)).status).toBe(200); // the same request again: the same registration
+    // Registered bytes sent signed again are answered only once the signature checks out, as new bytes are.
+    expect(await code(await register(shop, image, "SKU-2", other))).toBe("signature_invalid");
     expect((await svc.request(`/v1/signing-keys/${owner.address}`, { method: "DELETE", key: shop.apiKey })).status).toBe(204);
     expect((await svc.request(`/v1/signing-keys/${owner.address}`, { method: "DELETE", key: shop.apiKey })).status).toBe(404);
     expect((await addKey(rival, owner)).status).toBe(201);

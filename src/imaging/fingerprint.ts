@@ -24,6 +24,11 @@ export interface Fingerprint {
 
 export type FingerprintOptions = Pick<DecodeOptions, "maxBytes" | "maxPixels">;
 
+/** SHA-256 of the exact bytes as a fingerprint states it: 0x + 64 hex. */
+export function sha256Of(bytes: Uint8Array): string {
+  return "0x" + createHash("sha256").update(bytes).digest("hex");
+}
+
 export async function fingerprintImage(bytes: Buffer, opts: FingerprintOptions = {}): Promise<Fingerprint> {
   return fingerprintDecoded(bytes, await decodeImage(bytes, opts));
 }
@@ -40,7 +45,7 @@ export async function fingerprintDecoded(bytes: Buffer, image: DecodedImage, ker
     .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: "inside", withoutEnlargement: true, kernel: "linear" })
     .webp({ quality: 75, effort: 0 }) // effort 0: half the encode time (12 → 6 ms), a few % larger file
     .toBuffer();
-  const sha256 = "0x" + createHash("sha256").update(bytes).digest("hex");
+  const sha256 = sha256Of(bytes);
   const { pdq, grey32 } = kernels.pdqAndGrey32(rgb, w, h, 3);
   const phash = phashFromGrey32(grey32);
   return {

@@ -70,9 +70,21 @@ export async function registerOriginal(
   now: () => number = Date.now,
   alsoWrite?: WithRegistration,
 ): Promise<{ original: OriginalView; created: boolean }> {
-  const existing = await findOwnBySha(db, input.accountId, input.fingerprint.sha256);
+  const existing = await findOwnRegistration(db, input.accountId, input.fingerprint.sha256);
   if (existing) return { original: existing, created: false };
+  return insertRegistration(db, input, now, alsoWrite);
+}
 
+/**
+ * registerOriginal's write, for a caller that has already looked for the bytes (findOwnRegistration) and found
+ * none: a concurrent request with the same bytes may still win, and is then answered (`created: false`).
+ */
+export async function insertRegistration(
+  db: Db,
+  input: RegisterInput,
+  now: () => number = Date.now,
+  alsoWrite?: WithRegistration,
+): Promise<{ original: OriginalView; created: boolean }> {
   const fp = input.fingerprint;
   const registeredAtMs = now();
   const values = { sha256: fp.sha256, pdq: fp.pdq, phash: fp.phash, registeredAtMs, accountId: input.accountId };
@@ -132,7 +144,7 @@ export async function registerOriginal(
     return { original: toView(row), created: true };
   }
   // A concurrent request with the same bytes won the race: answer with its registration.
-  const original = await findOwnBySha(db, input.accountId, fp.sha256);
+  const original = await findOwnRegistration(db, input.accountId, fp.sha256);
   if (!original) throw new Error(`registration ${id} lost a race to a registration that is not there`);
   return { original, created: false };
 }
@@ -192,7 +204,8 @@ export async function getOriginal(db: Db, id: string): Promise<OriginalView | nu
   return row ? toView(row) : null;
 }
 
-async function findOwnBySha(db: Db, accountId: string, sha256: string): Promise<OriginalView | null> {
+/** The organisation's registration of the bytes with this SHA-256 (0x + hex), if it has one. */
+export async function findOwnRegistration(db: Db, accountId: string, sha256: string): Promise<OriginalView | null> {
   const [row] = await selectViews(db)
     .where(and(eq(originals.accountId, accountId), eq(originals.sha256, sha256)))
     .limit(1);

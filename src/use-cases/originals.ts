@@ -1,7 +1,8 @@
 import { ImprintError } from "../core/errors";
 import { checkOriginalQuality } from "../imaging/quality";
 import { evidenceOf, type EvidenceResult } from "../ledger/evidence";
-import { decodeCursor, getOriginal, listOriginals, registerOriginal, type OriginalView, type OwnerSignature } from "../ledger/originals";
+import { decodeCursor, findOwnRegistration, getOriginal, insertRegistration, listOriginals, type OriginalView, type OwnerSignature } from "../ledger/originals";
+import { sha256Of } from "../imaging/fingerprint";
 import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
@@ -33,20 +34,22 @@ export async function registerOriginalUseCase(
   authorize(actor, "ip-centre");
   const { config } = deps;
   const received = await receiveImage(input.image, deps.fetchImage, config.MAX_UPLOAD_BYTES);
-  const { fingerprint, features } = await deps.analyser.forLibrary(received.bytes);
-  const quality = checkOriginalQuality(fingerprint, config.MIN_ORIGINAL_SIDE);
-  if (!quality.ok) {
-    throw new ImprintError(
-      "image_too_small",
-      `an original needs at least ${config.MIN_ORIGINAL_SIDE} px on its shorter side; this one is ${fingerprint.width}×${fingerprint.height}`,
-    );
+  // The same bytes again (a retried upload, a catalogue sent twice) answer their registration without being
+  // analysed again: a lookup, not a decode. A signed upload is answered only once its signature has been checked
+  // against the image's hashes, as a new one is.
+  const existing = await findOwnRegistration(deps.db, actor.organisationId, sha256Of(received.bytes));
+  if (existing && !input.signed) {
+    return { original: existing, created: false, warnings: qualityWarnings({ ...existing, pdqQuality: existing.quality }, config.MIN_ORIGINAL_SIDE) };
   }
+  const { fingerprint, features } = await deps.analyser.forLibrary(received.bytes);
+  const warnings = qualityWarnings(fingerprint, config.MIN_ORIGINAL_SIDE);
   const registeredAtMs = Date.now();
   if (input.signed) {
     const values = { sha256: fingerprint.sha256, pdq: fingerprint.pdq, phash: fingerprint.phash, productId: input.productId };
     await checkOwnerSignature(deps.db, actor.organisationId, values, input.signed, registeredAtMs);
   }
-  const { original, created } = await registerOriginal(
+  if (existing) return { original: existing, created: false, warnings };
+  const { original, created } = await insertRegistration(
     deps.db,
     {
       accountId: actor.organisationId,
@@ -73,7 +76,16 @@ export async function registerOriginalUseCase(
     deps.onImageAdded?.();
     deps.wakeJobs?.(WATCH_JOB);
   }
-  return { original, created, warnings: quality.warnings };
+  return { original, created, warnings };
+}
+
+/** An original's quality warnings; one too small to be worth protecting is refused. */
+function qualityWarnings(image: { width: number; height: number; pdqQuality: number }, minSide: number): string[] {
+  const quality = checkOriginalQuality(image, minSide);
+  if (!quality.ok) {
+    throw new ImprintError("image_too_small", `an original needs at least ${minSide} px on its shorter side; this one is ${image.width}×${image.height}`);
+  }
+  return quality.warnings;
 }
 
 /** The organisation's registrations, newest first. */
