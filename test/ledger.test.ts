@@ -111,6 +111,32 @@ describe.each(engines)("batches on %s", (engine) => {
     expect(anchored[0].blockNumber).toBe(sent.blockNumber);
   });
 
+  it("seals a registration while another transaction references it (a foreign key's lock)", async () => {
+    const { original } = await registerOne();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // What inserting a row that references the registration (its watch job's alert, say) holds until it commits.
+    const referencing = database.db.transaction(async (tx) => {
+      await tx.select({ id: originals.id }).from(originals).where(eq(originals.id, original.id)).for("key share");
+      locked();
+      await held;
+    });
+    await isLocked;
+    // PostgreSQL seals beside the other transaction; PGlite runs one transaction at a time, so there the seal waits
+    // for the release.
+    const releasing = setTimeout(release, 500);
+    const batch = await sealPending(database.db, 100);
+    clearTimeout(releasing);
+    release();
+    await referencing;
+    expect(batch?.leafCount).toBe(1);
+    const [row] = await database.db.select({ batchId: originals.batchId }).from(originals).where(eq(originals.id, original.id));
+    expect(row.batchId).toBe(batch!.id);
+    await anchorSealed(database.db, target);
+  });
+
   it("never puts a leaf in two batches when sealers race", async () => {
     for (let i = 0; i < 6; i++) await registerOne();
     const results = await Promise.all([sealPending(database.db, 4), sealPending(database.db, 4), sealPending(database.db, 4)]);

@@ -38,7 +38,7 @@ export async function sealReanchor(db: Db, from: Deployment, toName: string): Pr
         ),
       )
       .orderBy(asc(batches.id))
-      .for("update", { skipLocked: true });
+      .for("no key update", { skipLocked: true });
     if (roots.length === 0) return null;
     const tree = buildTree(
       roots.map((b) =>

@@ -21,7 +21,10 @@ interface PendingLeaf {
  * Seals up to `maxLeaves` pending leaves, oldest first, into one Merkle batch: registrations and search receipts
  * alike (their leaves are domain-separated, src/core). The root, each leaf's index and proof are written in the
  * same transaction, so a batch is either wholly sealed or not at all, and rows locked by another sealer are
- * skipped rather than sealed twice.
+ * skipped rather than sealed twice. The lock is the one an update of non-key columns takes (no key update): a
+ * transaction inserting a row that references a leaf (an alert naming a new registration) holds a key-share lock
+ * on it, which a plain FOR UPDATE conflicts with, so such a leaf was skipped and left pending by a run meant to
+ * seal everything (an admin's anchor).
  */
 export async function sealPending(db: Db, maxLeaves: number): Promise<SealedBatch | null> {
   return db.transaction(async (tx) => {
@@ -31,14 +34,14 @@ export async function sealPending(db: Db, maxLeaves: number): Promise<SealedBatc
       .where(isNull(originals.batchId))
       .orderBy(asc(originals.registeredAtMs), asc(originals.id))
       .limit(maxLeaves)
-      .for("update", { skipLocked: true });
+      .for("no key update", { skipLocked: true });
     const receipts = await tx
       .select({ id: searchRecords.id, leaf: searchRecords.leaf, since: searchRecords.sealRequestedAt })
       .from(searchRecords)
       .where(and(isNotNull(searchRecords.sealRequestedAt), isNull(searchRecords.batchId)))
       .orderBy(asc(searchRecords.sealRequestedAt), asc(searchRecords.id))
       .limit(maxLeaves)
-      .for("update", { skipLocked: true });
+      .for("no key update", { skipLocked: true });
     const pending: PendingLeaf[] = [
       ...registrations.map((r) => ({ table: "originals" as const, ...r })),
       ...receipts.map((r) => ({ table: "search_records" as const, id: r.id, leaf: r.leaf!, sinceMs: r.since!.getTime() })),
