@@ -75,10 +75,12 @@ const log = (line: string) => console.log(line);
  * per operation since the meter started, and the rate this machine's cores could sustain at that cost: a ceiling
  * no scheduling can beat. It includes the benchmark's own client (building and sending the uploads). On PostgreSQL
  * the server's own work is in other processes, so the machine's busy time per operation (every process, from
- * /proc/stat) is stated beside it.
+ * /proc/stat) is stated beside it, and so are this process's minor page faults per operation: memory touched
+ * for the first time, or again after it was given back to the kernel, each a fault that costs CPU.
  */
 function cpuMeter() {
   const start = process.cpuUsage();
+  const faultsStart = process.resourceUsage().minorPageFault;
   const machineStart = machineBusyMs();
   return {
     per(count: number, what: string) {
@@ -87,7 +89,8 @@ function cpuMeter() {
       const cores = availableParallelism();
       const machineEnd = machineBusyMs();
       const machine = machineStart !== undefined && machineEnd !== undefined ? `; machine ${ms((machineEnd - machineStart) / count)} ms per ${what} (every process)` : "";
-      return `CPU ${ms(perOp)} ms per ${what} (this process, all threads) → at most ${((cores * 1000) / perOp).toFixed(1)}/s on ${cores} cores${machine}`;
+      const faults = (process.resourceUsage().minorPageFault - faultsStart) / count;
+      return `CPU ${ms(perOp)} ms per ${what} (this process, all threads) → at most ${((cores * 1000) / perOp).toFixed(1)}/s on ${cores} cores${machine}; ${faults.toFixed(0)} page faults per ${what}`;
     },
   };
 }
