@@ -14,7 +14,7 @@ export interface UploadAnswer {
 }
 
 /** `fields` as form fields, then `bytes` as the file part named `image`, as a browser's form sends them. */
-export function multipartBody(fields: Record<string, string>, bytes: Uint8Array, filename = "image.jpg"): { contentType: string; body: Buffer } {
+function multipartBody(fields: Record<string, string>, bytes: Uint8Array, filename = "image.jpg"): { contentType: string; body: Buffer } {
   const boundary = `----imprint-bench-${randomBytes(12).toString("hex")}`;
   const part = (disposition: string) => `--${boundary}\r\ncontent-disposition: form-data; ${disposition}\r\n`;
   let head = "";

@@ -64,15 +64,10 @@ export type WithRegistration = (registered: { id: string; imageId: string }) => 
  * existing registration instead of a second one (`created: false`). `alsoWrite`'s statements commit with a new
  * registration's rows, in one request to the database (writeTogether).
  */
-export async function registerOriginal(
-  db: Db,
-  input: RegisterInput,
-  now: () => number = Date.now,
-  alsoWrite?: WithRegistration,
-): Promise<{ original: OriginalView; created: boolean }> {
+export async function registerOriginal(...args: Parameters<typeof insertRegistration>): Promise<{ original: OriginalView; created: boolean }> {
+  const [db, input] = args;
   const existing = await findOwnRegistration(db, input.accountId, input.fingerprint.sha256);
-  if (existing) return { original: existing, created: false };
-  return insertRegistration(db, input, now, alsoWrite);
+  return existing ? { original: existing, created: false } : insertRegistration(...args);
 }
 
 /**

@@ -1,8 +1,8 @@
 import { ImprintError } from "../core/errors";
+import { sha256Of } from "../imaging/fingerprint";
 import { checkOriginalQuality } from "../imaging/quality";
 import { evidenceOf, type EvidenceResult } from "../ledger/evidence";
 import { decodeCursor, findOwnRegistration, getOriginal, insertRegistration, listOriginals, type OriginalView, type OwnerSignature } from "../ledger/originals";
-import { sha256Of } from "../imaging/fingerprint";
 import type { Actor } from "../accounts/actor";
 import { authorize, ownsOrOperates } from "./permissions";
 import type { UseCaseDeps } from "./context";
@@ -39,7 +39,7 @@ export async function registerOriginalUseCase(
   // against the image's hashes, as a new one is.
   const existing = await findOwnRegistration(deps.db, actor.organisationId, sha256Of(received.bytes));
   if (existing && !input.signed) {
-    return { original: existing, created: false, warnings: qualityWarnings({ ...existing, pdqQuality: existing.quality }, config.MIN_ORIGINAL_SIDE) };
+    return { original: existing, created: false, warnings: qualityWarnings({ width: existing.width, height: existing.height, pdqQuality: existing.quality }, config.MIN_ORIGINAL_SIDE) };
   }
   const { fingerprint, features } = await deps.analyser.forLibrary(received.bytes);
   const warnings = qualityWarnings(fingerprint, config.MIN_ORIGINAL_SIDE);
