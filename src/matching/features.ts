@@ -16,6 +16,7 @@ import { normaliseGrey } from "../imaging/normalise-grey";
 import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
 import { hashKernels, nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetection, type OrbDetector } from "./orb-detector";
+import { strongestFirst, takeRows } from "./keypoint-order";
 
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;
@@ -174,18 +175,9 @@ class ThresholdSearch {
   }
 }
 
-/** ORB's keypoints in order of response, strongest first. */
-function byResponse(img: GreyImage, { points, responses, descriptors: raw }: OrbDetection): ImageFeatures {
-  const count = responses.length;
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => responses[b] - responses[a]);
-  const keypoints = new Float32Array(count * 2);
-  const descriptors = new Uint8Array(count * DESCRIPTOR_BYTES);
-  order.forEach((i, j) => {
-    keypoints[j * 2] = points[2 * i];
-    keypoints[j * 2 + 1] = points[2 * i + 1];
-    descriptors.set(raw.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
-  });
-  return { width: img.width, height: img.height, keypoints, descriptors };
+/** ORB's keypoints in order of response, strongest first (equal ones in detection order). */
+function byResponse(img: GreyImage, { points, responses, descriptors }: OrbDetection): ImageFeatures {
+  return { width: img.width, height: img.height, ...takeRows(points, descriptors, strongestFirst(responses)) };
 }
 
 /** Pick `n` keypoints round-robin over a grid×grid grid, strongest first within each cell. */
@@ -202,14 +194,7 @@ function spread(f: ImageFeatures, n: number, grid: number): ImageFeatures {
   for (let rank = 0; order.length < Math.min(n, total); rank++) {
     for (const cell of cells) if (rank < cell.length && order.length < n) order.push(cell[rank]);
   }
-  const keypoints = new Float32Array(order.length * 2);
-  const descriptors = new Uint8Array(order.length * DESCRIPTOR_BYTES);
-  order.forEach((i, j) => {
-    keypoints[2 * j] = f.keypoints[2 * i];
-    keypoints[2 * j + 1] = f.keypoints[2 * i + 1];
-    descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_BYTES, (i + 1) * DESCRIPTOR_BYTES), j * DESCRIPTOR_BYTES);
-  });
-  return { width: f.width, height: f.height, keypoints, descriptors };
+  return { width: f.width, height: f.height, ...takeRows(f.keypoints, f.descriptors, order) };
 }
 
 export interface ExtractOptions {
