@@ -11,7 +11,7 @@ import { PostingTable } from "../src/matching/postings";
 import { fingerprintImage } from "../src/imaging";
 import { analyseImage } from "../src/matching/analyse-image";
 import { apply, toPixelGeometry } from "../src/matching/geometry";
-import { denseQueryFeatures, extractFeatures, keypointCount, orbFeatures, windowFeatures, windowLayout, workingGrey, WORK_SIZE, type ImageFeatures } from "../src/matching/features";
+import { denseQueryFeatures, extractFeatures, flipGrey, keypointCount, orbFeatures, windowFeatures, windowLayout, workingGrey, WORK_SIZE, type ImageFeatures } from "../src/matching/features";
 import { decodeImage } from "../src/imaging/decode";
 import { createMemoryMatcher, type MemoryMatcher } from "../src/matching/memory-matcher";
 import { loadOpenCv, loadWasmOrb, wasmHeapBytes } from "../src/matching/opencv";
@@ -177,6 +177,16 @@ describe("features", () => {
 
   it("rejects bytes that are not an image", async () => {
     await expect(extractFeatures(Buffer.from("not an image"))).rejects.toMatchObject({ code: "image_undecodable" });
+  });
+
+  it("mirrors a grey image left to right, pixel x of a row to width − 1 − x, whatever its shape", () => {
+    for (const [width, height] of [[5, 3], [1, 4], [4, 1], [333, 257]]) {
+      const data = Uint8Array.from({ length: width * height }, (_, i) => (i * 2654435761) >>> 24);
+      const flipped = flipGrey({ width, height, data });
+      expect([flipped.width, flipped.height]).toEqual([width, height]);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) expect(flipped.data[y * width + x]).toBe(data[y * width + width - 1 - x]);
+      expect(flipGrey(flipped).data).toEqual(data);
+    }
   });
 
   it("re-extracts denser features for a query (second pass), not for registered images", async () => {

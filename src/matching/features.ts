@@ -116,13 +116,13 @@ function invariantChannels(channels: number): void {
   if (channels !== 1) throw new Error(`invariant violated: expected 1 grey channel, got ${channels}`);
 }
 
-/** Mirror a grey image left↔right. */
+/** Mirror a grey image left↔right: each row copied, then reversed in place (a typed array's own loop). */
 export function flipGrey(img: GreyImage): GreyImage {
   const { width, height, data } = img;
   const out = new Uint8Array(data.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) out[row + x] = data[row + width - 1 - x];
+  for (let row = 0; row < height * width; row += width) {
+    out.set(data.subarray(row, row + width), row);
+    out.subarray(row, row + width).reverse();
   }
   return { width, height, data: out };
 }
