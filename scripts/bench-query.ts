@@ -17,6 +17,9 @@
  *    Each phase also states the process's CPU time per operation and the rate the machine's cores could sustain at it,
  *    what the analysis workers ran for it, task by task (the server's own /metrics, read before and after), and the
  *    queries' phases how long the event loop (which serves every other request) was held at a time.
+ *    Then the same request, one client, for a flat 256 px grey picture (no keypoints, nothing to match): the part of a
+ *    search that a faster analysis or matcher cannot remove (the request, its key, the search record, the audit
+ *    line), beside the little analysis the workers still run for it.
  * 3. The floor: sharp decoding each query's bytes at full size to raw pixels, one at a time; and the ratios the issue
  *    sets targets for (query p50 ≤ 3× and p99 ≤ 6× the decode of the same images).
  * The client is this process too, on the same cores as the service, so it sends each upload as one prebuilt
@@ -245,6 +248,16 @@ async function main() {
       logWorkerTasks(taskTimesBetween(tasksBefore, analysisTaskTimes(await serverMetrics(base))), times.length, "query");
       if (concurrency === 1) perQuery.set(-1, times);
     }
+
+    // What a search costs beyond its image: the same request for a flat picture, which has no keypoints and nothing
+    // to match. Less what its analysis ran on the workers, it is the part that no faster analysis or matcher removes.
+    const flat = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+    const fixed: number[] = [];
+    const tasksBeforeFlat = analysisTaskTimes(await serverMetrics(base));
+    const fixedCpu = cpuMeter();
+    for (let i = 0; i < queries.length; i++) fixed.push((await post("/v1/search", flat, { threshold: "85" }, apiKey)).took);
+    log(`searches of a flat 256 px grey picture (nothing to match), one client: p50 ${ms(quantile(fixed, 0.5))} ms, p99 ${ms(quantile(fixed, 0.99))} ms; ${fixedCpu.per(fixed.length, "search")}`);
+    logWorkerTasks(taskTimesBetween(tasksBeforeFlat, analysisTaskTimes(await serverMetrics(base))), fixed.length, "search");
 
     // 3. The floor: sharp's full-size decode of the same bytes to raw pixels.
     const decode: number[] = [];
