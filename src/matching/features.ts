@@ -14,9 +14,9 @@ import { enlargeGrey } from "../imaging/enlarge-grey";
 import { pdqOfDecoded } from "../imaging/hash-kernels";
 import { normaliseGrey } from "../imaging/normalise-grey";
 import { reduceLikeSharp, sharpShrinks } from "../imaging/reduce";
+import { strongestFirst, takeRows } from "./keypoint-order";
 import { hashKernels, nativeAddon, nativeEnlargePasses, nativeNormaliseKernels, nativeReducePasses } from "./native-addon";
 import { loadedOrbDetector, loadOrbDetector, type OrbDetection, type OrbDetector } from "./orb-detector";
-import { strongestFirst, takeRows } from "./keypoint-order";
 
 export const WORK_SIZE = 512;
 export const DESCRIPTOR_BYTES = 32;

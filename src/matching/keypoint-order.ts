@@ -4,6 +4,7 @@
  * arrays: a comparator sort of an index array and a subarray per copied descriptor cost about three times as much
  * for the same order (README, bench:query).
  */
+
 /**
  * Indices of `responses` from the largest to the smallest; equal responses (-0 and +0 included) keep their
  * detection order, as a stable sort by `b - a` keeps them; a NaN (ORB gives none) comes last. An LSD radix sort, by
@@ -39,15 +40,15 @@ export function strongestFirst(responses: Float32Array): Uint32Array {
 }
 
 /**
- * The keypoints (x, y pairs) and descriptors of rows `order[0..n)`, in that order, in new arrays. A row's descriptor
- * width is what the arrays hold per keypoint.
+ * The keypoints (x, y pairs) and descriptors of the rows `order` names, in that order, in new arrays. A row's
+ * descriptor width is what the arrays hold per keypoint.
  */
 export function takeRows(
   points: Float32Array,
   descriptors: Uint8Array,
   order: ArrayLike<number>,
-  n = order.length,
 ): { keypoints: Float32Array; descriptors: Uint8Array } {
+  const n = order.length;
   const rowBytes = points.length ? descriptors.length / (points.length / 2) : 0;
   const keypoints = new Float32Array(n * 2);
   const taken = new Uint8Array(n * rowBytes);
