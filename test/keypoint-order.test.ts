@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { strongestFirst, takeRows } from "../src/matching/keypoint-order";
+import { mulberry32 } from "../src/matching/ransac";
 
 /** The order features.ts used before: a stable sort of the indices by `b - a`. */
 const comparatorOrder = (responses: Float32Array) =>
   Array.from({ length: responses.length }, (_, i) => i).sort((a, b) => responses[b] - responses[a]);
-
-/** A seeded stream of floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe("keypoints strongest first", () => {
   it("orders as a stable sort by response does: ties in detection order, negatives, zeros of both signs, infinities", () => {
@@ -23,7 +13,7 @@ describe("keypoints strongest first", () => {
   });
 
   it("orders thousands of ORB-like responses, many of them equal, exactly as the comparator sort", () => {
-    const random = seeded(13);
+    const random = mulberry32(13);
     for (const count of [0, 1, 2, 999, 5000]) {
       // Harris responses of FAST corners: small positive floats, with repeats (quantised) and a few negatives.
       const responses = Float32Array.from({ length: count }, () => Math.round((random() - 0.05) * 400) / 1e5);
