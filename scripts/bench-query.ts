@@ -258,7 +258,7 @@ async function main() {
     }
 
     // What each query ran on the workers, one query at a time (untimed: the metrics are read around each): the part
-    // of its CPU that more cores could share, and that no scheduling can hide from a client with these cores.
+    // of its work that the cores could share between them, however it were scheduled.
     const workerMsOf: number[] = [];
     for (const q of queries) {
       const before = analysisTaskTimes(await serverMetrics(base));
@@ -298,7 +298,7 @@ async function main() {
         `p99 ${(quantile(single, 0.99) / quantile(decode, 0.99)).toFixed(1)}× (target ≤ 6×); per image, median ${quantile(ratios, 0.5).toFixed(1)}×, p99 ${quantile(ratios, 0.99).toFixed(1)}×`,
     );
     // The fastest each query could be with this analysis: its workers' time shared by every core, plus the part of a
-    // search beyond its image. Above a target, no scheduling meets it; only less analysis does.
+    // search beyond its image. Above a target, no scheduling meets it; only less or faster analysis does.
     const cores = availableParallelism();
     const atBest = workerMsOf.map((w) => w / cores + beyondImage);
     log(
