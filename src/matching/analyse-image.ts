@@ -69,18 +69,19 @@ export async function analyseForWatch(bytes: Buffer, limits: AnalyseOptions["lim
 /**
  * A query's pixels, decoded once at its detail size (`large`), and the pixels of its hashes and first view resized
  * from that (`image`; PDQ 0–2 bits from a direct decode on the benchmark's photos over 1 100 px). The search and the
- * watch both take them from here, so the watch's first view is the search's.
+ * watch both take them from here, so the watch's first view is the search's. Exported for bench:query, which times
+ * a query's serial steps one by one.
  */
-async function decodeQuery(bytes: Buffer, limits: AnalyseOptions["limits"]): Promise<{ large: DecodedImage; image: DecodedImage }> {
+export async function decodeQuery(bytes: Buffer, limits: AnalyseOptions["limits"]): Promise<{ large: DecodedImage; image: DecodedImage }> {
   const large = await decodeImage(bytes, { ...limits, maxSide: DETAIL_SIDE });
   return { large, image: await resizedDecoded(large) };
 }
 
 /**
  * The working grey image, and the ORB features being found on it off this thread (orbFeaturesOffThread), so that
- * the caller's other work runs beside them.
+ * the caller's other work runs beside them. Exported for bench:query, as decodeQuery.
  */
-async function firstView(image: DecodedImage): Promise<{ grey: GreyImage; found: Promise<ImageFeatures> }> {
+export async function firstView(image: DecodedImage): Promise<{ grey: GreyImage; found: Promise<ImageFeatures> }> {
   const [grey, orb] = await Promise.all([workingGrey(image), loadOrbDetector()]);
   return { grey, found: orbFeaturesOffThread(orb, grey) };
 }
