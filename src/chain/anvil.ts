@@ -93,7 +93,14 @@ export async function startAnvil({
     output = (output + chunk.toString("utf8")).slice(-8_000);
   };
   child.stderr!.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    // A binary that could not be spawned (not there, not executable) never exits: without this, stopping it waited
+    // forever, and `npm start` ended silently with status 0 once nothing else was left to run.
+    child.once("error", () => {
+      if (child.pid === undefined) resolve(null);
+    });
+  });
   let hasExited = false;
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
