@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { loadConfig } from "./config";
+import { databaseFor, openDatabase } from "./db/client";
 import { nativeAddon } from "./matching/native-addon";
 import { createLogger } from "./observability/logger";
 import { missingServiceFlags } from "./service-command";
-import { startServices } from "./services";
 
 /** `npm start`: the service on the embedded defaults (PGlite + anvil under DATA_DIR) unless configured otherwise. */
 async function main() {
@@ -12,7 +12,18 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL });
   // A stray rejection is a bug to log, not a reason to drop every request in flight.
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
-  const services = await startServices(config, { log });
+  // The database opens first (PGlite on a thread of its own), while this thread loads the rest of the service: the
+  // two take about as long, so a start (and a restart after a crash) waits for one of them, not both (README,
+  // Operations: start-up).
+  const opening = openDatabase(databaseFor(config));
+  opening.catch(() => undefined); // startServices reports a failure; until then it is not an unhandled rejection
+  const services = await import("./services")
+    .then(({ startServices }) => startServices(config, { log, database: opening }))
+    .catch(async (error: unknown) => {
+      // Closed as startServices closes what it opened itself: PGlite's files are left as a clean stop leaves them.
+      await opening.then((database) => database.close()).catch(() => undefined);
+      throw error;
+    });
   // Without its database the service can only refuse (503); a supervisor restarting it does better. What was
   // committed is kept (PGlite writes it to DATA_DIR), and anchoring resumes from it (README, Operations).
   services.database.onLost((error) => {
@@ -59,6 +70,7 @@ async function main() {
     await drained;
     clearTimeout(deadline);
     await services.close();
+    await services.database.close();
     log.info("stopped");
     process.exit(0);
   };

@@ -8,7 +8,7 @@ import { ensureDeployment } from "./chain/embedded";
 import { createChainClient, type ChainClient } from "./chain/provider";
 import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
 import type { Config } from "./config";
-import { openDatabase, type Database } from "./db/client";
+import { databaseFor, openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
 import type { AppDeps, ChainInfo } from "./http/deps";
 import { Batcher } from "./ledger/batcher";
@@ -52,8 +52,11 @@ export interface Services {
 
 export interface ServiceOptions {
   log?: Logger;
-  /** An already open database (tests); otherwise PGlite under DATA_DIR or DATABASE_URL. */
-  database?: Database;
+  /**
+   * A database already open, or being opened (tests; `npm start`, which opens it while the rest of the service
+   * loads); otherwise PGlite under DATA_DIR or DATABASE_URL. Its caller closes it.
+   */
+  database?: Database | Promise<Database>;
   /** Start the periodic batcher (tests drive it by hand). */
   startBatcher?: boolean;
   /** How often the search index polls the database for images added by other processes. */
@@ -72,17 +75,17 @@ export async function startServices(config: Config, options: ServiceOptions = {}
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => log.warn({ err: e }, "shutdown step failed"));
   };
   try {
-    const database =
-      options.database ??
-      (config.DATABASE_URL
-        ? await openDatabase({ engine: "postgres", url: config.DATABASE_URL })
-        : await openDatabase({ engine: "pglite", dataDir: path.join(config.DATA_DIR, "pglite") }));
-    if (!options.database) cleanups.push(() => database.close());
+    // The database and the chain start together: neither needs the other, and each takes a while (README,
+    // Operations: start-up).
+    const [opened, connected] = await Promise.allSettled([options.database ?? openDatabase(databaseFor(config)), connectChain(config, log)]);
+    if (opened.status === "fulfilled" && !options.database) cleanups.push(() => opened.value.close());
+    if (connected.status === "fulfilled") cleanups.push(connected.value.close);
+    if (opened.status === "rejected") throw opened.reason;
+    if (connected.status === "rejected") throw connected.reason;
+    const database = opened.value, chain = connected.value;
     const { generatedKey, revokedPrevious } = await ensureAdmin(database.db, config.IMPRINT_ADMIN_KEY);
     if (revokedPrevious) log.warn({ revoked: revokedPrevious }, "IMPRINT_ADMIN_KEY changed: the previous admin key is revoked");
 
-    const chain = await connectChain(config, log);
-    cleanups.push(chain.close);
     const deployments = await resolveServiceDeployments({
       provider: chain.provider,
       file: config.DEPLOYMENTS_FILE ?? path.join(config.DATA_DIR, "deployments.json"),

@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import type { Config } from "../config";
 import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
 import { openPgliteThread } from "./pglite-thread";
 import * as schema from "./schema";
@@ -38,6 +39,11 @@ export type DatabaseOptions =
   /** Embedded PGlite; `dataDir` undefined means in memory (tests). */
   | { engine: "pglite"; dataDir?: string }
   | { engine: "postgres"; url: string; max?: number };
+
+/** The database a service's configuration names: PostgreSQL at DATABASE_URL, else PGlite under DATA_DIR. */
+export function databaseFor(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): DatabaseOptions {
+  return config.DATABASE_URL ? { engine: "postgres", url: config.DATABASE_URL } : { engine: "pglite", dataDir: path.join(config.DATA_DIR, "pglite") };
+}
 
 /**
  * Opens the database and brings its schema up to date. Migrations run in-process, under a lock: processes
