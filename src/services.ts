@@ -7,6 +7,7 @@ import { chainProbe } from "./chain/reachability";
 import { ensureDeployment } from "./chain/embedded";
 import { createChainClient, type ChainClient } from "./chain/provider";
 import { SupervisedAnvil, type EmbeddedChainStatus } from "./chain/supervised-anvil";
+import { holdDirectory } from "./process/directory-hold";
 import type { Config } from "./config";
 import { databaseFor, openDatabase, type Database } from "./db/client";
 import { createApp, type App } from "./http/app";
@@ -246,11 +247,15 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
     return { ...client, info, rpcUrl: config.CHAIN_RPC_URL, fromBlock: 0, embedded: undefined, close: async () => client.provider.destroy() };
   }
 
-  // The embedded chain: anvil under supervision, its state saved in DATA_DIR after every anchor (and at stop).
-  const anvil = await SupervisedAnvil.start(
-    { stateFile: path.join(config.DATA_DIR, "chain", "anvil-state.json"), port: config.EMBEDDED_CHAIN_PORT, binaryPath: anvilBinaryPath(config.ANVIL_PATH) },
-    log,
-  );
+  // The embedded chain: anvil under supervision, its state saved in DATA_DIR after every anchor (and at stop), by
+  // this process alone: another's anvil would save its own chain over it.
+  const binaryPath = anvilBinaryPath(config.ANVIL_PATH);
+  const stateDir = path.join(config.DATA_DIR, "chain");
+  const hold = await holdDirectory(stateDir, "The embedded chain's state");
+  const anvil = await SupervisedAnvil.start({ stateFile: path.join(stateDir, "anvil-state.json"), port: config.EMBEDDED_CHAIN_PORT, binaryPath }, log).catch(async (error: unknown) => {
+    await hold.release();
+    throw error;
+  });
   const client = createChainClient({ rpcUrl: anvil.rpcUrl, privateKey: EMBEDDED_ANCHORER_KEY, chainId: 31337 });
   try {
     const deployment = await ensureDeployment({ wallet: client.wallet, dataDir: config.DATA_DIR, log });
@@ -275,11 +280,13 @@ async function connectChain(config: Config, log: Logger): Promise<ConnectedChain
       close: async () => {
         client.provider.destroy();
         await anvil.stop();
+        await hold.release();
       },
     };
   } catch (error) {
     client.provider.destroy();
     await anvil.stop();
+    await hold.release();
     throw error;
   }
 }

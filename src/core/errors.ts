@@ -77,6 +77,7 @@ export const ERROR_CODES = [
   "appeal_window_closed",
   // the service itself
   "database_unavailable",
+  "data_dir_in_use",
   // we have a bug
   "internal_error",
 ] as const;

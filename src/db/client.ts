@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -8,8 +7,9 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Config } from "../config";
+import { holdDirectory } from "../process/directory-hold";
 import { advisoryLocks, inProcessLocks, type DatabaseLock, type LockName } from "./locks";
-import { openPgliteThread } from "./pglite-thread";
+import { openPgliteThread, type PgliteThread } from "./pglite-thread";
 import * as schema from "./schema";
 import { sendTogetherBy } from "./write-together";
 
@@ -51,17 +51,25 @@ export function databaseFor(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): 
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.engine === "pglite") {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const client = await openPgliteThread(options.dataDir);
+    // PGlite is PostgreSQL for one process: a second process on the same files would corrupt them.
+    const hold = options.dataDir ? await holdDirectory(options.dataDir, "The embedded database") : undefined;
+    const close = async (client?: PgliteThread) => {
+      await client?.close();
+      await hold?.release();
+    };
+    const client = await openPgliteThread(options.dataDir).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
     const db = drizzlePglite({ client: client as unknown as PGlite, schema });
     sendTogetherBy(db as unknown as Db, (statements) => client.writeTogether(statements));
     try {
       await migratePglite(db, { migrationsFolder });
     } catch (error) {
-      await client.close();
+      await close(client);
       throw error;
     }
-    return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, onLost: client.onLost, close: () => client.close() };
+    return { db: db as unknown as Db, engine: "pglite", lock: inProcessLocks.lock, onLost: client.onLost, close: () => close(client) };
   }
   const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });

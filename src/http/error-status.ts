@@ -66,5 +66,7 @@ export const STATUS_OF: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
   invalid_transition: 409,
   appeal_window_closed: 409,
   database_unavailable: 503,
+  // A start-up error: no request ever meets it.
+  data_dir_in_use: 500,
   internal_error: 500,
 };
