@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { silentLogger } from "../src/observability/logger";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +10,7 @@ import { featureLoader } from "../src/library/images";
 import { createMatcher } from "../src/matching/matcher";
 import { LibraryIndex } from "../src/search/library-index";
 import { purgeDelisted } from "../src/library/listings";
-import { startServices } from "../src/services";
+import { startServices, type Services } from "../src/services";
 import { engines } from "./helpers/databases";
 import { matchPictureInk } from "./helpers/match-picture";
 import { logoed, rotatedCrop } from "./helpers/edits";
@@ -227,13 +230,20 @@ describe.each(engines)("search on %s", (engine) => {
 describe("two API processes on one PostgreSQL", () => {
   it("see each other's registrations within a second", async () => {
     const a = await startTestService("postgres");
-    const b = await startServices(a.config, {
-      database: await openDatabase({ engine: "postgres", url: (a.database as { url?: string }).url ?? "" }),
-      startBatcher: false,
-      indexPollMs: 200,
-      log: silentLogger,
-    });
+    // A DATA_DIR of its own, as every process has: the embedded chain's state there is one process's (README,
+    // Operations).
+    const bDir = mkdtempSync(path.join(tmpdir(), "imprint-second-process-"));
+    let b: Services | undefined;
     try {
+      b = await startServices(
+        { ...a.config, DATA_DIR: bDir },
+        {
+          database: await openDatabase({ engine: "postgres", url: (a.database as { url?: string }).url ?? "" }),
+          startBatcher: false,
+          indexPollMs: 200,
+          log: silentLogger,
+        },
+      );
       const seller = await a.newSeller();
       const res = await a.request("/v1/originals", { method: "POST", key: seller.apiKey, body: imageForm(fixture("aloe.webp"), { productId: "X", category: "c", storeCountry: "DE" }) });
       expect(res.status).toBe(201);
@@ -250,9 +260,10 @@ describe("two API processes on one PostgreSQL", () => {
       }
       expect(found).toBe(true);
     } finally {
-      await b.close();
-      await b.database.close();
+      await b?.close();
+      await b?.database.close();
       await a.stop();
+      rmSync(bDir, { recursive: true, force: true });
     }
   });
 });
